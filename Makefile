@@ -1,0 +1,117 @@
+# sandboxrun — a self-hosted, jailed code interpreter for data-science agents.
+#
+#   make            build build/sandboxrun (orchestrator) and
+#                   build/sandboxrun-supervisor (jail + embedded CPython)
+#   make test       install missing Debian packages (as root), build, run every test
+#   make demo       install, build, run an analysis on statsmodels' co2 data in the jail
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Two binaries on purpose: the orchestrator may hold S3 credentials and never
+# runs Python; it fork+execs the supervisor with a clean environment.
+
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+BINDIR      := $(PREFIX)/bin
+LIBEXECDIR  := $(PREFIX)/libexec/sandboxrun
+DATADIR     := $(PREFIX)/share/sandboxrun
+B           := build
+
+CC          ?= cc
+PKG_CONFIG  ?= pkg-config
+
+HARDEN_CFLAGS  := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection \
+                  -fcf-protection -fPIE
+HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now,-z,noexecstack
+WARN           := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla -Wstrict-prototypes \
+                  -Wmissing-prototypes -Wno-unused-parameter
+OPT            ?= -O2 -g
+SAN_CFLAGS     ?=
+
+SANDBOX_PKGS := libseccomp libcap python3-embed libcjson libcrypto
+AGENT_PKGS   := libcjson libcurl libarchive libcrypto
+
+pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+pkg_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
+
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN_CFLAGS) $(SAN_CFLAGS) \
+               -Icommon -MMD -MP
+SANDBOX_CFLAGS := $(BASE_CFLAGS) -Isandbox $(call pkg_cflags,$(SANDBOX_PKGS)) \
+                  -DSR_DATADIR='"$(DATADIR)"'
+AGENT_CFLAGS   := $(BASE_CFLAGS) -Iagent $(call pkg_cflags,$(AGENT_PKGS)) \
+                  -DSR_LIBEXECDIR='"$(LIBEXECDIR)"' -DSR_DATADIR='"$(DATADIR)"'
+SANDBOX_LIBS   := $(call pkg_libs,$(SANDBOX_PKGS))
+AGENT_LIBS     := $(call pkg_libs,$(AGENT_PKGS)) -lpthread
+LDFLAGS_ALL    := $(HARDEN_LDFLAGS) $(SAN_CFLAGS)
+
+COMMON_SRC  := $(wildcard common/*.c)
+SANDBOX_SRC := $(wildcard sandbox/*.c)
+AGENT_SRC   := $(wildcard agent/*.c)
+COMMON_OBJ  := $(COMMON_SRC:%.c=$(B)/%.o)
+SANDBOX_OBJ := $(SANDBOX_SRC:%.c=$(B)/%.o)
+AGENT_OBJ   := $(AGENT_SRC:%.c=$(B)/%.o)
+# objects without main(), linkable into unit tests
+SANDBOX_LIBOBJ := $(filter-out $(B)/sandbox/sb_main.o,$(SANDBOX_OBJ))
+AGENT_LIBOBJ   := $(filter-out $(B)/agent/ag_main.o,$(AGENT_OBJ))
+
+all: $(B)/sandboxrun $(B)/sandboxrun-supervisor
+
+$(B)/common/%.o: common/%.c | $(B)/common
+	$(CC) $(SANDBOX_CFLAGS) -c $< -o $@
+$(B)/sandbox/%.o: sandbox/%.c | $(B)/sandbox
+	$(CC) $(SANDBOX_CFLAGS) -c $< -o $@
+$(B)/agent/%.o: agent/%.c | $(B)/agent
+	$(CC) $(AGENT_CFLAGS) -c $< -o $@
+
+$(B)/sandboxrun-supervisor: $(SANDBOX_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SANDBOX_LIBS)
+$(B)/sandboxrun: $(AGENT_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
+
+$(B)/common $(B)/sandbox $(B)/agent $(B)/tests:
+	mkdir -p $@
+
+# ---- unit tests: tests/unit/test_sb_*.c link the sandbox side, test_ag_*.c the agent side
+UNIT_SB_SRC := $(wildcard tests/unit/test_sb_*.c)
+UNIT_AG_SRC := $(wildcard tests/unit/test_ag_*.c)
+UNIT_BINS   := $(UNIT_SB_SRC:tests/unit/%.c=$(B)/tests/%) $(UNIT_AG_SRC:tests/unit/%.c=$(B)/tests/%)
+
+$(B)/tests/test_sb_%: tests/unit/test_sb_%.c $(SANDBOX_LIBOBJ) $(COMMON_OBJ) | $(B)/tests
+	$(CC) $(SANDBOX_CFLAGS) -Itests/unit $(LDFLAGS_ALL) -o $@ $^ $(SANDBOX_LIBS)
+$(B)/tests/test_ag_%: tests/unit/test_ag_%.c $(AGENT_LIBOBJ) $(COMMON_OBJ) | $(B)/tests
+	$(CC) $(AGENT_CFLAGS) -Itests/unit $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
+
+unit: $(UNIT_BINS)
+
+deps:
+	@tools/install-deps.sh build
+
+test-deps:
+	@tools/install-deps.sh test
+
+# Each test suite is an executable that prints TAP; tests/run.sh adds them up
+# and prints the closing line "N passed, N failed, N skipped".
+test: test-deps
+	$(MAKE) all unit
+	tests/run.sh
+
+demo: deps
+	$(MAKE) all
+	tools/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)/policies \
+	           $(DESTDIR)$(DATADIR)/scripts
+	install -m 0755 $(B)/sandboxrun $(DESTDIR)$(BINDIR)/sandboxrun
+	install -m 0755 $(B)/sandboxrun-supervisor $(DESTDIR)$(LIBEXECDIR)/sandboxrun-supervisor
+	install -m 0644 policies/*.policy $(DESTDIR)$(DATADIR)/policies/
+	cp -R scripts/. $(DESTDIR)$(DATADIR)/scripts/
+	find $(DESTDIR)$(DATADIR)/scripts -name __pycache__ -prune -exec rm -rf {} +
+
+clean:
+	rm -rf $(B)
+
+# extra targets contributed by test suites (tests/*/suite.mk)
+-include $(wildcard tests/*/suite.mk)
+-include $(wildcard $(B)/*/*.d)
+
+.PHONY: all unit deps test-deps test demo install clean

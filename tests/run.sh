@@ -1,0 +1,44 @@
+#!/bin/bash
+# tests/run.sh [SUITE...] — run every test suite and add up their TAP output.
+#
+# A suite is a unit-test binary build/tests/test_* or an executable tests/*/run.
+# Each prints TAP ("ok N - what", "not ok N - what", "ok N # SKIP why").
+# A suite that exits non-zero without reporting a failure counts as one failure.
+# The last line is "N passed, N failed, N skipped"; the exit code is 1 on any failure.
+set -u
+cd "$(dirname "$0")/.."
+export SANDBOXRUN_ROOT="$PWD"
+log_dir=build/test-logs
+mkdir -p "$log_dir"
+
+suites=("$@")
+if [ ${#suites[@]} -eq 0 ]; then
+    for t in build/tests/test_*; do [ -x "$t" ] && suites+=("$t"); done
+    for t in tests/*/run; do [ -x "$t" ] && suites+=("$t"); done
+fi
+
+pass=0 fail=0 skip=0
+for s in "${suites[@]}"; do
+    name=${s#tests/}; name=${name%/run}; name=${name#build/}
+    log="$log_dir/$(echo "$name" | tr '/' '_').log"
+    start=$(date +%s)
+    "$s" >"$log" 2>&1
+    rc=$?
+    p=$(grep -cE '^ok ' "$log" | tr -d ' ')
+    sk=$(grep -cE '^ok .*# *SKIP' "$log" | tr -d ' ')
+    f=$(grep -cE '^not ok ' "$log" | tr -d ' ')
+    p=$((p - sk))
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1
+        echo "not ok - suite $name exited $rc without reporting a failure" >>"$log"
+    fi
+    pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + sk))
+    printf '%-28s %4d passed %3d failed %3d skipped  (%ds)\n' "$name" "$p" "$f" "$sk" $(( $(date +%s) - start ))
+    if [ "$f" -gt 0 ]; then
+        grep -E '^not ok ' "$log" | head -20 | sed 's/^/    /'
+        echo "    (full log: $log)"
+    fi
+    grep -E '^ok .*# *SKIP' "$log" | head -5 | sed 's/^/    /'
+done
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

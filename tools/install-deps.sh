@@ -1,0 +1,39 @@
+#!/bin/sh
+# install-deps.sh build|test — make sure the Debian packages sandboxrun needs
+# are present. As root, apt-get installs what is missing; otherwise print the
+# exact apt-get line and fail. Nothing is fetched from anywhere but Debian.
+set -eu
+
+BUILD_PKGS="build-essential pkg-config libseccomp-dev libcap-dev libcjson-dev
+  libcurl4-openssl-dev libarchive-dev libssl-dev python3-dev"
+PY_PKGS="python3 python3-numpy python3-pandas python3-scipy python3-statsmodels
+  python3-sklearn python3-plotly python3-optuna"
+TEST_PKGS="util-linux procps valgrind clang libclang-rt-14-dev python3-botocore
+  curl bubblewrap firejail hyperfine chromium"
+
+want="$BUILD_PKGS $PY_PKGS"
+[ "${1:-build}" = test ] && want="$want $TEST_PKGS"
+
+missing=""
+for p in $want; do
+    # a package may be "installed" only as config files; demand ii
+    if ! dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii'; then
+        missing="$missing $p"
+    fi
+done
+# node may come from Debian or from another packaging of it; only the command matters
+if [ "${1:-build}" = test ] && ! command -v npm >/dev/null 2>&1; then
+    missing="$missing nodejs npm"
+fi
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "sandboxrun needs these Debian packages; as root run:" >&2
+    echo "  apt-get update && apt-get install -y$missing" >&2
+    exit 1
+fi
+echo "installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
