@@ -25,7 +25,17 @@ done
 if [ "${1:-build}" = test ] && ! command -v npm >/dev/null 2>&1; then
     missing="$missing nodejs npm"
 fi
-[ -z "$missing" ] && exit 0
+npm_tools() {
+    # test-only npm tools, pinned by tests/package-lock.json
+    [ "${1:-build}" = test ] || return 0
+    tests_dir="$(dirname "$0")/../tests"
+    if [ ! -d "$tests_dir/node_modules/@modelcontextprotocol/sdk" ] ||
+       [ "$tests_dir/package-lock.json" -nt "$tests_dir/node_modules/.package-lock.json" ]; then
+        echo "installing test tools from tests/package-lock.json (npm ci)" >&2
+        (cd "$tests_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    fi
+}
+if [ -z "$missing" ]; then npm_tools "${1:-build}"; exit 0; fi
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "sandboxrun needs these Debian packages; as root run:" >&2
@@ -37,3 +47,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+npm_tools "${1:-build}"
