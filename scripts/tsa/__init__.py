@@ -1,0 +1,15 @@
+"""tsa — time-series analysis tools run inside the sandboxrun jail.
+
+One concern per module, in the order the pipeline uses them:
+
+* ``errors``   — InputError, the one exception that means "unusable input"
+* ``cli``      — shared command-line options and the error-to-JSON wrapper
+* ``load``     — read a raw CSV, pick the columns, parse, clean, regularise
+* ``eda``      — statistics, unit-root tests, seasonality, STL, ACF/PACF, outliers
+* ``features`` — feature recommendations and leakage-free feature building
+* ``metrics``  — MAE, RMSE, MAPE, sMAPE, MASE
+* ``models``   — seasonal naive, ETS, SARIMA, gradient boosting (recursive)
+* ``tuning``   — optuna TPE search for SARIMA orders and boosting hyperparameters
+* ``forecast`` — hold-out comparison, refit of the best model, future forecast
+* ``report``   — the self-contained interactive HTML report
+"""

@@ -1,0 +1,119 @@
+"""Bayesian hyperparameter search with optuna's TPE sampler.
+
+Each study fits on the training part minus a validation tail (the last h
+points of the training part, so the split is time-ordered) and scores the
+h-step forecast of that tail by MAE. A study stops after ``trials`` trials,
+at optuna's timeout, or — checked after every trial — at the deadline,
+whichever comes first, and keeps the best trial so far.
+"""
+
+import time
+
+import numpy as np
+import optuna
+
+from . import models
+from .metrics import mae
+
+SEED = 0
+
+
+def _study():
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna.create_study(direction="minimize",
+                               sampler=optuna.samplers.TPESampler(seed=SEED))
+
+
+def _run(study, objective, trials, deadline):
+    """Optimise until trials, timeout or deadline; report how it stopped."""
+    t0 = time.monotonic()
+    budget = max(0.0, deadline - t0)
+
+    def stop_at_deadline(st, _trial):
+        if time.monotonic() >= deadline:
+            st.stop()
+
+    if budget > 0:
+        study.optimize(objective, n_trials=trials, timeout=budget,
+                       callbacks=[stop_at_deadline], catch=(Exception,))
+    done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE
+            and np.isfinite(t.value)]
+    out = {"n_trials": len(study.trials), "n_complete": len(done),
+           "seconds": round(time.monotonic() - t0, 2),
+           "stopped_by": "trials" if len(study.trials) >= trials else "time_budget",
+           "best_params": None, "best_validation_mae": None}
+    if done:
+        best = min(done, key=lambda t: t.value)
+        out["best_params"] = best.params
+        out["best_validation_mae"] = float(best.value)
+    return out
+
+
+def sarima_space(trial, period, d, big_d):
+    """SARIMA search space: p, q in 0..3; with a short season P, Q in 0..1;
+    with a long one 1..4 Fourier pairs; drift when there is one difference.
+    The differencing orders come from the unit-root tests, not the search."""
+    p = {"p": trial.suggest_int("p", 0, 3), "d": d, "q": trial.suggest_int("q", 0, 3)}
+    if 2 <= period <= models.MAX_SARIMA_SEASON:
+        p.update(P=trial.suggest_int("P", 0, 1), D=big_d, Q=trial.suggest_int("Q", 0, 1))
+    elif period > models.MAX_SARIMA_SEASON:
+        p["K"] = trial.suggest_int("K", 1, min(4, period // 2))
+    if d + p.get("D", 0) == 1:
+        p["drift"] = trial.suggest_categorical("drift", [False, True])
+    return p
+
+
+def tune_sarima(train, h, period, d, big_d, trials, deadline):
+    """Search SARIMA orders; returns (best params or a default, report)."""
+    fit_part, val = train.iloc[:-h], train.values[-h:]
+
+    def objective(trial):
+        params = sarima_space(trial, period, d, big_d)
+        fc = models.fit_sarima(fit_part, h, period, params, maxiter=30, intervals=False)
+        return mae(val, fc.mean)
+
+    study = _study()
+    report = _run(study, objective, trials, deadline)
+    best = _complete_sarima(report["best_params"], period, d, big_d)
+    return best, report
+
+
+def _complete_sarima(found, period, d, big_d):
+    """Add the fixed orders back to optuna's params (or give a default)."""
+    p = {"p": 1, "q": 1}
+    if found:
+        p = dict(found)
+    p["d"] = d
+    if 2 <= period <= models.MAX_SARIMA_SEASON:
+        p.setdefault("P", 0)
+        p.setdefault("Q", 1 if big_d else 0)
+        p["D"] = big_d
+    elif period > models.MAX_SARIMA_SEASON:
+        p.setdefault("K", min(2, period // 2))
+    return p
+
+
+def gbm_space(trial):
+    """Gradient boosting search space (HistGradientBoostingRegressor)."""
+    return {"learning_rate": trial.suggest_float("learning_rate", 0.02, 0.3, log=True),
+            "max_iter": trial.suggest_int("max_iter", 50, 400, log=True),
+            "max_leaf_nodes": trial.suggest_int("max_leaf_nodes", 4, 31, log=True),
+            "min_samples_leaf": trial.suggest_int("min_samples_leaf", 5, 50, log=True),
+            "l2_regularization": trial.suggest_float("l2_regularization", 1e-6, 1.0, log=True)}
+
+
+GBM_DEFAULT = {"learning_rate": 0.1, "max_iter": 100, "max_leaf_nodes": 15,
+               "min_samples_leaf": 10, "l2_regularization": 1e-3}
+
+
+def tune_gbm(train, h, spec, trials, deadline):
+    """Search boosting hyperparameters; returns (best params, report)."""
+    fit_part, val = train.iloc[:-h], train.values[-h:]
+
+    def objective(trial):
+        fc = models.fit_gbm(fit_part, h, spec, gbm_space(trial))
+        return mae(val, fc.mean)
+
+    study = _study()
+    report = _run(study, objective, trials, deadline)
+    return (report["best_params"] or dict(GBM_DEFAULT)), report
