@@ -1,0 +1,27 @@
+"""forecast.py DATA.csv [--time-col C] [--value-col C] [--freq F] [--features a,b]
+                        [--horizon H] [--trials N] [--time-budget S]
+
+Steps 4-6: tune SARIMA and gradient boosting with optuna (TPE), fit them and
+the seasonal-naive and ETS baselines, compare all on the last H points,
+refit the best by MASE on all data and forecast H steps with an interval.
+Emits {"tool": "forecast", "data", "basis", "features", "forecast",
+"files"}; writes forecast.csv, metrics.csv, holdout.csv.
+"""
+
+from sandboxrun_io import emit_json
+from tsa import cli, steps
+
+
+def main():
+    args = cli.parse_args(cli.make_parser(__doc__.splitlines()[3], forecast=True))
+    series, info = steps.load(args)
+    eda, _ = steps.analyse(series, info)
+    rec = steps.recommend(args, series, info, eda)
+    fc, _, _ = steps.forecast(args, series, eda, rec)
+    emit_json({"tool": "forecast", "data": info, "basis": steps.basis(eda), "features": rec,
+               "forecast": fc,
+               "files": ["forecast.csv", "metrics.csv", "holdout.csv", "decomposition.csv"]})
+
+
+if __name__ == "__main__":
+    cli.run(main)
