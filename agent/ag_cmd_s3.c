@@ -129,7 +129,8 @@ static int parse_args(int argc, char **argv, unsigned cmd, int npos, struct cmd_
     return 0;
 }
 
-static const char *guess_content_type(const char *path)
+/* Media type from the extension of name; NULL if unknown. */
+static const char *type_of(const char *name)
 {
     static const struct {
         const char *ext, *type;
@@ -143,12 +144,22 @@ static const char *guess_content_type(const char *path)
         {".zip", "application/zip"},           {".gz", "application/gzip"},
         {".tgz", "application/gzip"},          {".tar", "application/x-tar"},
     };
-    const char *dot = strrchr(path, '.');
+    const char *dot = strrchr(name, '.');
     if (dot && !strchr(dot, '/'))
         for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
             if (strcasecmp(dot, types[i].ext) == 0)
                 return types[i].type;
-    return "application/octet-stream";
+    return NULL;
+}
+
+/* The object key decides how a browser shows the link; the local name is
+ * the fallback. */
+static const char *guess_content_type(const char *key, const char *path)
+{
+    const char *t = type_of(key);
+    if (!t)
+        t = type_of(path);
+    return t ? t : "application/octet-stream";
 }
 
 int ag_cmd_s3_exit_code(enum ag_s3_err e)
@@ -231,7 +242,7 @@ enum ag_s3_err ag_cmd_s3_publish(const char *path, const char *uri, const char *
     enum ag_s3_err e = open_client(&creds, &c, 0, err, errlen);
     if (e)
         return e;
-    e = ag_s3_put_file(c, bucket, key, path, content_type ? content_type : guess_content_type(path));
+    e = ag_s3_put_file(c, bucket, key, path, content_type ? content_type : guess_content_type(key, path));
     if (e == AG_S3_OK)
         e = ag_s3_presign_get(c, bucket, key, expires, url, url_size);
     if (e)

@@ -33,8 +33,8 @@ enum ag_s3_err ag_cmd_s3_fetch(const char *uri, const char *dest_path, char *err
 
 /* Upload the local file path to uri and write a presigned GET URL valid for
  * expires seconds (1..604800) into url (for `--upload` and the MCP
- * upload_artifact tool). content_type may be NULL: guessed from the file
- * name's extension. On failure err holds a one-line reason. */
+ * upload_artifact tool). content_type may be NULL: guessed from the key's
+ * (else the file's) extension. On failure err holds a one-line reason. */
 enum ag_s3_err ag_cmd_s3_publish(const char *path, const char *uri, const char *content_type,
                                  long expires, char *url, size_t url_size, char *err,
                                  size_t errlen);
