@@ -23,7 +23,7 @@ HARDEN_CFLAGS  := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-pro
                   -fcf-protection -fPIE
 HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now,-z,noexecstack
 WARN           := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla -Wstrict-prototypes \
-                  -Wmissing-prototypes -Wno-unused-parameter
+                  -Wmissing-prototypes -Wno-unused-parameter -Wno-format-truncation
 OPT            ?= -O2 -g
 SAN_CFLAGS     ?=
 

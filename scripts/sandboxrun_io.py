@@ -47,7 +47,7 @@ def emit_json(obj, stream=None):
     datetimes are converted. Raises TypeError for values JSON cannot hold."""
     stream = stream or sys.stdout
     text = json.dumps(_clean(obj), allow_nan=False, separators=(",", ":"))
-    stream.write("\n%s\n%s\n%s\n" % (JSON_START, text, JSON_END))
+    stream.write("%s\n%s\n%s\n" % (JSON_START, text, JSON_END))
     stream.flush()
 
 
@@ -57,7 +57,7 @@ def emit_html(html, stream=None):
     stream = stream or sys.stdout
     if HTML_END in html.splitlines():
         raise ValueError("HTML contains the end marker on a line of its own")
-    stream.write("\n%s\n%s\n%s\n" % (HTML_START, html.rstrip("\n"), HTML_END))
+    stream.write("%s\n%s\n%s\n" % (HTML_START, html.rstrip("\n"), HTML_END))
     stream.flush()
 
 

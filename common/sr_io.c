@@ -1,0 +1,117 @@
+/* sr_io.c — EINTR-safe, short-transfer-safe read and write helpers. */
+#include "sr_io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int sr_write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+ssize_t sr_read_full(int fd, void *p, size_t n)
+{
+    size_t got = 0;
+
+    while (got < n) {
+        ssize_t r = read(fd, (char *)p + got, n - got);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+int sr_read_all(int fd, struct sr_buf *b)
+{
+    char chunk[65536];
+
+    for (;;) {
+        ssize_t r = read(fd, chunk, sizeof chunk);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (r == 0)
+            return 0;
+        switch (sr_buf_append(b, chunk, (size_t)r)) {
+        case SR_BUF_OK:
+            break;
+        case SR_BUF_CAP:
+            return 1;
+        case SR_BUF_NOMEM:
+            errno = ENOMEM;
+            return -1;
+        }
+    }
+}
+
+int sr_read_file(const char *path, size_t max, struct sr_buf *b)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int rc, saved;
+
+    if (fd < 0)
+        return -1;
+    sr_buf_init(b, max);
+    rc = sr_read_all(fd, b);
+    saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
+int sr_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+    char *end;
+    unsigned long v;
+
+    if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+        return -1;
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+char *sr_xstrdup(const char *s)
+{
+    char *p = strdup(s);
+
+    if (!p)
+        abort();
+    return p;
+}
+
+void sr_closep(int *fd)
+{
+    if (*fd >= 0) {
+        int saved = errno;
+        close(*fd);
+        errno = saved;
+        *fd = -1;
+    }
+}

@@ -1,0 +1,58 @@
+/* sr_log.c — error and diagnostic messages on stderr (or a chosen fd). */
+#include "sr_log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *log_prog = "sandboxrun";
+static enum sr_log_level log_min = SR_LOG_WARN;
+static int log_fd = 2;
+static void (*log_hook)(const char *, size_t);
+
+void sr_log_init(const char *prog, enum sr_log_level min)
+{
+    log_prog = prog;
+    log_min = min;
+}
+
+void sr_log_set_fd(int fd)
+{
+    log_fd = fd;
+}
+
+void sr_log_set_hook(void (*hook)(const char *line, size_t len))
+{
+    log_hook = hook;
+}
+
+/* Format one message into a fixed buffer and write it with a single write(2)
+ * so lines from concurrent processes do not interleave. */
+void sr_log_msg(enum sr_log_level lvl, int errnum, const char *fmt, ...)
+{
+    static const char *names[] = {"debug: ", "", "warning: ", ""};
+    char line[1024];
+    va_list ap;
+    int n;
+
+    if (lvl < log_min)
+        return;
+    n = snprintf(line, sizeof line, "%s: %s", log_prog, names[lvl]);
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < sizeof line)
+        n += vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && errnum && (size_t)n < sizeof line)
+        n += snprintf(line + n, sizeof line - (size_t)n, ": %s", strerror(errnum));
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof line - 1)
+        n = (int)sizeof line - 2;
+    if (log_hook) {
+        log_hook(line, (size_t)n);
+        return;
+    }
+    line[n++] = '\n';
+    (void)!write(log_fd, line, (size_t)n);
+}

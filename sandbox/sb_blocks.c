@@ -1,0 +1,188 @@
+/* sb_blocks.c — streaming extractor for ===JSON_START=== / ===HTML_START=== blocks. */
+#include "sb_blocks.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sr_utf8.h"
+
+enum { OUTSIDE = 0, IN_JSON = 1, IN_HTML = 2 };
+
+static const struct { const char *start, *end, *type; } kinds[] = {
+    [IN_JSON] = {"===JSON_START===", "===JSON_END===", "json"},
+    [IN_HTML] = {"===HTML_START===", "===HTML_END===", "html"},
+};
+
+void sb_blocks_init(struct sb_blocks *b, size_t max_text, size_t max_block)
+{
+    memset(b, 0, sizeof *b);
+    sr_buf_init(&b->text, max_text);
+    sr_buf_init(&b->block, max_block);
+    b->max_block = max_block;
+    b->list = cJSON_CreateArray();
+}
+
+static void add_error(struct sb_blocks *b, int kind, const char *msg, size_t size)
+{
+    cJSON *e;
+
+    if (cJSON_GetArraySize(b->list) >= SB_MAX_BLOCKS + 1)
+        return;
+    e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "type", "error");
+    cJSON_AddStringToObject(e, "blockType", kinds[kind].type);
+    cJSON_AddStringToObject(e, "message", msg);
+    cJSON_AddNumberToObject(e, "size", (double)size);
+    cJSON_AddItemToArray(b->list, e);
+}
+
+/* Send bytes to wherever the parser is: the text or the open block. */
+static void sink(struct sb_blocks *b, const char *p, size_t n)
+{
+    if (b->state == OUTSIDE) {
+        if (!b->text_truncated && sr_buf_append(&b->text, p, n) != SR_BUF_OK)
+            b->text_truncated = 1;
+    } else if (!b->block_overflow && sr_buf_append(&b->block, p, n) != SR_BUF_OK) {
+        b->block_overflow = 1;
+    }
+}
+
+static cJSON *block_value(struct sb_blocks *b, int kind, char *msg, size_t msglen)
+{
+    size_t len = b->block.len;
+    const char *data = b->block.data ? b->block.data : "";
+    const char *end = NULL;
+    cJSON *v;
+    char *clean;
+
+    if (len && data[len - 1] == '\n')   /* the newline before the end marker */
+        len--;
+    if (kind == IN_JSON) {
+        v = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+        if (!v || (end && (size_t)(end - data) < len && strspn(end, " \t\r\n") < len - (size_t)(end - data))) {
+            snprintf(msg, msglen, "invalid JSON near byte %zu", end ? (size_t)(end - data) : 0);
+            cJSON_Delete(v);
+            return NULL;
+        }
+        return v;
+    }
+    clean = sr_utf8_sanitize(data, len);
+    v = clean ? cJSON_CreateString(clean) : NULL;
+    free(clean);
+    if (!v)
+        snprintf(msg, msglen, "out of memory");
+    return v;
+}
+
+static void close_block(struct sb_blocks *b)
+{
+    char msg[128] = "";
+    cJSON *v = NULL, *e;
+    int kind = b->state;
+    size_t size = b->block.len;
+
+    if (b->block_overflow)
+        snprintf(msg, sizeof msg, "block larger than %zu bytes", b->max_block);
+    else if (b->total_block_bytes + size > 4 * b->max_block)
+        snprintf(msg, sizeof msg, "blocks together larger than %zu bytes", 4 * b->max_block);
+    else if (cJSON_GetArraySize(b->list) >= SB_MAX_BLOCKS)
+        snprintf(msg, sizeof msg, "more than %d blocks", SB_MAX_BLOCKS);
+    else
+        v = block_value(b, kind, msg, sizeof msg);
+    if (v) {
+        b->total_block_bytes += size;
+        e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "type", kinds[kind].type);
+        cJSON_AddItemToObject(e, "value", v);
+        cJSON_AddItemToArray(b->list, e);
+    } else {
+        add_error(b, kind, msg, size);
+    }
+    sr_buf_reset(&b->block);
+    b->block_overflow = 0;
+    b->state = OUTSIDE;
+}
+
+/* A whole short line has arrived (without its newline): marker or content? */
+static void end_line(struct sb_blocks *b)
+{
+    size_t n = b->line_len;
+
+    if (n && b->line[n - 1] == '\r')
+        n--;
+    b->line[n] = '\0';
+    if (b->state == OUTSIDE) {
+        for (int k = IN_JSON; k <= IN_HTML; k++) {
+            if (strcmp(b->line, kinds[k].start) == 0) {
+                b->state = k;
+                return;
+            }
+        }
+    } else if (strcmp(b->line, kinds[b->state].end) == 0) {
+        close_block(b);
+        return;
+    }
+    sink(b, b->line, b->line_len);
+    sink(b, "\n", 1);
+}
+
+void sb_blocks_feed(struct sb_blocks *b, const char *p, size_t n)
+{
+    while (n) {
+        const char *nl = memchr(p, '\n', n);
+        size_t seg = nl ? (size_t)(nl - p) : n;
+
+        if (!b->line_long && b->line_len + seg <= SB_MARKER_MAX) {
+            memcpy(b->line + b->line_len, p, seg);
+            b->line_len += seg;
+        } else {
+            /* too long to be a marker: stream it straight through */
+            if (!b->line_long)
+                sink(b, b->line, b->line_len);
+            sink(b, p, seg);
+            b->line_long = 1;
+        }
+        if (nl) {
+            if (b->line_long)
+                sink(b, "\n", 1);
+            else
+                end_line(b);
+            b->line_len = 0;
+            b->line_long = 0;
+            seg++;
+        }
+        p += seg;
+        n -= seg;
+    }
+}
+
+void sb_blocks_finish(struct sb_blocks *b)
+{
+    if (!b->line_long && b->line_len) {
+        /* a last line without newline can still be an end marker */
+        size_t n = b->line_len;
+        b->line[n] = '\0';
+        if (b->state != OUTSIDE && strcmp(b->line, kinds[b->state].end) == 0)
+            close_block(b);
+        else
+            sink(b, b->line, n);
+    }
+    b->line_len = 0;
+    b->line_long = 0;
+    if (b->state != OUTSIDE) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "unterminated block (no %s line)", kinds[b->state].end);
+        add_error(b, b->state, msg, b->block.len);
+        sr_buf_reset(&b->block);
+        b->state = OUTSIDE;
+    }
+}
+
+void sb_blocks_free(struct sb_blocks *b)
+{
+    sr_buf_reset(&b->text);
+    sr_buf_reset(&b->block);
+    cJSON_Delete(b->list);
+    b->list = NULL;
+}

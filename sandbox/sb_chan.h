@@ -1,0 +1,26 @@
+/* sb_chan — the supervisor <-> worker-init channel (a SOCK_SEQPACKET pair).
+ *
+ * One message = one type byte + a small payload (+ fds by SCM_RIGHTS):
+ *   'G' supervisor -> init   maps and cgroup are in place, go on
+ *   'E' init -> supervisor   a set-up step failed; payload is the message
+ *   'R' init -> supervisor   jail entered; fds: /out (O_PATH), seccomp listener (optional)
+ *   'X' init -> supervisor   the script's process ended; payload: int wait status
+ * Setup errors thus travel to the parent, as isolate does it. */
+#ifndef SB_CHAN_H
+#define SB_CHAN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define SB_CHAN_MAX_PAYLOAD 4096
+#define SB_CHAN_MAX_FDS 4
+
+enum sb_msg { SB_MSG_GO = 'G', SB_MSG_ERROR = 'E', SB_MSG_READY = 'R', SB_MSG_EXIT = 'X' };
+
+/* Send one message. 0 or -1 (errno). */
+int sb_chan_send(int sock, enum sb_msg type, const void *data, size_t len, const int *fds, int nfds);
+/* Receive one message; fds beyond *nfds or in a truncated message are closed.
+ * Returns the payload length, 0 with *type = 0 at EOF, -1 on error (errno). */
+ssize_t sb_chan_recv(int sock, int *type, void *data, size_t cap, int *fds, int *nfds);
+
+#endif

@@ -1,0 +1,216 @@
+/* sb_python.c — the embedded interpreter: init, run, report, finalize. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "sb_python.h"
+
+#include <cjson/cJSON.h>
+#include <string.h>
+
+#include "sr_io.h"
+#include "sr_log.h"
+
+#define REPORT_MAX (256 * 1024)
+
+/* An isolated interpreter: no PYTHON* variables, no user site, no bytecode
+ * writes, unbuffered stdio so output survives a kill. */
+static int init_python(const struct sb_pyjob *job)
+{
+    PyConfig cfg;
+    PyStatus st;
+
+    PyConfig_InitIsolatedConfig(&cfg);
+    cfg.buffered_stdio = 0;
+    cfg.write_bytecode = 0;
+    cfg.parse_argv = 0;
+    cfg.install_signal_handlers = 1;
+    cfg.user_site_directory = 0;
+    cfg.pathconfig_warnings = 0;
+    st = PyConfig_SetBytesString(&cfg, &cfg.program_name, "/usr/bin/python3");
+    if (!PyStatus_Exception(st))
+        st = PyConfig_SetBytesArgv(&cfg, job->argc, job->argv);
+    if (!PyStatus_Exception(st))
+        st = Py_InitializeFromConfig(&cfg);
+    PyConfig_Clear(&cfg);
+    if (PyStatus_Exception(st)) {
+        SR_LOG("Python initialization failed: %s", st.err_msg ? st.err_msg : "?");
+        return -1;
+    }
+    return 0;
+}
+
+/* Put the helper directory on sys.path and the source into linecache, so
+ * tracebacks show the script's lines. */
+static int prepare(const struct sb_pyjob *job)
+{
+    PyObject *path = PySys_GetObject("path");   /* borrowed */
+    PyObject *lc, *cache, *lines, *entry;
+    int rc = 0;
+
+    if (job->extra_path) {
+        PyObject *p = PyUnicode_FromString(job->extra_path);
+        rc = !p || !path || PyList_Insert(path, 0, p) < 0 ? -1 : 0;
+        Py_XDECREF(p);
+    }
+    lc = PyImport_ImportModule("linecache");
+    cache = lc ? PyObject_GetAttrString(lc, "cache") : NULL;
+    lines = PyUnicode_FromString(job->code);
+    if (lines) {
+        PyObject *split = PyObject_CallMethod(lines, "splitlines", "i", 1);
+        Py_DECREF(lines);
+        lines = split;
+    }
+    entry = lines ? Py_BuildValue("(nOOs)", (Py_ssize_t)strlen(job->code), Py_None, lines, job->filename) : NULL;
+    if (cache && entry && PyDict_SetItemString(cache, job->filename, entry) < 0)
+        rc = -1;
+    Py_XDECREF(entry);
+    Py_XDECREF(lines);
+    Py_XDECREF(cache);
+    Py_XDECREF(lc);
+    PyErr_Clear();   /* the linecache entry is a nicety */
+    return rc;
+}
+
+/* SystemExit(code) -> the process exit status, printing a non-int code the
+ * way the python3 command does. */
+static int exit_status(PyObject *exc)
+{
+    PyObject *code = PyObject_GetAttrString(exc, "code");
+    int status = 1;
+
+    if (!code || code == Py_None)
+        status = 0;
+    else if (PyLong_Check(code))
+        status = (int)(PyLong_AsLong(code) & 0xff);
+    else {
+        PyObject *s = PyObject_Str(code);
+        const char *t = s ? PyUnicode_AsUTF8(s) : NULL;
+        if (t)
+            PySys_WriteStderr("%s\n", t);
+        Py_XDECREF(s);
+    }
+    Py_XDECREF(code);
+    PyErr_Clear();
+    return status;
+}
+
+/* str(obj) as a new C string (caller frees), or NULL. */
+static char *py_str(PyObject *obj)
+{
+    PyObject *s = obj ? PyObject_Str(obj) : NULL;
+    const char *t = s ? PyUnicode_AsUTF8(s) : NULL;
+    char *out = t ? strdup(t) : NULL;
+
+    Py_XDECREF(s);
+    PyErr_Clear();
+    return out;
+}
+
+static char *format_traceback(PyObject *exc)
+{
+    PyObject *tb = PyImport_ImportModule("traceback");
+    PyObject *parts = tb ? PyObject_CallMethod(tb, "format_exception", "O", exc) : NULL;
+    PyObject *sep = PyUnicode_FromString("");
+    PyObject *joined = parts && sep ? PyUnicode_Join(sep, parts) : NULL;
+    char *out = joined ? py_str(joined) : NULL;
+
+    Py_XDECREF(joined);
+    Py_XDECREF(sep);
+    Py_XDECREF(parts);
+    Py_XDECREF(tb);
+    PyErr_Clear();
+    return out;
+}
+
+/* Write {"type","message","traceback","memoryError"} to fd and the traceback
+ * (with source lines, from linecache) to sys.stderr. Returns 0 if the
+ * traceback was printed, -1 if the caller should fall back to PyErr_Display. */
+static int report(int fd, PyObject *type, PyObject *exc)
+{
+    PyObject *name = PyObject_GetAttrString(type, "__name__");
+    char *tname = py_str(name), *msg = py_str(exc), *tb = format_traceback(exc);
+    PyObject *err = PySys_GetObject("stderr");   /* borrowed */
+    int printed = tb && err && PyFile_WriteString(tb, err) == 0 ? 0 : -1;
+    cJSON *o = cJSON_CreateObject();
+    char *text;
+
+    cJSON_AddStringToObject(o, "type", tname ? tname : "Exception");
+    cJSON_AddStringToObject(o, "message", msg ? msg : "");
+    cJSON_AddStringToObject(o, "traceback", tb ? tb : "");
+    cJSON_AddBoolToObject(o, "memoryError", PyErr_GivenExceptionMatches(type, PyExc_MemoryError));
+    text = cJSON_PrintUnformatted(o);
+    if (text && strlen(text) < REPORT_MAX)
+        (void)sr_write_all(fd, text, strlen(text));
+    else   /* too big or no memory: at least the type */
+        (void)sr_write_all(fd, "{\"type\":\"MemoryError\",\"memoryError\":true}", 41);
+    free(text);
+    cJSON_Delete(o);
+    free(tname);
+    free(msg);
+    free(tb);
+    Py_XDECREF(name);
+    PyErr_Clear();
+    return printed;
+}
+
+/* The script raised: report it, print the usual traceback, return status. */
+static int handle_exception(const struct sb_pyjob *job)
+{
+    PyObject *type, *exc, *tb;
+
+    if (PyErr_ExceptionMatches(PyExc_SystemExit)) {
+        PyErr_Fetch(&type, &exc, &tb);
+        PyErr_NormalizeException(&type, &exc, &tb);
+        int status = exit_status(exc);
+        Py_XDECREF(type);
+        Py_XDECREF(exc);
+        Py_XDECREF(tb);
+        return status;
+    }
+    PyErr_Fetch(&type, &exc, &tb);
+    PyErr_NormalizeException(&type, &exc, &tb);
+    if (tb && exc)
+        PyException_SetTraceback(exc, tb);
+    if (!type || !exc || report(job->report_fd, type, exc) < 0)
+        PyErr_Display(type, exc, tb);
+    Py_XDECREF(type);
+    Py_XDECREF(exc);
+    Py_XDECREF(tb);
+    return 1;
+}
+
+static int run_code(const struct sb_pyjob *job)
+{
+    PyObject *main = PyImport_AddModule("__main__");   /* borrowed */
+    PyObject *globals = main ? PyModule_GetDict(main) : NULL;
+    PyObject *file = PyUnicode_FromString(job->filename);
+    PyObject *co, *res;
+    int status = 0;
+
+    if (!globals || !file || PyDict_SetItemString(globals, "__file__", file) < 0) {
+        Py_XDECREF(file);
+        return handle_exception(job);
+    }
+    Py_DECREF(file);
+    co = Py_CompileStringExFlags(job->code, job->filename, Py_file_input, NULL, -1);
+    res = co ? PyEval_EvalCode(co, globals, globals) : NULL;
+    if (!res)
+        status = handle_exception(job);
+    Py_XDECREF(res);
+    Py_XDECREF(co);
+    return status;
+}
+
+int sb_python_run(const struct sb_pyjob *job)
+{
+    int status;
+
+    if (init_python(job) < 0)
+        return 120;
+    if (prepare(job) < 0)
+        SR_WARN("could not add %s to sys.path", job->extra_path);
+    status = run_code(job);
+    if (Py_FinalizeEx() < 0 && status == 0)
+        status = 120;   /* flushing stdout failed, as python3 reports it */
+    return status;
+}

@@ -1,0 +1,22 @@
+/* sb_python — run a script in this (already jailed) process through the
+ * CPython C API. Not an exec of python3: the interpreter lives in our image. */
+#ifndef SB_PYTHON_H
+#define SB_PYTHON_H
+
+#include <stddef.h>
+
+struct sb_pyjob {
+    const char *code;         /* NUL-terminated source */
+    const char *filename;     /* shown in tracebacks (the script's base name) */
+    int argc;                 /* sys.argv */
+    char **argv;
+    const char *extra_path;   /* prepended to sys.path (the helper scripts), or NULL */
+    int report_fd;            /* an uncaught exception is written here as JSON */
+};
+
+/* Initialize CPython, run the job, finalize. Returns the exit status the
+ * process should end with: 0, SystemExit's code, or 1 for an exception (whose
+ * type, message and traceback went to report_fd as one JSON object). */
+int sb_python_run(const struct sb_pyjob *job);
+
+#endif

@@ -1,0 +1,40 @@
+/* sb_request — one execution request, as JSON from the orchestrator.
+ *
+ *   {"code": "...", "filename": "script.py", "args": ["a"],
+ *    "inputs": [{"path": "/abs/data.csv", "name": "data.csv"}],
+ *    "outDir": "/abs/results" | null, "policy": "/path/x.policy", "scriptsDir": "/path",
+ *    "timeout": 60, "cpu": 0, "memoryMb": 1024, "pids": 256, "maxOutput": 4194304,
+ *    "maxBlock": 33554432, "tmpMb": 512, "outMb": 512, "threads": 1,
+ *    "maxOutFiles": 1000, "allowWeaker": false, "passthrough": false}
+ * Only "code" is required; unknown keys are an error (a typo must not silently
+ * run with defaults). */
+#ifndef SB_REQUEST_H
+#define SB_REQUEST_H
+
+#include <stddef.h>
+
+#include "sb_mounts.h"
+
+#define SB_REQUEST_MAX (16u << 20)
+#define SB_MAX_ARGS 256
+
+struct sb_request {
+    char *code;
+    char *filename;
+    char *argv[SB_MAX_ARGS + 2];   /* argv[0] = filename, NULL-terminated */
+    int argc;
+    struct { char *path, *name; } inputs[SB_MAX_INPUTS];
+    size_t ninputs;
+    char *out_dir, *policy, *scripts_dir;
+    double timeout_s;
+    unsigned long cpu_s, memory_mb, pids, max_output, max_block, tmp_mb, out_mb, threads, max_out_files;
+    int allow_weaker, passthrough;
+};
+
+/* Fill defaults (policy/scripts paths from the installation). */
+void sb_request_defaults(struct sb_request *r);
+/* Parse JSON text into r (defaults already set). 0, or -1 with err set. */
+int sb_request_parse(const char *text, size_t len, struct sb_request *r, char *err, size_t errlen);
+void sb_request_free(struct sb_request *r);
+
+#endif

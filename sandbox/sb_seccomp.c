@@ -1,0 +1,113 @@
+/* sb_seccomp.c — policy → libseccomp filter, load, user-notification fd. */
+#include "sb_seccomp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sr_log.h"
+
+static uint32_t rule_action(const struct sb_rule *r, int notify)
+{
+    switch (r->action) {
+    case SB_ACT_ALLOW:
+        return SCMP_ACT_ALLOW;
+    case SB_ACT_ERRNO:
+        return SCMP_ACT_ERRNO((uint32_t)r->err);
+    case SB_ACT_LOG:
+        return SCMP_ACT_LOG;
+    case SB_ACT_KILL:
+        break;
+    }
+    return notify ? SCMP_ACT_NOTIFY : SCMP_ACT_KILL_PROCESS;
+}
+
+static const enum scmp_compare cmp_map[] = {
+    [SB_CMP_EQ] = SCMP_CMP_EQ, [SB_CMP_NE] = SCMP_CMP_NE, [SB_CMP_LT] = SCMP_CMP_LT,
+    [SB_CMP_LE] = SCMP_CMP_LE, [SB_CMP_GT] = SCMP_CMP_GT, [SB_CMP_GE] = SCMP_CMP_GE,
+    [SB_CMP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
+};
+
+static int add_rule(scmp_filter_ctx ctx, const struct sb_rule *r, int notify)
+{
+    struct scmp_arg_cmp cmps[SB_POLICY_MAX_CONDS];
+
+    for (unsigned i = 0; i < r->ncond; i++) {
+        const struct sb_cond *c = &r->cond[i];
+        cmps[i].arg = c->arg;
+        cmps[i].op = cmp_map[c->op];
+        cmps[i].datum_a = c->op == SB_CMP_MASKED_EQ ? c->mask : c->value;
+        cmps[i].datum_b = c->op == SB_CMP_MASKED_EQ ? c->value : 0;
+    }
+    return seccomp_rule_add_exact_array(ctx, rule_action(r, notify), r->nr, r->ncond, cmps);
+}
+
+scmp_filter_ctx sb_seccomp_build(const struct sb_policy *pol, int notify, char *err, size_t errlen)
+{
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO((uint32_t)pol->default_errno));
+    int rc;
+
+    if (!ctx) {
+        snprintf(err, errlen, "seccomp_init failed");
+        return NULL;
+    }
+    /* foreign ABIs (i386 int 0x80, x32) are never a way around the list */
+    rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+    if (rc == 0)
+        rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
+    for (size_t i = 0; rc == 0 && i < pol->nrules; i++) {
+        /* a rule that repeats the default documents intent; libseccomp refuses it */
+        if (rule_action(&pol->rules[i], notify) == SCMP_ACT_ERRNO((uint32_t)pol->default_errno))
+            continue;
+        rc = add_rule(ctx, &pol->rules[i], notify);
+        if (rc < 0)
+            snprintf(err, errlen, "policy line %u (%s): libseccomp refused the rule: %s",
+                     pol->rules[i].line, sb_seccomp_syscall_name(pol->rules[i].nr), strerror(-rc));
+    }
+    if (rc < 0) {
+        if (!err[0])
+            snprintf(err, errlen, "seccomp_attr_set: %s", strerror(-rc));
+        seccomp_release(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+int sb_seccomp_load(scmp_filter_ctx ctx, int *notify_fd)
+{
+    int rc = seccomp_load(ctx);
+
+    *notify_fd = -1;
+    if (rc < 0) {
+        errno = -rc;
+        SR_PLOG("seccomp_load");
+        return -1;
+    }
+    rc = seccomp_notify_fd(ctx);
+    if (rc >= 0)
+        *notify_fd = rc;
+    return 0;
+}
+
+int sb_seccomp_dump(scmp_filter_ctx ctx, int fd)
+{
+    int rc = seccomp_export_pfc(ctx, fd);
+
+    if (rc < 0) {
+        errno = -rc;
+        SR_PLOG("seccomp_export_pfc");
+        return -1;
+    }
+    return 0;
+}
+
+const char *sb_seccomp_syscall_name(int nr)
+{
+    static char name[64];
+    char *s = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+
+    snprintf(name, sizeof name, "%s", s ? s : "?");
+    free(s);
+    return name;
+}

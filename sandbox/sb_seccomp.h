@@ -1,0 +1,28 @@
+/* sb_seccomp — compile a parsed policy with libseccomp and load it.
+ *
+ * Non-native architectures (i386 via int 0x80) and x32 syscall numbers kill
+ * the process. "kill" rules either report through a seccomp user-notification
+ * fd (the supervisor names the syscall, then kills the whole worker) or, when
+ * the kernel lacks that, use SECCOMP_RET_KILL_PROCESS. */
+#ifndef SB_SECCOMP_H
+#define SB_SECCOMP_H
+
+#include <seccomp.h>
+#include <stddef.h>
+
+#include "sb_policy.h"
+
+/* Build (but do not load) a filter. notify selects how "kill" rules act.
+ * Returns a context the caller releases with seccomp_release, or NULL after
+ * writing the reason into err. */
+scmp_filter_ctx sb_seccomp_build(const struct sb_policy *pol, int notify, char *err, size_t errlen);
+/* Load ctx into the calling process (must be the last jail step). When the
+ * filter reports kills, *notify_fd receives the listener fd, else -1.
+ * Returns 0 or -1 (logged). */
+int sb_seccomp_load(scmp_filter_ctx ctx, int *notify_fd);
+/* Print the compiled filter as pseudo-code (PFC) to fd. */
+int sb_seccomp_dump(scmp_filter_ctx ctx, int fd);
+/* Native syscall name for nr ("?" if unknown); the string is static. */
+const char *sb_seccomp_syscall_name(int nr);
+
+#endif
