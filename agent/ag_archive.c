@@ -415,7 +415,8 @@ static enum ag_archive_err pack_tree(struct pack *p, int dirfd, const char *pref
     for (size_t i = 0; i < n && rc == AG_ARCHIVE_OK; i++) {
         char rel[PATH_MAX];
         struct stat st;
-        if (snprintf(rel, sizeof(rel), "%s%s", prefix, names[i]) >= (int)sizeof(rel) - 1 ||
+        int len = snprintf(rel, sizeof(rel), "%s%s", prefix, names[i]);
+        if (len < 0 || len >= (int)sizeof(rel) - 1 ||
             fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) != 0)
             continue;
         if (S_ISREG(st.st_mode) && !(st.st_dev == p->out_dev && st.st_ino == p->out_ino)) {
@@ -424,7 +425,8 @@ static enum ag_archive_err pack_tree(struct pack *p, int dirfd, const char *pref
             int sub = openat(dirfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (sub < 0)
                 continue;
-            strcat(rel, "/");
+            rel[len] = '/';
+            rel[len + 1] = '\0';
             rc = pack_tree(p, sub, rel, depth + 1);
             close(sub);
         }

@@ -234,10 +234,10 @@ static int parse_endpoint(struct ag_s3_client *c, const char *ep)
 {
     const char *rest;
     if (strncmp(ep, "https://", 8) == 0) {
-        strcpy(c->scheme, "https");
+        snprintf(c->scheme, sizeof(c->scheme), "https");
         rest = ep + 8;
     } else if (strncmp(ep, "http://", 7) == 0) {
-        strcpy(c->scheme, "http");
+        snprintf(c->scheme, sizeof(c->scheme), "http");
         rest = ep + 7;
     } else {
         return -1;
@@ -898,7 +898,7 @@ enum ag_s3_err ag_s3_parse_uri(const char *uri, char *bucket, size_t bucket_size
         return AG_S3_EINVAL;
     memcpy(bucket, b, (size_t)(slash - b));
     bucket[slash - b] = '\0';
-    strcpy(key, slash + 1);
+    snprintf(key, key_size, "%s", slash + 1);
     return bucket_ok(bucket) && key_ok(key) ? AG_S3_OK : AG_S3_EINVAL;
 }
 
@@ -943,7 +943,7 @@ enum ag_s3_err ag_s3_client_new(struct ag_s3_client **out, const struct ag_creds
         c->opts.part_size = AG_S3_MIN_PART;
     if (c->opts.backoff_max_ms < c->opts.backoff_base_ms)
         c->opts.backoff_max_ms = c->opts.backoff_base_ms;
-    strcpy(c->scheme, "https");
+    snprintf(c->scheme, sizeof(c->scheme), "https");
     if (creds->endpoint && parse_endpoint(c, creds->endpoint) != 0) {
         free(c);
         return AG_S3_EINVAL;
