@@ -37,9 +37,21 @@ def summary_stats(series):
 
 # ---------------------------------------------------------------- unit roots
 
+def _failed_test(kind, regression, err):
+    """The shape of a test that could not be computed (e.g. an exactly
+    linear series leaves KPSS nothing to estimate)."""
+    return {"statistic": None, "p_value": None, "regression": regression, "rejects_h0": False,
+            "critical_values": {"5%": None}, "error": "%s: %s" % (type(err).__name__, err),
+            "h0": {"adf": "unit root", "kpss": "level stationary" if regression == "c"
+                   else "trend stationary"}[kind]}
+
+
 def adf_test(x, regression="c"):
     """Augmented Dickey-Fuller, lag chosen by AIC. H0: a unit root."""
-    stat, p, lag, nobs, crit, _ = adfuller(x, regression=regression, autolag="AIC")
+    try:
+        stat, p, lag, nobs, crit, _ = adfuller(x, regression=regression, autolag="AIC")
+    except (ValueError, np.linalg.LinAlgError) as e:
+        return _failed_test("adf", regression, e)
     return {"statistic": float(stat), "p_value": float(p), "used_lag": int(lag),
             "n_obs": int(nobs), "regression": regression,
             "critical_values": {k: float(v) for k, v in crit.items()},
@@ -49,7 +61,10 @@ def adf_test(x, regression="c"):
 def kpss_test(x, regression="c"):
     """KPSS with the automatic bandwidth. H0: level (``c``) or trend
     (``ct``) stationarity. statsmodels bounds p to [0.01, 0.1]."""
-    stat, p, lags, crit = kpss(x, regression=regression, nlags="auto")
+    try:
+        stat, p, lags, crit = kpss(x, regression=regression, nlags="auto")
+    except (ValueError, np.linalg.LinAlgError, ZeroDivisionError) as e:
+        return _failed_test("kpss", regression, e)
     return {"statistic": float(stat), "p_value": float(p), "lags": int(lags),
             "regression": regression, "p_value_bounded": bool(p <= 0.01 or p >= 0.1),
             "critical_values": {k: float(v) for k, v in crit.items()},

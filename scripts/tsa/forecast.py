@@ -66,12 +66,14 @@ def run_forecast(series, eda, rec, horizon=None, trials=30, time_budget=60.0):
                      "to keep fitting time bounded" % (len(stat_train), len(train)))
     if period > models.MAX_SARIMA_SEASON:
         notes.append("season of %d steps is too long for a seasonal ARIMA; SARIMA uses "
-                     "Fourier terms for it" % period)
+                     "Fourier terms for the seasons instead" % period)
 
     deadline = t_start + time_budget
     sarima_deadline = t_start + 0.6 * time_budget
+    fourier_periods = sorted({c["lag"] for c in eda["seasonality"]["checked"]
+                              if c["significant"]} | {period}) if period > 1 else []
     sarima_params, sarima_tuning = tuning.tune_sarima(stat_train, h, period, d, big_d,
-                                                      trials, sarima_deadline)
+                                                      fourier_periods, trials, sarima_deadline)
     gbm_params, gbm_tuning = tuning.tune_gbm(train, h, spec, trials, deadline)
 
     fitters = _fitters(period, spec, sarima_params, gbm_params)

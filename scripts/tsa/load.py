@@ -194,7 +194,7 @@ def choose_value_column(df, time_col, requested=None):
         if vals.notna().sum() == 0:
             raise InputError("no_numeric_values", "column %r holds no numbers" % requested)
         return requested, vals, th, bad, [requested], []
-    best, candidates, skipped = None, [], []
+    parsed, candidates, skipped = {}, [], []
     for col in df.columns:
         if col == time_col:
             continue
@@ -204,18 +204,31 @@ def choose_value_column(df, time_col, requested=None):
         if n_ok == 0 or n_ok < 0.5 * present:
             skipped.append({"column": col, "reason": "all values missing" if present == 0
                             else "not numeric"})
-            continue
-        candidates.append(col)
-        if best is None or n_ok > best[0]:
-            best = (n_ok, col, vals, th, bad)
-    if best is None:
+        elif _is_row_number(col, vals):
+            skipped.append({"column": col, "reason": "a row identifier"})
+        else:
+            candidates.append(col)
+            parsed[col] = (n_ok, vals, th, bad)
+    if not candidates:
         if len(df.columns) == 1:
             raise InputError("one_column", "the file has a single column (%r); it needs a time "
                              "column and a numeric value column" % df.columns[0])
+        why = "; ".join("%s: %s" % (s["column"], s["reason"]) for s in skipped)
         raise InputError("no_value_column", "no numeric value column besides the time column "
-                         "%r (columns: %s)" % (time_col, ", ".join(df.columns)))
-    _, col, vals, th, bad = best
+                         "%r (%s)" % (time_col, why or "no other column"))
+    most = max(p[0] for p in parsed.values())
+    col = next(c for c in candidates if parsed[c][0] >= 0.9 * most)   # leftmost nearly-complete
+    _, vals, th, bad = parsed[col]
     return col, vals, th, bad, candidates, skipped
+
+
+def _is_row_number(name, vals):
+    """True for an id/index column: so named, or the integers 0..n-1 / 1..n."""
+    if name.lower() in ("id", "index", "idx", "row", "rowid") or name.lower().startswith("unnamed:"):
+        return True
+    v = vals.dropna()
+    return (len(v) > 2 and (v % 1 == 0).all() and v.is_unique
+            and v.min() in (0, 1) and v.max() - v.min() == len(v) - 1)
 
 
 def _combine_year_parts(df, times):
@@ -333,8 +346,8 @@ def load_series(path, time_col=None, value_col=None, freq=None, max_points=MAX_P
         df = df.drop(columns=[part_col])
     vcol, values, n_th, n_bad, vcands, skipped = choose_value_column(df, tcol, value_col)
     if len(vcands) > 1:
-        notes.append("several numeric columns (%s); analysed %r, the most complete — choose "
-                     "another with --value-col" % (", ".join(vcands), vcol))
+        notes.append("several numeric columns (%s); analysed %r, the leftmost nearly complete "
+                     "one — choose another with --value-col" % (", ".join(vcands), vcol))
     for s in skipped:
         notes.append("column %r skipped: %s" % (s["column"], s["reason"]))
     fixes["thousands_separators"] = n_th

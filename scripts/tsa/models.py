@@ -6,7 +6,8 @@ series (levels, regular index) and returns a Forecast for the next h steps.
   the trend and season chosen by AICc, with model prediction intervals;
 * SARIMA — statsmodels' SARIMAX with tuned orders; seasons longer than
   MAX_SARIMA_SEASON use Fourier terms as regressors instead (a seasonal
-  ARIMA of period 52 or 365 is impractically slow and unstable);
+  ARIMA of period 52 or 365 is impractically slow and unstable), one set
+  per significant calendar period (e.g. day and week for hourly data);
 * gradient boosting — sklearn's HistGradientBoostingRegressor on the
   engineered features, forecasting recursively: each predicted step is fed
   back as history for the next, so no future value is ever used.
@@ -93,35 +94,39 @@ def fit_ets(y, h, period):
 
 # ---------------------------------------------------------------- SARIMA
 
-def fourier_terms(start, n, period, k):
-    """sin/cos pairs of harmonics 1..k of ``period`` at positions start..start+n-1."""
+def fourier_terms(start, n, periods, k):
+    """sin/cos pairs of harmonics 1..k (at most period/2) of each period, at
+    positions start..start+n-1."""
     t = np.arange(start, start + n, dtype=float)
     cols = {}
-    for j in range(1, k + 1):
-        cols["sin%d" % j] = np.sin(2 * np.pi * j * t / period)
-        cols["cos%d" % j] = np.cos(2 * np.pi * j * t / period)
+    for period in periods:
+        for j in range(1, min(k, period // 2) + 1):
+            cols["sin%d_%d" % (period, j)] = np.sin(2 * np.pi * j * t / period)
+            cols["cos%d_%d" % (period, j)] = np.cos(2 * np.pi * j * t / period)
     return pd.DataFrame(cols)
 
 
 def sarima_spec(params, period):
-    """Model arguments for SARIMAX from tuned params {p, d, q, P, D, Q, K}."""
+    """Model arguments for SARIMAX from tuned params {p, d, q, P, D, Q, K,
+    drift, fourier_periods}: (order, seasonal_order, Fourier periods, K, trend)."""
     order = (params["p"], params["d"], params["q"])
     seasonal = (0, 0, 0, 0)
-    fourier_k = 0
+    fourier_k, periods = 0, []
     if 2 <= period <= MAX_SARIMA_SEASON:
         seasonal = (params.get("P", 0), params.get("D", 0), params.get("Q", 0), period)
     elif period > MAX_SARIMA_SEASON:
         fourier_k = params.get("K", 0)
+        periods = params.get("fourier_periods") or [period]
     diffs = order[1] + seasonal[1]
     trend = "c" if diffs == 0 else ("t" if diffs == 1 and params.get("drift") else None)
-    return order, seasonal, fourier_k, trend
+    return order, seasonal, periods, fourier_k, trend
 
 
 def fit_sarima(y, h, period, params, maxiter=50, intervals=True):
     """Fit SARIMAX with the given orders and forecast h steps."""
-    order, seasonal, k, trend = sarima_spec(params, period)
-    exog = fourier_terms(0, len(y), period, k).values if k else None
-    fexog = fourier_terms(len(y), h, period, k).values if k else None
+    order, seasonal, periods, k, trend = sarima_spec(params, period)
+    exog = fourier_terms(0, len(y), periods, k).values if k else None
+    fexog = fourier_terms(len(y), h, periods, k).values if k else None
     model = SARIMAX(y.values.astype(float), exog=exog, order=order, seasonal_order=seasonal,
                     trend=trend, enforce_stationarity=False, enforce_invertibility=False)
     res = model.fit(disp=False, maxiter=maxiter)
@@ -137,7 +142,7 @@ def fit_sarima(y, h, period, params, maxiter=50, intervals=True):
     if seasonal[3]:
         form += "[%d]" % seasonal[3]
     if k:
-        form += " + %d Fourier pairs (period %d)" % (k, period)
+        form += " + Fourier terms, %d harmonics of period %s" % (k, " and ".join(map(str, periods)))
     return Forecast(mean, lo, hi, params=dict(params, form=form, trend=trend, aic=float(res.aic)))
 
 
