@@ -1,0 +1,63 @@
+/* ag_main.c — sandboxrun: the orchestrator's command line.
+ *
+ *   sandboxrun [run] SCRIPT.py ...   run a script in the jail (default command)
+ *   sandboxrun check ...             which isolation features this kernel gives
+ * Commands are one table; each has its own file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ag_cmd_run.h"
+#include "ag_runner.h"
+#include "sr_log.h"
+#include "sr_status.h"
+
+/* The probes need libseccomp and the jail code: the supervisor answers. */
+static int cmd_check(int argc, char **argv)
+{
+    char *args[32] = {"sandboxrun-supervisor", "check"};
+
+    if (argc > 30)
+        return fprintf(stderr, "sandboxrun check: too many arguments\n"), SR_EXIT_USAGE;
+    for (int i = 1; i < argc; i++)
+        args[i + 1] = argv[i];
+    ag_runner_exec_tool(args);
+    return sr_status_exit_code(SR_INTERNAL_ERROR);
+}
+
+static int cmd_help(int argc, char **argv);
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *help;
+} commands[] = {
+    {"run", ag_cmd_run, "run a Python script in a fresh jail (the default command)"},
+    {"check", cmd_check, "show which isolation features this kernel gives [--json] [--dump-policy]"},
+    {"help", cmd_help, "this list"},
+};
+
+static int cmd_help(int argc, char **argv)
+{
+    printf("usage: sandboxrun COMMAND [OPTIONS] ...   (sandboxrun COMMAND --help for more)\n\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        printf("  %-10s %s\n", commands[i].name, commands[i].help);
+    printf("\n  sandboxrun SCRIPT.py is short for sandboxrun run SCRIPT.py\n"
+           "exit codes: 0 ok, 1 error, 2 usage, 3 timeout, 4 memory_limit, 5 output_limit,\n"
+           "            6 policy_violation, 7 killed, 8 internal_error\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    sr_log_init("sandboxrun", SR_LOG_WARN);
+    if (argc < 2)
+        return cmd_help(argc, argv), SR_EXIT_USAGE;
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return cmd_help(argc, argv);
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    /* "sandboxrun [options] script.py": the run command */
+    argv[0] = "run";
+    return ag_cmd_run(argc, argv);
+}

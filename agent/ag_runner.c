@@ -1,0 +1,151 @@
+/* ag_runner.c — fork+exec the supervisor with a clean environment. */
+#include "ag_runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sr_io.h"
+#include "sr_log.h"
+#include "sr_paths.h"
+
+#ifndef SR_LIBEXECDIR
+#define SR_LIBEXECDIR "/usr/local/libexec/sandboxrun"
+#endif
+
+/* The supervisor's whole environment. */
+static char *const clean_env[] = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8", NULL};
+
+const char *ag_runner_supervisor_path(void)
+{
+    static char *path;
+
+    if (!path)
+        path = sr_paths_find_exe("sandboxrun-supervisor", SR_LIBEXECDIR);
+    if (!path)
+        SR_LOG("cannot find sandboxrun-supervisor next to sandboxrun or in %s", SR_LIBEXECDIR);
+    return path;
+}
+
+int ag_runner_exec_tool(char *const argv[])
+{
+    const char *sup = ag_runner_supervisor_path();
+
+    if (!sup)
+        return -1;
+    if (close_range(3, ~0U, 0) < 0)
+        return SR_PLOG("close_range"), -1;
+    execve(sup, argv, clean_env);
+    SR_PLOG("execve(%s)", sup);
+    return -1;
+}
+
+/* In the child: fds 0..4 in place, nothing else open, then exec. */
+__attribute__((noreturn)) static void child(const char *sup, int req_r, int rec_w, int passthrough)
+{
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    char *argv[] = {"sandboxrun-supervisor", "run", NULL};
+
+    /* the supervisor dies with us: a run never outlives its orchestrator */
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (null < 0 || dup2(null, 0) < 0 || (!passthrough && (dup2(null, 1) < 0 || dup2(null, 2) < 0)))
+        _exit(127);
+    /* park both above 4 first so neither dup2 clobbers the other; dup2 leaves
+     * the copies without close-on-exec */
+    req_r = fcntl(req_r, F_DUPFD_CLOEXEC, 10);
+    rec_w = fcntl(rec_w, F_DUPFD_CLOEXEC, 10);
+    if (req_r < 0 || rec_w < 0 || dup2(req_r, 3) < 0 || dup2(rec_w, 4) < 0 || close_range(5, ~0U, 0) < 0)
+        _exit(127);
+    signal(SIGPIPE, SIG_DFL);
+    execve(sup, argv, clean_env);
+    _exit(127);
+}
+
+static int read_record(int fd, cJSON **record, char *err, size_t errlen)
+{
+    struct sr_buf b;
+    int rc;
+
+    sr_buf_init(&b, AG_RECORD_MAX);
+    rc = sr_read_all(fd, &b);
+    if (rc == 0)
+        *record = b.len ? cJSON_ParseWithLength(b.data, b.len) : NULL;
+    sr_buf_reset(&b);
+    if (rc != 0 || !cJSON_IsObject(*record)) {
+        snprintf(err, errlen, "the supervisor returned %s", rc > 0 ? "an oversized record"
+                 : rc < 0 ? "an unreadable record" : "no record");
+        cJSON_Delete(*record);
+        *record = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static volatile sig_atomic_t running_pid;
+
+/* Ctrl-C or a TERM to us ends the run the supervisor's way: it still writes a record. */
+static void forward_signal(int sig)
+{
+    if (running_pid > 0)
+        kill((pid_t)running_pid, sig);
+}
+
+static void forward_signals(int on)
+{
+    struct sigaction sa = {.sa_handler = on ? forward_signal : SIG_DFL};
+    int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+        sigaction(sigs[i], &sa, NULL);
+}
+
+int ag_runner_exec(const cJSON *request, int passthrough, cJSON **record, char *err, size_t errlen)
+{
+    const char *sup = ag_runner_supervisor_path();
+    int req[2] = {-1, -1}, rec[2] = {-1, -1}, st, rc;
+    char *text;
+    pid_t pid;
+
+    *record = NULL;
+    if (!sup)
+        return snprintf(err, errlen, "sandboxrun-supervisor not found"), -1;
+    text = cJSON_PrintUnformatted(request);
+    if (!text || pipe2(req, O_CLOEXEC) < 0 || pipe2(rec, O_CLOEXEC) < 0) {
+        snprintf(err, errlen, "cannot prepare the run: %s", strerror(errno));
+        free(text);
+        sr_closep(&req[0]), sr_closep(&req[1]), sr_closep(&rec[0]);
+        return -1;
+    }
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0)
+        child(sup, req[0], rec[1], passthrough);
+    sr_closep(&req[0]);
+    sr_closep(&rec[1]);
+    if (pid < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        free(text);
+        sr_closep(&req[1]), sr_closep(&rec[0]);
+        return -1;
+    }
+    running_pid = pid;
+    forward_signals(1);
+    signal(SIGPIPE, SIG_IGN);
+    (void)sr_write_all(req[1], text, strlen(text));   /* a failure shows as no record */
+    free(text);
+    sr_closep(&req[1]);
+    rc = read_record(rec[0], record, err, errlen);
+    sr_closep(&rec[0]);
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    forward_signals(0);
+    running_pid = 0;
+    return rc;
+}
