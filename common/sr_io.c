@@ -69,12 +69,12 @@ int sr_read_all(int fd, struct sr_buf *b)
 
 int sr_read_file(const char *path, size_t max, struct sr_buf *b)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    int rc, saved;
+    int fd, rc, saved;
 
+    sr_buf_init(b, max);
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return -1;
-    sr_buf_init(b, max);
     rc = sr_read_all(fd, b);
     saved = errno;
     close(fd);

@@ -20,7 +20,9 @@ struct named { const char *name; uint64_t value; };
 /* Constants a policy may name instead of writing a number. */
 static const struct named constants[] = {
     {"TIOCSTI", 0x5412},        {"TIOCLINUX", 0x541C},       {"TIOCSETD", 0x5423},
-    {"TIOCCONS", 0x541D},
+    {"TIOCCONS", 0x541D},       {"TCGETS", 0x5401},          {"TIOCGPGRP", 0x540F},
+    {"TIOCGWINSZ", 0x5413},     {"FIONREAD", 0x541B},        {"FIONBIO", 0x5421},
+    {"FIONCLEX", 0x5450},       {"FIOCLEX", 0x5451},
     {"CLONE_NEWNS", 0x00020000}, {"CLONE_NEWCGROUP", 0x02000000},
     {"CLONE_NEWUTS", 0x04000000}, {"CLONE_NEWIPC", 0x08000000},
     {"CLONE_NEWUSER", 0x10000000}, {"CLONE_NEWPID", 0x20000000},
@@ -246,6 +248,26 @@ static int parse_line(struct parser *p, char *line)
     return 0;
 }
 
+/* libseccomp lets an unconditional rule silently override conditional rules
+ * of the same syscall; refuse such a policy instead of shipping the gap. */
+static int check_mixed(struct parser *p)
+{
+    struct sb_policy *pol = p->pol;
+
+    for (size_t i = 0; i < pol->nrules; i++) {
+        if (pol->rules[i].ncond)
+            continue;
+        for (size_t k = 0; k < pol->nrules; k++) {
+            if (pol->rules[k].nr == pol->rules[i].nr && pol->rules[k].ncond) {
+                p->line = pol->rules[k].line;
+                return perr(p, "syscall %d also has an unconditional rule at line %u, which would "
+                               "override this conditional one", pol->rules[i].nr, pol->rules[i].line);
+            }
+        }
+    }
+    return 0;
+}
+
 int sb_policy_parse(const char *text, const char *name, struct sb_policy *pol,
                     char *err, size_t errlen)
 {
@@ -274,6 +296,8 @@ int sb_policy_parse(const char *text, const char *name, struct sb_policy *pol,
             goto fail;
         s += len + (nl ? 1 : 0);
     }
+    if (check_mixed(&p) < 0)
+        goto fail;
     if (!p.have_default) {
         snprintf(err, errlen, "%s: no 'default errno NAME' line", name);
         goto fail;

@@ -1,0 +1,63 @@
+"""Tiny TAP producer and a runner for the real sandboxrun binary (test-only)."""
+
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.environ.get("SANDBOXRUN_ROOT") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.path.join(ROOT, "build", "sandboxrun")
+
+
+class Tap:
+    """Numbered ok/not ok lines; done() prints the plan and exits 1 on failure."""
+
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, what, detail=""):
+        self.n += 1
+        print("%sok %d - %s" % ("" if cond else "not ", self.n, what), flush=True)
+        if not cond:
+            self.failed += 1
+            for line in str(detail).splitlines()[:30]:
+                print("#   " + line)
+        return cond
+
+    def skip(self, what, why):
+        self.n += 1
+        print("ok %d - %s # SKIP %s" % (self.n, what, why), flush=True)
+
+    def diag(self, text):
+        for line in str(text).splitlines():
+            print("# " + line)
+
+    def done(self):
+        print("1..%d" % self.n)
+        sys.exit(1 if self.failed else 0)
+
+
+def as_user_prefix(user):
+    """Command prefix that runs as user (None for the current one)."""
+    if not user:
+        return []
+    return ["setpriv", "--reuid=" + user, "--regid=" + ("nogroup" if user == "nobody" else user),
+            "--clear-groups"]
+
+
+def run(args, user=None, stdin=None, timeout=120, cwd=None, env=None):
+    """Run sandboxrun with args; return (exit code, stdout, stderr)."""
+    p = subprocess.run(as_user_prefix(user) + [BIN] + args, input=stdin, capture_output=True,
+                       timeout=timeout, cwd=cwd, env=env)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def run_json(code, args=(), user=None, timeout=120, cwd=None):
+    """Run code with --json; return (exit code, record or None, stderr)."""
+    rc, out, err = run(["--json"] + list(args) + ["-c", code], user=user, timeout=timeout, cwd=cwd)
+    try:
+        rec = json.loads(out)
+    except ValueError:
+        rec = None
+    return rc, rec, err

@@ -1,0 +1,85 @@
+/* Unit tests: streaming extraction of ===JSON_START=== / ===HTML_START=== blocks. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sb_blocks.h"
+#include "tap.h"
+
+/* Feed text in chunks of size step (1 = byte by byte). */
+static void feed(struct sb_blocks *b, const char *text, size_t step)
+{
+    size_t n = strlen(text);
+
+    for (size_t i = 0; i < n; i += step)
+        sb_blocks_feed(b, text + i, n - i < step ? n - i : step);
+    sb_blocks_finish(b);
+}
+
+static const char *type_of(struct sb_blocks *b, int i)
+{
+    cJSON *t = cJSON_GetObjectItem(cJSON_GetArrayItem(b->list, i), "type");
+    return cJSON_IsString(t) ? t->valuestring : "";
+}
+
+int main(void)
+{
+    static const char doc[] = "before\n===JSON_START===\n{\"adf\": {\"p\": 0.5}}\n===JSON_END===\n"
+                              "middle\n===HTML_START===\r\n<p>hi</p>\n===HTML_END===\nafter\n";
+    struct sb_blocks b;
+
+    for (size_t step = 1; step <= 7; step += 3) {
+        sb_blocks_init(&b, 1 << 20, 1 << 20);
+        feed(&b, doc, step);
+        ok(strcmp(b.text.data, "before\nmiddle\nafter\n") == 0, "text without blocks, chunks of %zu", step);
+        ok(cJSON_GetArraySize(b.list) == 2 && strcmp(type_of(&b, 0), "json") == 0 &&
+           strcmp(type_of(&b, 1), "html") == 0, "one json and one html block, chunks of %zu", step);
+        ok(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(b.list, 0), "value"),
+           "adf"), "p")->valuedouble == 0.5, "json value parsed");
+        ok(strcmp(cJSON_GetObjectItem(cJSON_GetArrayItem(b.list, 1), "value")->valuestring, "<p>hi</p>") == 0,
+           "html value kept, marker with CRLF accepted");
+        sb_blocks_free(&b);
+    }
+
+    sb_blocks_init(&b, 1 << 20, 1 << 20);
+    feed(&b, "===JSON_START===\n{not json}\n===JSON_END===\nx===JSON_START===\n", 5);
+    ok(strcmp(type_of(&b, 0), "error") == 0, "malformed JSON is an error entry");
+    ok(strcmp(b.text.data, "x===JSON_START===\n") == 0, "a marker inside a line is plain text");
+    sb_blocks_free(&b);
+
+    sb_blocks_init(&b, 1 << 20, 1 << 20);
+    feed(&b, "a\n===JSON_START===\n{\"x\": 1}\n", 3);
+    ok(cJSON_GetArraySize(b.list) == 1 && strcmp(type_of(&b, 0), "error") == 0 &&
+       strstr(cJSON_GetObjectItem(cJSON_GetArrayItem(b.list, 0), "message")->valuestring, "unterminated"),
+       "unterminated block reported");
+    sb_blocks_free(&b);
+
+    sb_blocks_init(&b, 1 << 20, 64);
+    feed(&b, "===HTML_START===\n0123456789012345678901234567890123456789012345678901234567890123456789\n"
+             "===HTML_END===\nok\n", 4);
+    ok(strcmp(type_of(&b, 0), "error") == 0 && strcmp(b.text.data, "ok\n") == 0, "oversized block capped and reported");
+    sb_blocks_free(&b);
+
+    sb_blocks_init(&b, 10, 1 << 20);
+    feed(&b, "0123456789abcdef\n", 2);
+    ok(b.text_truncated && b.text.len == 10, "text capped and flagged");
+    sb_blocks_free(&b);
+
+    /* a 10 MB line is streamed, never buffered whole */
+    sb_blocks_init(&b, 1 << 10, 1 << 10);
+    {
+        char *big = malloc(10u << 20);
+        memset(big, 'A', 10u << 20);
+        for (int i = 0; i < 10; i++)
+            sb_blocks_feed(&b, big + (size_t)i * (1u << 20), 1u << 20);
+        sb_blocks_finish(&b);
+        free(big);
+    }
+    ok(b.text_truncated && b.text.len == 1024, "a huge line stays within the cap");
+    sb_blocks_free(&b);
+
+    sb_blocks_init(&b, 1 << 20, 1 << 20);
+    feed(&b, "===JSON_START===\n[1]\n===JSON_END===", 1);
+    ok(cJSON_GetArraySize(b.list) == 1 && strcmp(type_of(&b, 0), "json") == 0, "end marker without final newline");
+    sb_blocks_free(&b);
+    return tap_done();
+}
