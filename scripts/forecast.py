@@ -17,7 +17,7 @@ def main():
     series, info = steps.load(args)
     eda, _ = steps.analyse(series, info)
     rec = steps.recommend(args, series, info, eda)
-    fc, _, _ = steps.forecast(args, series, eda, rec)
+    fc, _, _ = steps.forecast(args, series, info, eda, rec)
     emit_json({"tool": "forecast", "data": info, "basis": steps.basis(eda), "features": rec,
                "forecast": fc,
                "files": ["forecast.csv", "metrics.csv", "holdout.csv", "decomposition.csv"]})

@@ -25,7 +25,7 @@ def main():
     eda, frame = steps.analyse(series, info)
     rec = steps.recommend(args, series, info, eda)
     built = steps.build(series, rec)
-    fc, holdout, future = steps.forecast(args, series, eda, rec)
+    fc, holdout, future = steps.forecast(args, series, info, eda, rec)
     page = steps.report(series, info, eda, frame, rec, fc, holdout, future)
     results = {"tool": "pipeline", "data": info, "eda": eda, "features": dict(rec, built=built),
                "forecast": fc, "files": FILES, "seconds": round(time.monotonic() - t0, 2)}

@@ -15,7 +15,7 @@ def main():
     series, info = steps.load(args)
     eda, frame = steps.analyse(series, info)
     rec = steps.recommend(args, series, info, eda)
-    fc, holdout, future = steps.forecast(args, series, eda, rec)
+    fc, holdout, future = steps.forecast(args, series, info, eda, rec)
     page = steps.report(series, info, eda, frame, rec, fc, holdout, future)
     emit_json({"tool": "report", "data": info, "best_model": fc["best_model"],
                "files": ["report.html", "forecast.csv", "metrics.csv", "holdout.csv",

@@ -1,6 +1,7 @@
 """Hold-out comparison of the models and the final forecast.
 
-``run_forecast`` splits off the last h points, tunes SARIMA and gradient
+``run_forecast`` splits off the last h points, re-runs the EDA on the rest
+(so the hold-out does not shape the models it scores), tunes SARIMA and gradient
 boosting on the rest (see tuning), fits every model on the training part,
 scores the hold-out with every metric, refits the best by MASE on all the
 data and forecasts h steps ahead with a 95% interval: the model's own for
@@ -15,7 +16,8 @@ import pandas as pd
 
 from . import models, tuning
 from .errors import InputError
-from .features import FeatureSpec
+from .eda import run_eda
+from .features import FeatureSpec, parse_requested, recommend
 from .metrics import all_metrics, mase_scale
 
 STAT_WINDOW = 1000     # SARIMA and ETS fit on at most the most recent points
@@ -46,37 +48,45 @@ def plan_horizon(n, period, spec, requested):
     return fit_h, "horizon reduced from %d to %d: the series is short" % (h, fit_h)
 
 
-def run_forecast(series, eda, rec, horizon=None, trials=30, time_budget=60.0):
+def run_forecast(series, eda, rec, alias, features=None, horizon=None, trials=30,
+                 time_budget=60.0):
     """Compare the models on a hold-out and forecast the future.
+
+    The hold-out comparison takes nothing from the hold-out: its model
+    structure (season, differencing, features) comes from an EDA of the
+    training part alone, and tuning sees only the training part. The final
+    forecast uses the structure from the EDA of all data (``eda``, ``rec``).
+    ``features`` is the --features text, if any.
 
     Returns (result dict, holdout frame, future frame, metrics frame).
     """
     t_start = time.monotonic()
-    period = eda["seasonality"]["period"]
-    d, big_d = eda["differencing"]["d"], eda["differencing"]["D"]
-    if period < 2 or period > models.MAX_SARIMA_SEASON:
-        d, big_d = eda["differencing"]["d_nonseasonal"], 0
-    spec = FeatureSpec.from_recommendation(rec)
-    h, h_note = plan_horizon(len(series), period, spec, horizon)
+    h, h_note = plan_horizon(len(series), eda["seasonality"]["period"],
+                             FeatureSpec.from_recommendation(rec), horizon)
     notes = [h_note] if h_note else []
     train, test = series.iloc[:-h], series.iloc[-h:]
+    train_eda, _ = run_eda(train, alias)
+    train_rec = recommend(train_eda, alias, len(train))
+    if features:
+        train_rec = parse_requested(features, train_rec["target"])
+    st = _structure(train_eda, train_rec)
+    final = _structure(eda, rec)
     stat_train = train.iloc[-STAT_WINDOW:]
     if len(stat_train) < len(train):
         notes.append("SARIMA and ETS are fitted on the most recent %d of %d training points "
                      "to keep fitting time bounded" % (len(stat_train), len(train)))
-    if period > models.MAX_SARIMA_SEASON:
+    if final["period"] > models.MAX_SARIMA_SEASON:
         notes.append("season of %d steps is too long for a seasonal ARIMA; SARIMA uses "
-                     "Fourier terms for the seasons instead" % period)
+                     "Fourier terms for the seasons instead" % final["period"])
 
     deadline = t_start + time_budget
     sarima_deadline = t_start + 0.6 * time_budget
-    fourier_periods = sorted({c["lag"] for c in eda["seasonality"]["checked"]
-                              if c["significant"]} | {period}) if period > 1 else []
-    sarima_params, sarima_tuning = tuning.tune_sarima(stat_train, h, period, d, big_d,
-                                                      fourier_periods, trials, sarima_deadline)
-    gbm_params, gbm_tuning = tuning.tune_gbm(train, h, spec, trials, deadline)
+    sarima_params, sarima_tuning = tuning.tune_sarima(
+        stat_train, h, st["period"], st["d"], st["D"], st["fourier_periods"], trials, sarima_deadline)
+    gbm_params, gbm_tuning = tuning.tune_gbm(train, h, st["spec"], trials, deadline)
 
-    fitters = _fitters(period, spec, sarima_params, gbm_params)
+    fitters = _fitters(st["period"], st["spec"], sarima_params, gbm_params)
+    period = st["period"]
     scale = mase_scale(train.values, period)
     results, holdout = [], pd.DataFrame({"time": test.index, "actual": test.values})
     for name in MODEL_ORDER:
@@ -96,13 +106,18 @@ def run_forecast(series, eda, rec, horizon=None, trials=30, time_budget=60.0):
     if not scored:
         raise InputError("no_model", "no model could be fitted to this series")
     best = min(scored, key=lambda r: r["metrics"]["mase"])
-    future, interval = _final_forecast(best["name"], fitters, series, h, holdout)
+    final_sarima = tuning.complete_sarima(sarima_tuning["best_params"], final["period"], final["d"],
+                                          final["D"], final["fourier_periods"])
+    final_fitters = _fitters(final["period"], final["spec"], final_sarima, gbm_params)
+    future, interval = _final_forecast(best["name"], final_fitters, series, h, holdout)
     result = {
         "horizon": h, "period": period, "interval_level": 1 - models.ALPHA,
         "split": {"train_start": train.index[0].isoformat(), "train_end": train.index[-1].isoformat(),
                   "test_start": test.index[0].isoformat(), "test_end": test.index[-1].isoformat(),
                   "n_train": len(train), "n_test": h, "validation": "last %d training points" % h},
         "mase_scale": scale,
+        "holdout_basis": dict(_basis(train_eda), target=train_rec["target"]["transform"],
+                              features=st["spec"].names),
         "tuning": {"sampler": "optuna TPE (seed %d)" % tuning.SEED, "trials": trials,
                    "time_budget_s": time_budget, "sarima": sarima_tuning, "gbm": gbm_tuning},
         "models": results,
@@ -115,6 +130,24 @@ def run_forecast(series, eda, rec, horizon=None, trials=30, time_budget=60.0):
     }
     metrics = pd.DataFrame([dict(model=r["name"], **(r["metrics"] or {})) for r in results])
     return result, holdout, future, metrics
+
+
+def _structure(eda, rec):
+    """Season, differencing orders for SARIMA, Fourier seasons and the
+    feature spec, from one EDA and its recommendation."""
+    period = eda["seasonality"]["period"]
+    d, big_d = eda["differencing"]["d"], eda["differencing"]["D"]
+    if period < 2 or period > models.MAX_SARIMA_SEASON:
+        d, big_d = eda["differencing"]["d_nonseasonal"], 0
+    fourier = sorted({c["lag"] for c in eda["seasonality"]["checked"] if c["significant"]}
+                     | {period}) if period > 1 else []
+    return {"period": period, "d": d, "D": big_d, "fourier_periods": fourier,
+            "spec": FeatureSpec.from_recommendation(rec)}
+
+
+def _basis(eda):
+    return {"reading": eda["stationarity"]["reading"], "period": eda["seasonality"]["period"],
+            "d": eda["differencing"]["d"], "D": eda["differencing"]["D"]}
 
 
 def _fitters(period, spec, sarima_params, gbm_params):

@@ -194,7 +194,7 @@ def choose_value_column(df, time_col, requested=None):
         if vals.notna().sum() == 0:
             raise InputError("no_numeric_values", "column %r holds no numbers" % requested)
         return requested, vals, th, bad, [requested], []
-    parsed, candidates, skipped = {}, [], []
+    parsed, candidates, skipped, row_ids = {}, [], [], []
     for col in df.columns:
         if col == time_col:
             continue
@@ -206,9 +206,14 @@ def choose_value_column(df, time_col, requested=None):
                             else "not numeric"})
         elif _is_row_number(col, vals):
             skipped.append({"column": col, "reason": "a row identifier"})
+            row_ids.append((col, (n_ok, vals, th, bad)))
         else:
             candidates.append(col)
             parsed[col] = (n_ok, vals, th, bad)
+    if not candidates and row_ids:          # nothing else to analyse: take it after all
+        col, p = row_ids[0]
+        skipped = [s for s in skipped if s["column"] != col]
+        candidates, parsed[col] = [col], p
     if not candidates:
         if len(df.columns) == 1:
             raise InputError("one_column", "the file has a single column (%r); it needs a time "
@@ -223,12 +228,12 @@ def choose_value_column(df, time_col, requested=None):
 
 
 def _is_row_number(name, vals):
-    """True for an id/index column: so named, or the integers 0..n-1 / 1..n."""
+    """True for an id/index column: so named, or 20+ rows counting 0, 1, 2...
+    (or 1, 2, 3...) in file order."""
     if name.lower() in ("id", "index", "idx", "row", "rowid") or name.lower().startswith("unnamed:"):
         return True
     v = vals.dropna()
-    return (len(v) > 2 and (v % 1 == 0).all() and v.is_unique
-            and v.min() in (0, 1) and v.max() - v.min() == len(v) - 1)
+    return len(v) >= 20 and v.iloc[0] in (0, 1) and bool((v.diff().iloc[1:] == 1).all())
 
 
 def _combine_year_parts(df, times):

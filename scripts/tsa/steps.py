@@ -53,11 +53,12 @@ def build(series, rec):
                              "calendar features use only the row's own timestamp"}
 
 
-def forecast(args, series, eda, rec):
+def forecast(args, series, info, eda, rec):
     """Steps 4-6: tuning, training, hold-out comparison, final forecast.
-    Writes forecast.csv and metrics.csv."""
+    Writes forecast.csv, metrics.csv and holdout.csv."""
     result, holdout, future, metrics = fc_mod.run_forecast(
-        series, eda, rec, horizon=args.horizon, trials=args.trials, time_budget=args.time_budget)
+        series, eda, rec, info["frequency"]["alias"], features=getattr(args, "features", None),
+        horizon=args.horizon, trials=args.trials, time_budget=args.time_budget)
     future.to_csv(out_path("forecast.csv"), index=False)
     metrics.to_csv(out_path("metrics.csv"), index=False)
     holdout.to_csv(out_path("holdout.csv"), index=False)

@@ -77,11 +77,11 @@ def tune_sarima(train, h, period, d, big_d, fourier_periods, trials, deadline):
 
     study = _study()
     report = _run(study, objective, trials, deadline)
-    best = _complete_sarima(report["best_params"], period, d, big_d, fourier_periods)
+    best = complete_sarima(report["best_params"], period, d, big_d, fourier_periods)
     return best, report
 
 
-def _complete_sarima(found, period, d, big_d, fourier_periods):
+def complete_sarima(found, period, d, big_d, fourier_periods):
     """Add the fixed orders back to optuna's params (or give a default)."""
     p = {"p": 1, "q": 1}
     if found:
