@@ -2,12 +2,13 @@
  *
  * After sb_fds_setup the process holds exactly:
  *   0 /dev/null   1 stdout pipe   2 stderr pipe   3 error-report pipe   4 supervisor channel
- *   5 the /out directory (O_PATH), handed to the supervisor and closed before the script runs
+ *   5 a control pipe from the supervisor (a session's requests), else /dev/null
+ *   6 the /out directory (O_PATH), handed to the supervisor and closed before the script runs
  * and its environment is SB_ENV (plus the thread-count variables). */
 #ifndef SB_FDS_H
 #define SB_FDS_H
 
-enum { SB_FD_STDIN, SB_FD_STDOUT, SB_FD_STDERR, SB_FD_REPORT, SB_FD_CHAN, SB_FD_OUTDIR, SB_FD_COUNT };
+enum { SB_FD_STDIN, SB_FD_STDOUT, SB_FD_STDERR, SB_FD_REPORT, SB_FD_CHAN, SB_FD_CTL, SB_FD_OUTDIR, SB_FD_COUNT };
 
 struct sb_fds_cfg {
     int fd[SB_FD_COUNT];     /* where each of them currently is */

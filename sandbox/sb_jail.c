@@ -77,7 +77,9 @@ __attribute__((noreturn)) static void run_script(struct sb_jail *j)
     if (chdir("/tmp") < 0)
         _exit(EXIT_SETUP_FAILED);
     j->job.report_fd = SB_FD_REPORT;
-    _exit(sb_python_run(&j->job));
+    if (!j->runner)
+        close(SB_FD_CTL);
+    _exit(j->runner ? j->runner(j) : sb_python_run(&j->job));
 }
 
 /* Reap everything; when the script's process ends, report its status. */
@@ -135,5 +137,6 @@ void sb_jail_init_main(struct sb_jail *j)
     close(SB_FD_STDOUT);
     close(SB_FD_STDERR);
     close(SB_FD_REPORT);
+    close(SB_FD_CTL);
     reap(script);
 }

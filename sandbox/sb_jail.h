@@ -24,6 +24,9 @@ struct sb_jail {
     scmp_filter_ctx filter;
     int cgroupns;              /* 0 only when weakened on purpose */
     struct sb_pyjob job;
+    /* what the script's process does once the jail is entered: by default
+     * sb_python_run(&job); a session runner reads requests from SB_FD_CTL */
+    int (*runner)(struct sb_jail *j);
 };
 
 /* Jail entry, one call per step, in order. 0, or -1 after the failing step

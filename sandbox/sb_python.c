@@ -39,35 +39,36 @@ static int init_python(const struct sb_pyjob *job)
     return 0;
 }
 
-/* Put the helper directory on sys.path and the source into linecache, so
- * tracebacks show the script's lines. */
-static int prepare(const struct sb_pyjob *job)
+/* Put the source into linecache, so tracebacks show the script's lines. */
+static void remember_source(const char *code, const char *filename)
 {
-    PyObject *path = PySys_GetObject("path");   /* borrowed */
-    PyObject *lc, *cache, *lines, *entry;
-    int rc = 0;
-
-    if (job->extra_path) {
-        PyObject *p = PyUnicode_FromString(job->extra_path);
-        rc = !p || !path || PyList_Insert(path, 0, p) < 0 ? -1 : 0;
-        Py_XDECREF(p);
-    }
-    lc = PyImport_ImportModule("linecache");
-    cache = lc ? PyObject_GetAttrString(lc, "cache") : NULL;
-    lines = PyUnicode_FromString(job->code);
+    PyObject *lc = PyImport_ImportModule("linecache");
+    PyObject *cache = lc ? PyObject_GetAttrString(lc, "cache") : NULL;
+    PyObject *lines = PyUnicode_FromString(code), *entry;
     if (lines) {
         PyObject *split = PyObject_CallMethod(lines, "splitlines", "i", 1);
         Py_DECREF(lines);
         lines = split;
     }
-    entry = lines ? Py_BuildValue("(nOOs)", (Py_ssize_t)strlen(job->code), Py_None, lines, job->filename) : NULL;
-    if (cache && entry && PyDict_SetItemString(cache, job->filename, entry) < 0)
-        rc = -1;
+    entry = lines ? Py_BuildValue("(nOOs)", (Py_ssize_t)strlen(code), Py_None, lines, filename) : NULL;
+    if (cache && entry)
+        PyDict_SetItemString(cache, filename, entry);
     Py_XDECREF(entry);
     Py_XDECREF(lines);
     Py_XDECREF(cache);
     Py_XDECREF(lc);
     PyErr_Clear();   /* the linecache entry is a nicety */
+}
+
+/* Put the helper directory first on sys.path. */
+static int add_path(const char *dir)
+{
+    PyObject *path = PySys_GetObject("path");   /* borrowed */
+    PyObject *p = dir ? PyUnicode_FromString(dir) : NULL;
+    int rc = !dir ? 0 : !p || !path || PyList_Insert(path, 0, p) < 0 ? -1 : 0;
+
+    Py_XDECREF(p);
+    PyErr_Clear();
     return rc;
 }
 
@@ -154,7 +155,7 @@ static int report(int fd, PyObject *type, PyObject *exc)
 }
 
 /* The script raised: report it, print the usual traceback, return status. */
-static int handle_exception(const struct sb_pyjob *job)
+static int handle_exception(int report_fd)
 {
     PyObject *type, *exc, *tb;
 
@@ -171,7 +172,7 @@ static int handle_exception(const struct sb_pyjob *job)
     PyErr_NormalizeException(&type, &exc, &tb);
     if (tb && exc)
         PyException_SetTraceback(exc, tb);
-    if (!type || !exc || report(job->report_fd, type, exc) < 0)
+    if (!type || !exc || report(report_fd, type, exc) < 0)
         PyErr_Display(type, exc, tb);
     Py_XDECREF(type);
     Py_XDECREF(exc);
@@ -179,37 +180,61 @@ static int handle_exception(const struct sb_pyjob *job)
     return 1;
 }
 
-static int run_code(const struct sb_pyjob *job)
+int sb_python_exec(const char *code, const char *filename, int report_fd)
 {
     PyObject *main = PyImport_AddModule("__main__");   /* borrowed */
     PyObject *globals = main ? PyModule_GetDict(main) : NULL;
-    PyObject *file = PyUnicode_FromString(job->filename);
+    PyObject *file = PyUnicode_FromString(filename);
     PyObject *co, *res;
     int status = 0;
 
     if (!globals || !file || PyDict_SetItemString(globals, "__file__", file) < 0) {
         Py_XDECREF(file);
-        return handle_exception(job);
+        return handle_exception(report_fd);
     }
     Py_DECREF(file);
-    co = Py_CompileStringExFlags(job->code, job->filename, Py_file_input, NULL, -1);
+    remember_source(code, filename);
+    co = Py_CompileStringExFlags(code, filename, Py_file_input, NULL, -1);
     res = co ? PyEval_EvalCode(co, globals, globals) : NULL;
     if (!res)
-        status = handle_exception(job);
+        status = handle_exception(report_fd);
     Py_XDECREF(res);
     Py_XDECREF(co);
     return status;
+}
+
+int sb_python_init(const struct sb_pyjob *job)
+{
+    if (init_python(job) < 0)
+        return -1;
+    if (add_path(job->extra_path) < 0)
+        SR_WARN("could not add %s to sys.path", job->extra_path);
+    return 0;
+}
+
+int sb_python_flush(void)
+{
+    static const char *const names[] = {"stdout", "stderr"};
+    int rc = 0;
+
+    for (int i = 0; i < 2; i++) {
+        PyObject *f = PySys_GetObject(names[i]);   /* borrowed */
+        PyObject *r = f && f != Py_None ? PyObject_CallMethod(f, "flush", NULL) : NULL;
+        if (f && f != Py_None && !r)
+            rc = -1;
+        Py_XDECREF(r);
+    }
+    PyErr_Clear();
+    return rc;
 }
 
 int sb_python_run(const struct sb_pyjob *job)
 {
     int status;
 
-    if (init_python(job) < 0)
+    if (sb_python_init(job) < 0)
         return 120;
-    if (prepare(job) < 0)
-        SR_WARN("could not add %s to sys.path", job->extra_path);
-    status = run_code(job);
+    status = sb_python_exec(job->code, job->filename, job->report_fd);
     if (Py_FinalizeEx() < 0 && status == 0)
         status = 120;   /* flushing stdout failed, as python3 reports it */
     return status;

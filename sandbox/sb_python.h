@@ -14,6 +14,15 @@ struct sb_pyjob {
     int report_fd;            /* an uncaught exception is written here as JSON */
 };
 
+/* Initialize CPython for job (argv, sys.path, linecache of job->code if any).
+ * 0, or -1 after logging. */
+int sb_python_init(const struct sb_pyjob *job);
+/* Run code in __main__'s globals (they persist between calls). Returns 0,
+ * SystemExit's code, or 1 after reporting the exception to report_fd and
+ * printing its traceback to sys.stderr. */
+int sb_python_exec(const char *code, const char *filename, int report_fd);
+/* Flush sys.stdout/sys.stderr without finalizing (for a fast _exit); 0 or -1. */
+int sb_python_flush(void);
 /* Initialize CPython, run the job, finalize. Returns the exit status the
  * process should end with: 0, SystemExit's code, or 1 for an exception (whose
  * type, message and traceback went to report_fd as one JSON object). */

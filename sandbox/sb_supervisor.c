@@ -140,7 +140,8 @@ static int make_pipes(struct run *r, struct sb_jail *j)
     int p[2];
 
     j->fds.fd[SB_FD_STDIN] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (j->fds.fd[SB_FD_STDIN] < 0)
+    j->fds.fd[SB_FD_CTL] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (j->fds.fd[SB_FD_STDIN] < 0 || j->fds.fd[SB_FD_CTL] < 0)
         return SR_PLOG("open(/dev/null)"), -1;
     for (int i = SB_FD_STDOUT; i <= SB_FD_REPORT; i++) {
         if (pipe2(p, O_CLOEXEC) < 0)
@@ -501,8 +502,10 @@ static int start(struct run *r, struct sb_jail *j)
     r->t0 = now();
     r->init = spawn(j);
     if (r->init < 0) {
-        snprintf(r->o->message, sizeof r->o->message, "clone(user, pid, mount, net, ipc, uts namespaces): %s",
-                 strerror(errno));
+        snprintf(r->o->message, sizeof r->o->message, "cannot create the jail's namespaces "
+                 "(clone(user, pid, mount, net, ipc, uts): %s); user namespaces may be disabled "
+                 "(sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone); sandboxrun does not "
+                 "run without them", strerror(errno));
         return -1;
     }
     close_worker_ends(j);
