@@ -16,9 +16,18 @@
  * writes, unbuffered stdio so output survives a kill. */
 static int init_python(const struct sb_pyjob *job)
 {
+    PyPreConfig pre;
     PyConfig cfg;
     PyStatus st;
 
+    /* UTF-8 mode: open() and stdio speak UTF-8 whatever the (absent) locale */
+    PyPreConfig_InitIsolatedConfig(&pre);
+    pre.utf8_mode = 1;
+    st = Py_PreInitialize(&pre);
+    if (PyStatus_Exception(st)) {
+        SR_LOG("Python pre-initialization failed: %s", st.err_msg ? st.err_msg : "?");
+        return -1;
+    }
     PyConfig_InitIsolatedConfig(&cfg);
     cfg.buffered_stdio = 0;
     cfg.write_bytecode = 0;
