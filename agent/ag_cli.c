@@ -10,7 +10,7 @@
 
 #include "sr_io.h"
 
-enum kind { K_FLAG, K_STR, K_ULONG, K_SECONDS, K_INPUT };
+enum kind { K_FLAG, K_STR, K_ULONG, K_LONG, K_SECONDS, K_INPUT };
 
 #define OFF(f) offsetof(struct ag_run_opts, f)
 
@@ -24,6 +24,9 @@ static const struct {
     {"--json", K_FLAG, OFF(json), 0, 0, NULL, "print the result record (JSON) instead of the script's output"},
     {"--input", K_INPUT, 0, 0, 0, "PATH", "file or directory mounted read-only at /work/NAME (repeatable)"},
     {"--out", K_STR, OFF(out_dir), 0, 0, "DIR", "copy the files the script wrote to /out into DIR"},
+    {"--out-archive", K_STR, OFF(out_archive), 0, 0, "FILE", "also pack /out into FILE (tar.gz)"},
+    {"--upload", K_STR, OFF(upload), 0, 0, "s3://B/PREFIX/", "upload /out's bundle, results.json and report.html; print a presigned link"},
+    {"--expires", K_LONG, OFF(expires), 1, 604800, "SECONDS", "how long presigned links work (default 3600)"},
     {"--timeout", K_SECONDS, OFF(timeout), 0, 0, "SECONDS", "wall-clock limit (default 60)"},
     {"--cpu", K_ULONG, OFF(cpu), 1, 86400, "SECONDS", "CPU-time limit per process (default none)"},
     {"--memory", K_ULONG, OFF(memory), 16, 1u << 20, "MB", "memory limit (default 2048)"},
@@ -41,9 +44,9 @@ static const struct {
 void ag_cli_help(void)
 {
     for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
-        char left[40];
+        char left[48];
         snprintf(left, sizeof left, "%s%s%s", table[i].name, table[i].arg ? " " : "", table[i].arg ? table[i].arg : "");
-        printf("  %-26s %s\n", left, table[i].help);
+        printf("  %-30s %s\n", left, table[i].help);
     }
 }
 
@@ -70,6 +73,12 @@ static int set_value(struct ag_run_opts *o, size_t i, const char *val, const cha
             return fprintf(stderr, "sandboxrun %s: %s wants a whole number from %lu to %lu, not '%s'\n",
                            cmd, table[i].name, table[i].min, table[i].max, val), -1;
         *(unsigned long *)(base + table[i].off) = v;
+        return 0;
+    case K_LONG:
+        if (sr_parse_ulong(val, table[i].min, table[i].max, &v) < 0)
+            return fprintf(stderr, "sandboxrun %s: %s wants a whole number from %lu to %lu, not '%s'\n",
+                           cmd, table[i].name, table[i].min, table[i].max, val), -1;
+        *(long *)(base + table[i].off) = (long)v;
         return 0;
     case K_SECONDS:
         errno = 0;

@@ -14,6 +14,8 @@ struct ag_run_opts {
     const char *inputs[AG_MAX_INPUTS];
     size_t ninputs;
     const char *out_dir, *policy, *code;
+    const char *upload, *out_archive;  /* orchestrator-side handling of /out */
+    long expires;
     double timeout;                     /* 0 = default */
     unsigned long cpu, memory, pids, max_output, tmp_mb, out_mb, threads;
     char *positional[AG_MAX_EXTRA];     /* script (or dataset) and its arguments */

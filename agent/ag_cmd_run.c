@@ -2,10 +2,14 @@
 #include "ag_cmd_run.h"
 
 #include <errno.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ag_artifacts.h"
+#include "ag_cmd_s3.h"
 #include "ag_runner.h"
 #include "sr_io.h"
 #include "sr_status.h"
@@ -62,20 +66,77 @@ static void summarize(const cJSON *rec, enum sr_status st)
     (void)files;
 }
 
-int ag_run_and_report(const struct ag_run_opts *o, cJSON *req)
+int ag_run_prepare(struct ag_run_opts *o, struct ag_run_ctx *ctx)
+{
+    memset(ctx, 0, sizeof *ctx);
+    if (ag_inputs_stage(o, &ctx->staging) < 0)
+        return -1;
+    if ((o->upload || o->out_archive) && !o->out_dir) {
+        snprintf(ctx->tmp_out, sizeof ctx->tmp_out, "/tmp/sandboxrun-out-XXXXXX");
+        if (!mkdtemp(ctx->tmp_out)) {
+            fprintf(stderr, "sandboxrun: cannot create a temporary out dir: %s\n", strerror(errno));
+            ctx->tmp_out[0] = '\0';
+            return -1;
+        }
+        o->out_dir = ctx->tmp_out;
+    }
+    if (o->upload && strncmp(o->upload, "s3://", 5) != 0) {
+        fprintf(stderr, "sandboxrun: --upload wants s3://bucket/prefix/, not '%s'\n", o->upload);
+        return -1;
+    }
+    return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+static void cleanup(struct ag_run_ctx *ctx)
+{
+    ag_inputs_cleanup(&ctx->staging);
+    if (ctx->tmp_out[0])
+        nftw(ctx->tmp_out, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    ctx->tmp_out[0] = '\0';
+}
+
+/* --out-archive and --upload, once the run produced its files. 0 or -1. */
+static int handle_outputs(const struct ag_run_opts *o, cJSON *rec)
+{
+    cJSON *urls, *report;
+
+    if (o->out_archive && ag_artifacts_pack(o->out_dir, o->out_archive) < 0)
+        return -1;
+    if (!o->upload)
+        return 0;
+    urls = ag_artifacts_upload(o->out_dir, rec, o->upload, o->expires ? o->expires : AG_CMD_S3_DEFAULT_EXPIRES);
+    if (!urls)
+        return -1;
+    report = cJSON_GetObjectItemCaseSensitive(urls, "report");
+    if (!o->json)
+        printf("%s\n", cJSON_GetObjectItemCaseSensitive(urls, report ? "report" : "bundle")->valuestring);
+    cJSON_AddItemToObject(rec, "upload", urls);
+    return 0;
+}
+
+int ag_run_and_report(const struct ag_run_opts *o, cJSON *req, struct ag_run_ctx *ctx)
 {
     cJSON *rec = NULL, *status;
-    char err[512];
+    char err[512] = "the run was not prepared";
     enum sr_status st;
-    int rc = ag_runner_exec(req, !o->json, &rec, err, sizeof err);
+    int rc = req ? ag_runner_exec(req, !o->json, &rec, err, sizeof err) : -1;
 
     cJSON_Delete(req);
     if (rc < 0) {
         fprintf(stderr, "sandboxrun: %s\n", err);
+        cleanup(ctx);
         return sr_status_exit_code(SR_INTERNAL_ERROR);
     }
     status = cJSON_GetObjectItemCaseSensitive(rec, "status");
     st = sr_status_from_name(cJSON_IsString(status) ? status->valuestring : NULL);
+    if (handle_outputs(o, rec) < 0)
+        rc = -1;
     if (o->json) {
         char *text = cJSON_Print(rec);
         if (text)
@@ -84,14 +145,17 @@ int ag_run_and_report(const struct ag_run_opts *o, cJSON *req)
     } else {
         summarize(rec, st);
     }
-    if (o->out_dir && !o->json)
+    if (o->out_dir && !o->json && !ctx->tmp_out[0])
         fprintf(stderr, "sandboxrun: output files are in %s\n", o->out_dir);
     cJSON_Delete(rec);
-    return sr_status_exit_code(st);
+    cleanup(ctx);
+    /* the run's own outcome wins; a failed upload of an ok run is exit 9 */
+    return st == SR_OK && rc < 0 ? AG_CMD_S3_EXIT_S3 : sr_status_exit_code(st);
 }
 
 int ag_cmd_run(int argc, char **argv)
 {
+    struct ag_run_ctx ctx;
     struct ag_run_opts o;
     const char *name;
     char *code, *slash;
@@ -107,13 +171,20 @@ int ag_cmd_run(int argc, char **argv)
     code = o.code ? sr_xstrdup(o.code) : read_script(o.positional[0]);
     if (!code)
         return SR_EXIT_USAGE;
+    if (ag_run_prepare(&o, &ctx) < 0) {
+        free(code);
+        cleanup(&ctx);
+        return SR_EXIT_USAGE;
+    }
     first_arg = o.code ? 0 : 1;
     name = o.code ? "<string>" : o.positional[0];
     slash = strrchr(name, '/');
     req = ag_cli_request(&o, code, strcmp(name, "-") == 0 ? "<stdin>" : slash ? slash + 1 : name,
                          o.positional + first_arg, o.npositional - first_arg);
     free(code);
-    if (!req)
+    if (!req) {
+        cleanup(&ctx);
         return SR_EXIT_USAGE;
-    return ag_run_and_report(&o, req);
+    }
+    return ag_run_and_report(&o, req, &ctx);
 }

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ag_cmd_ds.h"
 #include "ag_cmd_run.h"
+#include "ag_cmd_s3.h"
 #include "ag_runner.h"
 #include "sr_log.h"
 #include "sr_status.h"
@@ -33,6 +35,13 @@ static const struct {
 } commands[] = {
     {"run", ag_cmd_run, "run a Python script in a fresh jail (the default command)"},
     {"check", cmd_check, "show which isolation features this kernel gives [--json] [--dump-policy]"},
+    {"eda", ag_cmd_eda, "exploratory analysis of a time series: stationarity, decomposition, ACF/PACF"},
+    {"features", ag_cmd_features, "feature recommendations and the engineered feature CSV"},
+    {"forecast", ag_cmd_forecast, "tuned SARIMA, ETS, boosting and baselines compared; the best forecasts ahead"},
+    {"report", ag_cmd_report, "the interactive Plotly report (report.html)"},
+    {"pipeline", ag_cmd_pipeline, "all seven steps in one run [--upload s3://bucket/prefix/]"},
+    {"upload", ag_cmd_upload, "upload FILE to s3://bucket/key and print a presigned link"},
+    {"presign", ag_cmd_presign, "print a presigned GET link for s3://bucket/key"},
     {"help", cmd_help, "this list"},
 };
 
