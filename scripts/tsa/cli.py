@@ -6,6 +6,12 @@ import os
 import sys
 import warnings
 
+# One thread per library, as in the jail: OpenMP spinning in sklearn's
+# boosting slows everything down badly when two processes share two cores.
+# Set before numpy/sklearn are first imported (entry scripts import cli first).
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 from sandboxrun_io import emit_json
 
 from .errors import InputError
