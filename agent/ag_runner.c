@@ -52,8 +52,10 @@ __attribute__((noreturn)) static void child(const char *sup, int req_r, int rec_
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     char *argv[] = {"sandboxrun-supervisor", "run", NULL};
 
-    /* the supervisor dies with us: a run never outlives its orchestrator */
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* the supervisor ends with us: a run never outlives its orchestrator.
+     * TERM, not KILL: on TERM the supervisor kills the jail before it exits
+     * (a KILLed supervisor can leave the jail's processes running). */
+    prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
     if (null < 0 || dup2(null, 0) < 0 || (!passthrough && (dup2(null, 1) < 0 || dup2(null, 2) < 0)))
         _exit(127);
     /* park both above 4 first so neither dup2 clobbers the other; dup2 leaves
@@ -63,6 +65,10 @@ __attribute__((noreturn)) static void child(const char *sup, int req_r, int rec_
     if (req_r < 0 || rec_w < 0 || dup2(req_r, 3) < 0 || dup2(rec_w, 4) < 0 || close_range(5, ~0U, 0) < 0)
         _exit(127);
     signal(SIGPIPE, SIG_DFL);
+    /* a thread of a threaded caller may block signals; the supervisor must not inherit that */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     execve(sup, argv, clean_env);
     _exit(127);
 }
@@ -106,20 +112,29 @@ static void forward_signals(int on)
         sigaction(sigs[i], &sa, NULL);
 }
 
-int ag_runner_exec(const cJSON *request, int passthrough, cJSON **record, char *err, size_t errlen)
+/* Write the request, read the record, reap the supervisor. */
+static int talk(pid_t pid, int req_w, int rec_r, const char *text, cJSON **record, char *err, size_t errlen)
 {
-    const char *sup = ag_runner_supervisor_path();
-    int req[2] = {-1, -1}, rec[2] = {-1, -1}, st, rc;
-    char *text;
+    int st, rc;
+
+    (void)sr_write_all(req_w, text, strlen(text));   /* a failure shows as no record */
+    close(req_w);
+    rc = read_record(rec_r, record, err, errlen);
+    close(rec_r);
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    return rc;
+}
+
+/* Start the supervisor on a fresh pair of pipes: returns its pid (> 0) with
+ * *req_w and *rec_r open, or -1 with err set. */
+static pid_t spawn(const char *sup, int passthrough, int *req_w, int *rec_r, char *err, size_t errlen)
+{
+    int req[2] = {-1, -1}, rec[2] = {-1, -1};
     pid_t pid;
 
-    *record = NULL;
-    if (!sup)
-        return snprintf(err, errlen, "sandboxrun-supervisor not found"), -1;
-    text = cJSON_PrintUnformatted(request);
-    if (!text || pipe2(req, O_CLOEXEC) < 0 || pipe2(rec, O_CLOEXEC) < 0) {
+    if (pipe2(req, O_CLOEXEC) < 0 || pipe2(rec, O_CLOEXEC) < 0) {
         snprintf(err, errlen, "cannot prepare the run: %s", strerror(errno));
-        free(text);
         sr_closep(&req[0]), sr_closep(&req[1]), sr_closep(&rec[0]);
         return -1;
     }
@@ -131,21 +146,76 @@ int ag_runner_exec(const cJSON *request, int passthrough, cJSON **record, char *
     sr_closep(&rec[1]);
     if (pid < 0) {
         snprintf(err, errlen, "fork: %s", strerror(errno));
-        free(text);
         sr_closep(&req[1]), sr_closep(&rec[0]);
         return -1;
     }
+    *req_w = req[1];
+    *rec_r = rec[0];
+    return pid;
+}
+
+int ag_runner_exec(const cJSON *request, int passthrough, cJSON **record, char *err, size_t errlen)
+{
+    const char *sup = ag_runner_supervisor_path();
+    int req_w, rec_r, rc;
+    char *text;
+    pid_t pid;
+
+    *record = NULL;
+    if (!sup)
+        return snprintf(err, errlen, "sandboxrun-supervisor not found"), -1;
+    if (!(text = cJSON_PrintUnformatted(request)))
+        return snprintf(err, errlen, "cannot prepare the run: out of memory"), -1;
+    pid = spawn(sup, passthrough, &req_w, &rec_r, err, errlen);
+    if (pid < 0)
+        return free(text), -1;
     running_pid = pid;
     forward_signals(1);
     signal(SIGPIPE, SIG_IGN);
-    (void)sr_write_all(req[1], text, strlen(text));   /* a failure shows as no record */
+    rc = talk(pid, req_w, rec_r, text, record, err, errlen);
     free(text);
-    sr_closep(&req[1]);
-    rc = read_record(rec[0], record, err, errlen);
-    sr_closep(&rec[0]);
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
     forward_signals(0);
     running_pid = 0;
     return rc;
+}
+
+int ag_runner_exec_job(const cJSON *request, struct ag_runner_job *job, cJSON **record,
+                       char *err, size_t errlen)
+{
+    const char *sup = ag_runner_supervisor_path();
+    int req_w, rec_r, rc;
+    char *text;
+    pid_t pid;
+
+    *record = NULL;
+    if (!sup)
+        return snprintf(err, errlen, "sandboxrun-supervisor not found"), -1;
+    if (!(text = cJSON_PrintUnformatted(request)))
+        return snprintf(err, errlen, "cannot prepare the run: out of memory"), -1;
+    pthread_mutex_lock(&job->lock);
+    pid = job->cancelled ? 0 : spawn(sup, 0, &req_w, &rec_r, err, errlen);
+    job->pid = pid > 0 ? pid : 0;
+    pthread_mutex_unlock(&job->lock);
+    if (pid <= 0) {
+        if (pid == 0)
+            snprintf(err, errlen, "cancelled before it started");
+        return free(text), -1;
+    }
+    rc = talk(pid, req_w, rec_r, text, record, err, errlen);
+    free(text);
+    pthread_mutex_lock(&job->lock);
+    job->pid = 0;
+    pthread_mutex_unlock(&job->lock);
+    return rc;
+}
+
+/* The pid is cleared under the lock only after waitpid, so it cannot have
+ * been reused by another process while we hold the lock. */
+void ag_runner_cancel(struct ag_runner_job *job)
+{
+    pthread_mutex_lock(&job->lock);
+    job->cancelled = 1;
+    if (job->pid > 0)
+        kill(job->pid, SIGTERM);
+    pthread_mutex_unlock(&job->lock);
 }

@@ -7,7 +7,9 @@
 #define AG_RUNNER_H
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define AG_RECORD_MAX (512u << 20)
 
@@ -15,6 +17,23 @@
  * stdout/stderr stream to ours; otherwise they only land in the record.
  * Returns 0 with *record set (caller deletes), or -1 with err set. */
 int ag_runner_exec(const cJSON *request, int passthrough, cJSON **record, char *err, size_t errlen);
+/* A run that another thread can cancel (the MCP server runs several at once).
+ * Initialize with AG_RUNNER_JOB_INIT; one job per run; not reusable. */
+struct ag_runner_job {
+    pthread_mutex_t lock;
+    pid_t pid;          /* supervisor pid while it runs (not yet reaped), else 0 */
+    int cancelled;
+};
+#define AG_RUNNER_JOB_INIT {PTHREAD_MUTEX_INITIALIZER, 0, 0}
+
+/* Like ag_runner_exec without passthrough, but leaves the process's signal
+ * dispositions alone (safe from any thread) and can be ended early with
+ * ag_runner_cancel(job) from another thread: the supervisor gets SIGTERM,
+ * kills the jail and still returns a record (status "killed"). */
+int ag_runner_exec_job(const cJSON *request, struct ag_runner_job *job, cJSON **record,
+                       char *err, size_t errlen);
+/* Ask the run to stop (idempotent; before the run starts, it stops it at once). */
+void ag_runner_cancel(struct ag_runner_job *job);
 /* exec the supervisor with argv (e.g. {"check", "--json", NULL}) in place of
  * this process, with the clean environment. Returns only on failure. */
 int ag_runner_exec_tool(char *const argv[]);
