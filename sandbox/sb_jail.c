@@ -82,6 +82,17 @@ __attribute__((noreturn)) static void run_script(struct sb_jail *j)
     _exit(j->runner ? j->runner(j) : sb_python_run(&j->job));
 }
 
+static volatile pid_t script_pid;
+
+/* The supervisor interrupts an execution (a session's timeout or cancel) by
+ * signalling init, which the script cannot be: init turns it into SIGINT. */
+static void forward_interrupt(int sig)
+{
+    (void)sig;
+    if (script_pid > 0)
+        kill(script_pid, SIGINT);
+}
+
 /* Reap everything; when the script's process ends, report its status. */
 __attribute__((noreturn)) static void reap(pid_t script)
 {
@@ -134,6 +145,12 @@ void sb_jail_init_main(struct sb_jail *j)
     }
     if (script == 0)
         run_script(j);
+    script_pid = script;
+    {
+        struct sigaction sa = {.sa_handler = forward_interrupt};
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGUSR1, &sa, NULL);
+    }
     close(SB_FD_STDOUT);
     close(SB_FD_STDERR);
     close(SB_FD_REPORT);

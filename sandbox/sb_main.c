@@ -1,6 +1,7 @@
 /* sb_main.c — sandboxrun-supervisor: the sandbox side's entry point.
  *
  *   sandboxrun-supervisor run      request JSON on fd 3, result record JSON on fd 4
+ *   sandboxrun-supervisor session  request lines on fd 3, record lines on fd 4 (sb_session.h)
  *   sandboxrun-supervisor check    [--policy FILE] [--dump-policy] [--json]
  *
  * Started by the orchestrator with fork+exec and a clean environment; it
@@ -16,6 +17,7 @@
 #include "sb_check.h"
 #include "sb_record.h"
 #include "sb_request.h"
+#include "sb_session.h"
 #include "sb_supervisor.h"
 #include "sr_io.h"
 #include "sr_log.h"
@@ -50,7 +52,8 @@ static int cmd_run(void)
     rc = sr_read_all(REQUEST_FD, &in);
     close(REQUEST_FD);
     sb_request_defaults(&req);
-    if (rc != 0 || sb_request_parse(in.data ? in.data : "", in.len, &req, err, sizeof err) < 0) {
+    if (rc != 0 || sb_request_parse(in.data ? in.data : "", in.len, &req, err, sizeof err) < 0 ||
+        (!req.code && snprintf(err, sizeof err, "request: no 'code'"))) {
         if (rc != 0)
             snprintf(err, sizeof err, "request: %s", rc > 0 ? "larger than 16 MiB" : "unreadable");
         sr_buf_reset(&in);
@@ -72,6 +75,8 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (argc >= 2 && strcmp(argv[1], "run") == 0)
         return cmd_run();
+    if (argc >= 2 && strcmp(argv[1], "session") == 0)
+        return sb_session_main();
     if (argc >= 2 && strcmp(argv[1], "check") == 0)
         return sb_check_main(argc - 1, argv + 1);
     SR_LOG("usage: sandboxrun-supervisor run|check (started by sandboxrun, not by hand)");

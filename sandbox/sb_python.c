@@ -132,10 +132,10 @@ static char *format_traceback(PyObject *exc)
     return out;
 }
 
-/* Write {"type","message","traceback","memoryError"} to fd and the traceback
- * (with source lines, from linecache) to sys.stderr. Returns 0 if the
- * traceback was printed, -1 if the caller should fall back to PyErr_Display. */
-static int report(int fd, PyObject *type, PyObject *exc)
+/* Set *error to {"type","message","traceback","memoryError"} and print the
+ * traceback (with source lines, from linecache) to sys.stderr. Returns 0 if
+ * the traceback was printed, -1 if the caller should use PyErr_Display. */
+static int report(char **error, PyObject *type, PyObject *exc)
 {
     PyObject *name = PyObject_GetAttrString(type, "__name__");
     char *tname = py_str(name), *msg = py_str(exc), *tb = format_traceback(exc);
@@ -149,11 +149,11 @@ static int report(int fd, PyObject *type, PyObject *exc)
     cJSON_AddStringToObject(o, "traceback", tb ? tb : "");
     cJSON_AddBoolToObject(o, "memoryError", PyErr_GivenExceptionMatches(type, PyExc_MemoryError));
     text = cJSON_PrintUnformatted(o);
-    if (text && strlen(text) < REPORT_MAX)
-        (void)sr_write_all(fd, text, strlen(text));
-    else   /* too big or no memory: at least the type */
-        (void)sr_write_all(fd, "{\"type\":\"MemoryError\",\"memoryError\":true}", 41);
-    free(text);
+    if (!text || strlen(text) >= REPORT_MAX) {   /* too big or no memory: at least the type */
+        free(text);
+        text = strdup("{\"type\":\"MemoryError\",\"memoryError\":true}");
+    }
+    *error = text;
     cJSON_Delete(o);
     free(tname);
     free(msg);
@@ -164,7 +164,7 @@ static int report(int fd, PyObject *type, PyObject *exc)
 }
 
 /* The script raised: report it, print the usual traceback, return status. */
-static int handle_exception(int report_fd)
+static int handle_exception(char **error)
 {
     PyObject *type, *exc, *tb;
 
@@ -181,7 +181,7 @@ static int handle_exception(int report_fd)
     PyErr_NormalizeException(&type, &exc, &tb);
     if (tb && exc)
         PyException_SetTraceback(exc, tb);
-    if (!type || !exc || report(report_fd, type, exc) < 0)
+    if (!type || !exc || report(error, type, exc) < 0)
         PyErr_Display(type, exc, tb);
     Py_XDECREF(type);
     Py_XDECREF(exc);
@@ -189,7 +189,7 @@ static int handle_exception(int report_fd)
     return 1;
 }
 
-int sb_python_exec(const char *code, const char *filename, int report_fd)
+int sb_python_exec(const char *code, const char *filename, char **error)
 {
     PyObject *main = PyImport_AddModule("__main__");   /* borrowed */
     PyObject *globals = main ? PyModule_GetDict(main) : NULL;
@@ -199,14 +199,14 @@ int sb_python_exec(const char *code, const char *filename, int report_fd)
 
     if (!globals || !file || PyDict_SetItemString(globals, "__file__", file) < 0) {
         Py_XDECREF(file);
-        return handle_exception(report_fd);
+        return handle_exception(error);
     }
     Py_DECREF(file);
     remember_source(code, filename);
     co = Py_CompileStringExFlags(code, filename, Py_file_input, NULL, -1);
     res = co ? PyEval_EvalCode(co, globals, globals) : NULL;
     if (!res)
-        status = handle_exception(report_fd);
+        status = handle_exception(error);
     Py_XDECREF(res);
     Py_XDECREF(co);
     return status;
@@ -239,11 +239,16 @@ int sb_python_flush(void)
 
 int sb_python_run(const struct sb_pyjob *job)
 {
+    char *error = NULL;
     int status;
 
     if (sb_python_init(job) < 0)
         return 120;
-    status = sb_python_exec(job->code, job->filename, job->report_fd);
+
+    status = sb_python_exec(job->code, job->filename, &error);
+    if (error)
+        (void)sr_write_all(job->report_fd, error, strlen(error));
+    free(error);
     if (Py_FinalizeEx() < 0 && status == 0)
         status = 120;   /* flushing stdout failed, as python3 reports it */
     return status;

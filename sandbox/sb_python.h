@@ -18,9 +18,10 @@ struct sb_pyjob {
  * 0, or -1 after logging. */
 int sb_python_init(const struct sb_pyjob *job);
 /* Run code in __main__'s globals (they persist between calls). Returns 0,
- * SystemExit's code, or 1 after reporting the exception to report_fd and
- * printing its traceback to sys.stderr. */
-int sb_python_exec(const char *code, const char *filename, int report_fd);
+ * SystemExit's code, or 1 after printing the traceback to sys.stderr and
+ * setting *error to a new JSON string {"type","message","traceback",
+ * "memoryError"} (caller frees). */
+int sb_python_exec(const char *code, const char *filename, char **error);
 /* Flush sys.stdout/sys.stderr without finalizing (for a fast _exit); 0 or -1. */
 int sb_python_flush(void);
 /* Initialize CPython, run the job, finalize. Returns the exit status the

@@ -35,6 +35,7 @@ void sb_request_defaults(struct sb_request *r)
 {
     memset(r, 0, sizeof *r);
     r->timeout_s = 60;
+    r->idle_timeout_s = 900;
     r->memory_mb = 2048;
     r->pids = 256;
     r->max_output = 4u << 20;
@@ -163,6 +164,14 @@ static int parse_field(struct sb_request *r, const cJSON *v, char *err, size_t e
         return parse_args(r, v, err, errlen);
     if (strcmp(v->string, "inputs") == 0)
         return parse_inputs(r, v, err, errlen);
+    if (strcmp(v->string, "idleTimeout") == 0) {
+        if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1 && v->valuedouble <= 86400)) {
+            snprintf(err, errlen, "request: 'idleTimeout' must be seconds from 1 to 86400");
+            return -1;
+        }
+        r->idle_timeout_s = v->valuedouble;
+        return 0;
+    }
     if (strcmp(v->string, "timeout") == 0) {
         if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0.01 && v->valuedouble <= 86400)) {
             snprintf(err, errlen, "request: 'timeout' must be seconds from 0.01 to 86400");
@@ -190,10 +199,6 @@ int sb_request_parse(const char *text, size_t len, struct sb_request *r, char *e
             break;
     }
     cJSON_Delete(root);
-    if (rc == 0 && !r->code) {
-        snprintf(err, errlen, "request: no 'code'");
-        rc = -1;
-    }
     if (!r->filename)
         r->filename = sr_xstrdup("script.py");
     r->argv[0] = r->filename;

@@ -6,7 +6,8 @@
  *    "timeout": 60, "cpu": 0, "memoryMb": 1024, "pids": 256, "maxOutput": 4194304,
  *    "maxBlock": 33554432, "tmpMb": 512, "outMb": 512, "threads": 1,
  *    "maxOutFiles": 1000, "allowWeaker": false, "passthrough": false}
- * Only "code" is required; unknown keys are an error (a typo must not silently
+ * "code" is required for a run (a session's start request has none; sessions
+ * also take "idleTimeout"). Unknown keys are an error (a typo must not silently
  * run with defaults). */
 #ifndef SB_REQUEST_H
 #define SB_REQUEST_H
@@ -27,6 +28,7 @@ struct sb_request {
     size_t ninputs;
     char *out_dir, *policy, *scripts_dir;
     double timeout_s;
+    double idle_timeout_s;         /* sessions: end after this long without a request */
     unsigned long cpu_s, memory_mb, pids, max_output, max_block, tmp_mb, out_mb, threads, max_out_files;
     int allow_weaker, passthrough;
 };

@@ -1,0 +1,268 @@
+/* sb_session.c — a persistent interpreter in one jailed worker. */
+#include "sb_session.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sb_python.h"
+#include "sb_record.h"
+#include "sb_worker.h"
+#include "sr_io.h"
+#include "sr_log.h"
+
+enum { IN_FD = 3, OUT_FD = 4 };
+
+/* ---- inside the jail: the script's process ------------------------------------- */
+
+/* Read one frame (u32 length + bytes, capped) into b; 1, 0 at EOF, -1 on error. */
+static int read_frame(int fd, struct sr_buf *b)
+{
+    uint32_t len;
+    ssize_t n = sr_read_full(fd, &len, sizeof len);
+
+    if (n == 0)
+        return 0;
+    if (n != (ssize_t)sizeof len || len > SB_SESSION_LINE_MAX)
+        return -1;
+    sr_buf_reset(b);
+    sr_buf_init(b, SB_SESSION_LINE_MAX);
+    if (sr_buf_append(b, "", 0) != SR_BUF_OK || !b->data)
+        return -1;
+    while (b->len < len) {
+        char chunk[65536];
+        size_t want = len - b->len < sizeof chunk ? len - b->len : sizeof chunk;
+        n = sr_read_full(fd, chunk, want);
+        if (n != (ssize_t)want || sr_buf_append(b, chunk, want) != SR_BUF_OK)
+            return -1;
+    }
+    return 1;
+}
+
+static int write_frame(int fd, const char *text)
+{
+    uint32_t len = (uint32_t)strlen(text);
+
+    return sr_write_all(fd, &len, sizeof len) < 0 || sr_write_all(fd, text, len) < 0 ? -1 : 0;
+}
+
+/* One execution: run the code, flush, send {"status","error"} as the done-frame. */
+static void execute(const char *text, size_t len)
+{
+    cJSON *req = cJSON_ParseWithLength(text, len), *done = cJSON_CreateObject();
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(req, "code");
+    const cJSON *file = cJSON_GetObjectItemCaseSensitive(req, "filename");
+    char *error = NULL, *out;
+    int status = 2;
+
+    if (cJSON_IsString(code))
+        status = sb_python_exec(code->valuestring, cJSON_IsString(file) ? file->valuestring : "<cell>", &error);
+    sb_python_flush();
+    cJSON_AddNumberToObject(done, "status", status);
+    if (error)
+        cJSON_AddItemToObject(done, "error", cJSON_Parse(error));
+    out = cJSON_PrintUnformatted(done);
+    if (!out || write_frame(SB_FD_REPORT, out) < 0)
+        _exit(121);   /* the supervisor is gone or we are out of memory */
+    free(out);
+    free(error);
+    cJSON_Delete(done);
+    cJSON_Delete(req);
+}
+
+/* The runner of a session's script process: init once, then serve frames. */
+static int session_runner(struct sb_jail *j)
+{
+    struct sr_buf b;
+    int rc;
+
+    sr_buf_init(&b, SB_SESSION_LINE_MAX);
+    if (sb_python_init(&j->job) < 0)
+        return 120;
+    while ((rc = read_frame(SB_FD_CTL, &b)) > 0)
+        execute(b.data, b.len);
+    sr_buf_reset(&b);
+    sb_python_flush();
+    return rc < 0 ? 121 : 0;
+}
+
+/* ---- the supervisor's side ------------------------------------------------------ */
+
+struct line_reader {
+    struct sr_buf pending;
+};
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Next line from fd (without its newline) into *line (caller frees). Returns
+ * 1, 0 at EOF, -1 for a line over the cap (skipped), -2 on idle timeout. */
+static int next_line(struct line_reader *lr, int fd, double idle_s, char **line)
+{
+    double deadline = now() + idle_s;
+
+    for (;;) {
+        char *nl = lr->pending.data ? memchr(lr->pending.data, '\n', lr->pending.len) : NULL;
+        char chunk[65536];
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        ssize_t n;
+        int rc;
+
+        if (nl) {
+            size_t len = (size_t)(nl - lr->pending.data);
+            *line = strndup(lr->pending.data, len);
+            memmove(lr->pending.data, nl + 1, lr->pending.len - len - 1);
+            lr->pending.len -= len + 1;
+            return *line ? 1 : -1;
+        }
+        rc = poll(&pf, 1, (int)((deadline - now()) * 1000) + 1);
+        if (rc == 0 || now() >= deadline)
+            return -2;
+        if (rc < 0 && errno == EINTR)
+            continue;
+        n = read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return 0;
+        if (sr_buf_append(&lr->pending, chunk, (size_t)n) != SR_BUF_OK) {
+            sr_buf_reset(&lr->pending);   /* an oversized line: drop it whole */
+            return -1;
+        }
+    }
+}
+
+static void put_line(cJSON *obj)
+{
+    char *text = cJSON_PrintUnformatted(obj);
+
+    if (!text || sr_write_all(OUT_FD, text, strlen(text)) < 0 || sr_write_all(OUT_FD, "\n", 1) < 0)
+        SR_PLOG("write session record");
+    free(text);
+    cJSON_Delete(obj);
+}
+
+static int worker_alive(const struct sb_worker *w)
+{
+    return !w->killed && !w->got_exit && w->fd[SB_P_CHAN] >= 0;
+}
+
+/* Run one request line in the session and write its record. */
+static void run_one(struct sb_worker *w, const char *line)
+{
+    cJSON *req = cJSON_Parse(line), *rec, *done = NULL, *st;
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(req, "code");
+    const cJSON *tmo = cJSON_GetObjectItemCaseSensitive(req, "timeout");
+    double timeout = cJSON_IsNumber(tmo) && tmo->valuedouble > 0 ? tmo->valuedouble : w->req->timeout_s;
+    struct sb_outcome o;
+    struct sb_exec x;
+    char *frame = NULL;
+
+    sb_outcome_init(&o);
+    if (!cJSON_IsString(code) || !(frame = cJSON_PrintUnformatted(req)) ||
+        write_frame(w->ctl, frame) < 0) {
+        snprintf(o.message, sizeof o.message, "%s", cJSON_IsString(code) ? "the session's worker is gone"
+                                                                          : "request: no 'code' string");
+        o.status = SR_INTERNAL_ERROR;
+        rec = sb_record_build(&o);
+    } else {
+        sb_exec_init(&x, w->req, timeout, 1);
+        sb_worker_watch(w, &x);
+        if (x.done) {
+            done = cJSON_ParseWithLength(x.rep.data + 4, x.rep.len - 4);
+            st = cJSON_GetObjectItemCaseSensitive(done, "status");
+            char *err = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(done, "error"));
+            sb_worker_outcome(w, &x, cJSON_IsNumber(st) ? st->valueint : 1, err, &o);
+            free(err);
+        } else {
+            sb_worker_outcome(w, &x, -1, NULL, &o);
+        }
+        sb_exec_free(&x);
+        rec = sb_record_build(&o);
+    }
+    cJSON_AddBoolToObject(rec, "sessionAlive", worker_alive(w));
+    put_line(rec);
+    free(frame);
+    cJSON_Delete(done);
+    cJSON_Delete(req);
+    sb_outcome_free(&o);
+}
+
+/* Start the worker and say "ready" (or why not). 0 or -1. */
+static int start(struct sb_worker *w, const struct sb_request *req)
+{
+    struct sb_outcome o;
+    struct sb_exec x;
+    cJSON *rec;
+
+    sb_outcome_init(&o);
+    if (sb_worker_start(w, req, session_runner, 1, &o) == 0) {
+        sb_exec_init(&x, req, 30, 0);
+        x.until_ready = 1;
+        sb_worker_watch(w, &x);
+        sb_exec_free(&x);
+    }
+    if (w->got_ready && worker_alive(w)) {
+        rec = cJSON_CreateObject();
+        cJSON_AddStringToObject(rec, "status", "ready");
+        cJSON_AddNumberToObject(rec, "setupTime", w->t_ready - w->t0);
+        cJSON_AddStringToObject(rec, "memoryEnforcement", sb_cgroup_kind_name(w->cg.kind));
+        put_line(rec);
+        sb_outcome_free(&o);
+        return 0;
+    }
+    if (!o.message[0])
+        snprintf(o.message, sizeof o.message, "jail set-up failed: %s", w->setup_err[0] ? w->setup_err : "?");
+    rec = sb_record_internal_error(o.message);
+    cJSON_AddBoolToObject(rec, "sessionAlive", 0);
+    put_line(rec);
+    sb_outcome_free(&o);
+    return -1;
+}
+
+int sb_session_main(void)
+{
+    struct line_reader lr;
+    struct sb_request req;
+    struct sb_worker w;
+    char err[512], *line = NULL;
+    int rc;
+
+    sr_buf_init(&lr.pending, SB_SESSION_LINE_MAX);
+    sb_request_defaults(&req);
+    rc = next_line(&lr, IN_FD, 60, &line);
+    if (rc != 1 || sb_request_parse(line, strlen(line), &req, err, sizeof err) < 0) {
+        if (rc != 1)
+            snprintf(err, sizeof err, "session: no start request");
+        put_line(sb_record_internal_error(err));
+        free(line);
+        sb_request_free(&req);
+        return 1;
+    }
+    free(line);
+    if (start(&w, &req) == 0) {
+        while (worker_alive(&w) && (rc = next_line(&lr, IN_FD, req.idle_timeout_s, &line)) != 0 && rc != -2) {
+            if (rc == 1)
+                run_one(&w, line);
+            else
+                put_line(sb_record_internal_error("request line over the size cap; ignored"));
+            free(line);
+            line = NULL;
+        }
+    }
+    sb_worker_finish(&w);
+    sr_buf_reset(&lr.pending);
+    sb_request_free(&req);
+    return 0;
+}

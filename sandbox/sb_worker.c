@@ -1,0 +1,637 @@
+/* sb_worker.c — spawn a jailed worker, watch it, classify what happened. */
+#include "sb_worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sb_chan.h"
+#include "sb_outfiles.h"
+#include "sb_policy.h"
+#include "sb_seccomp.h"
+#include "sr_io.h"
+#include "sr_log.h"
+
+#define SETUP_DEADLINE_S 30.0
+#define KILL_GRACE_S 5.0
+#define INTERRUPT_GRACE_S 2.0
+#define REPORT_CAP (512 * 1024)
+#define CLONE_NS (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void sb_worker_kill(struct sb_worker *w)
+{
+    if (!w->killed && w->init > 0)
+        kill(w->init, SIGKILL);   /* pid 1 of the namespace: the kernel kills the rest */
+    w->killed = 1;
+}
+
+int sb_worker_interrupt(struct sb_worker *w)
+{
+    /* init forwards SIGUSR1 to the script's process as SIGINT */
+    return w->init > 0 && !w->killed ? kill(w->init, SIGUSR1) : -1;
+}
+
+/* ---- set-up ------------------------------------------------------------------ */
+
+static scmp_filter_ctx build_filter(const struct sb_request *req, int notify, struct sb_outcome *o)
+{
+    struct sb_policy pol;
+    scmp_filter_ctx ctx;
+    char err[512] = "";
+
+    if (!req->policy) {
+        snprintf(o->message, sizeof o->message, "no seccomp policy found (policies/default.policy)");
+        return NULL;
+    }
+    if (sb_policy_load(req->policy, &pol, err, sizeof err) < 0) {
+        snprintf(o->message, sizeof o->message, "%s", err);
+        return NULL;
+    }
+    ctx = sb_seccomp_build(&pol, notify, err, sizeof err);
+    sb_policy_free(&pol);
+    if (!ctx)
+        snprintf(o->message, sizeof o->message, "%s", err);
+    return ctx;
+}
+
+/* Check every input exists now, for a clear error before any jail is built;
+ * the worker opens them itself inside its mount namespace. */
+static int check_inputs(const struct sb_request *req, struct sb_jail *j, struct sb_outcome *o)
+{
+    struct stat st;
+
+    for (size_t i = 0; i < req->ninputs; i++) {
+        if (stat(req->inputs[i].path, &st) < 0) {
+            snprintf(o->message, sizeof o->message, "input %s: %s", req->inputs[i].path, strerror(errno));
+            return -1;
+        }
+        j->mounts.inputs[i].path = req->inputs[i].path;
+        j->mounts.inputs[i].name = req->inputs[i].name;
+        j->mounts.inputs[i].fd = -1;
+    }
+    j->mounts.ninputs = req->ninputs;
+    j->mounts.scripts_dir = req->scripts_dir;
+    return 0;
+}
+
+static void fill_jail(const struct sb_request *req, struct sb_jail *j, int cgroup_ok)
+{
+    sb_userns_pick_ids(&j->ids);
+    j->mounts.tmp_mb = req->tmp_mb;
+    j->mounts.out_mb = req->out_mb;
+    j->mounts.max_inodes = 65536;
+    j->fds.threads = req->threads;
+    j->limits.cpu_s = req->cpu_s;
+    j->limits.nofile = 1024;
+    j->limits.fsize_mb = req->tmp_mb > req->out_mb ? req->tmp_mb : req->out_mb;
+    /* without a cgroup, memory and process counts fall back to rlimits */
+    j->limits.data_mb = cgroup_ok ? 0 : req->memory_mb;
+    j->limits.nproc = cgroup_ok ? 0 : req->pids;
+    j->cgroupns = 1;
+    j->job.code = req->code ? req->code : "";
+    j->job.filename = req->filename;
+    j->job.argc = req->argc;
+    j->job.argv = (char **)req->argv;
+    j->job.extra_path = req->scripts_dir ? "/sandboxrun" : NULL;
+}
+
+/* The worker's pipe ends (stdin, stdout, stderr, report, chan, ctl) and ours. */
+static int make_pipes(struct sb_worker *w, int with_ctl)
+{
+    struct sb_jail *j = &w->jail;
+    int p[2];
+
+    j->fds.fd[SB_FD_STDIN] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (j->fds.fd[SB_FD_STDIN] < 0)
+        return SR_PLOG("open(/dev/null)"), -1;
+    for (int i = SB_FD_STDOUT; i <= SB_FD_REPORT; i++) {
+        if (pipe2(p, O_CLOEXEC) < 0)
+            return SR_PLOG("pipe2"), -1;
+        j->fds.fd[i] = p[1];
+        w->fd[i == SB_FD_STDOUT ? SB_P_OUT : i == SB_FD_STDERR ? SB_P_ERR : SB_P_REP] = p[0];
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0)
+        return SR_PLOG("socketpair"), -1;
+    w->fd[SB_P_CHAN] = p[0];
+    j->fds.fd[SB_FD_CHAN] = p[1];
+    if (with_ctl) {
+        if (pipe2(p, O_CLOEXEC) < 0)
+            return SR_PLOG("pipe2"), -1;
+        j->fds.fd[SB_FD_CTL] = p[0];
+        w->ctl = p[1];
+    } else {
+        j->fds.fd[SB_FD_CTL] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (j->fds.fd[SB_FD_CTL] < 0)
+            return SR_PLOG("open(/dev/null)"), -1;
+    }
+    return 0;
+}
+
+static void close_worker_ends(struct sb_jail *j)
+{
+    for (int i = 0; i < SB_FD_OUTDIR; i++)
+        sr_closep(&j->fds.fd[i]);
+}
+
+/* clone(2) into the new namespaces; the child never returns. */
+static pid_t spawn(struct sb_jail *j)
+{
+    pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NS | SIGCHLD, NULL, NULL, NULL, 0);
+
+    if (pid == 0)
+        sb_jail_init_main(j);
+    return pid;
+}
+
+static int block_signals(struct sb_worker *w)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR2);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+        return SR_PLOG("sigprocmask"), -1;
+    w->fd[SB_P_SIG] = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    return w->fd[SB_P_SIG] < 0 ? (SR_PLOG("signalfd"), -1) : 0;
+}
+
+/* ---- the watch loop ------------------------------------------------------------ */
+
+static void on_chan(struct sb_worker *w, struct sb_exec *x)
+{
+    char buf[SB_CHAN_MAX_PAYLOAD + 1];
+    int type, fds[SB_CHAN_MAX_FDS], nfds = SB_CHAN_MAX_FDS;
+    ssize_t n = sb_chan_recv(w->fd[SB_P_CHAN], &type, buf, SB_CHAN_MAX_PAYLOAD, fds, &nfds);
+
+    if (n < 0 || type == 0) {
+        sr_closep(&w->fd[SB_P_CHAN]);
+        return;
+    }
+    buf[n] = '\0';
+    if (type == SB_MSG_ERROR && !w->setup_err[0]) {
+        snprintf(w->setup_err, sizeof w->setup_err, "%s", buf);
+    } else if (type == SB_MSG_READY && !w->got_ready && nfds >= 1) {
+        w->got_ready = 1;
+        w->t_ready = now();
+        w->out_dir_fd = fds[0];
+        if (nfds >= 2)
+            w->fd[SB_P_NOTIFY] = fds[1];
+        if (x && !x->until_done) {   /* a one-shot run's clock starts when the jail is ready */
+            x->t_start = w->t_ready;
+            x->deadline = w->t_ready + x->timeout_s;
+        }
+        return;
+    } else if (type == SB_MSG_EXIT && w->got_ready && n == sizeof(int)) {
+        memcpy(&w->script_status, buf, sizeof(int));
+        w->got_exit = 1;
+        w->t_exit = now();
+        if (x && !x->t_end)
+            x->t_end = w->t_exit;
+    }
+    for (int i = 0; i < nfds; i++)
+        close(fds[i]);
+}
+
+static void on_stdout(struct sb_worker *w, struct sb_exec *x, const char *buf, size_t n)
+{
+    if (w->req->passthrough)
+        (void)sr_write_all(1, buf, n);
+    sb_blocks_feed(&x->blocks, buf, n);
+    if (x->blocks.text_truncated && !x->output_limit) {
+        x->output_limit = 1;
+        sb_worker_kill(w);
+    }
+}
+
+static void on_stderr(struct sb_worker *w, struct sb_exec *x, const char *buf, size_t n)
+{
+    if (w->req->passthrough)
+        (void)sr_write_all(2, buf, n);
+    if (sr_buf_append(&x->err, buf, n) != SR_BUF_OK && !x->output_limit) {
+        x->output_limit = 1;
+        sb_worker_kill(w);
+    }
+}
+
+/* A session's done-frame: u32 length + JSON, complete in x->rep. */
+static void check_done(struct sb_exec *x)
+{
+    uint32_t len;
+
+    if (x->until_done && x->rep.len >= 4) {
+        memcpy(&len, x->rep.data, 4);
+        if (x->rep.len >= 4 + (size_t)len) {
+            x->done = 1;
+            x->t_end = now();
+        }
+    }
+}
+
+/* Read what is there now: -1 at EOF or error (fd closed), 0 if nothing is
+ * waiting, 1 after taking data. */
+static int on_pipe(struct sb_worker *w, struct sb_exec *x, int which)
+{
+    char buf[65536];
+    ssize_t n = read(w->fd[which], buf, sizeof buf);
+
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return 0;
+    if (n <= 0) {
+        sr_closep(&w->fd[which]);
+        return -1;
+    }
+    if (which == SB_P_OUT)
+        on_stdout(w, x, buf, (size_t)n);
+    else if (which == SB_P_ERR)
+        on_stderr(w, x, buf, (size_t)n);
+    else {
+        (void)sr_buf_append(&x->rep, buf, (size_t)n);
+        check_done(x);
+    }
+    return 1;
+}
+
+/* A "kill" rule fired: name the syscall, then end the whole worker. */
+static void on_notify(struct sb_worker *w)
+{
+    struct seccomp_notif *req = NULL;
+    struct seccomp_notif_resp *resp = NULL;
+
+    if (seccomp_notify_alloc(&req, &resp) == 0 && seccomp_notify_receive(w->fd[SB_P_NOTIFY], req) == 0) {
+        if (w->violation_nr < 0) {
+            w->violation_nr = req->data.nr;
+            snprintf(w->violation_name, sizeof w->violation_name, "%s", sb_seccomp_syscall_name(req->data.nr));
+        }
+        sb_worker_kill(w);
+    } else {
+        sr_closep(&w->fd[SB_P_NOTIFY]);   /* listener gone: every filtered process exited */
+    }
+    seccomp_notify_free(req, resp);
+}
+
+static void on_signal(struct sb_worker *w)
+{
+    struct signalfd_siginfo si;
+
+    if (read(w->fd[SB_P_SIG], &si, sizeof si) != (ssize_t)sizeof si)
+        return;
+    if (si.ssi_signo == SIGUSR2) {   /* the orchestrator cancels the execution, not the worker */
+        sb_worker_interrupt(w);
+        return;
+    }
+    w->interrupted = (int)si.ssi_signo;
+    sb_worker_kill(w);
+}
+
+/* Milliseconds until the next deadline (setup, run, or kill grace). */
+static int poll_timeout(struct sb_worker *w, struct sb_exec *x)
+{
+    double t = now(), deadline;
+
+    if (w->killed) {
+        if (x->kill_at == 0)
+            x->kill_at = t;
+        deadline = x->kill_at + KILL_GRACE_S;
+    } else {
+        deadline = w->got_ready ? x->deadline : w->t0 + SETUP_DEADLINE_S;
+    }
+    if (t >= deadline)
+        return 0;
+    return (int)((deadline - t) * 1000) + 1;
+}
+
+static void on_deadline(struct sb_worker *w, struct sb_exec *x)
+{
+    if (w->killed && x->kill_at && now() >= x->kill_at + KILL_GRACE_S) {
+        SR_WARN("worker did not go away %.0f s after SIGKILL", KILL_GRACE_S);
+        for (int i = 0; i < SB_P_COUNT; i++)
+            if (i != SB_P_SIG)
+                sr_closep(&w->fd[i]);
+        return;
+    }
+    if (!w->got_ready) {
+        snprintf(w->setup_err, sizeof w->setup_err, "the jail was not ready after %.0f s", SETUP_DEADLINE_S);
+        sb_worker_kill(w);
+        return;
+    }
+    x->timed_out = 1;
+    /* a session gets 2 s to stop at a KeyboardInterrupt before the worker dies */
+    if (x->until_done && !x->interrupted_at && sb_worker_interrupt(w) == 0) {
+        x->interrupted_at = now();
+        x->deadline = x->interrupted_at + INTERRUPT_GRACE_S;
+        return;
+    }
+    sb_worker_kill(w);
+}
+
+static int watching(struct sb_worker *w, struct sb_exec *x)
+{
+    if (x->until_ready)
+        return !w->got_ready && !w->killed && w->fd[SB_P_CHAN] >= 0;
+    if (x->until_done && w->got_ready)
+        return !x->done && (w->fd[SB_P_CHAN] >= 0 || w->fd[SB_P_REP] >= 0);
+    return w->fd[SB_P_CHAN] >= 0 || w->fd[SB_P_OUT] >= 0 || w->fd[SB_P_ERR] >= 0;
+}
+
+void sb_worker_watch(struct sb_worker *w, struct sb_exec *x)
+{
+    while (watching(w, x)) {
+        struct pollfd pf[SB_P_COUNT];
+        int timeout = poll_timeout(w, x), rc;
+
+        for (int i = 0; i < SB_P_COUNT; i++)
+            pf[i] = (struct pollfd){.fd = w->fd[i], .events = POLLIN};
+        rc = poll(pf, SB_P_COUNT, timeout);
+        if (rc < 0 && errno != EINTR) {
+            SR_PLOG("poll");
+            sb_worker_kill(w);
+            break;
+        }
+        if (rc == 0) {
+            on_deadline(w, x);
+            continue;
+        }
+        for (int i = 0; rc > 0 && i < SB_P_COUNT; i++) {
+            if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
+                continue;
+            if (i == SB_P_CHAN)
+                on_chan(w, x);
+            else if (i == SB_P_NOTIFY)
+                on_notify(w);
+            else if (i == SB_P_SIG)
+                on_signal(w);
+            else
+                on_pipe(w, x, i);
+        }
+    }
+    if (!x->t_end)
+        x->t_end = now();
+    /* what the script wrote before it finished is in the pipes now: take it */
+    for (int i = SB_P_OUT; i <= SB_P_REP; i++) {
+        int fl;
+        if (w->fd[i] < 0)
+            continue;
+        fl = fcntl(w->fd[i], F_GETFL);
+        fcntl(w->fd[i], F_SETFL, fl | O_NONBLOCK);
+        while (w->fd[i] >= 0 && on_pipe(w, x, i) > 0)
+            ;
+        if (w->fd[i] >= 0)
+            fcntl(w->fd[i], F_SETFL, fl);
+    }
+}
+
+/* ---- classification ------------------------------------------------------------- */
+
+static void take_error(cJSON *rep, struct sb_outcome *o)
+{
+    cJSON *mem = cJSON_GetObjectItemCaseSensitive(rep, "memoryError");
+
+    if (!cJSON_IsObject(rep)) {
+        cJSON_Delete(rep);
+        return;
+    }
+    if (cJSON_IsTrue(mem))
+        o->status = SR_MEMORY_LIMIT;
+    cJSON_DeleteItemFromObjectCaseSensitive(rep, "memoryError");
+    cJSON_Delete(o->error);
+    o->error = rep;
+}
+
+/* The script's process ended by itself: exit code, signal or error report. */
+static void classify_exit(struct sb_worker *w, struct sb_outcome *o, int oom, int pids_hit, const char *error)
+{
+    int st = w->script_status;
+
+    if (WIFSIGNALED(st)) {
+        o->signal = WTERMSIG(st);
+        if (o->signal == SIGSYS) {
+            o->status = SR_POLICY_VIOLATION;
+            snprintf(o->violation_name, sizeof o->violation_name, "non-native ABI (i386 or x32)");
+            snprintf(o->message, sizeof o->message, "a syscall from a foreign ABI (SIGSYS); the worker was killed");
+            return;
+        }
+        if (o->signal == SIGXCPU || (w->req->cpu_s && o->cpu_time >= (double)w->req->cpu_s)) {
+            o->status = SR_TIMEOUT;
+            snprintf(o->message, sizeof o->message, "CPU time limit of %lu s reached", w->req->cpu_s);
+            return;
+        }
+        o->status = oom ? SR_MEMORY_LIMIT : SR_KILLED;
+        if (oom)
+            snprintf(o->message, sizeof o->message, "killed by the memory limit (%lu MiB)", w->req->memory_mb);
+        return;
+    }
+    o->exit_code = WEXITSTATUS(st);
+    o->status = o->exit_code == 0 ? SR_OK : SR_ERROR;
+    if (error)
+        take_error(cJSON_Parse(error), o);
+    if (o->status == SR_MEMORY_LIMIT)
+        snprintf(o->message, sizeof o->message, "MemoryError under the memory limit (%lu MiB)", w->req->memory_mb);
+    else if (oom && o->status == SR_ERROR)
+        o->status = SR_MEMORY_LIMIT;
+    else if (pids_hit && o->status == SR_ERROR)
+        snprintf(o->message, sizeof o->message, "the process limit (%lu) was reached", w->req->pids);
+}
+
+static void classify(struct sb_worker *w, struct sb_exec *x, struct sb_outcome *o, int code, const char *error)
+{
+    int oom = 0, pids_hit = 0;
+    unsigned long peak;
+
+    sb_cgroup_stats(&w->cg, &oom, &peak, &pids_hit);
+    if (!w->got_ready) {
+        o->status = SR_INTERNAL_ERROR;
+        snprintf(o->message, sizeof o->message, "jail set-up failed: %s",
+                 w->setup_err[0] ? w->setup_err : "the worker exited during set-up");
+    } else if (w->violation_nr >= 0) {
+        o->status = SR_POLICY_VIOLATION;
+        o->violation_nr = w->violation_nr;
+        snprintf(o->violation_name, sizeof o->violation_name, "%s", w->violation_name);
+        snprintf(o->message, sizeof o->message, "forbidden system call %s; the worker was killed", o->violation_name);
+    } else if (x->timed_out) {
+        o->status = SR_TIMEOUT;
+        snprintf(o->message, sizeof o->message, "wall-clock limit of %g s reached", x->timeout_s);
+    } else if (x->output_limit) {
+        o->status = SR_OUTPUT_LIMIT;
+        snprintf(o->message, sizeof o->message, "output passed the %lu-byte limit; the run was stopped", w->req->max_output);
+    } else if (w->interrupted) {
+        o->status = SR_KILLED;
+        snprintf(o->message, sizeof o->message, "interrupted by %s", sigabbrev_np(w->interrupted));
+    } else if (x->done) {
+        o->exit_code = code;
+        o->status = code == 0 ? SR_OK : SR_ERROR;
+        if (error)
+            take_error(cJSON_Parse(error), o);
+    } else if (!w->got_exit) {
+        o->status = oom ? SR_MEMORY_LIMIT : SR_KILLED;
+        snprintf(o->message, sizeof o->message, "the worker's init ended unexpectedly");
+    } else {
+        classify_exit(w, o, oom, pids_hit, error);
+    }
+}
+
+static void collect_files(struct sb_worker *w, struct sb_outcome *o)
+{
+    struct sb_outfiles_cfg cfg = {
+        .max_files = w->req->max_out_files,
+        .max_bytes = (unsigned long long)w->req->out_mb << 20,
+        .max_depth = 8,
+        .copy_to = w->req->out_dir,
+    };
+    char err[512] = "";
+
+    if (w->out_dir_fd < 0)
+        return;
+    if (sb_outfiles_collect(w->out_dir_fd, &cfg, o->files, o->skipped, err, sizeof err) < 0)
+        snprintf(o->message, sizeof o->message, "%s", err);
+}
+
+void sb_worker_outcome(struct sb_worker *w, struct sb_exec *x, int code, const char *error, struct sb_outcome *o)
+{
+    sb_blocks_finish(&x->blocks);
+    o->stdout_truncated = x->blocks.text_truncated;
+    o->stderr_truncated = x->err.len >= x->err.max;
+    o->stdout_text = sr_buf_steal(&x->blocks.text, &o->stdout_len);
+    o->stderr_text = sr_buf_steal(&x->err, &o->stderr_len);
+    cJSON_Delete(o->blocks);
+    o->blocks = x->blocks.list;
+    x->blocks.list = NULL;
+    o->setup_time = w->t_ready ? w->t_ready - w->t0 : 0;
+    o->execution_time = x->t_end > x->t_start && x->t_start ? x->t_end - x->t_start : 0;
+    o->memory_enforcement = sb_cgroup_kind_name(w->cg.kind);
+    if (!error && !x->until_done && x->rep.len)
+        error = x->rep.data;   /* a one-shot run's report is the raw error JSON */
+    collect_files(w, o);
+    classify(w, x, o, code, error);
+}
+
+/* ---- life cycle ---------------------------------------------------------------- */
+
+void sb_exec_init(struct sb_exec *x, const struct sb_request *req, double timeout_s, int until_done)
+{
+    memset(x, 0, sizeof *x);
+    sb_blocks_init(&x->blocks, req->max_output, req->max_block);
+    sr_buf_init(&x->err, req->max_output);
+    sr_buf_init(&x->rep, REPORT_CAP);
+    x->until_done = until_done;
+    x->t_start = now();
+    x->timeout_s = timeout_s;
+    x->deadline = x->t_start + timeout_s;
+}
+
+void sb_exec_free(struct sb_exec *x)
+{
+    sb_blocks_free(&x->blocks);
+    sr_buf_reset(&x->err);
+    sr_buf_reset(&x->rep);
+}
+
+int sb_worker_start(struct sb_worker *w, const struct sb_request *req, int (*runner)(struct sb_jail *),
+                    int ctl, struct sb_outcome *o)
+{
+    int notify = seccomp_api_get() >= 5, cg;
+
+    memset(w, 0, sizeof *w);
+    w->req = req;
+    w->init = -1;
+    w->ctl = w->out_dir_fd = -1;
+    w->violation_nr = -1;
+    for (int i = 0; i < SB_P_COUNT; i++)
+        w->fd[i] = -1;
+    for (int i = 0; i < SB_FD_COUNT; i++)
+        w->jail.fds.fd[i] = -1;
+    if (!notify && !req->allow_weaker) {
+        snprintf(o->message, sizeof o->message, "the kernel lacks seccomp user notification (Linux >= 5.0), "
+                 "so a forbidden syscall could not be named; pass --allow-weaker to run anyway");
+        return -1;
+    }
+    if (!notify)
+        cJSON_AddItemToArray(o->weakened, cJSON_CreateString("seccomp kills are not reported by syscall name"));
+    w->jail.filter = build_filter(req, notify, o);
+    if (!w->jail.filter)
+        return -1;
+    cg = sb_cgroup_create(&w->cg, req->memory_mb, req->pids);
+    if (cg < 0) {
+        snprintf(o->message, sizeof o->message, "could not create the run's cgroup");
+        return -1;
+    }
+    fill_jail(req, &w->jail, cg == 0);
+    w->jail.runner = runner;
+    if (check_inputs(req, &w->jail, o) < 0 || make_pipes(w, ctl) < 0 || block_signals(w) < 0)
+        return -1;
+    w->t0 = now();
+    w->init = spawn(&w->jail);
+    if (w->init < 0) {
+        snprintf(o->message, sizeof o->message, "cannot create the jail's namespaces "
+                 "(clone(user, pid, mount, net, ipc, uts): %s); user namespaces may be disabled "
+                 "(sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone); sandboxrun does not "
+                 "run without them", strerror(errno));
+        return -1;
+    }
+    close_worker_ends(&w->jail);
+    if (sb_userns_write_maps(w->init, &w->jail.ids) < 0 || sb_cgroup_add(&w->cg, w->init) < 0 ||
+        sb_chan_send(w->fd[SB_P_CHAN], SB_MSG_GO, NULL, 0, NULL, 0) < 0) {
+        snprintf(w->setup_err, sizeof w->setup_err, "could not map ids or place the worker in its cgroup");
+        sb_worker_kill(w);
+    }
+    return 0;
+}
+
+void sb_worker_reap(struct sb_worker *w, struct sb_outcome *o)
+{
+    struct rusage ru;
+    int st;
+
+    sb_worker_kill(w);
+    if (w->init <= 0)
+        return;
+    while (wait4(w->init, &st, __WALL, &ru) < 0) {
+        if (errno != EINTR) {
+            SR_PLOG("wait4(worker)");
+            return;
+        }
+    }
+    if (o) {
+        o->cpu_time = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+        o->max_rss_kb = ru.ru_maxrss;
+    }
+    w->init = -1;
+}
+
+void sb_worker_finish(struct sb_worker *w)
+{
+    sb_worker_reap(w, NULL);
+    sb_cgroup_destroy(&w->cg);
+    for (int i = 0; i < SB_P_COUNT; i++)
+        sr_closep(&w->fd[i]);
+    sr_closep(&w->ctl);
+    sr_closep(&w->out_dir_fd);
+    close_worker_ends(&w->jail);
+    if (w->jail.filter)
+        seccomp_release(w->jail.filter);
+    w->jail.filter = NULL;
+}

@@ -1,0 +1,73 @@
+/* sb_worker — one jailed worker as the supervisor sees it, and the loop that
+ * watches it run code.
+ *
+ * sb_worker_start clones the worker into its namespaces (sb_jail), writes its
+ * id maps, puts it in the run's cgroup and waits for the jail to be ready.
+ * sb_worker_watch then streams stdout/stderr (extracting blocks), names
+ * forbidden syscalls from the seccomp listener, enforces the wall clock and
+ * the output caps, and reacts to our own signals. A one-shot run watches until
+ * every pipe closes; a session watches until the execution's done-frame.
+ * Every buffer is capped and every wait has a deadline: the script cannot
+ * crash or hang the supervisor. */
+#ifndef SB_WORKER_H
+#define SB_WORKER_H
+
+#include "sb_blocks.h"
+#include "sb_cgroup.h"
+#include "sb_jail.h"
+#include "sb_outcome.h"
+#include "sb_request.h"
+#include "sr_buf.h"
+
+enum { SB_P_CHAN, SB_P_OUT, SB_P_ERR, SB_P_REP, SB_P_NOTIFY, SB_P_SIG, SB_P_COUNT };
+
+struct sb_worker {
+    const struct sb_request *req;      /* limits and inputs of the worker */
+    pid_t init;                        /* pid 1 of the run, our child */
+    int fd[SB_P_COUNT];                /* our ends; -1 when closed */
+    int ctl;                           /* write end of the control pipe (sessions), or -1 */
+    int out_dir_fd;                    /* the run's /out tmpfs, from the jail */
+    struct sb_cgroup cg;
+    int got_ready, got_exit, script_status, killed, interrupted;
+    int violation_nr;
+    char violation_name[64];
+    double t0, t_ready, t_exit;
+    char setup_err[1024];
+    struct sb_jail jail;
+};
+
+/* Per-execution state: what one piece of code printed and how it ended. */
+struct sb_exec {
+    struct sb_blocks blocks;
+    struct sr_buf err, rep;
+    int timed_out, output_limit, done;
+    double t_start, t_end, deadline, kill_at, interrupted_at, timeout_s;
+    int until_done;                    /* session: stop at the done-frame */
+    int until_ready;                   /* session start: stop once the jail is ready */
+};
+
+/* Spawn and jail a worker for req (runner NULL = run req->code once). With
+ * ctl, the script's process gets a control pipe (sessions). Fills o->message
+ * and returns -1 when the worker could not be started or set up. */
+int sb_worker_start(struct sb_worker *w, const struct sb_request *req, int (*runner)(struct sb_jail *),
+                    int ctl, struct sb_outcome *o);
+void sb_exec_init(struct sb_exec *x, const struct sb_request *req, double timeout_s, int until_done);
+void sb_exec_free(struct sb_exec *x);
+/* Watch until the execution ends (see above). */
+void sb_worker_watch(struct sb_worker *w, struct sb_exec *x);
+/* Kill every process of the worker (idempotent). */
+void sb_worker_kill(struct sb_worker *w);
+/* Interrupt the script (SIGINT through init); 0 or -1. */
+int sb_worker_interrupt(struct sb_worker *w);
+/* Put one execution's output, files, status and message into o. status_code
+ * and error come from a session's done-frame (pass -1/NULL for a one-shot run,
+ * whose status comes from the wait status). */
+void sb_worker_outcome(struct sb_worker *w, struct sb_exec *x, int status_code, const char *error,
+                       struct sb_outcome *o);
+/* Kill and reap init; its rusage (every process of the worker) goes into o
+ * when o is not NULL. */
+void sb_worker_reap(struct sb_worker *w, struct sb_outcome *o);
+/* Reap if needed, remove the cgroup, close everything. */
+void sb_worker_finish(struct sb_worker *w);
+
+#endif
