@@ -47,10 +47,11 @@ int ag_runner_exec_tool(char *const argv[])
 }
 
 /* In the child: fds 0..4 in place, nothing else open, then exec. */
-__attribute__((noreturn)) static void child(const char *sup, int req_r, int rec_w, int passthrough)
+__attribute__((noreturn)) static void child(const char *sup, const char *mode, int req_r, int rec_w,
+                                           int passthrough)
 {
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    char *argv[] = {"sandboxrun-supervisor", "run", NULL};
+    char *argv[] = {"sandboxrun-supervisor", (char *)mode, NULL};
 
     /* the supervisor ends with us: a run never outlives its orchestrator.
      * TERM, not KILL: on TERM the supervisor kills the jail before it exits
@@ -128,7 +129,8 @@ static int talk(pid_t pid, int req_w, int rec_r, const char *text, cJSON **recor
 
 /* Start the supervisor on a fresh pair of pipes: returns its pid (> 0) with
  * *req_w and *rec_r open, or -1 with err set. */
-static pid_t spawn(const char *sup, int passthrough, int *req_w, int *rec_r, char *err, size_t errlen)
+static pid_t spawn_mode(const char *sup, const char *mode, int passthrough, int *req_w, int *rec_r,
+                        char *err, size_t errlen)
 {
     int req[2] = {-1, -1}, rec[2] = {-1, -1};
     pid_t pid;
@@ -141,7 +143,7 @@ static pid_t spawn(const char *sup, int passthrough, int *req_w, int *rec_r, cha
     fflush(NULL);
     pid = fork();
     if (pid == 0)
-        child(sup, req[0], rec[1], passthrough);
+        child(sup, mode, req[0], rec[1], passthrough);
     sr_closep(&req[0]);
     sr_closep(&rec[1]);
     if (pid < 0) {
@@ -152,6 +154,20 @@ static pid_t spawn(const char *sup, int passthrough, int *req_w, int *rec_r, cha
     *req_w = req[1];
     *rec_r = rec[0];
     return pid;
+}
+
+static pid_t spawn(const char *sup, int passthrough, int *req_w, int *rec_r, char *err, size_t errlen)
+{
+    return spawn_mode(sup, "run", passthrough, req_w, rec_r, err, errlen);
+}
+
+pid_t ag_runner_spawn(const char *mode, int *req_w, int *rec_r, char *err, size_t errlen)
+{
+    const char *sup = ag_runner_supervisor_path();
+
+    if (!sup)
+        return snprintf(err, errlen, "sandboxrun-supervisor not found"), -1;
+    return spawn_mode(sup, mode, 0, req_w, rec_r, err, errlen);
 }
 
 int ag_runner_exec(const cJSON *request, int passthrough, cJSON **record, char *err, size_t errlen)

@@ -34,6 +34,10 @@ int ag_runner_exec_job(const cJSON *request, struct ag_runner_job *job, cJSON **
                        char *err, size_t errlen);
 /* Ask the run to stop (idempotent; before the run starts, it stops it at once). */
 void ag_runner_cancel(struct ag_runner_job *job);
+/* Start "sandboxrun-supervisor MODE" (clean environment, stdout and stderr to
+ * /dev/null) with a pipe to its fd 3 (*req_w) and from its fd 4 (*rec_r).
+ * Returns its pid, or -1 with err set. The caller reaps it. */
+pid_t ag_runner_spawn(const char *mode, int *req_w, int *rec_r, char *err, size_t errlen);
 /* exec the supervisor with argv (e.g. {"check", "--json", NULL}) in place of
  * this process, with the clean environment. Returns only on failure. */
 int ag_runner_exec_tool(char *const argv[]);

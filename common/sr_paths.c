@@ -63,13 +63,15 @@ char *sr_paths_find(const char *rel)
 char *sr_paths_find_exe(const char *name, const char *libexecdir)
 {
     const char *exe = sr_paths_exe_dir();
-    char a[PATH_MAX], b[PATH_MAX];
-    const char *cands[2] = {NULL, b};
+    char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX];
+    const char *cands[3] = {NULL, NULL, c};
 
     if (exe) {
         snprintf(a, sizeof a, "%s/%s", exe, name);
+        snprintf(b, sizeof b, "%s/../%s", exe, name);   /* build/tests/ -> build/ */
         cands[0] = a;
+        cands[1] = b;
     }
-    snprintf(b, sizeof b, "%s/%s", libexecdir, name);
-    return first_existing(cands, 2, X_OK);
+    snprintf(c, sizeof c, "%s/%s", libexecdir, name);
+    return first_existing(cands, 3, X_OK);
 }

@@ -1,0 +1,168 @@
+/* ag_session.c — talk to a "sandboxrun-supervisor session" process, one JSON
+ * line per request and per record. */
+#include "ag_session.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ag_runner.h"
+#include "sr_buf.h"
+#include "sr_io.h"
+
+#define LINE_MAX_BYTES AG_RECORD_MAX
+
+struct ag_session {
+    pthread_mutex_t lock;
+    pid_t pid;
+    int req_w, rec_r;
+    int alive;
+    struct sr_buf pending;     /* bytes read past the last line */
+};
+
+/* Read one line (capped) from the session; NULL when it ended or misbehaved. */
+static cJSON *read_line(struct ag_session *s)
+{
+    for (;;) {
+        char *nl = s->pending.data ? memchr(s->pending.data, '\n', s->pending.len) : NULL;
+        char chunk[65536];
+        ssize_t n;
+
+        if (nl) {
+            size_t len = (size_t)(nl - s->pending.data);
+            cJSON *obj = cJSON_ParseWithLength(s->pending.data, len);
+            memmove(s->pending.data, nl + 1, s->pending.len - len - 1);
+            s->pending.len -= len + 1;
+            return obj;
+        }
+        n = read(s->rec_r, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || sr_buf_append(&s->pending, chunk, (size_t)n) != SR_BUF_OK)
+            return NULL;
+    }
+}
+
+static int write_line(struct ag_session *s, const cJSON *obj)
+{
+    char *text = cJSON_PrintUnformatted(obj);
+    int rc = text && sr_write_all(s->req_w, text, strlen(text)) == 0 && sr_write_all(s->req_w, "\n", 1) == 0 ? 0 : -1;
+
+    free(text);
+    return rc;
+}
+
+int ag_session_start(const cJSON *opts, struct ag_session **out, char *err, size_t errlen)
+{
+    struct ag_session *s = calloc(1, sizeof *s);
+    cJSON *empty = NULL, *ready;
+    const cJSON *status, *msg;
+
+    *out = NULL;
+    if (!s)
+        return snprintf(err, errlen, "out of memory"), -1;
+    pthread_mutex_init(&s->lock, NULL);
+    sr_buf_init(&s->pending, LINE_MAX_BYTES);
+    s->req_w = s->rec_r = -1;
+    s->pid = ag_runner_spawn("session", &s->req_w, &s->rec_r, err, errlen);
+    if (s->pid < 0) {
+        ag_session_stop(&s);
+        return -1;
+    }
+    if (!opts)
+        opts = empty = cJSON_CreateObject();
+    if (write_line(s, opts) < 0 || !(ready = read_line(s))) {
+        snprintf(err, errlen, "the session's supervisor did not answer");
+        cJSON_Delete(empty);
+        ag_session_stop(&s);
+        return -1;
+    }
+    cJSON_Delete(empty);
+    status = cJSON_GetObjectItemCaseSensitive(ready, "status");
+    if (!cJSON_IsString(status) || strcmp(status->valuestring, "ready") != 0) {
+        msg = cJSON_GetObjectItemCaseSensitive(ready, "message");
+        snprintf(err, errlen, "%s", cJSON_IsString(msg) ? msg->valuestring : "the session could not start");
+        cJSON_Delete(ready);
+        ag_session_stop(&s);
+        return -1;
+    }
+    cJSON_Delete(ready);
+    s->alive = 1;
+    *out = s;
+    return 0;
+}
+
+int ag_session_exec(struct ag_session *s, const cJSON *req, cJSON **record, char *err, size_t errlen)
+{
+    const cJSON *alive;
+    int rc = -1;
+
+    *record = NULL;
+    pthread_mutex_lock(&s->lock);
+    if (!s->alive)
+        snprintf(err, errlen, "the session has ended");
+    else if (write_line(s, req) < 0 || !(*record = read_line(s)))
+        snprintf(err, errlen, "the session's supervisor went away");
+    else
+        rc = 0;
+    alive = *record ? cJSON_GetObjectItemCaseSensitive(*record, "sessionAlive") : NULL;
+    if (rc < 0 || cJSON_IsFalse(alive))
+        s->alive = 0;
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+void ag_session_interrupt(struct ag_session *s)
+{
+    /* the supervisor turns SIGUSR2 into a KeyboardInterrupt of the execution */
+    if (s && s->pid > 0)
+        kill(s->pid, SIGUSR2);
+}
+
+int ag_session_alive(const struct ag_session *s)
+{
+    return s && s->alive;
+}
+
+/* Wait up to ms for pid; 1 if it was reaped. */
+static int reap_within(pid_t pid, int ms)
+{
+    struct timespec pause = {0, 10 * 1000 * 1000};
+    int st;
+
+    for (int waited = 0; waited <= ms; waited += 10) {
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid || (r < 0 && errno == ECHILD))
+            return 1;
+        nanosleep(&pause, NULL);
+    }
+    return 0;
+}
+
+void ag_session_stop(struct ag_session **sp)
+{
+    struct ag_session *s = *sp;
+
+    if (!s)
+        return;
+    sr_closep(&s->req_w);   /* EOF: the supervisor ends the session and its jail */
+    if (s->pid > 0 && !reap_within(s->pid, 3000)) {
+        kill(s->pid, SIGTERM);   /* TERM: the supervisor still kills the jail */
+        if (!reap_within(s->pid, 3000)) {
+            kill(s->pid, SIGKILL);
+            waitpid(s->pid, NULL, 0);
+        }
+    }
+    sr_closep(&s->rec_r);
+    sr_buf_reset(&s->pending);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+    *sp = NULL;
+}
