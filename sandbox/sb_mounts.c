@@ -171,7 +171,9 @@ static int setup_dev(void)
         snprintf(dst, sizeof dst, NEWROOT "/dev/%s", dev_nodes[i]);
         if (touch(dst) < 0 || xmount(src, dst, NULL, MS_BIND, NULL) < 0)
             return -1;
-        if (setattr_rec(dst, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC) < 0)
+        /* read-only: writing to a device node still works, but utime/chmod
+         * on it would change the host's inode */
+        if (setattr_rec(dst, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC) < 0)
             return -1;
     }
     return 0;

@@ -42,14 +42,16 @@ static const char *type_reason(mode_t m)
          : S_ISCHR(m) || S_ISBLK(m) ? "device" : "not a regular file";
 }
 
-/* Names that are safe to recreate on the host: no control bytes, valid UTF-8. */
+/* Names that are safe to recreate on the host: no control bytes, valid UTF-8,
+ * no ".." anywhere (harmless as one component here, but paths travel on to
+ * archives, S3 keys and URLs, where it is not). */
 static int name_ok(const char *name)
 {
     size_t n = strlen(name);
     char *clean;
     int same;
 
-    if (n == 0 || n > MAX_NAME || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+    if (n == 0 || n > MAX_NAME || strcmp(name, ".") == 0 || strstr(name, ".."))
         return 0;
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)

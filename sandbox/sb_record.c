@@ -41,9 +41,46 @@ static void add_text(cJSON *rec, const char *key, const char *p, size_t n)
     free(clean);
 }
 
+/* A copy of s with invalid UTF-8 replaced, or NULL if s is already clean. */
+static char *clean_copy(const char *s)
+{
+    char *c = sr_utf8_sanitize(s, strlen(s));
+
+    if (c && strcmp(c, s) == 0) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* Make every key and string in the tree valid UTF-8: blocks and the error
+ * report come from the script, and cJSON passes bytes (and lone surrogates
+ * written as \udc00) straight through, which would make the record itself
+ * invalid JSON text for strict readers. */
+static void clean_tree(cJSON *item)
+{
+    char *c;
+
+    for (; item; item = item->next) {
+        if (item->string && !(item->type & cJSON_StringIsConst) && (c = clean_copy(item->string))) {
+            cJSON_free(item->string);
+            item->string = c;
+        }
+        if (cJSON_IsString(item) && item->valuestring && (c = clean_copy(item->valuestring))) {
+            cJSON_free(item->valuestring);
+            item->valuestring = c;
+        }
+        clean_tree(item->child);
+    }
+}
+
 static void add_copy(cJSON *rec, const char *key, const cJSON *v)
 {
-    cJSON_AddItemToObject(rec, key, v ? cJSON_Duplicate(v, 1) : cJSON_CreateArray());
+    cJSON *copy = v ? cJSON_Duplicate(v, 1) : cJSON_CreateArray();
+
+    if (copy)
+        clean_tree(copy);   /* a fresh copy has no siblings */
+    cJSON_AddItemToObject(rec, key, copy);
 }
 
 /* Round to microseconds so records compare cleanly. */
