@@ -31,8 +31,15 @@ int sb_limits_apply(const struct sb_limits_cfg *c)
     /* SIGXCPU at the soft limit, SIGKILL one second later */
     if (c->cpu_s)
         rc |= set_limit(RLIMIT_CPU, "RLIMIT_CPU", c->cpu_s, c->cpu_s + 1);
-    if (c->data_mb)
+    /* Without a cgroup: RLIMIT_DATA misses shared memory (MAP_SHARED|MAP_ANONYMOUS,
+     * SysV shm), so the address space is capped too, with 512 MiB of room for
+     * the libraries' code and read-only mappings (numpy+sklearn need ~150). */
+    if (c->data_mb) {
         rc |= set_limit(RLIMIT_DATA, "RLIMIT_DATA", c->data_mb * MB, c->data_mb * MB);
+#if !defined(__SANITIZE_ADDRESS__)   /* ASan's shadow alone is terabytes of address space */
+        rc |= set_limit(RLIMIT_AS, "RLIMIT_AS", (c->data_mb + 512) * MB, (c->data_mb + 512) * MB);
+#endif
+    }
     if (c->nproc)
         rc |= set_limit(RLIMIT_NPROC, "RLIMIT_NPROC", c->nproc, c->nproc);
     return rc ? -1 : 0;
