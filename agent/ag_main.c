@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ag_cmd_ds.h"
+#include "ag_cmd_mcp.h"
 #include "ag_cmd_run.h"
 #include "ag_cmd_s3.h"
 #include "ag_runner.h"
@@ -42,6 +43,7 @@ static const struct {
     {"pipeline", ag_cmd_pipeline, "all seven steps in one run [--upload s3://bucket/prefix/]"},
     {"upload", ag_cmd_upload, "upload FILE to s3://bucket/key and print a presigned link"},
     {"presign", ag_cmd_presign, "print a presigned GET link for s3://bucket/key"},
+    {"mcp", ag_cmd_mcp, "serve the Model Context Protocol on stdio (tools for agents)"},
     {"help", cmd_help, "this list"},
 };
 

@@ -1,0 +1,56 @@
+/* ag_cmd_mcp.c — `sandboxrun mcp`: options, then the server on stdin/stdout. */
+#include "ag_cmd_mcp.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ag_mcp_server.h"
+#include "ag_mcp_session.h"
+#include "ag_runner.h"
+#include "sr_io.h"
+#include "sr_log.h"
+#include "sr_status.h"
+
+static void usage(void)
+{
+    printf("usage: sandboxrun mcp [--workers N] [--max-queue N] [--max-sessions N] [--verbose]\n"
+           "Serves the Model Context Protocol on stdin/stdout (JSON-RPC, one message per line;\n"
+           "protocol revisions 2025-11-25, 2025-06-18 and 2026-07-28). Logs go to stderr.\n"
+           "S3 credentials for upload_artifact and s3:// datasets come from this process's\n"
+           "environment or AWS profile files; the jail never sees them.\n\n"
+           "  --workers N       tool calls running at once (default 4)\n"
+           "  --max-queue N     calls waiting beyond those before new ones are refused (default 64)\n"
+           "  --max-sessions N  sessions alive at once (default 8)\n"
+           "  --verbose         log each call on stderr\n");
+}
+
+int ag_cmd_mcp(int argc, char **argv)
+{
+    struct ag_mcp_opts o = {.workers = 4, .max_queue = 64};
+    unsigned long v, sessions = 8;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+            return usage(), 0;
+        if (strcmp(a, "--verbose") == 0) {
+            sr_log_init("sandboxrun", SR_LOG_INFO);
+            continue;
+        }
+        if (i + 1 >= argc || sr_parse_ulong(argv[i + 1], 1, strcmp(a, "--max-queue") == 0 ? 100000 : 32, &v) < 0)
+            return fprintf(stderr, "sandboxrun mcp: %s wants a number (see --help)\n", a), SR_EXIT_USAGE;
+        i++;
+        if (strcmp(a, "--workers") == 0)
+            o.workers = (int)v;
+        else if (strcmp(a, "--max-queue") == 0)
+            o.max_queue = (int)v;
+        else if (strcmp(a, "--max-sessions") == 0)
+            sessions = v;
+        else
+            return fprintf(stderr, "sandboxrun mcp: unknown option '%s'\n", a), SR_EXIT_USAGE;
+    }
+    if (!ag_runner_supervisor_path())
+        return sr_status_exit_code(SR_INTERNAL_ERROR);
+    ag_mcp_sessions_init((int)sessions);
+    return ag_mcp_serve(0, 1, &o);
+}

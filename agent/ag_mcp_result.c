@@ -1,0 +1,338 @@
+/* ag_mcp_result.c — turn result records into MCP tool results. */
+#include "ag_mcp_result.h"
+
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sr_buf.h"
+#include "sr_io.h"
+
+#define TEXT_MAX (256u << 10)       /* stdout/stderr shown in the text content; the record has it all */
+#define IMAGE_MAX (4u << 20)
+#define IMAGES_MAX 8
+#define HTML_FILE_MAX (16u << 20)
+
+char *ag_mcp_base64(const void *data, size_t n)
+{
+    char *out;
+
+    if (n > (1u << 30) || !(out = malloc(4 * ((n + 2) / 3) + 1)))
+        return NULL;
+    EVP_EncodeBlock((unsigned char *)out, data, (int)n);
+    return out;
+}
+
+unsigned char *ag_mcp_unbase64(const char *text, size_t *n)
+{
+    size_t len = strlen(text), pad = 0;
+    unsigned char *out;
+    int got;
+
+    if (len % 4 || len > (1u << 30) || strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != len)
+        return NULL;
+    if (len && text[len - 1] == '=')
+        pad = 1 + (len > 1 && text[len - 2] == '=');
+    if (!(out = malloc(len / 4 * 3 + 1)))
+        return NULL;
+    got = EVP_DecodeBlock(out, (const unsigned char *)text, (int)len);
+    if (got < 0 || (size_t)got < pad) {
+        free(out);
+        return NULL;
+    }
+    *n = (size_t)got - pad;
+    return out;
+}
+
+static cJSON *result_new(cJSON *structured, int is_error)
+{
+    cJSON *r = cJSON_CreateObject();
+
+    cJSON_AddItemToObject(r, "content", cJSON_CreateArray());
+    if (structured)
+        cJSON_AddItemToObject(r, "structuredContent", structured);
+    cJSON_AddBoolToObject(r, "isError", is_error);
+    return r;
+}
+
+static void add_text(cJSON *r, const char *text)
+{
+    cJSON *c = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(c, "type", "text");
+    cJSON_AddStringToObject(c, "text", text);
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(r, "content"), c);
+}
+
+cJSON *ag_mcp_result_ok(cJSON *structured, const char *text)
+{
+    cJSON *r = result_new(structured, 0);
+
+    add_text(r, text);
+    return r;
+}
+
+cJSON *ag_mcp_result_error(const char *fmt, ...)
+{
+    cJSON *r = result_new(NULL, 1);
+    char text[2048];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    add_text(r, text);
+    return r;
+}
+
+cJSON *ag_mcp_record_internal(const char *message)
+{
+    cJSON *rec = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(rec, "status", "internal_error");
+    cJSON_AddNullToObject(rec, "exitCode");
+    cJSON_AddNullToObject(rec, "signal");
+    cJSON_AddStringToObject(rec, "stdout", "");
+    cJSON_AddStringToObject(rec, "stderr", "");
+    cJSON_AddItemToObject(rec, "blocks", cJSON_CreateArray());
+    cJSON_AddItemToObject(rec, "files", cJSON_CreateArray());
+    cJSON_AddStringToObject(rec, "message", message);
+    return rec;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+/* What went wrong and what to do about it, by status. */
+static void explain(struct sr_buf *b, const cJSON *rec, const char *status)
+{
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(rec, "error");
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(rec, "exitCode");
+    const char *msg = str(rec, "message");
+    char line[1024];
+
+    if (strcmp(status, "error") == 0 && cJSON_IsObject(e))
+        snprintf(line, sizeof line, "The code raised %s: %s\nFix the code and call again.\n%s\n",
+                 str(e, "type") ?: "an exception", str(e, "message") ?: "", str(e, "traceback") ?: "");
+    else if (strcmp(status, "error") == 0)
+        snprintf(line, sizeof line, "The program exited with code %d; see stderr below.\n",
+                 cJSON_IsNumber(code) ? code->valueint : -1);
+    else if (strcmp(status, "timeout") == 0)
+        snprintf(line, sizeof line, "Stopped at the time limit. Make the code faster (work on a sample), or pass "
+                 "a larger timeout (up to 3600 s).\n");
+    else if (strcmp(status, "memory_limit") == 0)
+        snprintf(line, sizeof line, "Ran out of memory. Load fewer rows or columns (usecols, dtype, chunksize), "
+                 "or start a session with more memory.\n");
+    else if (strcmp(status, "output_limit") == 0)
+        snprintf(line, sizeof line, "Printed more than the output cap. Print less (head(), describe()) or write "
+                 "large results to /out.\n");
+    else if (strcmp(status, "policy_violation") == 0)
+        snprintf(line, sizeof line, "Made a system call the jail forbids (no network, no ptrace, no mounts); "
+                 "the run was killed. Do it without that call.\n");
+    else if (strcmp(status, "killed") == 0)
+        snprintf(line, sizeof line, "The run was stopped%s%s.\n", msg ? ": " : "", msg ? msg : "");
+    else
+        snprintf(line, sizeof line, "sandboxrun itself failed%s%s. Retry; if it persists, the server's "
+                 "stderr says why.\n", msg ? ": " : "", msg ? msg : "");
+    sr_buf_puts(b, line);
+}
+
+/* One stream into the text, capped. */
+static void add_stream(struct sr_buf *b, const cJSON *rec, const char *key)
+{
+    const char *s = str(rec, key);
+    size_t n = s ? strlen(s) : 0;
+
+    if (!n)
+        return;
+    sr_buf_puts(b, strcmp(key, "stdout") == 0 ? "--- stdout ---\n" : "--- stderr ---\n");
+    sr_buf_append(b, s, n > TEXT_MAX ? TEXT_MAX : n);
+    if (n > TEXT_MAX)
+        sr_buf_puts(b, "\n[... cut here; structuredContent has the whole stream]");
+    sr_buf_puts(b, "\n");
+}
+
+/* The text an agent reads for a record. Caller frees. */
+static char *record_text(const cJSON *rec, const char *output_id)
+{
+    const char *status = str(rec, "status") ?: "internal_error";
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(rec, "executionTime"), *f;
+    struct sr_buf b;
+    char line[512];
+
+    sr_buf_init(&b, 4 * TEXT_MAX);
+    snprintf(line, sizeof line, "status: %s (%.2f s)\n", status, cJSON_IsNumber(t) ? t->valuedouble : 0.0);
+    sr_buf_puts(&b, line);
+    if (strcmp(status, "ok") != 0)
+        explain(&b, rec, status);
+    add_stream(&b, rec, "stdout");
+    add_stream(&b, rec, "stderr");
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(rec, "files")) {
+        snprintf(line, sizeof line, "file /out/%s (%.0f bytes)%s%s\n", str(f, "path") ?: "?",
+                 cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(f, "size")),
+                 output_id ? "; outputId " : "", output_id ? output_id : "");
+        sr_buf_puts(&b, line);
+    }
+    return sr_buf_steal(&b, NULL);
+}
+
+static void add_resource(cJSON *r, const char *uri, const char *mime, const char *text)
+{
+    cJSON *c = cJSON_CreateObject(), *res = cJSON_AddObjectToObject(c, "resource");
+
+    cJSON_AddStringToObject(c, "type", "resource");
+    cJSON_AddStringToObject(res, "uri", uri);
+    cJSON_AddStringToObject(res, "mimeType", mime);
+    cJSON_AddStringToObject(res, "text", text);
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(r, "content"), c);
+}
+
+/* HTML blocks as embedded resources; returns how many. */
+static int add_html_blocks(cJSON *r, const cJSON *rec, const char *id)
+{
+    const cJSON *b;
+    int n = 0;
+    char uri[160];
+
+    cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(rec, "blocks")) {
+        const char *type = str(b, "type"), *v = str(b, "value");
+        if (!type || strcmp(type, "html") != 0 || !v)
+            continue;
+        snprintf(uri, sizeof uri, "sandboxrun://%s/block-%d.html", id ? id : "session", ++n);
+        add_resource(r, uri, "text/html", v);
+    }
+    return n;
+}
+
+/* PNG and (when no HTML block came) HTML files from /out. */
+static void add_out_files(cJSON *r, const cJSON *rec, const char *out_dir, const char *id, int html_done)
+{
+    const cJSON *f;
+    int images = 0;
+
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(rec, "files")) {
+        const char *p = str(f, "path"), *dot = p ? strrchr(p, '.') : NULL;
+        int png = dot && strcasecmp(dot, ".png") == 0, html = dot && strcasecmp(dot, ".html") == 0;
+        char path[4096], uri[4200];
+        struct sr_buf data;
+        if (!p || strstr(p, "..") || (!png && !(html && !html_done)) || (png && images >= IMAGES_MAX))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", out_dir, p);
+        if (sr_read_file(path, png ? IMAGE_MAX : HTML_FILE_MAX, &data) != 0) {
+            sr_buf_reset(&data);
+            continue;
+        }
+        if (png) {
+            char *b64 = ag_mcp_base64(data.data, data.len);
+            cJSON *c = cJSON_CreateObject();
+            cJSON_AddStringToObject(c, "type", "image");
+            cJSON_AddStringToObject(c, "data", b64 ? b64 : "");
+            cJSON_AddStringToObject(c, "mimeType", "image/png");
+            cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(r, "content"), c);
+            free(b64);
+            images++;
+        } else if (data.data && !memchr(data.data, '\0', data.len)) {
+            snprintf(uri, sizeof uri, "sandboxrun://%s/%s", id ? id : "session", p);
+            add_resource(r, uri, "text/html", data.data);
+        }
+        sr_buf_reset(&data);
+    }
+}
+
+cJSON *ag_mcp_result_record(cJSON *record, const char *out_dir, const char *output_id, const char *session_id)
+{
+    const char *status = str(record, "status");
+    int ok = status && strcmp(status, "ok") == 0, html;
+    char *text = record_text(record, output_id);
+    cJSON *r;
+
+    if (output_id)
+        cJSON_AddStringToObject(record, "outputId", output_id);
+    if (session_id)
+        cJSON_AddStringToObject(record, "sessionId", session_id);
+    r = result_new(record, !ok);
+    add_text(r, text ? text : "status: unknown");
+    free(text);
+    html = add_html_blocks(r, record, output_id);
+    if (out_dir)
+        add_out_files(r, record, out_dir, output_id, html > 0);
+    return r;
+}
+
+/* The script's JSON result: the first JSON block that is an object. */
+static const cJSON *first_json(const cJSON *rec)
+{
+    const cJSON *b;
+
+    cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(rec, "blocks")) {
+        const char *type = str(b, "type");
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(b, "value");
+        if (type && strcmp(type, "json") == 0 && cJSON_IsObject(v))
+            return v;
+    }
+    return NULL;
+}
+
+/* Replace HTML block values in rec by their size (they travel as resources). */
+static void shrink_html(cJSON *rec)
+{
+    cJSON *b;
+
+    cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(rec, "blocks")) {
+        const char *type = str(b, "type"), *v = str(b, "value");
+        if (type && strcmp(type, "html") == 0 && v) {
+            double n = (double)strlen(v);
+            cJSON_DeleteItemFromObjectCaseSensitive(b, "value");
+            cJSON_AddNumberToObject(b, "size", n);
+            cJSON_AddStringToObject(b, "note", "sent as an embedded text/html resource");
+        }
+    }
+}
+
+cJSON *ag_mcp_result_analysis(const char *tool, cJSON *record, const char *out_dir, const char *output_id)
+{
+    const char *status = str(record, "status") ?: "internal_error";
+    const cJSON *res = first_json(record), *err = cJSON_GetObjectItemCaseSensitive(res, "error");
+    int ok = strcmp(status, "ok") == 0 && res && !err;
+    cJSON *s = cJSON_CreateObject(), *r;
+    char *json = res ? cJSON_PrintUnformatted(res) : NULL, *text;
+    struct sr_buf b;
+    char line[1024];
+
+    cJSON_AddStringToObject(s, "status", status);
+    cJSON_AddItemToObject(s, "result", res ? cJSON_Duplicate(res, 1) : cJSON_CreateNull());
+    cJSON_AddItemToObject(s, "error", cJSON_IsObject(err) ? cJSON_Duplicate(err, 1) : cJSON_CreateNull());
+    cJSON_AddStringToObject(s, "outputId", output_id);
+    cJSON_AddItemToObject(s, "files", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(record, "files"), 1)
+                                          ?: cJSON_CreateArray());
+    sr_buf_init(&b, 64u << 20);
+    if (cJSON_IsObject(err)) {
+        snprintf(line, sizeof line, "%s refused the input (%s): %s\nFix the arguments (dataset, timeCol, "
+                 "valueCol, freq, features) and call again.\n", tool, str(err, "code") ?: "error",
+                 str(err, "message") ?: "");
+        sr_buf_puts(&b, line);
+    } else if (!ok) {
+        text = record_text(record, output_id);
+        sr_buf_puts(&b, text ? text : "");
+        free(text);
+    } else {
+        snprintf(line, sizeof line, "%s: ok; files are in outputId %s (see upload_artifact). Result:\n", tool, output_id);
+        sr_buf_puts(&b, line);
+        sr_buf_puts(&b, json ? json : "null");
+    }
+    free(json);
+    text = sr_buf_steal(&b, NULL);
+    r = result_new(s, !ok);
+    add_text(r, text ? text : "");
+    free(text);
+    add_html_blocks(r, record, output_id);
+    shrink_html(record);
+    cJSON_AddItemToObject(s, "record", record);
+    (void)out_dir;
+    return r;
+}

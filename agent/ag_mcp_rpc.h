@@ -1,0 +1,66 @@
+/* ag_mcp_rpc — JSON-RPC 2.0 over stdio for the MCP server: one message per
+ * line, read in bounded chunks with a cap per line, written whole under one
+ * mutex so concurrent threads never interleave their messages.
+ *
+ * Nothing but protocol messages goes to the output fd; logs go to stderr. */
+#ifndef AG_MCP_RPC_H
+#define AG_MCP_RPC_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "sr_buf.h"
+
+#define AG_MCP_LINE_MAX (16u << 20)    /* the longest message we accept */
+
+/* JSON-RPC and MCP error codes */
+#define AG_RPC_PARSE_ERROR (-32700)
+#define AG_RPC_INVALID_REQUEST (-32600)
+#define AG_RPC_METHOD_NOT_FOUND (-32601)
+#define AG_RPC_INVALID_PARAMS (-32602)
+#define AG_RPC_INTERNAL_ERROR (-32603)
+#define AG_RPC_SERVER_BUSY (-32000)
+#define AG_RPC_UNSUPPORTED_VERSION (-32022)   /* 2026-07-28: UnsupportedProtocolVersion */
+
+enum ag_mcp_read_res {
+    AG_MCP_READ_LINE,       /* a complete line (without its newline) */
+    AG_MCP_READ_OVERSIZED,  /* a line longer than the cap was skipped whole */
+    AG_MCP_READ_EOF,
+    AG_MCP_READ_ERROR,      /* read(2) failed; errno set */
+};
+
+struct ag_mcp_reader {
+    int fd;
+    int wake_fd;             /* readable (e.g. a signal's self-pipe) = stop: reported as EOF */
+    size_t max;
+    struct sr_buf line;      /* the line being assembled, capped at max */
+    char chunk[1 << 16];     /* bytes read but not yet consumed */
+    size_t pos, len;
+    int discarding;          /* in the middle of an oversized line */
+    char tail[128];          /* last bytes of an oversized line, to find its id */
+    size_t tail_len;
+};
+
+/* Read lines from fd, each at most max bytes; wake_fd (or -1) ends reading early. */
+void ag_mcp_reader_init(struct ag_mcp_reader *r, int fd, int wake_fd, size_t max);
+/* Next line. On AG_MCP_READ_LINE, *line and *len point into the reader (valid
+ * until the next call, NUL-terminated). On AG_MCP_READ_OVERSIZED, *oversized_id
+ * is the request id found at the start or end of the skipped line, or NULL
+ * (caller deletes it). */
+enum ag_mcp_read_res ag_mcp_reader_next(struct ag_mcp_reader *r, char **line, size_t *len,
+                                        cJSON **oversized_id);
+void ag_mcp_reader_free(struct ag_mcp_reader *r);
+
+/* Messages go to fd (default 1). After a write error, further messages are
+ * dropped silently (the client is gone; the reader sees EOF soon). */
+void ag_mcp_out_init(int fd);
+/* Send msg as one line. 0, or -1 when the output is gone. Thread-safe. */
+int ag_mcp_send(const cJSON *msg);
+/* {"jsonrpc":"2.0","id":id,"result":result}; result is consumed. */
+int ag_mcp_send_result(const cJSON *id, cJSON *result);
+/* {"jsonrpc":"2.0","id":id|null,"error":{code,message,data?}}; data consumed. */
+int ag_mcp_send_error(const cJSON *id, int code, const char *message, cJSON *data);
+/* {"jsonrpc":"2.0","method":method,"params":params}; params consumed. */
+int ag_mcp_send_notification(const char *method, cJSON *params);
+
+#endif

@@ -1,0 +1,511 @@
+/* ag_mcp_run.c — the tools that run code: execute_code, execute_command,
+ * the analysis tools (run_eda ... run_pipeline), and upload_artifact.
+ *
+ * One-shot runs go to a fresh supervisor (ag_runner_exec_job, cancellable);
+ * runs with sessionId go to the session. Inputs (host paths, s3:// objects,
+ * session files, inline content) are fetched here, on the orchestrator side,
+ * and mounted read-only; the jail never downloads or uploads anything. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ag_cmd_s3.h"
+#include "ag_mcp_result.h"
+#include "ag_mcp_rpc.h"
+#include "ag_mcp_session.h"
+#include "ag_mcp_store.h"
+#include "ag_mcp_tools.h"
+#include "sr_io.h"
+#include "sr_log.h"
+#include "sr_paths.h"
+
+#define DEFAULT_TIMEOUT 60.0
+#define ANALYSIS_TIMEOUT 600.0
+#define SCRIPT_MAX (1u << 20)
+
+/* Everything one run needs on the host side; freed by job_free. */
+struct job {
+    cJSON *inputs;                 /* [{"path","name"}] */
+    char scratch[PATH_MAX];        /* inputs we made (inline files, downloads) */
+    char out_id[64], out_dir[PATH_MAX];
+    struct ag_mcp_sess *sess;
+};
+
+static void job_free(struct job *j)
+{
+    cJSON_Delete(j->inputs);
+    if (j->scratch[0])
+        ag_mcp_store_remove(j->scratch);
+    if (j->sess)
+        ag_mcp_session_release(j->sess);
+}
+
+static const char *arg_str(const cJSON *args, const char *key)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(args, key));
+}
+
+static double arg_num(const cJSON *args, const char *key, double dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, key);
+
+    return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+/* A file name for /work: one path component, nothing odd. */
+static int plain_name(const char *name)
+{
+    return name[0] && name[0] != '.' && !strchr(name, '/') && strlen(name) < 256;
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+
+    return s && s[1] ? s + 1 : p;
+}
+
+static int ensure_scratch(struct job *j, char *err, size_t errlen)
+{
+    return j->scratch[0] ? 0 : ag_mcp_store_new_scratch(j->scratch, sizeof j->scratch, err, errlen);
+}
+
+static void add_input(struct job *j, const char *path, const char *name)
+{
+    cJSON *in = cJSON_CreateObject();
+
+    if (!j->inputs)
+        j->inputs = cJSON_CreateArray();
+    cJSON_AddStringToObject(in, "path", path);
+    cJSON_AddStringToObject(in, "name", name);
+    cJSON_AddItemToArray(j->inputs, in);
+}
+
+/* Whether /work/NAME is already taken by an input. */
+static int name_taken(const struct job *j, const char *name)
+{
+    const cJSON *in;
+
+    cJSON_ArrayForEach(in, j->inputs)
+        if (strcmp(arg_str(in, "name") ?: "", name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Resolve a dataset/source: s3:// is downloaded into scratch, a host path
+ * must be a readable regular file or directory. The local path goes to out. */
+static int fetch_source(struct job *j, const char *src, char *out, size_t outlen, char *err, size_t errlen)
+{
+    char *real;
+    struct stat st;
+
+    if (strncmp(src, "s3://", 5) == 0) {
+        const char *name = base_name(src + 5);
+        if (!plain_name(name) || strchr(src + 5, '/') == NULL)
+            return snprintf(err, errlen, "%.200s does not name an object (s3://bucket/key)", src), -1;
+        if (ensure_scratch(j, err, errlen) < 0)
+            return -1;
+        snprintf(out, outlen, "%s/%s", j->scratch, name);
+        if (ag_cmd_s3_fetch(src, out, err, errlen) != AG_S3_OK)
+            return -1;
+        return 0;
+    }
+    if (src[0] != '/')
+        return snprintf(err, errlen, "'%.200s' must be an absolute host path or an s3:// URI (or pass sessionId "
+                        "for a session path)", src), -1;
+    if (!(real = realpath(src, NULL)) || stat(real, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+        snprintf(err, errlen, "cannot use %.200s: %s", src, real ? "not a file or directory" : strerror(errno));
+        free(real);
+        return -1;
+    }
+    snprintf(out, outlen, "%s", real);
+    free(real);
+    return 0;
+}
+
+/* The bytes of an inline file ({content, encoding}); caller frees. */
+static unsigned char *inline_bytes(const cJSON *f, size_t *n)
+{
+    const char *content = arg_str(f, "content") ?: "", *enc = arg_str(f, "encoding");
+
+    if (enc && strcmp(enc, "base64") == 0)
+        return ag_mcp_unbase64(content, n);
+    *n = strlen(content);
+    return (unsigned char *)sr_xstrdup(content);
+}
+
+/* One-shot: each files[] entry becomes a read-only /work/NAME input. */
+static int files_as_inputs(struct job *j, const cJSON *files, char *err, size_t errlen)
+{
+    const cJSON *f;
+    char path[PATH_MAX * 2];
+
+    cJSON_ArrayForEach(f, files) {
+        const char *src = arg_str(f, "source"), *name = arg_str(f, "name");
+        unsigned char *data;
+        size_t n;
+        if (!src == !arg_str(f, "content"))
+            return snprintf(err, errlen, "each file needs either source, or name and content"), -1;
+        if (src) {
+            if (fetch_source(j, src, path, sizeof path, err, errlen) < 0)
+                return -1;
+            name = name ? name : base_name(path);
+        } else {
+            if (!name || !plain_name(name) || ensure_scratch(j, err, errlen) < 0)
+                return name && plain_name(name) ? -1 : (snprintf(err, errlen, "file name '%.100s' must be one plain "
+                                                                 "path component", name ? name : ""), -1);
+            if (!(data = inline_bytes(f, &n)))
+                return snprintf(err, errlen, "the content of %s is not valid base64", name), -1;
+            snprintf(path, sizeof path, "%s/%s", j->scratch, name);
+            n = ag_mcp_store_write(path, data, n, err, errlen);
+            free(data);
+            if (n != 0)
+                return -1;
+        }
+        if (!plain_name(name) || name_taken(j, name))
+            return snprintf(err, errlen, "file name '%.100s' is not a plain name, or is given twice", name), -1;
+        add_input(j, path, name);
+    }
+    return 0;
+}
+
+/* Session: each files[] entry is written to /tmp/NAME in the session. */
+static int files_into_session(struct job *j, struct ag_mcp_call *c, const cJSON *files, char *err, size_t errlen)
+{
+    const cJSON *f;
+    char path[PATH_MAX * 2], dest[320];
+
+    cJSON_ArrayForEach(f, files) {
+        const char *src = arg_str(f, "source"), *name = arg_str(f, "name");
+        struct sr_buf b = {0};
+        unsigned char *data;
+        size_t n;
+        int rc;
+        if (!src == !arg_str(f, "content"))
+            return snprintf(err, errlen, "each file needs either source, or name and content"), -1;
+        if (src) {
+            if (fetch_source(j, src, path, sizeof path, err, errlen) < 0)
+                return -1;
+            if ((rc = sr_read_file(path, AG_MCP_FILES_MAX, &b)) != 0) {
+                snprintf(err, errlen, "%s: %s", src, rc > 0 ? "larger than 8 MiB" : strerror(errno));
+                return sr_buf_reset(&b), -1;
+            }
+            name = name ? name : base_name(path);
+            data = (unsigned char *)sr_buf_steal(&b, &n);
+        } else if (!(data = inline_bytes(f, &n))) {
+            return snprintf(err, errlen, "the content of %s is not valid base64", name ? name : "a file"), -1;
+        }
+        if (!name || !plain_name(name)) {
+            free(data);
+            return snprintf(err, errlen, "file name '%.100s' must be one plain path component", name ? name : ""), -1;
+        }
+        snprintf(dest, sizeof dest, "/tmp/%s", name);
+        rc = ag_mcp_session_put_file(j->sess, c, dest, data ? data : (unsigned char *)"", n, err, errlen);
+        free(data);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Run a request one-shot for call c; the record, never NULL. */
+static cJSON *run_oneshot(struct ag_mcp_call *c, struct job *j, cJSON *req)
+{
+    cJSON *rec = NULL;
+    char err[512];
+
+    cJSON_AddItemToObject(req, "inputs", j->inputs ? j->inputs : cJSON_CreateArray());
+    j->inputs = NULL;
+    cJSON_AddStringToObject(req, "outDir", j->out_dir);
+    cJSON_AddNumberToObject(req, "timeout", c->timeout);
+    cJSON_AddBoolToObject(req, "passthrough", 0);
+    if (ag_runner_exec_job(req, &c->job, &rec, err, sizeof err) < 0)
+        rec = ag_mcp_record_internal(err);
+    cJSON_Delete(req);
+    return rec;
+}
+
+static cJSON *run_in_session(struct ag_mcp_call *c, struct job *j, const char *code)
+{
+    cJSON *rec = NULL;
+    char err[512];
+
+    if (ag_mcp_session_exec(j->sess, c, code, c->timeout, &rec, err, sizeof err) < 0)
+        rec = ag_mcp_record_internal(err);
+    return rec;
+}
+
+/* Shared body of execute_code and execute_command. */
+static cJSON *execute(struct ag_mcp_call *c, const char *code, int *rpc_code, char *err, size_t errlen,
+                      void (*fix)(cJSON *rec))
+{
+    const char *sid = arg_str(c->args, "sessionId");
+    const cJSON *files = cJSON_GetObjectItemCaseSensitive(c->args, "files");
+    struct job j = {0};
+    cJSON *rec, *req;
+    char why[600];
+
+    c->timeout = arg_num(c->args, "timeout", DEFAULT_TIMEOUT);
+    if (sid) {
+        if (!(j.sess = ag_mcp_session_acquire(sid, why, sizeof why)))
+            return ag_mcp_result_error("%s", why);
+        if (files_into_session(&j, c, files, why, sizeof why) < 0) {
+            job_free(&j);
+            return ag_mcp_result_error("Could not provide the files: %s", why);
+        }
+        rec = run_in_session(c, &j, code);
+        job_free(&j);
+        fix(rec);
+        return ag_mcp_result_record(rec, NULL, NULL, sid);
+    }
+    if (files_as_inputs(&j, files, why, sizeof why) < 0 ||
+        ag_mcp_store_new_output(j.out_id, sizeof j.out_id, j.out_dir, sizeof j.out_dir, why, sizeof why) < 0) {
+        job_free(&j);
+        return ag_mcp_result_error("Could not provide the files: %s", why);
+    }
+    req = cJSON_CreateObject();
+    cJSON_AddStringToObject(req, "code", code);
+    cJSON_AddStringToObject(req, "filename", "cell.py");
+    rec = run_oneshot(c, &j, req);
+    job_free(&j);
+    fix(rec);
+    return ag_mcp_result_record(rec, j.out_dir, j.out_id, NULL);
+}
+
+static void no_fix(cJSON *rec)
+{
+    (void)rec;
+}
+
+cJSON *ag_mcp_execute_code(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
+{
+    return execute(c, arg_str(c->args, "code"), rpc_code, err, errlen, no_fix);
+}
+
+/* The command's exit status travels in a JSON block (a session must not see
+ * SystemExit); make it the record's exitCode and status. */
+static void command_fix(cJSON *rec)
+{
+    cJSON *blocks = cJSON_GetObjectItemCaseSensitive(rec, "blocks"), *b;
+    int i = 0;
+
+    cJSON_ArrayForEach(b, blocks) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(b, "value"),
+                                                          "sandboxrunCommandExit");
+        if (cJSON_IsNumber(v)) {
+            int code = v->valueint;
+            const char *out = arg_str(rec, "stdout");
+            size_t n = out ? strlen(out) : 0;
+            if (n && out[n - 1] == '\n') {    /* the newline the snippet printed before its block */
+                char *trimmed = sr_xstrdup(out);
+                trimmed[n - 1] = '\0';
+                cJSON_ReplaceItemInObjectCaseSensitive(rec, "stdout", cJSON_CreateString(trimmed));
+                free(trimmed);
+            }
+            cJSON_ReplaceItemInObjectCaseSensitive(rec, "exitCode", cJSON_CreateNumber(code));
+            if (code != 0 && strcmp(arg_str(rec, "status") ?: "", "ok") == 0)
+                cJSON_ReplaceItemInObjectCaseSensitive(rec, "status", cJSON_CreateString("error"));
+            cJSON_DeleteItemFromArray(blocks, i);
+            return;
+        }
+        i++;
+    }
+}
+
+cJSON *ag_mcp_execute_command(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
+{
+    const char *cmd = arg_str(c->args, "command");
+    char *b64 = ag_mcp_base64(cmd, strlen(cmd)), *code;
+    struct sr_buf src;
+    cJSON *r;
+
+    sr_buf_init(&src, 4u << 20);
+    sr_buf_puts(&src, "def __sandboxrun_command(cmd):\n"
+                      "    import json, subprocess, sys\n"
+                      "    sys.stdout.flush(); sys.stderr.flush()\n"
+                      "    rc = subprocess.run(['/bin/sh', '-c', cmd], stdin=subprocess.DEVNULL).returncode\n"
+                      "    rc = 128 - rc if rc < 0 else rc\n"
+                      "    print('\\n===JSON_START===\\n' + json.dumps({'sandboxrunCommandExit': rc}) + "
+                      "'\\n===JSON_END===', flush=True)\n"
+                      "__sandboxrun_command(__import__('base64').b64decode('");
+    sr_buf_puts(&src, b64 ? b64 : "");
+    sr_buf_puts(&src, "').decode('utf-8', 'surrogateescape'))\ndel __sandboxrun_command\n");
+    free(b64);
+    code = sr_buf_steal(&src, NULL);
+    r = execute(c, code ? code : "raise MemoryError", rpc_code, err, errlen, command_fix);
+    free(code);
+    return r;
+}
+
+/* ---- analysis tools ---- */
+
+/* The dataset as a local file mounted at /work/NAME; NAME goes to name. */
+static int dataset_input(struct ag_mcp_call *c, struct job *j, char *name, size_t namelen, char *err, size_t errlen)
+{
+    const char *ds = arg_str(c->args, "dataset"), *sid = arg_str(c->args, "sessionId");
+    char path[PATH_MAX * 2];
+
+    if (sid) {
+        if (!plain_name(base_name(ds)) || ag_mcp_session_path_ok(ds, err, errlen) < 0)
+            return ag_mcp_session_path_ok(ds, err, errlen) < 0 ? -1
+                   : (snprintf(err, errlen, "'%.200s' does not name a file", ds), -1);
+        if (!(j->sess = ag_mcp_session_acquire(sid, err, errlen)) || ensure_scratch(j, err, errlen) < 0)
+            return -1;
+        snprintf(path, sizeof path, "%s/%s", j->scratch, base_name(ds));
+        if (ag_mcp_session_get_file(j->sess, c, ds, path, err, errlen) < 0)
+            return -1;
+    } else if (fetch_source(j, ds, path, sizeof path, err, errlen) < 0) {
+        return -1;
+    }
+    snprintf(name, namelen, "%s", base_name(path));
+    add_input(j, path, name);
+    return 0;
+}
+
+static void add_arg(cJSON *args, const char *flag, const char *value)
+{
+    cJSON_AddItemToArray(args, cJSON_CreateString(flag));
+    cJSON_AddItemToArray(args, cJSON_CreateString(value));
+}
+
+/* The script's command line from the tool's arguments. */
+static cJSON *script_args(const cJSON *a, const char *name)
+{
+    static const struct { const char *key, *flag; } str_opts[] = {
+        {"timeCol", "--time-col"}, {"valueCol", "--value-col"}, {"freq", "--freq"}};
+    static const struct { const char *key, *flag; } num_opts[] = {
+        {"horizon", "--horizon"}, {"trials", "--trials"}, {"timeBudget", "--time-budget"}};
+    cJSON *args = cJSON_CreateArray(), *f;
+    char buf[4096] = "", path[320];
+    size_t n = 0;
+
+    snprintf(path, sizeof path, "/work/%s", name);
+    cJSON_AddItemToArray(args, cJSON_CreateString(path));
+    for (size_t i = 0; i < 3; i++)
+        if (arg_str(a, str_opts[i].key))
+            add_arg(args, str_opts[i].flag, arg_str(a, str_opts[i].key));
+    for (size_t i = 0; i < 3; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, num_opts[i].key);
+        char num[32];
+        if (!cJSON_IsNumber(v))
+            continue;
+        snprintf(num, sizeof num, "%g", v->valuedouble);
+        add_arg(args, num_opts[i].flag, num);
+    }
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(a, "features"))
+        n += (size_t)snprintf(buf + n, n < sizeof buf ? sizeof buf - n : 0, "%s%s", n ? "," : "", f->valuestring);
+    if (n && n < sizeof buf)
+        add_arg(args, "--features", buf);
+    return args;
+}
+
+/* Run scripts/SCRIPT.py on the dataset in a fresh jail. */
+static cJSON *analysis(struct ag_mcp_call *c, const char *tool, const char *script)
+{
+    char rel[64], name[300], why[600], *path;
+    struct sr_buf code;
+    struct job j = {0};
+    cJSON *req, *rec;
+    int rc;
+
+    c->timeout = arg_num(c->args, "timeout", ANALYSIS_TIMEOUT);
+    snprintf(rel, sizeof rel, "scripts/%s", script);
+    if (!(path = sr_paths_find(rel)))
+        return ag_mcp_result_error("sandboxrun is installed without %s", rel);
+    rc = sr_read_file(path, SCRIPT_MAX, &code);
+    free(path);
+    if (rc != 0) {
+        sr_buf_reset(&code);
+        return ag_mcp_result_error("cannot read %s", rel);
+    }
+    if (dataset_input(c, &j, name, sizeof name, why, sizeof why) < 0 ||
+        ag_mcp_store_new_output(j.out_id, sizeof j.out_id, j.out_dir, sizeof j.out_dir, why, sizeof why) < 0) {
+        sr_buf_reset(&code);
+        job_free(&j);
+        return ag_mcp_result_error("Cannot use the dataset: %s", why);
+    }
+    req = cJSON_CreateObject();
+    cJSON_AddStringToObject(req, "code", code.data ? code.data : "");
+    cJSON_AddStringToObject(req, "filename", script);
+    cJSON_AddItemToObject(req, "args", script_args(c->args, name));
+    sr_buf_reset(&code);
+    rec = run_oneshot(c, &j, req);
+    job_free(&j);
+    return ag_mcp_result_analysis(tool, rec, j.out_dir, j.out_id);
+}
+
+cJSON *ag_mcp_run_eda(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
+{
+    return analysis(c, "run_eda", "eda.py");
+}
+
+cJSON *ag_mcp_recommend_features(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
+{
+    return analysis(c, "recommend_features", "features.py");
+}
+
+cJSON *ag_mcp_create_features(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
+{
+    return analysis(c, "create_features", "features.py");
+}
+
+cJSON *ag_mcp_forecast(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
+{
+    return analysis(c, "forecast", "forecast.py");
+}
+
+cJSON *ag_mcp_build_report(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
+{
+    return analysis(c, "build_report", "report.py");
+}
+
+cJSON *ag_mcp_run_pipeline(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
+{
+    return analysis(c, "run_pipeline", "pipeline.py");
+}
+
+/* ---- upload ---- */
+
+cJSON *ag_mcp_upload_artifact(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
+{
+    const char *rel = arg_str(c->args, "path"), *oid = arg_str(c->args, "outputId");
+    const char *sid = arg_str(c->args, "sessionId"), *uri = arg_str(c->args, "s3Uri");
+    long expires = (long)arg_num(c->args, "expires", AG_CMD_S3_DEFAULT_EXPIRES);
+    char file[PATH_MAX], url[8192], why[600];
+    struct job j = {0};
+    struct stat st;
+    cJSON *out;
+
+    if (!oid == !sid || strncmp(uri, "s3://", 5) != 0) {
+        snprintf(err, errlen, "upload_artifact needs exactly one of outputId and sessionId, and an s3:// URI");
+        return *rpc_code = AG_RPC_INVALID_PARAMS, NULL;
+    }
+    if (oid && ag_mcp_store_output_file(oid, rel, file, sizeof file, why, sizeof why) < 0)
+        return ag_mcp_result_error("%s", why);
+    if (sid) {
+        if (!(j.sess = ag_mcp_session_acquire(sid, why, sizeof why)) || ensure_scratch(&j, why, sizeof why) < 0) {
+            job_free(&j);
+            return ag_mcp_result_error("%s", why);
+        }
+        snprintf(file, sizeof file, "%s/%.200s", j.scratch, plain_name(base_name(rel)) ? base_name(rel) : "artifact");
+        if (ag_mcp_session_get_file(j.sess, c, rel, file, why, sizeof why) < 0) {
+            job_free(&j);
+            return ag_mcp_result_error("%s", why);
+        }
+    }
+    if (ag_cmd_s3_publish(file, uri, arg_str(c->args, "contentType"), expires, url, sizeof url, why,
+                          sizeof why) != AG_S3_OK) {
+        job_free(&j);
+        return ag_mcp_result_error("Upload to %.300s failed: %s", uri, why);
+    }
+    out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "url", url);
+    cJSON_AddStringToObject(out, "s3Uri", uri);
+    cJSON_AddNumberToObject(out, "size", stat(file, &st) == 0 ? (double)st.st_size : 0);
+    cJSON_AddNumberToObject(out, "expiresIn", (double)expires);
+    job_free(&j);
+    return ag_mcp_result_ok(out, url);
+}

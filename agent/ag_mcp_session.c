@@ -1,0 +1,558 @@
+/* ag_mcp_session.c — session registry and session file tools. */
+#include "ag_mcp_session.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "ag_mcp_result.h"
+#include "ag_mcp_rpc.h"
+#include "ag_mcp_store.h"
+#include "ag_session.h"
+#include "sr_buf.h"
+#include "sr_log.h"
+
+#define DEFAULT_IDLE 900.0
+#define DEFAULT_MEMORY_MB 2048
+
+struct ag_mcp_sess {
+    struct ag_mcp_sess *next;
+    char id[40];
+    struct ag_session *s;
+    double last_used, idle;
+    long memory_mb;
+    int refs, gone;        /* gone: out of the registry; stopped when refs reaches 0 */
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ag_mcp_sess *sessions;
+static int count, max_sessions = 8;
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void ag_mcp_sessions_init(int max)
+{
+    if (max > 0)
+        max_sessions = max;
+}
+
+static void destroy(struct ag_mcp_sess *e)
+{
+    SR_INFO("mcp: session %.8s… stopped", e->id);
+    ag_session_stop(&e->s);
+    free(e);
+}
+
+/* Take e out of the registry (lock held); returns e if it can be destroyed now. */
+static struct ag_mcp_sess *unregister(struct ag_mcp_sess *e)
+{
+    for (struct ag_mcp_sess **p = &sessions; *p; p = &(*p)->next)
+        if (*p == e) {
+            *p = e->next;
+            break;
+        }
+    count--;
+    e->gone = 1;
+    return e->refs == 0 ? e : NULL;
+}
+
+void ag_mcp_sessions_reap(void)
+{
+    struct ag_mcp_sess *dead[64];
+    int n = 0;
+    double t = now();
+
+    pthread_mutex_lock(&lock);
+    for (struct ag_mcp_sess *e = sessions, *next; e && n < 64; e = next) {
+        next = e->next;
+        if (e->refs == 0 && (t - e->last_used > e->idle || !ag_session_alive(e->s)))
+            dead[n++] = unregister(e);
+    }
+    pthread_mutex_unlock(&lock);
+    for (int i = 0; i < n; i++)
+        destroy(dead[i]);
+}
+
+void ag_mcp_sessions_stop_all(void)
+{
+    for (;;) {
+        struct ag_mcp_sess *e;
+        pthread_mutex_lock(&lock);
+        e = sessions ? unregister(sessions) : NULL;
+        pthread_mutex_unlock(&lock);
+        if (!e && !sessions)
+            return;
+        if (e)
+            destroy(e);
+    }
+}
+
+struct ag_mcp_sess *ag_mcp_session_acquire(const char *id, char *err, size_t errlen)
+{
+    struct ag_mcp_sess *e;
+
+    pthread_mutex_lock(&lock);
+    for (e = sessions; e && strcmp(e->id, id) != 0; e = e->next)
+        ;
+    if (e)
+        e->refs++;
+    pthread_mutex_unlock(&lock);
+    if (!e)
+        snprintf(err, errlen, "no session '%.40s': it was stopped, expired after being idle, or never "
+                 "started. Call start_session for a new one (its state starts empty).", id);
+    return e;
+}
+
+void ag_mcp_session_release(struct ag_mcp_sess *e)
+{
+    int last;
+
+    pthread_mutex_lock(&lock);
+    last = --e->refs == 0 && e->gone;
+    e->last_used = now();
+    pthread_mutex_unlock(&lock);
+    if (last)
+        destroy(e);
+}
+
+int ag_mcp_session_exec(struct ag_mcp_sess *e, struct ag_mcp_call *c, const char *code, double timeout,
+                        cJSON **record, char *err, size_t errlen)
+{
+    cJSON *req = cJSON_CreateObject();
+    int rc = -1;
+
+    *record = NULL;
+    cJSON_AddStringToObject(req, "code", code);
+    cJSON_AddStringToObject(req, "filename", "cell.py");
+    cJSON_AddNumberToObject(req, "timeout", timeout);
+    pthread_mutex_lock(&c->lock);
+    if (!c->cancelled)
+        c->session = e->s;
+    pthread_mutex_unlock(&c->lock);
+    if (c->session)
+        rc = ag_session_exec(e->s, req, record, err, errlen);
+    else
+        snprintf(err, errlen, "cancelled");
+    pthread_mutex_lock(&c->lock);
+    c->session = NULL;
+    pthread_mutex_unlock(&c->lock);
+    cJSON_Delete(req);
+    return rc;
+}
+
+/* ---- start / stop ---- */
+
+static int new_id(char *id, size_t idlen)
+{
+    unsigned char r[16];
+
+    if (getrandom(r, sizeof r, 0) != sizeof r)
+        return -1;
+    for (size_t i = 0; i < sizeof r && 2 * i + 2 < idlen; i++)
+        snprintf(id + 2 * i, 3, "%02x", r[i]);
+    return 0;
+}
+
+/* Make room in the registry, or say why not (lock not held). */
+static int reserve_slot(void)
+{
+    int ok;
+
+    ag_mcp_sessions_reap();
+    pthread_mutex_lock(&lock);
+    ok = count < max_sessions;
+    if (ok)
+        count++;
+    pthread_mutex_unlock(&lock);
+    return ok ? 0 : -1;
+}
+
+cJSON *ag_mcp_start_session(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
+{
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(c->args, "timeout");
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(c->args, "memory");
+    struct ag_mcp_sess *e;
+    cJSON *opts, *out;
+    char why[512];
+
+    if (reserve_slot() < 0)
+        return ag_mcp_result_error("Too many sessions (at most %d). Stop one with stop_session first.", max_sessions);
+    e = calloc(1, sizeof *e);
+    if (!e || new_id(e->id, sizeof e->id) < 0) {
+        free(e);
+        pthread_mutex_lock(&lock), count--, pthread_mutex_unlock(&lock);
+        return ag_mcp_result_error("Could not start a session: out of memory or randomness.");
+    }
+    e->idle = cJSON_IsNumber(t) ? t->valuedouble : DEFAULT_IDLE;
+    e->memory_mb = cJSON_IsNumber(m) ? (long)m->valuedouble : DEFAULT_MEMORY_MB;
+    opts = cJSON_CreateObject();
+    cJSON_AddNumberToObject(opts, "memoryMb", (double)e->memory_mb);
+    cJSON_AddNumberToObject(opts, "idleTimeout", e->idle);
+    if (ag_session_start(opts, &e->s, why, sizeof why) < 0) {
+        cJSON_Delete(opts);
+        free(e);
+        pthread_mutex_lock(&lock), count--, pthread_mutex_unlock(&lock);
+        return ag_mcp_result_error("Could not start a session: %s", why);
+    }
+    cJSON_Delete(opts);
+    e->last_used = now();
+    pthread_mutex_lock(&lock);
+    e->next = sessions;
+    sessions = e;
+    pthread_mutex_unlock(&lock);
+    out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "sessionId", e->id);
+    cJSON_AddNumberToObject(out, "idleTimeout", e->idle);
+    cJSON_AddNumberToObject(out, "memoryMb", (double)e->memory_mb);
+    snprintf(why, sizeof why, "Session %s started (stopped after %.0f idle seconds). Pass it as sessionId.",
+             e->id, e->idle);
+    return ag_mcp_result_ok(out, why);
+}
+
+cJSON *ag_mcp_stop_session(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
+{
+    const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c->args, "sessionId"));
+    struct ag_mcp_sess *e, *now_dead = NULL;
+    cJSON *out;
+
+    pthread_mutex_lock(&lock);
+    for (e = sessions; e && strcmp(e->id, id) != 0; e = e->next)
+        ;
+    if (e)
+        now_dead = unregister(e);
+    pthread_mutex_unlock(&lock);
+    if (!e)
+        return ag_mcp_result_error("No session '%.40s' (already stopped or expired).", id);
+    if (now_dead)
+        destroy(now_dead);
+    out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "sessionId", id);
+    cJSON_AddBoolToObject(out, "stopped", 1);
+    return ag_mcp_result_ok(out, "Session stopped; its variables and files are gone.");
+}
+
+/* ---- file tools ---- */
+
+int ag_mcp_session_path_ok(const char *path, char *err, size_t errlen)
+{
+    size_t n = strlen(path);
+    const char *p = path;
+
+    if (n == 0 || n > 1024)
+        return snprintf(err, errlen, "a path must be 1 to 1024 characters"), -1;
+    for (; (p = strstr(p, "..")); p += 2)
+        if ((p == path || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+            return snprintf(err, errlen, "path '%.200s' contains '..'", path), -1;
+    if (path[0] == '/' && strcmp(path, "/tmp") != 0 && strcmp(path, "/out") != 0 &&
+        strncmp(path, "/tmp/", 5) != 0 && strncmp(path, "/out/", 5) != 0)
+        return snprintf(err, errlen, "path '%.200s' is outside /tmp and /out (relative paths are under /tmp)", path), -1;
+    return 0;
+}
+
+/* The in-jail half: resolves each path with the jail's own view, refuses
+ * anything outside /tmp and /out, caps sizes, answers with one JSON block. */
+static const char files_py[] =
+    "def __sandboxrun_files(req):\n"
+    "    import base64, json, os, stat\n"
+    "    roots = ('/tmp', '/out')\n"
+    "    budget = [req.get('cap', 8 << 20)]\n"
+    "    def inside(r):\n"
+    "        return any(r == x or r.startswith(x + '/') for x in roots)\n"
+    "    def absolute(p):\n"
+    "        return os.path.normpath(p if p.startswith('/') else os.path.join('/tmp', p))\n"
+    "    def follow(p):\n"
+    "        r = os.path.realpath(absolute(p))\n"
+    "        if not inside(r):\n"
+    "            raise PermissionError('resolves outside /tmp and /out')\n"
+    "        return r\n"
+    "    def no_follow(p):\n"
+    "        a = absolute(p)\n"
+    "        r = os.path.join(os.path.realpath(os.path.dirname(a)), os.path.basename(a))\n"
+    "        if not inside(r) or r in roots:\n"
+    "            raise PermissionError('not a file under /tmp or /out')\n"
+    "        return r\n"
+    "    def write(f):\n"
+    "        r = no_follow(f['path'])\n"
+    "        data = base64.b64decode(f['content']) if f.get('encoding') == 'base64' else f['content'].encode('utf-8')\n"
+    "        os.makedirs(os.path.dirname(r), exist_ok=True)\n"
+    "        r = no_follow(f['path'])\n"
+    "        fd = os.open(r, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)\n"
+    "        with os.fdopen(fd, 'wb') as fh:\n"
+    "            fh.write(data)\n"
+    "        return {'path': f['path'], 'size': len(data)}\n"
+    "    def read(p):\n"
+    "        r = follow(p)\n"
+    "        fd = os.open(r, os.O_RDONLY | os.O_NONBLOCK)\n"
+    "        with os.fdopen(fd, 'rb') as fh:\n"
+    "            if not stat.S_ISREG(os.fstat(fd).st_mode):\n"
+    "                raise IsADirectoryError('not a regular file')\n"
+    "            data = fh.read(budget[0] + 1)\n"
+    "        if len(data) > budget[0]:\n"
+    "            raise ValueError('too large: at most %d bytes in all per call' % req.get('cap', 8 << 20))\n"
+    "        budget[0] -= len(data)\n"
+    "        enc = req.get('encoding') or 'auto'\n"
+    "        text = None\n"
+    "        if enc != 'base64':\n"
+    "            try:\n"
+    "                text = data.decode('utf-8')\n"
+    "            except UnicodeDecodeError:\n"
+    "                if enc == 'utf-8':\n"
+    "                    raise ValueError('not valid UTF-8; read it with encoding base64')\n"
+    "            if text is not None and enc == 'auto' and '\\x00' in text:\n"
+    "                text = None\n"
+    "        if text is None:\n"
+    "            return {'path': p, 'size': len(data), 'encoding': 'base64', 'content': base64.b64encode(data).decode()}\n"
+    "        return {'path': p, 'size': len(data), 'encoding': 'utf-8', 'content': text}\n"
+    "    def remove(p):\n"
+    "        r = no_follow(p)\n"
+    "        st = os.lstat(r)\n"
+    "        if stat.S_ISDIR(st.st_mode):\n"
+    "            if not req.get('recursive'):\n"
+    "                raise IsADirectoryError('a directory; pass recursive: true')\n"
+    "            import shutil\n"
+    "            shutil.rmtree(r)\n"
+    "        else:\n"
+    "            os.unlink(r)\n"
+    "        return {'path': p, 'removed': True}\n"
+    "    def listing():\n"
+    "        base, out = follow(req.get('path') or '/tmp'), []\n"
+    "        def add(path):\n"
+    "            st = os.lstat(path)\n"
+    "            kind = 'dir' if stat.S_ISDIR(st.st_mode) else 'file' if stat.S_ISREG(st.st_mode) else 'symlink' if stat.S_ISLNK(st.st_mode) else 'other'\n"
+    "            out.append({'path': path, 'type': kind, 'size': st.st_size})\n"
+    "            return len(out) < 1000\n"
+    "        if req.get('recursive'):\n"
+    "            for d, dirs, files in os.walk(base):\n"
+    "                for n in sorted(dirs) + sorted(files):\n"
+    "                    if not add(os.path.join(d, n)):\n"
+    "                        return {'entries': out, 'truncated': True}\n"
+    "        else:\n"
+    "            for n in sorted(os.listdir(base)):\n"
+    "                if not add(os.path.join(base, n)):\n"
+    "                    return {'entries': out, 'truncated': True}\n"
+    "        return {'entries': out, 'truncated': False}\n"
+    "    def each(fn, items, key):\n"
+    "        res = []\n"
+    "        for it in items:\n"
+    "            try:\n"
+    "                res.append(fn(it))\n"
+    "            except Exception as e:\n"
+    "                res.append({'path': it[key] if key else it, 'error': '%s: %s' % (type(e).__name__, e)})\n"
+    "        return {'files': res}\n"
+    "    op = req['op']\n"
+    "    if op == 'write':\n"
+    "        out = each(write, req['files'], 'path')\n"
+    "    elif op == 'read':\n"
+    "        out = each(read, req['paths'], None)\n"
+    "    elif op == 'remove':\n"
+    "        out = each(remove, req['paths'], None)\n"
+    "    else:\n"
+    "        try:\n"
+    "            out = listing()\n"
+    "        except Exception as e:\n"
+    "            out = {'error': '%s: %s' % (type(e).__name__, e)}\n"
+    "    print('\\n===JSON_START===\\n' + json.dumps(out) + '\\n===JSON_END===', flush=True)\n";
+static const char files_call_head[] = "__sandboxrun_files(__import__('json').loads(__import__('base64').b64decode('";
+static const char files_call_tail[] = "')))\ndel __sandboxrun_files\n";
+
+/* Run one file operation (req is taken) in the session; the snippet's
+ * answer, or NULL with err set. */
+static cJSON *files_op(struct ag_mcp_sess *e, struct ag_mcp_call *c, cJSON *req, char *err, size_t errlen)
+{
+    char *json = cJSON_PrintUnformatted(req), *b64 = json ? ag_mcp_base64(json, strlen(json)) : NULL, *code = NULL;
+    cJSON *rec = NULL, *b, *answer = NULL;
+    struct sr_buf src;
+
+    cJSON_Delete(req);
+    sr_buf_init(&src, 64u << 20);
+    if (b64 && sr_buf_puts(&src, files_py) == SR_BUF_OK && sr_buf_puts(&src, files_call_head) == SR_BUF_OK &&
+        sr_buf_puts(&src, b64) == SR_BUF_OK && sr_buf_puts(&src, files_call_tail) == SR_BUF_OK)
+        code = sr_buf_steal(&src, NULL);
+    sr_buf_reset(&src);
+    free(json);
+    free(b64);
+    if (!code)
+        return snprintf(err, errlen, "out of memory"), NULL;
+    if (ag_mcp_session_exec(e, c, code, 120, &rec, err, errlen) == 0) {
+        cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(rec, "blocks"))
+            if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(b, "value")) && !answer)
+                answer = cJSON_DetachItemFromObjectCaseSensitive(b, "value");
+        if (!answer)
+            snprintf(err, errlen, "the session did not answer (%s): %.300s",
+                     cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "status")) ?: "?",
+                     cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "stderr")) ?: "");
+    }
+    free(code);
+    cJSON_Delete(rec);
+    return answer;
+}
+
+/* Check every path of args[key] (an array of strings, or of objects' "path"). */
+static int paths_ok(const cJSON *arr, int objects, char *err, size_t errlen)
+{
+    const cJSON *it;
+
+    cJSON_ArrayForEach(it, arr) {
+        const char *p = cJSON_GetStringValue(objects ? cJSON_GetObjectItemCaseSensitive(it, "path") : it);
+        if (!p || ag_mcp_session_path_ok(p, err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Bytes the write_files contents decode to, at most. */
+static size_t write_size(const cJSON *files)
+{
+    const cJSON *f;
+    size_t total = 0;
+
+    cJSON_ArrayForEach(f, files) {
+        const char *content = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "content")) ?: "";
+        const char *enc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "encoding"));
+        total += enc && strcmp(enc, "base64") == 0 ? strlen(content) / 4 * 3 : strlen(content);
+    }
+    return total;
+}
+
+/* Shared body of the four file tools. */
+static cJSON *file_tool(struct ag_mcp_call *c, const char *op, int *rpc_code, char *err, size_t errlen)
+{
+    const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c->args, "sessionId"));
+    const cJSON *files = cJSON_GetObjectItemCaseSensitive(c->args, "files");
+    const cJSON *paths = cJSON_GetObjectItemCaseSensitive(c->args, "paths");
+    const cJSON *dir = cJSON_GetObjectItemCaseSensitive(c->args, "path");
+    struct ag_mcp_sess *e;
+    cJSON *req, *answer;
+    char why[600];
+
+    if (paths_ok(files, 1, err, errlen) < 0 || paths_ok(paths, 0, err, errlen) < 0 ||
+        (dir && ag_mcp_session_path_ok(dir->valuestring, err, errlen) < 0))
+        return *rpc_code = AG_RPC_INVALID_PARAMS, NULL;
+    if (files && write_size(files) > AG_MCP_FILES_MAX)
+        return ag_mcp_result_error("Too much data: at most %u bytes per write_files call; split it.", AG_MCP_FILES_MAX);
+    if (!(e = ag_mcp_session_acquire(id, why, sizeof why)))
+        return ag_mcp_result_error("%s", why);
+    req = cJSON_Duplicate(c->args, 1);
+    cJSON_DeleteItemFromObjectCaseSensitive(req, "sessionId");
+    cJSON_AddStringToObject(req, "op", op);
+    cJSON_AddNumberToObject(req, "cap", AG_MCP_FILES_MAX);
+    c->timeout = 120;
+    answer = files_op(e, c, req, why, sizeof why);
+    ag_mcp_session_release(e);
+    if (!answer)
+        return ag_mcp_result_error("The %s operation failed: %s", op, why);
+    if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(answer, "error"))) {
+        snprintf(why, sizeof why, "%s", cJSON_GetObjectItemCaseSensitive(answer, "error")->valuestring);
+        cJSON_Delete(answer);
+        return ag_mcp_result_error("Cannot list that directory: %s", why);
+    }
+    return ag_mcp_result_ok(answer, strcmp(op, "read") == 0 ? "Contents are in structuredContent.files." : "Done; "
+                            "per-file results (with any error) are in structuredContent.");
+}
+
+/* The text of a file-tool result: the JSON itself, so agents without
+ * structuredContent support see it too. */
+static cJSON *with_json_text(cJSON *r)
+{
+    cJSON *s = cJSON_GetObjectItemCaseSensitive(r, "structuredContent");
+    cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "content"), 0);
+    char *json = s ? cJSON_PrintUnformatted(s) : NULL;
+
+    if (json && t)
+        cJSON_ReplaceItemInObjectCaseSensitive(t, "text", cJSON_CreateString(json));
+    free(json);
+    return r;
+}
+
+cJSON *ag_mcp_write_files(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
+{
+    cJSON *r = file_tool(c, "write", rpc_code, err, errlen);
+    return r ? with_json_text(r) : NULL;
+}
+
+cJSON *ag_mcp_read_files(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
+{
+    cJSON *r = file_tool(c, "read", rpc_code, err, errlen);
+    return r ? with_json_text(r) : NULL;
+}
+
+cJSON *ag_mcp_list_files(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
+{
+    cJSON *r = file_tool(c, "list", rpc_code, err, errlen);
+    return r ? with_json_text(r) : NULL;
+}
+
+cJSON *ag_mcp_remove_files(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
+{
+    cJSON *r = file_tool(c, "remove", rpc_code, err, errlen);
+    return r ? with_json_text(r) : NULL;
+}
+
+/* ---- helpers for the other tools ---- */
+
+int ag_mcp_session_get_file(struct ag_mcp_sess *e, struct ag_mcp_call *c, const char *path, const char *dest,
+                            char *err, size_t errlen)
+{
+    cJSON *req = cJSON_CreateObject(), *answer, *f;
+    const char *b64, *ferr;
+    unsigned char *data;
+    size_t n;
+    int rc;
+
+    if (ag_mcp_session_path_ok(path, err, errlen) < 0)
+        return cJSON_Delete(req), -1;
+    cJSON_AddStringToObject(req, "op", "read");
+    cJSON_AddItemToObject(req, "paths", cJSON_CreateStringArray(&path, 1));
+    cJSON_AddStringToObject(req, "encoding", "base64");
+    cJSON_AddNumberToObject(req, "cap", 512u << 20);
+    if (!(answer = files_op(e, c, req, err, errlen)))
+        return -1;
+    f = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(answer, "files"), 0);
+    b64 = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "content"));
+    ferr = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "error"));
+    if (!b64 || !(data = ag_mcp_unbase64(b64, &n))) {
+        snprintf(err, errlen, "cannot read %s from the session: %s", path, ferr ? ferr : "no content");
+        cJSON_Delete(answer);
+        return -1;
+    }
+    cJSON_Delete(answer);
+    rc = ag_mcp_store_write(dest, data, n, err, errlen);
+    free(data);
+    return rc;
+}
+
+int ag_mcp_session_put_file(struct ag_mcp_sess *e, struct ag_mcp_call *c, const char *path,
+                            const void *data, size_t n, char *err, size_t errlen)
+{
+    char *b64 = ag_mcp_base64(data, n);
+    cJSON *req = cJSON_CreateObject(), *f, *answer;
+    const char *ferr;
+
+    if (!b64)
+        return cJSON_Delete(req), snprintf(err, errlen, "out of memory"), -1;
+    cJSON_AddStringToObject(req, "op", "write");
+    f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "path", path);
+    cJSON_AddStringToObject(f, "content", b64);
+    cJSON_AddStringToObject(f, "encoding", "base64");
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(req, "files"), f);
+    free(b64);
+    if (!(answer = files_op(e, c, req, err, errlen)))
+        return -1;
+    ferr = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(answer, "files"), 0), "error"));
+    if (ferr)
+        snprintf(err, errlen, "cannot write %s in the session: %s", path, ferr);
+    cJSON_Delete(answer);
+    return ferr ? -1 : 0;
+}

@@ -1,0 +1,70 @@
+/* ag_mcp_tools — the MCP tool registry: names, titles, descriptions, input
+ * and output JSON Schemas, annotations, argument validation, and the
+ * per-call state a handler runs with (and another thread cancels). */
+#ifndef AG_MCP_TOOLS_H
+#define AG_MCP_TOOLS_H
+
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <stddef.h>
+
+#include "ag_runner.h"
+
+struct ag_session;
+
+/* One tools/call in progress. The handler owns nothing in it but reads args;
+ * the server creates it, may cancel it from another thread, and frees it. */
+struct ag_mcp_call {
+    const cJSON *args;              /* validated against the tool's inputSchema */
+    pthread_mutex_t lock;
+    int cancelled;
+    struct ag_runner_job job;       /* the one-shot run, if any */
+    struct ag_session *session;     /* the session executing for us, if any */
+    double timeout;                 /* seconds the current run may take (progress total) */
+};
+
+/* A handler returns a CallToolResult ({content, structuredContent, isError}),
+ * or NULL with *rpc_code (e.g. AG_RPC_INVALID_PARAMS) and err set. */
+typedef cJSON *(*ag_mcp_tool_fn)(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
+
+struct ag_mcp_tool {
+    const char *name, *title, *description;
+    const char *input_schema, *output_schema;   /* JSON text */
+    int read_only, destructive, idempotent, open_world;
+    ag_mcp_tool_fn fn;
+};
+
+/* Parse every schema once (0, or -1 after logging which one is broken). */
+int ag_mcp_tools_init(void);
+/* The tool called name, or NULL. */
+const struct ag_mcp_tool *ag_mcp_tool_find(const char *name);
+/* A new array of Tool objects for tools/list. */
+cJSON *ag_mcp_tools_list(void);
+/* Check args against the tool's inputSchema. 0, or -1 with a message naming
+ * the offending argument in err. */
+int ag_mcp_tool_validate(const struct ag_mcp_tool *t, const cJSON *args, char *err, size_t errlen);
+
+void ag_mcp_call_init(struct ag_mcp_call *c, const cJSON *args);
+/* Stop whatever the call is running (idempotent; safe from any thread). */
+void ag_mcp_call_cancel(struct ag_mcp_call *c);
+/* Whether the call was cancelled. */
+int ag_mcp_call_cancelled(struct ag_mcp_call *c);
+
+/* ---- handlers (ag_mcp_run.c, ag_mcp_session.c) ---- */
+cJSON *ag_mcp_execute_code(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
+cJSON *ag_mcp_execute_command(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
+cJSON *ag_mcp_run_eda(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
+cJSON *ag_mcp_recommend_features(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
+cJSON *ag_mcp_create_features(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
+cJSON *ag_mcp_forecast(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
+cJSON *ag_mcp_build_report(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
+cJSON *ag_mcp_run_pipeline(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
+cJSON *ag_mcp_upload_artifact(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
+cJSON *ag_mcp_start_session(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
+cJSON *ag_mcp_stop_session(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
+cJSON *ag_mcp_write_files(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
+cJSON *ag_mcp_read_files(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
+cJSON *ag_mcp_list_files(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
+cJSON *ag_mcp_remove_files(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
+
+#endif
