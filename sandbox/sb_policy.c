@@ -161,6 +161,10 @@ static int add_rule(struct parser *p, const struct sb_rule *tmpl, const char *sy
 
     if (nr == __NR_SCMP_ERROR)
         return perr(p, "unknown syscall '%s'", sys);
+    /* libseccomp's negative pseudo numbers (send, socketcall, ...) name calls
+     * this architecture does not have: a rule on one would silently do nothing */
+    if (nr < 0)
+        return perr(p, "'%s' is not a system call on this architecture", sys);
     if (p->pol->nrules == SB_POLICY_MAX_RULES)
         return perr(p, "more than %d rules", SB_POLICY_MAX_RULES);
     r = &p->pol->rules[p->pol->nrules++];
