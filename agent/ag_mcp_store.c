@@ -121,7 +121,7 @@ int ag_mcp_store_output_file(const char *id, const char *rel, char *path, size_t
 
 int ag_mcp_store_write(const char *path, const void *data, size_t n, char *err, size_t errlen)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 
     if (fd < 0 || sr_write_all(fd, data, n) < 0) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));

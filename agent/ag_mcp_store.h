@@ -24,7 +24,8 @@ void ag_mcp_store_remove(const char *dir);
  * (.., symlinks out) and anything but regular files. 0, or -1 with err set. */
 int ag_mcp_store_output_file(const char *id, const char *rel, char *path, size_t pathlen,
                              char *err, size_t errlen);
-/* Write n bytes to a new file path (mode 0600). 0, or -1 with err set. */
+/* Write n bytes to a new file path, mode 0644 so the jail's unprivileged user can read
+ * it when mounted (the root directory, 0700, keeps other host users out). 0, or -1 with err set. */
 int ag_mcp_store_write(const char *path, const void *data, size_t n, char *err, size_t errlen);
 
 #endif

@@ -1,0 +1,183 @@
+// tests/mcp/sdk_client.mjs — drive `sandboxrun mcp` with the official
+// TypeScript SDK client (@modelcontextprotocol/sdk, StdioClientTransport).
+// Prints one JSON line per check: {"ok": bool, "name": "...", "detail": "..."};
+// tests/mcp/run turns them into TAP.
+//
+//   node sdk_client.mjs BIN DATA_CSV PART     PART: basics | day | concurrency
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { randomBytes } from "node:crypto";
+
+const [bin, csv, part] = process.argv.slice(2);
+
+function check(ok, name, detail = "") {
+  console.log(JSON.stringify({ ok: !!ok, name, detail: ok ? "" : String(detail).slice(0, 2000) }));
+}
+
+async function connect() {
+  const transport = new StdioClientTransport({ command: bin, args: ["mcp"], stderr: "inherit" });
+  const client = new Client({ name: "sandboxrun-test", version: "1.0.0" });
+  await client.connect(transport);
+  return client;
+}
+
+async function expectRpcError(fn, code, name) {
+  try {
+    const r = await fn();
+    check(false, name, "no error: " + JSON.stringify(r).slice(0, 300));
+  } catch (e) {
+    check(e.code === code, name, `code ${e.code}: ${e.message}`);
+  }
+}
+
+const text = (r) => (r.content || []).filter((c) => c.type === "text").map((c) => c.text).join("\n");
+const call = (client, name, args, opts) => client.callTool({ name, arguments: args }, undefined, opts);
+
+async function basics() {
+  const client = await connect();
+  check(client.getServerVersion()?.name === "sandboxrun", "initialize: serverInfo.name is sandboxrun");
+  check(typeof client.getInstructions() === "string", "initialize: instructions given");
+  await client.ping();
+  check(true, "ping answers");
+  const { tools } = await client.listTools();
+  const names = tools.map((t) => t.name);
+  const want = ["execute_code", "execute_command", "start_session", "stop_session", "write_files", "read_files",
+    "list_files", "remove_files", "run_eda", "recommend_features", "create_features", "forecast", "build_report",
+    "run_pipeline", "upload_artifact"];
+  check(want.every((n) => names.includes(n)), "tools/list has every tool", names.join(","));
+  check(tools.every((t) => t.title && t.description && t.inputSchema?.type === "object" && t.outputSchema?.type === "object"),
+    "every tool has title, description, inputSchema and outputSchema");
+  const ann = Object.fromEntries(tools.map((t) => [t.name, t.annotations]));
+  check(ann.read_files.readOnlyHint === true && ann.stop_session.destructiveHint === true &&
+        ann.execute_code.openWorldHint === false && ann.upload_artifact.openWorldHint === true,
+    "annotations: read_files read-only, stop_session destructive, code closed-world, upload open-world", JSON.stringify(ann));
+
+  // the SDK validates structuredContent against outputSchema in callTool
+  let r = await call(client, "execute_code", { code: "x = 6 * 7\nprint(x)" });
+  check(!r.isError && r.structuredContent.status === "ok" && r.structuredContent.stdout === "42\n",
+    "execute_code: stdout in the record, structuredContent valid", JSON.stringify(r).slice(0, 500));
+  r = await call(client, "execute_code", { code: "1/0" });
+  check(r.isError && r.structuredContent.error?.type === "ZeroDivisionError" && /ZeroDivisionError/.test(text(r)),
+    "execute_code: a raising script is isError with the exception named", JSON.stringify(r).slice(0, 500));
+  r = await call(client, "execute_code", { code: "import time\ntime.sleep(30)", timeout: 1 });
+  check(r.isError && r.structuredContent.status === "timeout" && /timeout/.test(text(r)),
+    "execute_code: timeout is isError with advice", text(r));
+  r = await call(client, "execute_command", { command: "echo hello; ls /usr/bin/env >/dev/null && exit 7" });
+  check(r.isError && r.structuredContent.exitCode === 7 && r.structuredContent.stdout === "hello\n",
+    "execute_command: /bin/sh in the jail, exit code in the record", JSON.stringify(r.structuredContent));
+  // a PNG written to /out comes back as an image; HTML printed as a block as a resource
+  const png = "import zlib, struct\n" +
+    "def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))\n" +
+    "raw = b''.join(b'\\x00' + b'\\xff\\x00\\x00' * 4 for _ in range(4))\n" +
+    "png = b'\\x89PNG\\r\\n\\x1a\\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 4, 4, 8, 2, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b'')\n" +
+    "open('/out/red.png', 'wb').write(png)\n" +
+    "print('===HTML_START===\\n<!DOCTYPE html><p>hi</p>\\n===HTML_END===')\n";
+  r = await call(client, "execute_code", { code: png });
+  const img = r.content.find((c) => c.type === "image");
+  const res = r.content.find((c) => c.type === "resource");
+  check(img && img.mimeType === "image/png" && Buffer.from(img.data, "base64").subarray(1, 4).toString() === "PNG",
+    "execute_code: PNG in /out comes back as an image", JSON.stringify(r.content).slice(0, 400));
+  check(res && res.resource.mimeType === "text/html" && /<p>hi<\/p>/.test(res.resource.text),
+    "execute_code: HTML block comes back as an embedded text/html resource", JSON.stringify(r.content).slice(0, 400));
+  r = await call(client, "execute_code", { code: "print(open('/work/in.txt').read())", files: [{ name: "in.txt", content: "aGVsbG8=", encoding: "base64" }] });
+  check(!r.isError && r.structuredContent.stdout === "hello\n", "execute_code: files[] content is mounted at /work/NAME", JSON.stringify(r.structuredContent).slice(0, 300));
+
+  await expectRpcError(() => call(client, "no_such_tool", {}), -32602, "unknown tool is JSON-RPC error -32602");
+  await expectRpcError(() => call(client, "execute_code", { code: 42 }), -32602, "code of the wrong type is -32602");
+  await expectRpcError(() => call(client, "execute_code", { code: "1", bogus: true }), -32602, "an unknown argument is -32602");
+  await expectRpcError(() => call(client, "execute_code", {}), -32602, "a missing required argument is -32602");
+  await expectRpcError(() => call(client, "execute_code", { code: "1", timeout: -5 }), -32602, "an out-of-range timeout is -32602");
+
+  // progress notifications while a long call runs
+  const progress = [];
+  r = await call(client, "execute_code", { code: "import time\ntime.sleep(3.5)\nprint('done')" },
+    { onprogress: (p) => progress.push(p), timeout: 60000 });
+  check(!r.isError && progress.length >= 2 && progress.every((p, i) => i === 0 || p.progress > progress[i - 1].progress),
+    "progress notifications arrive, increasing, for a call with a progressToken", JSON.stringify(progress));
+
+  // cancellation: abort a long run; the server answers the next call at once
+  const ac = new AbortController();
+  const t0 = Date.now();
+  const pending = call(client, "execute_code", { code: "import time\ntime.sleep(60)" }, { signal: ac.signal, timeout: 90000 });
+  setTimeout(() => ac.abort("test"), 1500);
+  try { await pending; check(false, "cancelled call rejects on the client"); } catch { check(true, "cancelled call rejects on the client"); }
+  r = await call(client, "execute_code", { code: "print('after')" });
+  check(r.structuredContent.stdout === "after\n" && Date.now() - t0 < 20000, "the server keeps serving after a cancellation");
+  await client.close();
+}
+
+async function concurrency() {
+  const client = await connect();
+  const t0 = Date.now();
+  const calls = [];
+  for (let i = 0; i < 20; i++)
+    calls.push(call(client, "execute_code", { code: `import time\ntime.sleep(0.5)\nprint(${i} * 2)` }, { timeout: 120000 }));
+  const rs = await Promise.all(calls);
+  const ok = rs.every((r, i) => !r.isError && r.structuredContent.stdout === `${i * 2}\n`);
+  check(ok, "20 concurrent calls each get their own answer", rs.map((r) => r.structuredContent?.stdout).join("|"));
+  check(Date.now() - t0 < 60000, "20 concurrent calls finish in bounded time", `${Date.now() - t0} ms`);
+  await client.close();
+}
+
+async function day() {
+  const client = await connect();
+  let r = await call(client, "start_session", {});
+  const sid = r.structuredContent?.sessionId;
+  check(!r.isError && /^[0-9a-f]{32}$/.test(sid || ""), "start_session returns a sessionId", text(r));
+  const fs = await import("node:fs");
+  r = await call(client, "write_files", { sessionId: sid, files: [{ path: "data.csv", content: fs.readFileSync(csv, "utf8") }] });
+  check(!r.isError && r.structuredContent.files[0].size > 100 && !r.structuredContent.files[0].error, "write_files puts a CSV in the session", text(r));
+  r = await call(client, "execute_code", { sessionId: sid, code: "import pandas as pd\ndf = pd.read_csv('/tmp/data.csv')\nprint(len(df))" });
+  const rows = parseInt(r.structuredContent?.stdout, 10);
+  check(!r.isError && rows > 10, "session call 1: pandas reads the CSV", text(r));
+  r = await call(client, "execute_code", { sessionId: sid, code: "col = df.columns[-1]\nm = df[col].mean()\nprint(round(m, 3))" });
+  check(!r.isError && r.structuredContent.stdout.trim() !== "", "session call 2: uses df from call 1", text(r));
+  r = await call(client, "execute_code", { sessionId: sid, code: `print(len(df), col, round(m, 3) == round(df[col].mean(), 3))` });
+  check(!r.isError && r.structuredContent.stdout.startsWith(`${rows} `) && r.structuredContent.stdout.trim().endsWith("True"),
+    "session call 3: df, col and m all persist", text(r));
+  r = await call(client, "list_files", { sessionId: sid });
+  check(!r.isError && r.structuredContent.entries.some((e) => e.path === "/tmp/data.csv"), "list_files shows the CSV", text(r));
+
+  const other = (await call(client, "start_session", {})).structuredContent?.sessionId;
+  r = await call(client, "execute_code", { sessionId: other, code: "print('df' in globals())\nimport os\nprint(os.path.exists('/tmp/data.csv'))" });
+  check(r.structuredContent?.stdout === "False\nFalse\n", "another session sees neither the variables nor the files", text(r));
+  await call(client, "stop_session", { sessionId: other });
+
+  r = await call(client, "run_eda", { sessionId: sid, dataset: "/tmp/data.csv" }, { timeout: 300000 });
+  check(!r.isError && r.structuredContent.result?.tool === "eda" && r.structuredContent.result.eda?.stationarity,
+    "run_eda on the session file returns the EDA result", text(r).slice(0, 800));
+  r = await call(client, "build_report", { sessionId: sid, dataset: "/tmp/data.csv", trials: 2, timeBudget: 5 }, { timeout: 300000 });
+  const html = r.content.find((c) => c.type === "resource" && c.resource.mimeType === "text/html");
+  check(!r.isError && html && /chart-forecast/.test(html.resource.text) && r.structuredContent.outputId,
+    "build_report returns report.html as an embedded text/html resource", text(r).slice(0, 800));
+
+  const bytes = randomBytes(300000);
+  r = await call(client, "write_files", { sessionId: sid, files: [{ path: "/out/blob.bin", content: bytes.toString("base64"), encoding: "base64" }] });
+  check(!r.isError && r.structuredContent.files[0].size === bytes.length, "write_files takes binary as base64", text(r));
+  r = await call(client, "execute_code", { sessionId: sid, code: "import hashlib\nprint(hashlib.sha256(open('/out/blob.bin','rb').read()).hexdigest())" });
+  const { createHash } = await import("node:crypto");
+  check(r.structuredContent?.stdout.trim() === createHash("sha256").update(bytes).digest("hex"), "the jail sees the exact bytes");
+  r = await call(client, "read_files", { sessionId: sid, paths: ["/out/blob.bin"] });
+  const f = r.structuredContent?.files?.[0];
+  check(f && f.encoding === "base64" && Buffer.from(f.content, "base64").equals(bytes), "read_files returns binary byte-identical", text(r).slice(0, 300));
+  r = await call(client, "read_files", { sessionId: sid, paths: ["/etc/passwd"] }).catch((e) => e);
+  check(r.code === -32602, "read_files refuses a path outside /tmp and /out (agent side)", JSON.stringify(r).slice(0, 300));
+  await call(client, "execute_code", { sessionId: sid, code: "import os\nos.symlink('/etc/passwd', '/tmp/link')" });
+  r = await call(client, "read_files", { sessionId: sid, paths: ["/tmp/link"] });
+  check(/outside/.test(r.structuredContent?.files?.[0]?.error || ""), "read_files refuses a symlink out of /tmp (jail side)", text(r));
+  r = await call(client, "remove_files", { sessionId: sid, paths: ["/out/blob.bin"] });
+  check(r.structuredContent?.files?.[0]?.removed === true, "remove_files removes", text(r));
+
+  r = await call(client, "stop_session", { sessionId: sid });
+  check(!r.isError && r.structuredContent.stopped === true, "stop_session stops it", text(r));
+  r = await call(client, "execute_code", { sessionId: sid, code: "print(1)" });
+  check(r.isError && /start_session/.test(text(r)), "a stopped session is an error that says what to do", text(r));
+  await client.close();
+}
+
+try {
+  await { basics, day, concurrency }[part]();
+} catch (e) {
+  check(false, `${part}: unexpected exception`, e.stack || e);
+}
+process.exit(0);
