@@ -28,6 +28,7 @@ OPT            ?= -O2 -g
 SAN_CFLAGS     ?=
 
 SANDBOX_PKGS := libseccomp libcap python3-embed libcjson libcrypto
+SANDBOX_EXTRA_LIBS := -lpthread
 AGENT_PKGS   := libcjson libcurl libarchive libcrypto
 
 pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
@@ -39,7 +40,7 @@ SANDBOX_CFLAGS := $(BASE_CFLAGS) -Isandbox $(call pkg_cflags,$(SANDBOX_PKGS)) \
                   -DSR_DATADIR='"$(DATADIR)"'
 AGENT_CFLAGS   := $(BASE_CFLAGS) -Iagent $(call pkg_cflags,$(AGENT_PKGS)) \
                   -DSR_LIBEXECDIR='"$(LIBEXECDIR)"' -DSR_DATADIR='"$(DATADIR)"'
-SANDBOX_LIBS   := $(call pkg_libs,$(SANDBOX_PKGS))
+SANDBOX_LIBS   := $(call pkg_libs,$(SANDBOX_PKGS)) $(SANDBOX_EXTRA_LIBS)
 AGENT_LIBS     := $(call pkg_libs,$(AGENT_PKGS)) -lpthread
 LDFLAGS_ALL    := $(HARDEN_LDFLAGS) $(SAN_CFLAGS)
 

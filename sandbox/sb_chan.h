@@ -5,6 +5,9 @@
  *   'E' init -> supervisor   a set-up step failed; payload is the message
  *   'R' init -> supervisor   jail entered; fds: /out (O_PATH), seccomp listener (optional)
  *   'X' init -> supervisor   the script's process ended; payload: int wait status
+ * and between the warm daemon and its zygote (sb_zygote):
+ *   'S' daemon -> zygote     spawn a worker; payload: its limits (JSON); fds: its pipe ends
+ *   'P' zygote -> daemon     the worker's pid (an int), or 'E' with the reason
  * Setup errors thus travel to the parent, as isolate does it. */
 #ifndef SB_CHAN_H
 #define SB_CHAN_H
@@ -12,10 +15,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define SB_CHAN_MAX_PAYLOAD 4096
-#define SB_CHAN_MAX_FDS 4
+#define SB_CHAN_MAX_PAYLOAD 16384
+#define SB_CHAN_MAX_FDS 8
 
-enum sb_msg { SB_MSG_GO = 'G', SB_MSG_ERROR = 'E', SB_MSG_READY = 'R', SB_MSG_EXIT = 'X' };
+enum sb_msg { SB_MSG_GO = 'G', SB_MSG_ERROR = 'E', SB_MSG_READY = 'R', SB_MSG_EXIT = 'X',
+              SB_MSG_SPAWN = 'S', SB_MSG_PID = 'P' };
 
 /* Send one message. 0 or -1 (errno). */
 int sb_chan_send(int sock, enum sb_msg type, const void *data, size_t len, const int *fds, int nfds);

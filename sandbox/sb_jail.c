@@ -138,7 +138,9 @@ void sb_jail_init_main(struct sb_jail *j)
     close(SB_FD_OUTDIR);
     if (notify_fd >= 0)
         close(notify_fd);
+    sb_python_before_fork();   /* a warm worker's inherited interpreter */
     script = fork();
+    sb_python_after_fork(script == 0);
     if (script < 0) {
         SR_PLOG("fork(script)");
         _exit(EXIT_SETUP_FAILED);

@@ -2,6 +2,8 @@
  *
  *   sandboxrun-supervisor run      request JSON on fd 3, result record JSON on fd 4
  *   sandboxrun-supervisor session  request lines on fd 3, record lines on fd 4 (sb_session.h)
+ *   sandboxrun-supervisor serve    --socket PATH ...: the warm daemon (sb_server.h)
+ *   sandboxrun-supervisor zygote   the daemon's pre-imported worker factory (sb_zygote.h)
  *   sandboxrun-supervisor check    [--policy FILE] [--dump-policy] [--json]
  *
  * Started by the orchestrator with fork+exec and a clean environment; it
@@ -17,7 +19,9 @@
 #include "sb_check.h"
 #include "sb_record.h"
 #include "sb_request.h"
+#include "sb_server.h"
 #include "sb_session.h"
+#include "sb_zygote.h"
 #include "sb_supervisor.h"
 #include "sr_io.h"
 #include "sr_log.h"
@@ -75,6 +79,10 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (argc >= 2 && strcmp(argv[1], "run") == 0)
         return cmd_run();
+    if (argc >= 2 && strcmp(argv[1], "serve") == 0)
+        return sb_server_main(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "zygote") == 0)
+        return sb_zygote_main(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "session") == 0)
         return sb_session_main();
     if (argc >= 2 && strcmp(argv[1], "check") == 0)

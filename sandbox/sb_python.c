@@ -5,6 +5,7 @@
 #include "sb_python.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <string.h>
 
 #include "sr_io.h"
@@ -132,6 +133,24 @@ static char *format_traceback(PyObject *exc)
     return out;
 }
 
+/* MemoryError, or an OSError with ENOMEM (what a refused mmap or shared
+ * memory segment raises under an rlimit). */
+static int is_memory_error(PyObject *type, PyObject *exc)
+{
+    PyObject *err;
+    int enomem = 0;
+
+    if (PyErr_GivenExceptionMatches(type, PyExc_MemoryError))
+        return 1;
+    if (!PyErr_GivenExceptionMatches(type, PyExc_OSError))
+        return 0;
+    err = PyObject_GetAttrString(exc, "errno");
+    enomem = err && PyLong_Check(err) && PyLong_AsLong(err) == ENOMEM;
+    Py_XDECREF(err);
+    PyErr_Clear();
+    return enomem;
+}
+
 /* Set *error to {"type","message","traceback","memoryError"} and print the
  * traceback (with source lines, from linecache) to sys.stderr. Returns 0 if
  * the traceback was printed, -1 if the caller should use PyErr_Display. */
@@ -147,7 +166,7 @@ static int report(char **error, PyObject *type, PyObject *exc)
     cJSON_AddStringToObject(o, "type", tname ? tname : "Exception");
     cJSON_AddStringToObject(o, "message", msg ? msg : "");
     cJSON_AddStringToObject(o, "traceback", tb ? tb : "");
-    cJSON_AddBoolToObject(o, "memoryError", PyErr_GivenExceptionMatches(type, PyExc_MemoryError));
+    cJSON_AddBoolToObject(o, "memoryError", is_memory_error(type, exc));
     text = cJSON_PrintUnformatted(o);
     if (!text || strlen(text) >= REPORT_MAX) {   /* too big or no memory: at least the type */
         free(text);
@@ -219,6 +238,103 @@ int sb_python_init(const struct sb_pyjob *job)
     if (add_path(job->extra_path) < 0)
         SR_WARN("could not add %s to sys.path", job->extra_path);
     return 0;
+}
+
+int sb_python_preload(const char *modules)
+{
+    char name[128];
+    const char *p = modules;
+    PyObject *m, *r;
+
+    while (p && *p) {
+        size_t n = strcspn(p, ",");
+        if (n && n < sizeof name) {
+            memcpy(name, p, n);
+            name[n] = '\0';
+            m = PyImport_ImportModule(name);
+            if (!m) {
+                PyErr_Print();
+                SR_LOG("preload: cannot import %s", name);
+                return -1;
+            }
+            Py_DECREF(m);
+        }
+        p += n + (p[n] == ',');
+    }
+    /* move everything imported so far out of the collector's reach: a GC pass
+     * in a forked worker would otherwise write to (and so copy) every page */
+    m = PyImport_ImportModule("gc");
+    r = m ? PyObject_CallMethod(m, "collect", NULL) : NULL;
+    Py_XDECREF(r);
+    r = m ? PyObject_CallMethod(m, "freeze", NULL) : NULL;
+    Py_XDECREF(r);
+    Py_XDECREF(m);
+    PyErr_Clear();
+    return 0;
+}
+
+void sb_python_before_fork(void)
+{
+    if (Py_IsInitialized())
+        PyOS_BeforeFork();
+}
+
+void sb_python_after_fork(int child)
+{
+    if (!Py_IsInitialized())
+        return;
+    if (child)
+        PyOS_AfterFork_Child();
+    else
+        PyOS_AfterFork_Parent();
+}
+
+int sb_python_warm_up(void)
+{
+    static const char prep[] =
+        "import sys, random\n"
+        "sys.path_importer_cache.pop('/sandboxrun', None)\n"   /* it appeared after the imports */
+        "random.seed()\n"
+        "if 'numpy' in sys.modules:\n"
+        "    sys.modules['numpy'].random.seed()\n"
+        "exec(compile('def _f(x):\\n    return [str(i) for i in range(x)]\\n_f(3)\\n', '<warm>', 'exec'), {})\n"
+        "del sys, random\n";
+    PyObject *main = PyImport_AddModule("__main__");
+    PyObject *globals = main ? PyModule_GetDict(main) : NULL;
+    PyObject *res = globals ? PyRun_String(prep, Py_file_input, globals, globals) : NULL;
+    int rc = res ? 0 : -1;
+
+    Py_XDECREF(res);
+    PyErr_Clear();
+    return rc;
+}
+
+int sb_python_set_argv(int argc, char **argv)
+{
+    PyObject *list = PyList_New(0);
+    int rc = list ? 0 : -1;
+
+    for (int i = 0; list && i < argc; i++) {
+        PyObject *a = PyUnicode_DecodeFSDefault(argv[i]);
+        if (!a || PyList_Append(list, a) < 0)
+            rc = -1;
+        Py_XDECREF(a);
+    }
+    if (rc == 0 && PySys_SetObject("argv", list) < 0)
+        rc = -1;
+    Py_XDECREF(list);
+    PyErr_Clear();
+    return rc;
+}
+
+void sb_python_atexit(void)
+{
+    PyObject *m = PyImport_ImportModule("atexit");
+    PyObject *r = m ? PyObject_CallMethod(m, "_run_exitfuncs", NULL) : NULL;
+
+    Py_XDECREF(r);
+    Py_XDECREF(m);
+    PyErr_Clear();
 }
 
 int sb_python_flush(void)

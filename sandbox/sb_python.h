@@ -22,6 +22,23 @@ int sb_python_init(const struct sb_pyjob *job);
  * setting *error to a new JSON string {"type","message","traceback",
  * "memoryError"} (caller frees). */
 int sb_python_exec(const char *code, const char *filename, char **error);
+/* Import each module of a comma-separated list (the warm preload). 0, or -1
+ * after logging the first that failed. */
+int sb_python_preload(const char *modules);
+/* Call around a C-level fork so Python's locks and at-fork hooks (random's
+ * reseeding among them) stay right: before, then after in parent or child. */
+void sb_python_before_fork(void);
+void sb_python_after_fork(int child);
+/* Make an inherited, pre-imported interpreter this worker's own, before any
+ * request: fresh random seeds (numpy's too), the import system's view of
+ * /sandboxrun, and a warm-up that takes the copy-on-write faults of compiling
+ * and running code now rather than on the request's clock. */
+int sb_python_warm_up(void);
+/* Set sys.argv for the request. */
+int sb_python_set_argv(int argc, char **argv);
+/* Run the atexit callbacks, as the python3 command does at exit (without
+ * the slow finalization of a warm, pre-imported interpreter). */
+void sb_python_atexit(void);
 /* Flush sys.stdout/sys.stderr without finalizing (for a fast _exit); 0 or -1. */
 int sb_python_flush(void);
 /* Initialize CPython, run the job, finalize. Returns the exit status the

@@ -178,6 +178,7 @@ static void run_one(struct sb_worker *w, const char *line)
         rec = sb_record_build(&o);
     } else {
         sb_exec_init(&x, w->req, timeout, 1);
+        x.interrupt_first = 1;
         sb_worker_watch(w, &x);
         if (x.done) {
             done = cJSON_ParseWithLength(x.rep.data + 4, x.rep.len - 4);

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,7 +341,7 @@ static void on_deadline(struct sb_worker *w, struct sb_exec *x)
     }
     x->timed_out = 1;
     /* a session gets 2 s to stop at a KeyboardInterrupt before the worker dies */
-    if (x->until_done && !x->interrupted_at && sb_worker_interrupt(w) == 0) {
+    if (x->interrupt_first && !x->interrupted_at && sb_worker_interrupt(w) == 0) {
         x->interrupted_at = now();
         x->deadline = x->interrupted_at + INTERRUPT_GRACE_S;
         return;
@@ -421,6 +422,22 @@ static void take_error(cJSON *rep, struct sb_outcome *o)
     o->error = rep;
 }
 
+/* The script ended with exit code `code` (and maybe an error report). */
+static void classify_code(struct sb_worker *w, struct sb_outcome *o, int code, int oom, int pids_hit,
+                          const char *error)
+{
+    o->exit_code = code;
+    o->status = code == 0 ? SR_OK : SR_ERROR;
+    if (error)
+        take_error(cJSON_Parse(error), o);
+    if (o->status == SR_MEMORY_LIMIT)
+        snprintf(o->message, sizeof o->message, "MemoryError under the memory limit (%lu MiB)", w->req->memory_mb);
+    else if (oom && o->status == SR_ERROR)
+        o->status = SR_MEMORY_LIMIT;
+    else if (pids_hit && o->status == SR_ERROR)
+        snprintf(o->message, sizeof o->message, "the process limit (%lu) was reached", w->req->pids);
+}
+
 /* The script's process ended by itself: exit code, signal or error report. */
 static void classify_exit(struct sb_worker *w, struct sb_outcome *o, int oom, int pids_hit, const char *error)
 {
@@ -444,16 +461,7 @@ static void classify_exit(struct sb_worker *w, struct sb_outcome *o, int oom, in
             snprintf(o->message, sizeof o->message, "killed by the memory limit (%lu MiB)", w->req->memory_mb);
         return;
     }
-    o->exit_code = WEXITSTATUS(st);
-    o->status = o->exit_code == 0 ? SR_OK : SR_ERROR;
-    if (error)
-        take_error(cJSON_Parse(error), o);
-    if (o->status == SR_MEMORY_LIMIT)
-        snprintf(o->message, sizeof o->message, "MemoryError under the memory limit (%lu MiB)", w->req->memory_mb);
-    else if (oom && o->status == SR_ERROR)
-        o->status = SR_MEMORY_LIMIT;
-    else if (pids_hit && o->status == SR_ERROR)
-        snprintf(o->message, sizeof o->message, "the process limit (%lu) was reached", w->req->pids);
+    classify_code(w, o, WEXITSTATUS(st), oom, pids_hit, error);
 }
 
 static void classify(struct sb_worker *w, struct sb_exec *x, struct sb_outcome *o, int code, const char *error)
@@ -481,10 +489,7 @@ static void classify(struct sb_worker *w, struct sb_exec *x, struct sb_outcome *
         o->status = SR_KILLED;
         snprintf(o->message, sizeof o->message, "interrupted by %s", sigabbrev_np(w->interrupted));
     } else if (x->done) {
-        o->exit_code = code;
-        o->status = code == 0 ? SR_OK : SR_ERROR;
-        if (error)
-            take_error(cJSON_Parse(error), o);
+        classify_code(w, o, code, oom, pids_hit, error);
     } else if (!w->got_exit) {
         o->status = oom ? SR_MEMORY_LIMIT : SR_KILLED;
         snprintf(o->message, sizeof o->message, "the worker's init ended unexpectedly");
@@ -549,8 +554,8 @@ void sb_exec_free(struct sb_exec *x)
     sr_buf_reset(&x->rep);
 }
 
-int sb_worker_start(struct sb_worker *w, const struct sb_request *req, int (*runner)(struct sb_jail *),
-                    int ctl, struct sb_outcome *o)
+static int start_common(struct sb_worker *w, const struct sb_request *req, int (*runner)(struct sb_jail *),
+                        int ctl, struct sb_zygote *z, struct sb_outcome *o)
 {
     int notify = seccomp_api_get() >= 5, cg;
 
@@ -570,8 +575,8 @@ int sb_worker_start(struct sb_worker *w, const struct sb_request *req, int (*run
     }
     if (!notify)
         cJSON_AddItemToArray(o->weakened, cJSON_CreateString("seccomp kills are not reported by syscall name"));
-    w->jail.filter = build_filter(req, notify, o);
-    if (!w->jail.filter)
+    /* a warm worker gets the filter the zygote compiled from the same policy */
+    if (!z && !(w->jail.filter = build_filter(req, notify, o)))
         return -1;
     cg = sb_cgroup_create(&w->cg, req->memory_mb, req->pids);
     if (cg < 0) {
@@ -580,15 +585,18 @@ int sb_worker_start(struct sb_worker *w, const struct sb_request *req, int (*run
     }
     fill_jail(req, &w->jail, cg == 0);
     w->jail.runner = runner;
-    if (check_inputs(req, &w->jail, o) < 0 || make_pipes(w, ctl) < 0 || block_signals(w) < 0)
+    if (check_inputs(req, &w->jail, o) < 0 || make_pipes(w, ctl) < 0 || (!z && block_signals(w) < 0))
         return -1;
     w->t0 = now();
-    w->init = spawn(&w->jail);
+    w->init = z ? sb_zygote_spawn(z, &w->jail, req) : spawn(&w->jail);
     if (w->init < 0) {
-        snprintf(o->message, sizeof o->message, "cannot create the jail's namespaces "
-                 "(clone(user, pid, mount, net, ipc, uts): %s); user namespaces may be disabled "
-                 "(sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone); sandboxrun does not "
-                 "run without them", strerror(errno));
+        if (z)
+            snprintf(o->message, sizeof o->message, "the zygote could not spawn a worker: %s", strerror(errno));
+        else
+            snprintf(o->message, sizeof o->message, "cannot create the jail's namespaces "
+                     "(clone(user, pid, mount, net, ipc, uts): %s); user namespaces may be disabled "
+                     "(sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone); sandboxrun does not "
+                     "run without them", strerror(errno));
         return -1;
     }
     close_worker_ends(&w->jail);
@@ -597,6 +605,27 @@ int sb_worker_start(struct sb_worker *w, const struct sb_request *req, int (*run
         snprintf(w->setup_err, sizeof w->setup_err, "could not map ids or place the worker in its cgroup");
         sb_worker_kill(w);
     }
+    return 0;
+}
+
+int sb_worker_start(struct sb_worker *w, const struct sb_request *req, int (*runner)(struct sb_jail *),
+                    int ctl, struct sb_outcome *o)
+{
+    return start_common(w, req, runner, ctl, NULL, o);
+}
+
+int sb_worker_start_warm(struct sb_worker *w, const struct sb_request *req, struct sb_zygote *z,
+                         struct sb_outcome *o)
+{
+    return start_common(w, req, NULL, 1, z, o);
+}
+
+int sb_worker_send(struct sb_worker *w, const char *json)
+{
+    uint32_t len = (uint32_t)strlen(json);
+
+    if (w->ctl < 0 || sr_write_all(w->ctl, &len, sizeof len) < 0 || sr_write_all(w->ctl, json, len) < 0)
+        return -1;
     return 0;
 }
 

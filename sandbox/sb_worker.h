@@ -17,6 +17,7 @@
 #include "sb_jail.h"
 #include "sb_outcome.h"
 #include "sb_request.h"
+#include "sb_zygote.h"
 #include "sr_buf.h"
 
 enum { SB_P_CHAN, SB_P_OUT, SB_P_ERR, SB_P_REP, SB_P_NOTIFY, SB_P_SIG, SB_P_COUNT };
@@ -44,6 +45,7 @@ struct sb_exec {
     double t_start, t_end, deadline, kill_at, interrupted_at, timeout_s;
     int until_done;                    /* session: stop at the done-frame */
     int until_ready;                   /* session start: stop once the jail is ready */
+    int interrupt_first;               /* session: on timeout try a KeyboardInterrupt first */
 };
 
 /* Spawn and jail a worker for req (runner NULL = run req->code once). With
@@ -51,6 +53,13 @@ struct sb_exec {
  * and returns -1 when the worker could not be started or set up. */
 int sb_worker_start(struct sb_worker *w, const struct sb_request *req, int (*runner)(struct sb_jail *),
                     int ctl, struct sb_outcome *o);
+/* The same for a warm worker, cloned by the zygote from a pre-imported
+ * interpreter: it has a control pipe and waits for one request. Signals are
+ * left to the caller (the daemon handles them in one place). */
+int sb_worker_start_warm(struct sb_worker *w, const struct sb_request *req, struct sb_zygote *z,
+                         struct sb_outcome *o);
+/* Send a request frame (u32 length + JSON) on the worker's control pipe. */
+int sb_worker_send(struct sb_worker *w, const char *json);
 void sb_exec_init(struct sb_exec *x, const struct sb_request *req, double timeout_s, int until_done);
 void sb_exec_free(struct sb_exec *x);
 /* Watch until the execution ends (see above). */

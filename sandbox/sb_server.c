@@ -1,0 +1,537 @@
+/* sb_server.c — the warm daemon: socket, queue, executors, pool refill. */
+#include "sb_server.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sb_record.h"
+#include "sb_worker.h"
+#include "sb_zygote.h"
+#include "sr_io.h"
+#include "sr_log.h"
+
+#define MAX_POOL 64
+#define MAX_EXECUTORS 64
+#define MAX_QUEUE 1024
+#define READ_TIMEOUT_S 30
+
+struct server {
+    const char *socket_path;
+    int listen_fd;
+    unsigned long pool_size, max_concurrent, queue_max;
+    double grace_s;
+    const char *preload;
+    struct sb_request defaults;          /* the pool workers' limits */
+    struct sb_zygote zyg;
+    pthread_mutex_t zyg_lock;
+    /* pool of ready workers */
+    struct sb_worker *ready[MAX_POOL];
+    unsigned long nready;
+    pthread_mutex_t pool_lock;
+    pthread_cond_t pool_cond;            /* the pool has room, or we stop */
+    /* accepted connections waiting for an executor */
+    int queue[MAX_QUEUE];
+    unsigned long qhead, qlen, busy;
+    unsigned long executing;             /* runs whose code is executing now */
+    pthread_mutex_t q_lock;
+    pthread_cond_t q_cond;
+    /* workers running a request, to kill on shutdown */
+    struct sb_worker *active[MAX_EXECUTORS];
+    volatile int stopping;
+};
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- workers ------------------------------------------------------------------- */
+
+/* Start a warm worker with req's limits and wait until it is jailed. */
+static struct sb_worker *new_worker(struct server *s, const struct sb_request *req, struct sb_outcome *o)
+{
+    struct sb_worker *w = calloc(1, sizeof *w);
+    struct sb_exec x;
+    int rc;
+
+    if (!w)
+        return NULL;
+    pthread_mutex_lock(&s->zyg_lock);
+    rc = sb_worker_start_warm(w, req, &s->zyg, o);
+    if (rc < 0 && (errno == EPIPE || errno == ECONNRESET || errno == ETIMEDOUT) && !s->stopping) {
+        SR_LOG("serve: the zygote is gone (%s); restarting it", strerror(errno));
+        sb_zygote_stop(&s->zyg);
+        if (sb_zygote_start(&s->zyg, s->preload, s->defaults.policy, s->defaults.scripts_dir) == 0)
+            SR_LOG("serve: zygote restarted (pid %d)", (int)s->zyg.pid);
+    }
+    pthread_mutex_unlock(&s->zyg_lock);
+    if (rc == 0) {
+        sb_exec_init(&x, req, 30, 0);
+        x.until_ready = 1;
+        sb_worker_watch(w, &x);
+        sb_exec_free(&x);
+    }
+    if (rc < 0 || !w->got_ready || w->killed) {
+        if (!o->message[0])
+            snprintf(o->message, sizeof o->message, "jail set-up failed: %s", w->setup_err[0] ? w->setup_err : "?");
+        sb_worker_finish(w);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* Same limits as the pool's workers, and nothing to mount: a pooled worker fits. */
+static int pool_fits(const struct server *s, const struct sb_request *r)
+{
+    const struct sb_request *d = &s->defaults;
+
+    return r->ninputs == 0 && r->memory_mb == d->memory_mb && r->pids == d->pids && r->tmp_mb == d->tmp_mb &&
+           r->out_mb == d->out_mb && r->threads == d->threads && r->cpu_s == d->cpu_s &&
+           r->policy && d->policy && strcmp(r->policy, d->policy) == 0;
+}
+
+static struct sb_worker *pool_take(struct server *s)
+{
+    struct sb_worker *w = NULL;
+
+    pthread_mutex_lock(&s->pool_lock);
+    if (s->nready)
+        w = s->ready[--s->nready];
+    pthread_cond_signal(&s->pool_cond);
+    pthread_mutex_unlock(&s->pool_lock);
+    return w;
+}
+
+/* Forking the zygote while a run executes slows that run's copy-on-write
+ * faults (they share one anon_vma tree): refill when no run executes, or at
+ * once when the pool is empty and runs are waiting for it. */
+static void wait_quiet(struct server *s)
+{
+    struct timespec pause = {0, 2 * 1000 * 1000};
+
+    for (int i = 0; i < 250 && !s->stopping; i++) {
+        pthread_mutex_lock(&s->q_lock);
+        int quiet = s->executing == 0 || s->nready == 0;
+        pthread_mutex_unlock(&s->q_lock);
+        if (quiet)
+            return;
+        nanosleep(&pause, NULL);
+    }
+}
+
+static void *refill(void *arg)
+{
+    struct server *s = arg;
+    struct timespec backoff = {0, 100 * 1000 * 1000};
+
+    while (!s->stopping) {
+        struct sb_outcome o;
+        struct sb_worker *w;
+
+        pthread_mutex_lock(&s->pool_lock);
+        while (s->nready >= s->pool_size && !s->stopping)
+            pthread_cond_wait(&s->pool_cond, &s->pool_lock);
+        pthread_mutex_unlock(&s->pool_lock);
+        if (s->stopping)
+            break;
+        wait_quiet(s);
+        sb_outcome_init(&o);
+        w = new_worker(s, &s->defaults, &o);
+        if (!w) {
+            SR_LOG("serve: could not prepare a warm worker: %s", o.message);
+            nanosleep(&backoff, NULL);
+        } else {
+            pthread_mutex_lock(&s->pool_lock);
+            s->ready[s->nready++] = w;
+            pthread_mutex_unlock(&s->pool_lock);
+        }
+        sb_outcome_free(&o);
+    }
+    return NULL;
+}
+
+/* ---- one request ----------------------------------------------------------------- */
+
+static void reply(int fd, cJSON *rec)
+{
+    char *text = cJSON_PrintUnformatted(rec);
+
+    if (text)
+        (void)(sr_write_all(fd, text, strlen(text)) == 0 && sr_write_all(fd, "\n", 1) == 0);
+    free(text);
+    cJSON_Delete(rec);
+}
+
+/* Read the request line (capped, with a deadline). NULL + err on failure. */
+static char *read_request(int fd, char *err, size_t errlen)
+{
+    struct sr_buf b;
+    char chunk[65536];
+    double deadline = now() + READ_TIMEOUT_S;
+
+    sr_buf_init(&b, SB_REQUEST_MAX + 1);
+    for (;;) {
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        char *nl = b.data ? memchr(b.data, '\n', b.len) : NULL;
+        ssize_t n;
+        if (nl) {
+            *nl = '\0';
+            return sr_buf_steal(&b, NULL);
+        }
+        if (poll(&pf, 1, (int)((deadline - now()) * 1000) + 1) <= 0)
+            break;
+        n = read(fd, chunk, sizeof chunk);
+        if (n <= 0) {
+            if (b.len && n == 0)   /* a request without its newline at EOF */
+                return sr_buf_steal(&b, NULL);
+            break;
+        }
+        if (sr_buf_append(&b, chunk, (size_t)n) != SR_BUF_OK) {
+            snprintf(err, errlen, "request larger than %u bytes", SB_REQUEST_MAX);
+            sr_buf_reset(&b);
+            return NULL;
+        }
+    }
+    snprintf(err, errlen, "no complete request within %d s", READ_TIMEOUT_S);
+    sr_buf_reset(&b);
+    return NULL;
+}
+
+static int track(struct server *s, struct sb_worker *w, int on)
+{
+    int slot = -1;
+
+    pthread_mutex_lock(&s->q_lock);
+    for (int i = 0; i < MAX_EXECUTORS; i++) {
+        if (on ? !s->active[i] : s->active[i] == w) {
+            s->active[i] = on ? w : NULL;
+            slot = i;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->q_lock);
+    return slot;
+}
+
+/* Run req on w (one request, then w is destroyed); fills o. */
+static void execute(struct server *s, struct sb_worker *w, const struct sb_request *req, struct sb_outcome *o)
+{
+    cJSON *frame = cJSON_CreateObject(), *args = cJSON_AddArrayToObject(frame, "args"), *done = NULL;
+    char *text, *error = NULL;
+    struct sb_exec x;
+    int code = -1;
+
+    cJSON_AddStringToObject(frame, "code", req->code);
+    cJSON_AddStringToObject(frame, "filename", req->filename);
+    for (int i = 1; i < req->argc; i++)
+        cJSON_AddItemToArray(args, cJSON_CreateString(req->argv[i]));
+    text = cJSON_PrintUnformatted(frame);
+    cJSON_Delete(frame);
+    w->req = req;   /* same limits as the worker was made with; per-run caps and outDir */
+    track(s, w, 1);
+    pthread_mutex_lock(&s->q_lock);
+    s->executing++;
+    pthread_mutex_unlock(&s->q_lock);
+    sb_exec_init(&x, req, req->timeout_s, 1);
+    if (!text || sb_worker_send(w, text) < 0)
+        sb_worker_kill(w);
+    sb_worker_watch(w, &x);
+    pthread_mutex_lock(&s->q_lock);
+    s->executing--;
+    pthread_mutex_unlock(&s->q_lock);
+    if (x.done && (done = cJSON_ParseWithLength(x.rep.data + 4, x.rep.len - 4))) {
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(done, "status");
+        const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(done, "cpu");
+        const cJSON *rss = cJSON_GetObjectItemCaseSensitive(done, "maxRssKb");
+        code = cJSON_IsNumber(st) ? st->valueint : 1;
+        error = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(done, "error"));
+        o->cpu_time = cJSON_IsNumber(cpu) ? cpu->valuedouble : 0;
+        o->max_rss_kb = cJSON_IsNumber(rss) ? (long)rss->valuedouble : 0;
+        sb_worker_kill(w);    /* the script is done: the rest of the worker goes; reaped after the reply */
+    } else {
+        sb_worker_reap(w, o);   /* it ended some other way: its rusage and status come from init */
+    }
+    track(s, w, 0);
+    sb_worker_outcome(w, &x, code, error, o);
+    sb_exec_free(&x);
+    free(error);
+    free(text);
+    cJSON_Delete(done);
+}
+
+static void handle(struct server *s, int fd)
+{
+    struct sb_request req;
+    struct sb_outcome o;
+    struct sb_worker *w;
+    char err[512], *line = read_request(fd, err, sizeof err);
+
+    sb_request_defaults(&req);
+    if (!line || sb_request_parse(line, strlen(line), &req, err, sizeof err) < 0 || !req.code) {
+        if (line && !req.code && !err[0])
+            snprintf(err, sizeof err, "request: no 'code'");
+        reply(fd, sb_record_internal_error(line || err[0] ? err : "bad request"));
+        free(line);
+        sb_request_free(&req);
+        return;
+    }
+    free(line);
+    req.passthrough = 0;
+    sb_outcome_init(&o);
+    w = pool_fits(s, &req) ? pool_take(s) : NULL;
+    if (!w)
+        w = new_worker(s, &req, &o);
+    if (w)
+        execute(s, w, &req, &o);
+    reply(fd, sb_record_build(&o));
+    if (w) {   /* tearing the worker down (its mm, namespaces, cgroup) is off the client's clock */
+        sb_worker_finish(w);
+        free(w);
+    }
+    sb_outcome_free(&o);
+    sb_request_free(&req);
+}
+
+static void *executor(void *arg)
+{
+    struct server *s = arg;
+
+    for (;;) {
+        int fd;
+        pthread_mutex_lock(&s->q_lock);
+        while (!s->qlen && !s->stopping)
+            pthread_cond_wait(&s->q_cond, &s->q_lock);
+        if (!s->qlen) {
+            pthread_mutex_unlock(&s->q_lock);
+            return NULL;
+        }
+        fd = s->queue[s->qhead];
+        s->qhead = (s->qhead + 1) % MAX_QUEUE;
+        s->qlen--;
+        s->busy++;
+        pthread_mutex_unlock(&s->q_lock);
+        handle(s, fd);
+        close(fd);
+        pthread_mutex_lock(&s->q_lock);
+        s->busy--;
+        pthread_mutex_unlock(&s->q_lock);
+    }
+}
+
+/* ---- accepting ------------------------------------------------------------------- */
+
+static int peer_allowed(int fd)
+{
+    struct ucred cr;
+    socklen_t len = sizeof cr;
+
+    return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 && (cr.uid == geteuid() || cr.uid == 0);
+}
+
+static void enqueue(struct server *s, int fd)
+{
+    char msg[160];
+
+    if (!peer_allowed(fd)) {
+        reply(fd, sb_record_internal_error("refused: the client runs as another user"));
+        close(fd);
+        return;
+    }
+    pthread_mutex_lock(&s->q_lock);
+    if (s->qlen >= s->queue_max + (s->max_concurrent - s->busy)) {
+        snprintf(msg, sizeof msg, "busy: %lu runs in progress and %lu queued; try again later", s->busy, s->qlen);
+        pthread_mutex_unlock(&s->q_lock);
+        cJSON *rec = sb_record_internal_error(msg);
+        cJSON_AddBoolToObject(rec, "busy", 1);
+        reply(fd, rec);
+        close(fd);
+        return;
+    }
+    s->queue[(s->qhead + s->qlen) % MAX_QUEUE] = fd;
+    s->qlen++;
+    pthread_cond_signal(&s->q_cond);
+    pthread_mutex_unlock(&s->q_lock);
+}
+
+static int listen_on(struct server *s)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    mode_t old;
+
+    if (strlen(s->socket_path) >= sizeof a.sun_path)
+        return SR_LOG("serve: socket path too long"), -1;
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", s->socket_path);
+    s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s->listen_fd < 0)
+        return SR_PLOG("socket"), -1;
+    unlink(s->socket_path);   /* a stale socket of an earlier daemon */
+    old = umask(077);         /* the socket is born owner-only */
+    if (bind(s->listen_fd, (struct sockaddr *)&a, sizeof a) < 0) {
+        umask(old);
+        return SR_PLOG("bind(%s)", s->socket_path), -1;
+    }
+    umask(old);
+    if (chmod(s->socket_path, 0600) < 0 || listen(s->listen_fd, 128) < 0)
+        return SR_PLOG("listen(%s)", s->socket_path), -1;
+    return 0;
+}
+
+static int accept_loop(struct server *s, int sigfd)
+{
+    while (!s->stopping) {
+        struct pollfd pf[2] = {{.fd = s->listen_fd, .events = POLLIN}, {.fd = sigfd, .events = POLLIN}};
+        if (poll(pf, 2, -1) < 0 && errno != EINTR)
+            return SR_PLOG("poll"), -1;
+        if (pf[1].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(sigfd, &si, sizeof si) == (ssize_t)sizeof si)
+                SR_LOG("serve: %s: stopping (grace %.0f s)", sigabbrev_np((int)si.ssi_signo), s->grace_s);
+            s->stopping = 1;
+        } else if (pf[0].revents & POLLIN) {
+            int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+            if (fd >= 0)
+                enqueue(s, fd);
+        }
+    }
+    return 0;
+}
+
+/* ---- start and stop --------------------------------------------------------------- */
+
+static int parse_args(struct server *s, int argc, char **argv)
+{
+    static const struct { const char *name; size_t off; unsigned long min, max; } nums[] = {
+        {"--pool", offsetof(struct server, pool_size), 0, MAX_POOL},
+        {"--max-concurrent", offsetof(struct server, max_concurrent), 1, MAX_EXECUTORS},
+        {"--queue", offsetof(struct server, queue_max), 0, MAX_QUEUE - MAX_EXECUTORS},
+    };
+    unsigned long v;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        size_t k;
+        if (!val)
+            return SR_LOG("serve: %s needs a value", a), -1;
+        for (k = 0; k < sizeof nums / sizeof *nums && strcmp(a, nums[k].name); k++)
+            ;
+        if (k < sizeof nums / sizeof *nums) {
+            if (sr_parse_ulong(val, nums[k].min, nums[k].max, &v) < 0)
+                return SR_LOG("serve: %s wants %lu..%lu", a, nums[k].min, nums[k].max), -1;
+            *(unsigned long *)((char *)s + nums[k].off) = v;
+        } else if (strcmp(a, "--socket") == 0) {
+            s->socket_path = val;
+        } else if (strcmp(a, "--preload") == 0) {
+            if (!sb_zygote_preload_ok(val))
+                return SR_LOG("serve: --preload takes module names separated by commas"), -1;
+            s->preload = val;
+        } else if (strcmp(a, "--grace") == 0) {
+            if (sr_parse_ulong(val, 0, 3600, &v) < 0)
+                return SR_LOG("serve: --grace wants seconds"), -1;
+            s->grace_s = (double)v;
+        } else {
+            return SR_LOG("serve: unknown option '%s'", a), -1;
+        }
+        i++;
+    }
+    if (!s->socket_path)
+        return SR_LOG("serve: --socket PATH is required"), -1;
+    return 0;
+}
+
+/* Let in-flight runs finish for the grace period, then kill what is left. */
+static void drain(struct server *s, pthread_t *ex, unsigned long n)
+{
+    double deadline = now() + s->grace_s;
+
+    pthread_mutex_lock(&s->q_lock);
+    while (s->qlen) {   /* queued but not started: answer, don't run */
+        int fd = s->queue[s->qhead];
+        s->qhead = (s->qhead + 1) % MAX_QUEUE;
+        s->qlen--;
+        reply(fd, sb_record_internal_error("the daemon is stopping"));
+        close(fd);
+    }
+    pthread_cond_broadcast(&s->q_cond);
+    pthread_mutex_unlock(&s->q_lock);
+    for (;;) {
+        struct timespec pause = {0, 20 * 1000 * 1000};
+        pthread_mutex_lock(&s->q_lock);
+        unsigned long busy = s->busy;
+        if (busy && now() >= deadline)
+            for (int i = 0; i < MAX_EXECUTORS; i++)
+                if (s->active[i])
+                    sb_worker_kill(s->active[i]);
+        pthread_mutex_unlock(&s->q_lock);
+        if (!busy)
+            break;
+        nanosleep(&pause, NULL);
+    }
+    for (unsigned long i = 0; i < n; i++)
+        pthread_join(ex[i], NULL);
+}
+
+int sb_server_main(int argc, char **argv)
+{
+    struct server s = {.pool_size = 2, .max_concurrent = 4, .queue_max = 16, .grace_s = 10,
+                       .preload = SB_ZYGOTE_DEFAULT_PRELOAD, .listen_fd = -1};
+    pthread_t ex[MAX_EXECUTORS], filler;
+    sigset_t set;
+    int sigfd;
+
+    sb_request_defaults(&s.defaults);
+    if (parse_args(&s, argc, argv) < 0 || !s.defaults.policy)
+        return 2;
+    pthread_mutex_init(&s.zyg_lock, NULL);
+    pthread_mutex_init(&s.pool_lock, NULL);
+    pthread_mutex_init(&s.q_lock, NULL);
+    pthread_cond_init(&s.pool_cond, NULL);
+    pthread_cond_init(&s.q_cond, NULL);
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);   /* before any thread: they all inherit it */
+    sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (sigfd < 0 || sb_zygote_start(&s.zyg, s.preload, s.defaults.policy, s.defaults.scripts_dir) < 0 ||
+        listen_on(&s) < 0)
+        return 1;
+    SR_LOG("serve: listening on %s (pool %lu, %lu at once, queue %lu, zygote pid %d)", s.socket_path,
+           s.pool_size, s.max_concurrent, s.queue_max, (int)s.zyg.pid);
+    pthread_create(&filler, NULL, refill, &s);
+    for (unsigned long i = 0; i < s.max_concurrent; i++)
+        pthread_create(&ex[i], NULL, executor, &s);
+    accept_loop(&s, sigfd);
+    s.stopping = 1;
+    close(s.listen_fd);
+    unlink(s.socket_path);
+    drain(&s, ex, s.max_concurrent);
+    pthread_mutex_lock(&s.pool_lock);
+    pthread_cond_broadcast(&s.pool_cond);
+    pthread_mutex_unlock(&s.pool_lock);
+    pthread_join(filler, NULL);
+    for (unsigned long i = 0; i < s.nready; i++) {
+        sb_worker_finish(s.ready[i]);
+        free(s.ready[i]);
+    }
+    sb_zygote_stop(&s.zyg);
+    sb_request_free(&s.defaults);
+    SR_LOG("serve: stopped");
+    return 0;
+}

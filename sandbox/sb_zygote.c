@@ -1,0 +1,391 @@
+/* sb_zygote.c — pre-imported interpreter that clones jailed workers on demand. */
+#include "sb_zygote.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sb_chan.h"
+#include "sb_policy.h"
+#include "sb_python.h"
+#include "sb_seccomp.h"
+#include "sr_io.h"
+#include "sr_log.h"
+#include "sr_paths.h"
+
+#define ZYGOTE_FD 3
+#define SPAWN_FDS (SB_FD_CTL + 1)   /* stdin, stdout, stderr, report, chan, ctl */
+#define START_DEADLINE_MS 120000
+#define SPAWN_DEADLINE_MS 10000
+#define CLONE_NS (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
+
+int sb_zygote_preload_ok(const char *list)
+{
+    for (const char *p = list; *p; p++)
+        if (!(*p == ',' || *p == '.' || *p == '_' || (*p >= '0' && *p <= '9') ||
+              (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+            return 0;
+    return 1;
+}
+
+/* ---- in the worker: one request, then gone ------------------------------------- */
+
+static int read_frame(int fd, struct sr_buf *b)
+{
+    uint32_t len;
+    char chunk[65536];
+
+    if (sr_read_full(fd, &len, sizeof len) != (ssize_t)sizeof len || len > SB_REQUEST_MAX)
+        return -1;
+    sr_buf_init(b, SB_REQUEST_MAX);
+    while (b->len < len) {
+        size_t want = len - b->len < sizeof chunk ? len - b->len : sizeof chunk;
+        if (sr_read_full(fd, chunk, want) != (ssize_t)want || sr_buf_append(b, chunk, want) != SR_BUF_OK)
+            return -1;
+    }
+    return sr_buf_append(b, "", 0) == SR_BUF_OK ? 0 : -1;
+}
+
+/* argv for the script from the request: [filename, args...] */
+static int request_argv(const cJSON *req, char **argv, int max)
+{
+    const cJSON *file = cJSON_GetObjectItemCaseSensitive(req, "filename"), *a;
+    int n = 0;
+
+    argv[n++] = cJSON_IsString(file) ? file->valuestring : "script.py";
+    cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(req, "args")) {
+        if (n < max - 1 && cJSON_IsString(a))
+            argv[n++] = a->valuestring;
+    }
+    argv[n] = NULL;
+    return n;
+}
+
+/* CPU seconds of this process and the children it waited for. */
+static double cpu_now(long *max_rss)
+{
+    struct rusage self, kids;
+
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &kids);
+    if (max_rss)
+        *max_rss = self.ru_maxrss > kids.ru_maxrss ? self.ru_maxrss : kids.ru_maxrss;
+    return (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + kids.ru_utime.tv_sec + kids.ru_stime.tv_sec) +
+           (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec + kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1e6;
+}
+
+/* The request's CPU time (not the warm-up's) and peak RSS, so the daemon can
+ * answer before it reaps the worker. */
+static void add_usage(cJSON *done, double cpu_start)
+{
+    long rss;
+    double cpu = cpu_now(&rss) - cpu_start;
+
+    cJSON_AddNumberToObject(done, "cpu", cpu);
+    cJSON_AddNumberToObject(done, "maxRssKb", (double)rss);
+}
+
+/* The script process of a warm worker: wait for the one request, run it. */
+static int warm_runner(struct sb_jail *j)
+{
+    struct sr_buf b;
+    cJSON *req, *done;
+    char *argv[SB_MAX_ARGS + 2], *error = NULL, *out;
+    const cJSON *code;
+    int argc, status = 2;
+    uint32_t len;
+    double cpu_start;
+
+    (void)j;
+    if (sb_python_warm_up() < 0)
+        return 120;
+    if (read_frame(SB_FD_CTL, &b) < 0)
+        return 121;   /* the daemon went away before using us */
+    cpu_start = cpu_now(NULL);
+    req = cJSON_ParseWithLength(b.data, b.len);
+    sr_buf_reset(&b);
+    code = cJSON_GetObjectItemCaseSensitive(req, "code");
+    argc = request_argv(req, argv, SB_MAX_ARGS + 2);
+    if (cJSON_IsString(code) && sb_python_set_argv(argc, argv) == 0)
+        status = sb_python_exec(code->valuestring, argv[0], &error);
+    sb_python_atexit();
+    sb_python_flush();
+    done = cJSON_CreateObject();
+    cJSON_AddNumberToObject(done, "status", status);
+    add_usage(done, cpu_start);
+    if (error)
+        cJSON_AddItemToObject(done, "error", cJSON_Parse(error));
+    out = cJSON_PrintUnformatted(done);
+    len = out ? (uint32_t)strlen(out) : 0;
+    if (out && sr_write_all(SB_FD_REPORT, &len, sizeof len) == 0)
+        (void)sr_write_all(SB_FD_REPORT, out, len);
+    free(out);
+    free(error);
+    cJSON_Delete(done);
+    cJSON_Delete(req);
+    return status;
+}
+
+/* ---- the zygote process -------------------------------------------------------- */
+
+static unsigned long get_ulong(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (unsigned long)v->valuedouble : 0;
+}
+
+/* Fill j from a spawn request (strings point into cfg, fds are the received ones). */
+static int fill_from_request(struct sb_jail *j, const cJSON *cfg, const int *fds, const char *scripts)
+{
+    const cJSON *in;
+    size_t n = 0;
+
+    sb_userns_pick_ids(&j->ids);
+    j->mounts.tmp_mb = get_ulong(cfg, "tmpMb");
+    j->mounts.out_mb = get_ulong(cfg, "outMb");
+    j->mounts.max_inodes = get_ulong(cfg, "maxInodes");
+    j->mounts.scripts_dir = scripts;
+    j->fds.threads = get_ulong(cfg, "threads");
+    j->limits.cpu_s = get_ulong(cfg, "cpu");
+    j->limits.data_mb = get_ulong(cfg, "dataMb");
+    j->limits.nproc = get_ulong(cfg, "nproc");
+    j->limits.fsize_mb = get_ulong(cfg, "fsizeMb");
+    j->limits.nofile = 1024;
+    j->cgroupns = 1;
+    cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(cfg, "inputs")) {
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(in, "path");
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(in, "name");
+        if (n == SB_MAX_INPUTS || !cJSON_IsString(p) || !cJSON_IsString(nm))
+            return -1;
+        j->mounts.inputs[n].path = p->valuestring;
+        j->mounts.inputs[n].name = nm->valuestring;
+        j->mounts.inputs[n++].fd = -1;
+    }
+    j->mounts.ninputs = n;
+    for (int i = 0; i < SPAWN_FDS; i++)
+        j->fds.fd[i] = fds[i];
+    j->fds.fd[SB_FD_OUTDIR] = -1;
+    j->runner = warm_runner;
+    return 0;
+}
+
+/* One spawn request: clone the worker as the daemon's child, answer its pid. */
+static void serve_spawn(const char *payload, size_t len, int *fds, int nfds, scmp_filter_ctx filter,
+                        const char *scripts)
+{
+    cJSON *cfg = cJSON_ParseWithLength(payload, len);
+    struct sb_jail j;
+    pid_t pid = -1;
+
+    memset(&j, 0, sizeof j);
+    j.filter = filter;
+    if (nfds == SPAWN_FDS && cfg && fill_from_request(&j, cfg, fds, scripts) == 0) {
+        sb_python_before_fork();
+        pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | CLONE_NS | SIGCHLD, NULL, NULL, NULL, 0);
+        if (pid == 0) {
+            sb_python_after_fork(1);
+            close(ZYGOTE_FD);
+            sb_jail_init_main(&j);
+        }
+        sb_python_after_fork(0);
+    }
+    for (int i = 0; i < nfds; i++)
+        close(fds[i]);
+    if (pid > 0)
+        sb_chan_send(ZYGOTE_FD, SB_MSG_PID, &pid, sizeof pid, NULL, 0);
+    else
+        sb_chan_send(ZYGOTE_FD, SB_MSG_ERROR, strerror(errno), strlen(strerror(errno)), NULL, 0);
+    cJSON_Delete(cfg);
+}
+
+static scmp_filter_ctx zygote_filter(const char *policy)
+{
+    struct sb_policy pol;
+    char err[512];
+    scmp_filter_ctx ctx;
+
+    if (sb_policy_load(policy, &pol, err, sizeof err) < 0) {
+        SR_LOG("%s", err);
+        return NULL;
+    }
+    ctx = sb_seccomp_build(&pol, seccomp_api_get() >= 5, err, sizeof err);
+    sb_policy_free(&pol);
+    if (!ctx)
+        SR_LOG("%s", err);
+    return ctx;
+}
+
+int sb_zygote_main(int argc, char **argv)
+{
+    const char *preload = SB_ZYGOTE_DEFAULT_PRELOAD, *policy = NULL, *scripts = NULL;
+    char *pyargv[] = {"<warm>", NULL};
+    struct sb_pyjob job = {.argc = 1, .argv = pyargv, .extra_path = "/sandboxrun", .filename = "<warm>"};
+    char buf[SB_CHAN_MAX_PAYLOAD + 1];
+    scmp_filter_ctx filter;
+
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--preload") == 0)
+            preload = argv[i + 1];
+        else if (strcmp(argv[i], "--policy") == 0)
+            policy = argv[i + 1];
+        else if (strcmp(argv[i], "--scripts") == 0)
+            scripts = argv[i + 1];
+    }
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (!policy || !sb_zygote_preload_ok(preload) || !(filter = zygote_filter(policy)))
+        return 2;
+    if (sb_python_init(&job) < 0 || sb_python_preload(preload) < 0)
+        return 3;
+    if (sb_chan_send(ZYGOTE_FD, SB_MSG_READY, NULL, 0, NULL, 0) < 0)
+        return 4;
+    for (;;) {
+        int type, fds[SB_CHAN_MAX_FDS], nfds = SB_CHAN_MAX_FDS;
+        ssize_t n = sb_chan_recv(ZYGOTE_FD, &type, buf, SB_CHAN_MAX_PAYLOAD, fds, &nfds);
+        if (n < 0 && errno == EMSGSIZE)
+            continue;
+        if (n < 0 || type == 0)
+            return 0;   /* the daemon is gone */
+        if (type == SB_MSG_SPAWN)
+            serve_spawn(buf, (size_t)n, fds, nfds, filter, scripts);
+        else
+            for (int i = 0; i < nfds; i++)
+                close(fds[i]);
+    }
+}
+
+/* ---- the daemon's side ---------------------------------------------------------- */
+
+static char *const zygote_env[] = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8", NULL};
+
+/* Wait for one message of the zygote (ms deadline); returns its type or -1. */
+static int wait_msg(struct sb_zygote *z, int ms, void *buf, size_t cap, ssize_t *len)
+{
+    struct pollfd pf = {.fd = z->sock, .events = POLLIN};
+    int type, rc;
+
+    while ((rc = poll(&pf, 1, ms)) < 0 && errno == EINTR)
+        ;
+    if (rc <= 0) {
+        errno = rc == 0 ? ETIMEDOUT : errno;
+        return -1;
+    }
+    *len = sb_chan_recv(z->sock, &type, buf, cap, NULL, NULL);
+    if (*len < 0 || type == 0) {
+        errno = EPIPE;
+        return -1;
+    }
+    return type;
+}
+
+int sb_zygote_start(struct sb_zygote *z, const char *preload, const char *policy, const char *scripts)
+{
+    char self[4096], buf[256];
+    const char *dir = sr_paths_exe_dir();
+    int sv[2];
+    ssize_t n;
+    struct timespec ts;
+
+    memset(z, 0, sizeof *z);
+    z->sock = -1;
+    z->pid = -1;
+    snprintf(self, sizeof self, "%s/sandboxrun-supervisor", dir ? dir : ".");
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return SR_PLOG("socketpair(zygote)"), -1;
+    z->pid = fork();
+    if (z->pid == 0) {
+        char *argv[] = {"sandboxrun-supervisor", "zygote", "--preload", (char *)preload, "--policy",
+                        (char *)policy, scripts ? "--scripts" : NULL, (char *)scripts, NULL};
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        if (dup2(sv[1], ZYGOTE_FD) < 0 || close_range(ZYGOTE_FD + 1, ~0U, 0) < 0)
+            _exit(127);
+        execve(self, argv, zygote_env);
+        _exit(127);
+    }
+    close(sv[1]);
+    z->sock = sv[0];
+    if (z->pid < 0)
+        return SR_PLOG("fork(zygote)"), sb_zygote_stop(z), -1;
+    if (wait_msg(z, START_DEADLINE_MS, buf, sizeof buf - 1, &n) != SB_MSG_READY) {
+        SR_LOG("the zygote did not start (preload %s)", preload);
+        sb_zygote_stop(z);
+        return -1;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    z->started = (double)ts.tv_sec;
+    return 0;
+}
+
+static cJSON *spawn_config(const struct sb_jail *j, const struct sb_request *req)
+{
+    cJSON *c = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(c, "inputs");
+
+    cJSON_AddNumberToObject(c, "tmpMb", (double)j->mounts.tmp_mb);
+    cJSON_AddNumberToObject(c, "outMb", (double)j->mounts.out_mb);
+    cJSON_AddNumberToObject(c, "maxInodes", (double)j->mounts.max_inodes);
+    cJSON_AddNumberToObject(c, "threads", (double)j->fds.threads);
+    cJSON_AddNumberToObject(c, "cpu", (double)j->limits.cpu_s);
+    cJSON_AddNumberToObject(c, "dataMb", (double)j->limits.data_mb);
+    cJSON_AddNumberToObject(c, "nproc", (double)j->limits.nproc);
+    cJSON_AddNumberToObject(c, "fsizeMb", (double)j->limits.fsize_mb);
+    for (size_t i = 0; i < req->ninputs; i++) {
+        cJSON *in = cJSON_CreateObject();
+        cJSON_AddStringToObject(in, "path", req->inputs[i].path);
+        cJSON_AddStringToObject(in, "name", req->inputs[i].name);
+        cJSON_AddItemToArray(arr, in);
+    }
+    return c;
+}
+
+pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct sb_request *req)
+{
+    cJSON *cfg = spawn_config(j, req);
+    char *text = cJSON_PrintUnformatted(cfg), buf[512];
+    pid_t pid = -1;
+    ssize_t n;
+    int type = -1;
+
+    cJSON_Delete(cfg);
+    if (text && z->sock >= 0 && sb_chan_send(z->sock, SB_MSG_SPAWN, text, strlen(text), j->fds.fd, SPAWN_FDS) == 0)
+        type = wait_msg(z, SPAWN_DEADLINE_MS, buf, sizeof buf - 1, &n);
+    else
+        errno = EPIPE;
+    free(text);
+    if (type == SB_MSG_PID && n == sizeof pid)
+        memcpy(&pid, buf, sizeof pid);
+    else if (type == SB_MSG_ERROR)
+        buf[n] = '\0', SR_LOG("the zygote could not spawn a worker: %s", buf), errno = EAGAIN;
+    return pid;
+}
+
+void sb_zygote_stop(struct sb_zygote *z)
+{
+    sr_closep(&z->sock);   /* EOF: the zygote exits */
+    if (z->pid > 0) {
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        int i;
+        for (i = 0; i < 200 && waitpid(z->pid, NULL, WNOHANG) == 0; i++)
+            nanosleep(&pause, NULL);
+        if (i == 200) {
+            kill(z->pid, SIGKILL);
+            waitpid(z->pid, NULL, 0);
+        }
+    }
+    z->pid = -1;
+}

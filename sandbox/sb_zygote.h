@@ -1,0 +1,42 @@
+/* sb_zygote — the warm daemon's factory of pre-imported workers.
+ *
+ * "sandboxrun-supervisor zygote" is started by the daemon with fork+exec and
+ * a clean environment (it never holds credentials). It initializes CPython
+ * once, imports the preload list (trusted packages from /usr only: it never
+ * runs user code), and then, for each spawn request, clones a worker into new
+ * namespaces with CLONE_PARENT, so the worker is the daemon's own child: the
+ * daemon writes its id maps, puts it in a cgroup, watches and reaps it exactly
+ * like a cold worker. The worker enters the jail and waits on its control pipe
+ * for one request; it runs it and is destroyed, never reused. */
+#ifndef SB_ZYGOTE_H
+#define SB_ZYGOTE_H
+
+#include <sys/types.h>
+
+#include "sb_jail.h"
+#include "sb_request.h"
+
+#define SB_ZYGOTE_DEFAULT_PRELOAD \
+    "numpy,pandas,scipy.stats,statsmodels.api,statsmodels.tsa.api,sklearn,plotly.graph_objects,plotly.io"
+
+struct sb_zygote {
+    pid_t pid;
+    int sock;                 /* our end of the spawn channel */
+    double started;
+};
+
+/* zygote process main: argv "--preload LIST --policy FILE [--scripts DIR]";
+ * the spawn channel is fd 3. Returns an exit status. */
+int sb_zygote_main(int argc, char **argv);
+/* Start a zygote (fork+exec of our own binary, clean environment). Waits
+ * until its imports are done. 0, or -1 after logging. */
+int sb_zygote_start(struct sb_zygote *z, const char *preload, const char *policy, const char *scripts);
+/* Ask the zygote for a worker with j's limits and pipe ends; returns its pid
+ * (our child), or -1 (the zygote is gone or refused; errno EPIPE when gone). */
+pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct sb_request *req);
+/* Stop and reap the zygote. */
+void sb_zygote_stop(struct sb_zygote *z);
+/* Whether a comma-separated preload list holds only module names. */
+int sb_zygote_preload_ok(const char *list);
+
+#endif
