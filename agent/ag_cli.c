@@ -35,6 +35,7 @@ static const struct {
     {"--tmp-size", K_ULONG, OFF(tmp_mb), 1, 1u << 20, "MB", "size of /tmp (default 512)"},
     {"--out-size", K_ULONG, OFF(out_mb), 1, 1u << 20, "MB", "size of /out (default 512)"},
     {"--threads", K_ULONG, OFF(threads), 1, 256, "N", "OpenBLAS/OpenMP threads (default 1)"},
+    {"--server", K_STR, OFF(server), 0, 0, "SOCKET", "run on a warm daemon (sandboxrun serve); default $SANDBOXRUN_SOCKET"},
     {"--policy", K_STR, OFF(policy), 0, 0, "FILE", "seccomp policy (default policies/default.policy)"},
     {"--allow-weaker", K_FLAG, OFF(allow_weaker), 0, 0, NULL, "run even if the kernel lacks a feature; the record says what was weakened"},
     {"-c", K_STR, OFF(code), 0, 0, "CODE", "run CODE instead of a script file"},

@@ -15,6 +15,7 @@ struct ag_run_opts {
     size_t ninputs;
     const char *out_dir, *policy, *code;
     const char *upload, *out_archive;  /* orchestrator-side handling of /out */
+    const char *server;                /* a warm daemon's socket (else $SANDBOXRUN_SOCKET) */
     long expires;
     double timeout;                     /* 0 = default */
     unsigned long cpu, memory, pids, max_output, tmp_mb, out_mb, threads;

@@ -11,6 +11,7 @@
 #include "ag_artifacts.h"
 #include "ag_cmd_s3.h"
 #include "ag_runner.h"
+#include "ag_server.h"
 #include "sr_io.h"
 #include "sr_status.h"
 
@@ -48,6 +49,30 @@ static char *read_script(const char *path)
         return NULL;
     }
     return sr_buf_steal(&b, NULL);
+}
+
+/* A daemon run cannot stream: print what the script printed, blocks included,
+ * once the record is back. */
+static void replay_output(const cJSON *rec)
+{
+    const cJSON *out = cJSON_GetObjectItemCaseSensitive(rec, "stdout");
+    const cJSON *err = cJSON_GetObjectItemCaseSensitive(rec, "stderr");
+    const cJSON *b;
+
+    if (cJSON_IsString(out))
+        fputs(out->valuestring, stdout);
+    cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(rec, "blocks")) {
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(b, "type"), *v = cJSON_GetObjectItemCaseSensitive(b, "value");
+        char *json = cJSON_IsString(type) && strcmp(type->valuestring, "json") == 0 ? cJSON_PrintUnformatted(v) : NULL;
+        if (json)
+            printf("===JSON_START===\n%s\n===JSON_END===\n", json);
+        else if (cJSON_IsString(type) && strcmp(type->valuestring, "html") == 0 && cJSON_IsString(v))
+            printf("===HTML_START===\n%s\n===HTML_END===\n", v->valuestring);
+        free(json);
+    }
+    fflush(stdout);
+    if (cJSON_IsString(err))
+        fputs(err->valuestring, stderr);
 }
 
 static void summarize(const cJSON *rec, enum sr_status st)
@@ -124,8 +149,16 @@ int ag_run_and_report(const struct ag_run_opts *o, cJSON *req, struct ag_run_ctx
 {
     cJSON *rec = NULL, *status;
     char err[512] = "the run was not prepared";
+    const char *server = ag_server_socket(o->server);
     enum sr_status st;
-    int rc = req ? ag_runner_exec(req, !o->json, &rec, err, sizeof err) : -1;
+    int rc;
+
+    if (server && req)
+        cJSON_ReplaceItemInObject(req, "passthrough", cJSON_CreateBool(0));
+    rc = !req ? -1 : server ? ag_server_exec(server, req, &rec, err, sizeof err)
+                            : ag_runner_exec(req, !o->json, &rec, err, sizeof err);
+    if (rc == 0 && server && !o->json)
+        replay_output(rec);
 
     cJSON_Delete(req);
     if (rc < 0) {

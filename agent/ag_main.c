@@ -11,6 +11,7 @@
 #include "ag_cmd_run.h"
 #include "ag_cmd_s3.h"
 #include "ag_runner.h"
+#include "ag_server.h"
 #include "sr_log.h"
 #include "sr_status.h"
 
@@ -41,6 +42,7 @@ static const struct {
     {"forecast", ag_cmd_forecast, "tuned SARIMA, ETS, boosting and baselines compared; the best forecasts ahead"},
     {"report", ag_cmd_report, "the interactive Plotly report (report.html)"},
     {"pipeline", ag_cmd_pipeline, "all seven steps in one run [--upload s3://bucket/prefix/]"},
+    {"serve", ag_cmd_serve, "the supervisor as a daemon with warm, pre-jailed workers (--socket PATH)"},
     {"upload", ag_cmd_upload, "upload FILE to s3://bucket/key and print a presigned link"},
     {"presign", ag_cmd_presign, "print a presigned GET link for s3://bucket/key"},
     {"mcp", ag_cmd_mcp, "serve the Model Context Protocol on stdio (tools for agents)"},

@@ -31,6 +31,10 @@ static int enter_namespaces(struct sb_jail *j)
 {
     if (sb_mounts_open_sources(&j->mounts) < 0 || sb_userns_become(&j->ids) < 0)
         return -1;
+    /* changing credentials cleared the parent-death signal: set it again, so
+     * a supervisor killed outright takes the whole run with it */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+        return SR_PLOG("prctl(PR_SET_PDEATHSIG)"), -1;
     if (j->cgroupns && unshare(CLONE_NEWCGROUP) < 0)
         return SR_PLOG("unshare(CLONE_NEWCGROUP)"), -1;
     if (sethostname("sandbox", 7) < 0)

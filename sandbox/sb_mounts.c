@@ -18,9 +18,9 @@
 
 /* host /etc files the libraries read; missing ones are skipped */
 static const char *const etc_files[] = {
-    "ld.so.cache", "nsswitch.conf", "mime.types", "os-release", "debian_version",
+    "ld.so.cache", "nsswitch.conf", "mime.types", "os-release", "debian_version", "matplotlibrc",
 };
-static const char *const etc_dirs[] = {"alternatives", "python3", "python3.11"};
+static const char *const etc_dirs[] = {"alternatives", "python3", "python3.11", "fonts"};
 static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom"};
 static const struct { const char *path, *target; } root_links[] = {
     {"bin", "usr/bin"}, {"sbin", "usr/sbin"}, {"lib", "usr/lib"}, {"lib64", "usr/lib64"},
