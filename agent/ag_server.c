@@ -2,6 +2,7 @@
 #include "ag_server.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,12 +54,14 @@ int ag_server_exec(const char *socket_path, const cJSON *request, cJSON **record
         free(text);
         return -1;
     }
-    rc = sr_write_all(fd, text, strlen(text)) == 0 && sr_write_all(fd, "\n", 1) == 0 ? 0 : -1;
+    /* a daemon that refuses (busy) answers and hangs up without reading: the
+     * write may fail, the answer is still there to read */
+    signal(SIGPIPE, SIG_IGN);
+    (void)(sr_write_all(fd, text, strlen(text)) == 0 && sr_write_all(fd, "\n", 1) == 0);
     free(text);
     shutdown(fd, SHUT_WR);
     sr_buf_init(&b, AG_RECORD_MAX);
-    if (rc == 0)
-        rc = sr_read_all(fd, &b);
+    rc = sr_read_all(fd, &b);
     close(fd);
     if (rc == 0 && b.len)
         *record = cJSON_ParseWithLength(b.data, b.len);

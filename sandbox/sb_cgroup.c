@@ -1,6 +1,7 @@
 /* sb_cgroup.c — per-run cgroups (v2, else v1, else none). */
 #include "sb_cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -89,13 +90,36 @@ static int make_dir(const char *parent, const char *name, char *out, size_t outl
     return 0;
 }
 
+/* Remove run-PID-* cgroups whose supervisor PID is gone (it was killed
+ * outright and could not clean up); an empty cgroup's rmdir just works. */
+static void sweep_stale(const char *base)
+{
+    DIR *d = opendir(base);
+    struct dirent *de;
+    char path[PATH_MAX];
+
+    if (!d)
+        return;
+    while ((de = readdir(d))) {
+        long pid;
+        if (strncmp(de->d_name, "run-", 4) != 0 || (pid = strtol(de->d_name + 4, NULL, 10)) <= 1)
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", base, de->d_name);
+        rmdir(path);
+    }
+    closedir(d);
+}
+
 static void run_name(char *name, size_t len)
 {
-    static unsigned counter;
+    static unsigned counter;   /* atomically: the daemon creates cgroups from several threads */
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    snprintf(name, len, "run-%d-%u-%ld", (int)getpid(), counter++, (long)ts.tv_nsec);
+    snprintf(name, len, "run-%d-%u-%ld", (int)getpid(), __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED),
+             (long)ts.tv_nsec);
 }
 
 static int create_v2(struct sb_cgroup *cg, const char *root, unsigned long mem_mb, unsigned long pids)
@@ -106,6 +130,7 @@ static int create_v2(struct sb_cgroup *cg, const char *root, unsigned long mem_m
         make_dir(root, "sandboxrun", base, sizeof base) < 0 ||
         write_at(base, "cgroup.subtree_control", "+memory +pids", 0) < 0)
         return -1;
+    sweep_stale(base);
     run_name(name, sizeof name);
     if (make_dir(base, name, cg->mem, sizeof cg->mem) < 0)
         return -1;
@@ -122,8 +147,10 @@ static int create_v1(struct sb_cgroup *cg, unsigned long mem_mb, unsigned long p
     char base[PATH_MAX], name[64], val[32];
 
     run_name(name, sizeof name);
-    if (make_dir(v1_mem, "sandboxrun", base, sizeof base) < 0 ||
-        make_dir(base, name, cg->mem, sizeof cg->mem) < 0)
+    if (make_dir(v1_mem, "sandboxrun", base, sizeof base) < 0)
+        return -1;
+    sweep_stale(base);
+    if (make_dir(base, name, cg->mem, sizeof cg->mem) < 0)
         return -1;
     cg->kind = SB_CG_V1;
     snprintf(val, sizeof val, "%llu", mem_mb * MB);
@@ -132,8 +159,10 @@ static int create_v1(struct sb_cgroup *cg, unsigned long mem_mb, unsigned long p
         return -1;
     if (!pids || access(v1_pids, W_OK) < 0)
         return 0;
-    if (make_dir(v1_pids, "sandboxrun", base, sizeof base) < 0 ||
-        make_dir(base, name, cg->pids, sizeof cg->pids) < 0)
+    if (make_dir(v1_pids, "sandboxrun", base, sizeof base) < 0)
+        return -1;
+    sweep_stale(base);
+    if (make_dir(base, name, cg->pids, sizeof cg->pids) < 0)
         return -1;
     snprintf(val, sizeof val, "%lu", pids);
     return write_at(cg->pids, "pids.max", val, 0);

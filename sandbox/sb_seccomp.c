@@ -104,7 +104,7 @@ int sb_seccomp_dump(scmp_filter_ctx ctx, int fd)
 
 const char *sb_seccomp_syscall_name(int nr)
 {
-    static char name[64];
+    static __thread char name[64];   /* the daemon names syscalls from several threads */
     char *s = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
 
     snprintf(name, sizeof name, "%s", s ? s : "?");

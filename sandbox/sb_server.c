@@ -107,13 +107,29 @@ static int pool_fits(const struct server *s, const struct sb_request *r)
            r->policy && d->policy && strcmp(r->policy, d->policy) == 0;
 }
 
+/* A pooled worker that died while it waited (OOM killer, an operator's kill)
+ * has hung up its channel; it must not be handed out. */
+static int still_alive(struct sb_worker *w)
+{
+    struct pollfd pf = {.fd = w->fd[SB_P_CHAN], .events = POLLIN};
+
+    return w->fd[SB_P_CHAN] >= 0 && poll(&pf, 1, 0) == 0;
+}
+
 static struct sb_worker *pool_take(struct server *s)
 {
     struct sb_worker *w = NULL;
 
     pthread_mutex_lock(&s->pool_lock);
-    if (s->nready)
+    while (!w && s->nready) {
         w = s->ready[--s->nready];
+        if (!still_alive(w)) {
+            SR_LOG("serve: a pooled worker died while waiting; discarding it");
+            sb_worker_finish(w);
+            free(w);
+            w = NULL;
+        }
+    }
     pthread_cond_signal(&s->pool_cond);
     pthread_mutex_unlock(&s->pool_lock);
     return w;
@@ -345,13 +361,33 @@ static int peer_allowed(int fd)
     return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 && (cr.uid == geteuid() || cr.uid == 0);
 }
 
+/* Answer and hang up on a connection we will not serve. Closing a unix
+ * socket with unread input resets the peer, which would lose the answer, so
+ * its request is read and dropped first (briefly, and only so much). */
+static void refuse(int fd, cJSON *rec)
+{
+    char sink[65536];
+    double deadline = now() + 0.2;
+    size_t total = 0;
+
+    reply(fd, rec);
+    shutdown(fd, SHUT_WR);
+    while (total < (4u << 20) && now() < deadline) {
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        ssize_t n;
+        if (poll(&pf, 1, 50) <= 0 || (n = read(fd, sink, sizeof sink)) <= 0)
+            break;
+        total += (size_t)n;
+    }
+    close(fd);
+}
+
 static void enqueue(struct server *s, int fd)
 {
     char msg[160];
 
     if (!peer_allowed(fd)) {
-        reply(fd, sb_record_internal_error("refused: the client runs as another user"));
-        close(fd);
+        refuse(fd, sb_record_internal_error("refused: the client runs as another user"));
         return;
     }
     pthread_mutex_lock(&s->q_lock);
@@ -360,8 +396,7 @@ static void enqueue(struct server *s, int fd)
         pthread_mutex_unlock(&s->q_lock);
         cJSON *rec = sb_record_internal_error(msg);
         cJSON_AddBoolToObject(rec, "busy", 1);
-        reply(fd, rec);
-        close(fd);
+        refuse(fd, rec);
         return;
     }
     s->queue[(s->qhead + s->qlen) % MAX_QUEUE] = fd;
@@ -465,8 +500,7 @@ static void drain(struct server *s, pthread_t *ex, unsigned long n)
         int fd = s->queue[s->qhead];
         s->qhead = (s->qhead + 1) % MAX_QUEUE;
         s->qlen--;
-        reply(fd, sb_record_internal_error("the daemon is stopping"));
-        close(fd);
+        refuse(fd, sb_record_internal_error("the daemon is stopping"));
     }
     pthread_cond_broadcast(&s->q_cond);
     pthread_mutex_unlock(&s->q_lock);
