@@ -1,7 +1,8 @@
 /* ag_mcp_run.c — the tools that run code: execute_code, execute_command,
  * the analysis tools (run_eda ... run_pipeline), and upload_artifact.
  *
- * One-shot runs go to a fresh supervisor (ag_runner_exec_job, cancellable);
+ * One-shot runs go to a fresh supervisor (ag_runner_exec_job, cancellable),
+ * or to the warm daemon named by $SANDBOXRUN_SOCKET (ag_server_exec_job);
  * runs with sessionId go to the session. Inputs (host paths, s3:// objects,
  * session files, inline content) are fetched here, on the orchestrator side,
  * and mounted read-only; the jail never downloads or uploads anything. */
@@ -14,6 +15,7 @@
 
 #include "ag_cmd_s3.h"
 #include "ag_mcp_result.h"
+#include "ag_server.h"
 #include "ag_mcp_rpc.h"
 #include "ag_mcp_session.h"
 #include "ag_mcp_store.h"
@@ -222,7 +224,9 @@ static cJSON *run_oneshot(struct ag_mcp_call *c, struct job *j, cJSON *req)
     cJSON_AddStringToObject(req, "outDir", j->out_dir);
     cJSON_AddNumberToObject(req, "timeout", c->timeout);
     cJSON_AddBoolToObject(req, "passthrough", 0);
-    if (ag_runner_exec_job(req, &c->job, &rec, err, sizeof err) < 0)
+    /* a warm daemon named by $SANDBOXRUN_SOCKET serves it in milliseconds */
+    if ((ag_server_socket(NULL) ? ag_server_exec_job(ag_server_socket(NULL), req, &c->job, &rec, err, sizeof err)
+                                : ag_runner_exec_job(req, &c->job, &rec, err, sizeof err)) < 0)
         rec = ag_mcp_record_internal(err);
     cJSON_Delete(req);
     return rec;

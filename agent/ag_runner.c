@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -233,5 +234,7 @@ void ag_runner_cancel(struct ag_runner_job *job)
     job->cancelled = 1;
     if (job->pid > 0)
         kill(job->pid, SIGTERM);
+    if (job->sock >= 0)   /* the daemon sees the hang-up and kills the worker */
+        shutdown(job->sock, SHUT_RDWR);
     pthread_mutex_unlock(&job->lock);
 }

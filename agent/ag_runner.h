@@ -23,8 +23,9 @@ struct ag_runner_job {
     pthread_mutex_t lock;
     pid_t pid;          /* supervisor pid while it runs (not yet reaped), else 0 */
     int cancelled;
+    int sock;           /* a warm daemon's connection while it runs, else -1 (ag_server) */
 };
-#define AG_RUNNER_JOB_INIT {PTHREAD_MUTEX_INITIALIZER, 0, 0}
+#define AG_RUNNER_JOB_INIT {PTHREAD_MUTEX_INITIALIZER, 0, 0, -1}
 
 /* Like ag_runner_exec without passthrough, but leaves the process's signal
  * dispositions alone (safe from any thread) and can be ended early with

@@ -42,6 +42,12 @@ static int connect_to(const char *path, char *err, size_t errlen)
 
 int ag_server_exec(const char *socket_path, const cJSON *request, cJSON **record, char *err, size_t errlen)
 {
+    return ag_server_exec_job(socket_path, request, NULL, record, err, errlen);
+}
+
+int ag_server_exec_job(const char *socket_path, const cJSON *request, struct ag_runner_job *job,
+                       cJSON **record, char *err, size_t errlen)
+{
     char *text = cJSON_PrintUnformatted(request);
     struct sr_buf b;
     int fd, rc;
@@ -54,6 +60,13 @@ int ag_server_exec(const char *socket_path, const cJSON *request, cJSON **record
         free(text);
         return -1;
     }
+    if (job) {
+        pthread_mutex_lock(&job->lock);
+        job->sock = fd;
+        if (job->cancelled)
+            shutdown(fd, SHUT_RDWR);
+        pthread_mutex_unlock(&job->lock);
+    }
     /* a daemon that refuses (busy) answers and hangs up without reading: the
      * write may fail, the answer is still there to read */
     signal(SIGPIPE, SIG_IGN);
@@ -62,6 +75,11 @@ int ag_server_exec(const char *socket_path, const cJSON *request, cJSON **record
     shutdown(fd, SHUT_WR);
     sr_buf_init(&b, AG_RECORD_MAX);
     rc = sr_read_all(fd, &b);
+    if (job) {
+        pthread_mutex_lock(&job->lock);
+        job->sock = -1;
+        pthread_mutex_unlock(&job->lock);
+    }
     close(fd);
     if (rc == 0 && b.len)
         *record = cJSON_ParseWithLength(b.data, b.len);

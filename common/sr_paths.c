@@ -47,17 +47,19 @@ static char *first_existing(const char *const *cands, size_t n, int mode)
 char *sr_paths_find(const char *rel)
 {
     const char *exe = sr_paths_exe_dir();
-    char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX];
-    const char *cands[3] = {NULL, NULL, c};
+    char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX], d[PATH_MAX];
+    const char *cands[4] = {NULL, NULL, NULL, d};
 
     if (exe) {
-        snprintf(a, sizeof a, "%s/../%s", exe, rel);
-        snprintf(b, sizeof b, "%s/%s", exe, rel);
+        snprintf(a, sizeof a, "%s/../%s", exe, rel);      /* build/ */
+        snprintf(b, sizeof b, "%s/../../%s", exe, rel);   /* build/asan/ and build/tests/ */
+        snprintf(c, sizeof c, "%s/%s", exe, rel);
         cands[0] = a;
         cands[1] = b;
+        cands[2] = c;
     }
-    snprintf(c, sizeof c, "%s/%s", SR_DATADIR, rel);
-    return first_existing(cands, 3, R_OK);
+    snprintf(d, sizeof d, "%s/%s", SR_DATADIR, rel);
+    return first_existing(cands, 4, R_OK);
 }
 
 char *sr_paths_find_exe(const char *name, const char *libexecdir)

@@ -5,7 +5,7 @@
 
 /* Directory of the running executable (static buffer), or NULL. */
 const char *sr_paths_exe_dir(void);
-/* First existing of EXE_DIR/../REL, EXE_DIR/REL and SR_DATADIR/REL, as a new
+/* First existing of EXE_DIR/../REL, EXE_DIR/../../REL, EXE_DIR/REL and SR_DATADIR/REL, as a new
  * string (caller frees); NULL if none exists. */
 char *sr_paths_find(const char *rel);
 /* First existing of EXE_DIR/NAME, EXE_DIR/../NAME and LIBEXECDIR/NAME; NULL if none. */

@@ -247,7 +247,8 @@ static int track(struct server *s, struct sb_worker *w, int on)
 }
 
 /* Run req on w (one request, then w is destroyed); fills o. */
-static void execute(struct server *s, struct sb_worker *w, const struct sb_request *req, struct sb_outcome *o)
+static void execute(struct server *s, struct sb_worker *w, const struct sb_request *req, int client,
+                    struct sb_outcome *o)
 {
     cJSON *frame = cJSON_CreateObject(), *args = cJSON_AddArrayToObject(frame, "args"), *done = NULL;
     char *text, *error = NULL;
@@ -266,6 +267,7 @@ static void execute(struct server *s, struct sb_worker *w, const struct sb_reque
     s->executing++;
     pthread_mutex_unlock(&s->q_lock);
     sb_exec_init(&x, req, req->timeout_s, 1);
+    x.abort_fd = client;
     if (!text || sb_worker_send(w, text) < 0)
         sb_worker_kill(w);
     sb_worker_watch(w, &x);
@@ -315,7 +317,7 @@ static void handle(struct server *s, int fd)
     if (!w)
         w = new_worker(s, &req, &o);
     if (w)
-        execute(s, w, &req, &o);
+        execute(s, w, &req, fd, &o);
     reply(fd, sb_record_build(&o));
     if (w) {   /* tearing the worker down (its mm, namespaces, cgroup) is off the client's clock */
         sb_worker_finish(w);

@@ -361,12 +361,14 @@ static int watching(struct sb_worker *w, struct sb_exec *x)
 void sb_worker_watch(struct sb_worker *w, struct sb_exec *x)
 {
     while (watching(w, x)) {
-        struct pollfd pf[SB_P_COUNT];
+        struct pollfd pf[SB_P_COUNT + 1];
         int timeout = poll_timeout(w, x), rc;
 
         for (int i = 0; i < SB_P_COUNT; i++)
             pf[i] = (struct pollfd){.fd = w->fd[i], .events = POLLIN};
-        rc = poll(pf, SB_P_COUNT, timeout);
+        /* only a full hang-up counts: the client half-closes after its request */
+        pf[SB_P_COUNT] = (struct pollfd){.fd = x->aborted ? -1 : x->abort_fd, .events = 0};
+        rc = poll(pf, SB_P_COUNT + 1, timeout);
         if (rc < 0 && errno != EINTR) {
             SR_PLOG("poll");
             sb_worker_kill(w);
@@ -375,6 +377,10 @@ void sb_worker_watch(struct sb_worker *w, struct sb_exec *x)
         if (rc == 0) {
             on_deadline(w, x);
             continue;
+        }
+        if (pf[SB_P_COUNT].revents & (POLLHUP | POLLERR)) {
+            x->aborted = 1;
+            sb_worker_kill(w);
         }
         for (int i = 0; rc > 0 && i < SB_P_COUNT; i++) {
             if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
@@ -485,6 +491,9 @@ static void classify(struct sb_worker *w, struct sb_exec *x, struct sb_outcome *
     } else if (x->output_limit) {
         o->status = SR_OUTPUT_LIMIT;
         snprintf(o->message, sizeof o->message, "output passed the %lu-byte limit; the run was stopped", w->req->max_output);
+    } else if (x->aborted) {
+        o->status = SR_KILLED;
+        snprintf(o->message, sizeof o->message, "the client went away; the run was stopped");
     } else if (w->interrupted) {
         o->status = SR_KILLED;
         snprintf(o->message, sizeof o->message, "interrupted by %s", sigabbrev_np(w->interrupted));
@@ -542,6 +551,7 @@ void sb_exec_init(struct sb_exec *x, const struct sb_request *req, double timeou
     sr_buf_init(&x->err, req->max_output);
     sr_buf_init(&x->rep, REPORT_CAP);
     x->until_done = until_done;
+    x->abort_fd = -1;
     x->t_start = now();
     x->timeout_s = timeout_s;
     x->deadline = x->t_start + timeout_s;

@@ -46,6 +46,8 @@ struct sb_exec {
     int until_done;                    /* session: stop at the done-frame */
     int until_ready;                   /* session start: stop once the jail is ready */
     int interrupt_first;               /* session: on timeout try a KeyboardInterrupt first */
+    int abort_fd;                      /* a client connection whose hang-up ends the run, or -1 */
+    int aborted;
 };
 
 /* Spawn and jail a worker for req (runner NULL = run req->code once). With

@@ -53,8 +53,11 @@ if v == "shm_bomb":                               # SysV shm as a memory bomb, c
         sid = raw("shmget", 0, 64 << 20, 0o1600)  # IPC_PRIVATE
         addr = libc.shmat(sid, None, 0) if sid >= 0 else None
         if not addr or addr == ctypes.c_void_p(-1).value:
+            # raise as a library would (numpy raises MemoryError); an OSError
+            # with ENOMEM is what the record calls memory_limit
+            err = ctypes.get_errno() if addr else 12
             print("shm refused after %d segments: %s" % (i, ename(sid)))
-            sys.exit(1)
+            raise OSError(err, "shmat refused after %d segments" % i)
         ctypes.memset(addr, 0x5A, 64 << 20)
     print("NOT BLOCKED: touched 3 GiB of SysV shm over a 256 MiB limit")
     sys.exit(0)
