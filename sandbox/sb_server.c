@@ -27,6 +27,7 @@
 #define MAX_EXECUTORS 64
 #define MAX_QUEUE 1024
 #define READ_TIMEOUT_S 30
+#define REFILL_THREADS 2   /* two workers can enter their jails at once on two cores */
 
 struct server {
     const char *socket_path;
@@ -40,6 +41,7 @@ struct server {
     /* pool of ready workers */
     struct sb_worker *ready[MAX_POOL];
     unsigned long nready;
+    unsigned long creating;              /* workers being made by the refill threads */
     pthread_mutex_t pool_lock;
     pthread_cond_t pool_cond;            /* the pool has room, or we stop */
     /* accepted connections waiting for an executor */
@@ -162,21 +164,31 @@ static void *refill(void *arg)
         struct sb_worker *w;
 
         pthread_mutex_lock(&s->pool_lock);
-        while (s->nready >= s->pool_size && !s->stopping)
+        while (s->nready + s->creating >= s->pool_size && !s->stopping)
             pthread_cond_wait(&s->pool_cond, &s->pool_lock);
+        s->creating++;
         pthread_mutex_unlock(&s->pool_lock);
-        if (s->stopping)
+        if (s->stopping) {
+            pthread_mutex_lock(&s->pool_lock);
+            s->creating--;
+            pthread_mutex_unlock(&s->pool_lock);
             break;
+        }
         wait_quiet(s);
         sb_outcome_init(&o);
         w = new_worker(s, &s->defaults, &o);
+        pthread_mutex_lock(&s->pool_lock);
+        s->creating--;
+        if (w && s->nready < MAX_POOL && !s->stopping)
+            s->ready[s->nready++] = w;
+        else if (w) {
+            sb_worker_finish(w);
+            free(w);
+        }
+        pthread_mutex_unlock(&s->pool_lock);
         if (!w) {
             SR_LOG("serve: could not prepare a warm worker: %s", o.message);
             nanosleep(&backoff, NULL);
-        } else {
-            pthread_mutex_lock(&s->pool_lock);
-            s->ready[s->nready++] = w;
-            pthread_mutex_unlock(&s->pool_lock);
         }
         sb_outcome_free(&o);
     }
@@ -527,7 +539,7 @@ int sb_server_main(int argc, char **argv)
 {
     struct server s = {.pool_size = 2, .max_concurrent = 4, .queue_max = 16, .grace_s = 10,
                        .preload = SB_ZYGOTE_DEFAULT_PRELOAD, .listen_fd = -1};
-    pthread_t ex[MAX_EXECUTORS], filler;
+    pthread_t ex[MAX_EXECUTORS], filler[REFILL_THREADS];
     sigset_t set;
     int sigfd;
 
@@ -550,7 +562,8 @@ int sb_server_main(int argc, char **argv)
         return 1;
     SR_LOG("serve: listening on %s (pool %lu, %lu at once, queue %lu, zygote pid %d)", s.socket_path,
            s.pool_size, s.max_concurrent, s.queue_max, (int)s.zyg.pid);
-    pthread_create(&filler, NULL, refill, &s);
+    for (int i = 0; i < REFILL_THREADS; i++)
+        pthread_create(&filler[i], NULL, refill, &s);
     for (unsigned long i = 0; i < s.max_concurrent; i++)
         pthread_create(&ex[i], NULL, executor, &s);
     accept_loop(&s, sigfd);
@@ -561,7 +574,8 @@ int sb_server_main(int argc, char **argv)
     pthread_mutex_lock(&s.pool_lock);
     pthread_cond_broadcast(&s.pool_cond);
     pthread_mutex_unlock(&s.pool_lock);
-    pthread_join(filler, NULL);
+    for (int i = 0; i < REFILL_THREADS; i++)
+        pthread_join(filler[i], NULL);
     for (unsigned long i = 0; i < s.nready; i++) {
         sb_worker_finish(s.ready[i]);
         free(s.ready[i]);
