@@ -171,18 +171,29 @@ pid_t ag_runner_spawn(const char *mode, int *req_w, int *rec_r, char *err, size_
     return spawn_mode(sup, mode, 0, req_w, rec_r, err, errlen);
 }
 
-int ag_runner_exec(const cJSON *request, int passthrough, cJSON **record, char *err, size_t errlen)
+/* The supervisor's path and the request's text (caller frees), or NULL. */
+static char *prepare(const cJSON *request, const char **sup, cJSON **record, char *err, size_t errlen)
 {
-    const char *sup = ag_runner_supervisor_path();
-    int req_w, rec_r, rc;
     char *text;
-    pid_t pid;
 
     *record = NULL;
-    if (!sup)
-        return snprintf(err, errlen, "sandboxrun-supervisor not found"), -1;
+    *sup = ag_runner_supervisor_path();
+    if (!*sup)
+        return snprintf(err, errlen, "sandboxrun-supervisor not found"), NULL;
     if (!(text = cJSON_PrintUnformatted(request)))
-        return snprintf(err, errlen, "cannot prepare the run: out of memory"), -1;
+        snprintf(err, errlen, "cannot prepare the run: out of memory");
+    return text;
+}
+
+int ag_runner_exec(const cJSON *request, int passthrough, cJSON **record, char *err, size_t errlen)
+{
+    const char *sup;
+    int req_w, rec_r, rc;
+    char *text = prepare(request, &sup, record, err, errlen);
+    pid_t pid;
+
+    if (!text)
+        return -1;
     pid = spawn(sup, passthrough, &req_w, &rec_r, err, errlen);
     if (pid < 0)
         return free(text), -1;
@@ -199,16 +210,13 @@ int ag_runner_exec(const cJSON *request, int passthrough, cJSON **record, char *
 int ag_runner_exec_job(const cJSON *request, struct ag_runner_job *job, cJSON **record,
                        char *err, size_t errlen)
 {
-    const char *sup = ag_runner_supervisor_path();
+    const char *sup;
     int req_w, rec_r, rc;
-    char *text;
+    char *text = prepare(request, &sup, record, err, errlen);
     pid_t pid;
 
-    *record = NULL;
-    if (!sup)
-        return snprintf(err, errlen, "sandboxrun-supervisor not found"), -1;
-    if (!(text = cJSON_PrintUnformatted(request)))
-        return snprintf(err, errlen, "cannot prepare the run: out of memory"), -1;
+    if (!text)
+        return -1;
     pthread_mutex_lock(&job->lock);
     pid = job->cancelled ? 0 : spawn(sup, 0, &req_w, &rec_r, err, errlen);
     job->pid = pid > 0 ? pid : 0;
