@@ -46,34 +46,39 @@ static char *first_existing(const char *const *cands, size_t n, int mode)
 
 char *sr_paths_find(const char *rel)
 {
+    static const char *const layouts[] = {
+        "/..",                        /* build/ in a source tree */
+        "/../..",                     /* build/asan/, build/tests/ */
+        "/../share/sandboxrun",       /* PREFIX/bin/ of an installation, wherever it moved */
+        "/../../share/sandboxrun",    /* PREFIX/libexec/sandboxrun/ */
+    };
     const char *exe = sr_paths_exe_dir();
-    char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX], d[PATH_MAX];
-    const char *cands[4] = {NULL, NULL, NULL, d};
+    char buf[5][PATH_MAX];
+    const char *cands[5] = {NULL};
 
-    if (exe) {
-        snprintf(a, sizeof a, "%s/../%s", exe, rel);      /* build/ */
-        snprintf(b, sizeof b, "%s/../../%s", exe, rel);   /* build/asan/ and build/tests/ */
-        snprintf(c, sizeof c, "%s/%s", exe, rel);
-        cands[0] = a;
-        cands[1] = b;
-        cands[2] = c;
+    for (size_t i = 0; exe && i < 4; i++) {
+        snprintf(buf[i], sizeof buf[i], "%s%s/%s", exe, layouts[i], rel);
+        cands[i] = buf[i];
     }
-    snprintf(d, sizeof d, "%s/%s", SR_DATADIR, rel);
-    return first_existing(cands, 4, R_OK);
+    snprintf(buf[4], sizeof buf[4], "%s/%s", SR_DATADIR, rel);
+    cands[4] = buf[4];
+    return first_existing(cands, 5, R_OK);
 }
 
 char *sr_paths_find_exe(const char *name, const char *libexecdir)
 {
     const char *exe = sr_paths_exe_dir();
-    char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX];
-    const char *cands[3] = {NULL, NULL, c};
+    char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX], d[PATH_MAX];
+    const char *cands[4] = {NULL, NULL, NULL, d};
 
     if (exe) {
         snprintf(a, sizeof a, "%s/%s", exe, name);
-        snprintf(b, sizeof b, "%s/../%s", exe, name);   /* build/tests/ -> build/ */
+        snprintf(b, sizeof b, "%s/../%s", exe, name);                     /* build/tests/ -> build/ */
+        snprintf(c, sizeof c, "%s/../libexec/sandboxrun/%s", exe, name);  /* PREFIX/bin/ */
         cands[0] = a;
         cands[1] = b;
+        cands[2] = c;
     }
-    snprintf(c, sizeof c, "%s/%s", libexecdir, name);
-    return first_existing(cands, 3, X_OK);
+    snprintf(d, sizeof d, "%s/%s", libexecdir, name);
+    return first_existing(cands, 4, X_OK);
 }

@@ -5,10 +5,13 @@
 
 /* Directory of the running executable (static buffer), or NULL. */
 const char *sr_paths_exe_dir(void);
-/* First existing of EXE_DIR/../REL, EXE_DIR/../../REL, EXE_DIR/REL and SR_DATADIR/REL, as a new
- * string (caller frees); NULL if none exists. */
+/* First existing of REL in a build tree next to the executable, in an
+ * installation's share/sandboxrun relative to it (so a moved or DESTDIR
+ * installation works), then SR_DATADIR/REL; a new string (caller frees), or
+ * NULL if none exists. */
 char *sr_paths_find(const char *rel);
-/* First existing of EXE_DIR/NAME, EXE_DIR/../NAME and LIBEXECDIR/NAME; NULL if none. */
+/* First existing of EXE_DIR/NAME, EXE_DIR/../NAME, EXE_DIR/../libexec/sandboxrun/NAME
+ * and LIBEXECDIR/NAME; NULL if none. */
 char *sr_paths_find_exe(const char *name, const char *libexecdir);
 
 #endif
