@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -52,7 +53,20 @@ static int write_frame(int fd, const char *text)
     return sr_write_all(fd, &len, sizeof len) < 0 || sr_write_all(fd, text, len) < 0 ? -1 : 0;
 }
 
-/* One execution: run the code, flush, send {"status","error"} as the done-frame. */
+/* CPU seconds of this process and its waited-for children; peak RSS in KiB. */
+static double cpu_seconds(long *max_rss)
+{
+    struct rusage self, kids;
+
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &kids);
+    *max_rss = self.ru_maxrss > kids.ru_maxrss ? self.ru_maxrss : kids.ru_maxrss;
+    return (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + kids.ru_utime.tv_sec + kids.ru_stime.tv_sec) +
+           (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec + kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1e6;
+}
+
+/* One execution: run the code, flush, send {"status","error","cpu","maxRssKb"}
+ * as the done-frame. */
 static void execute(const char *text, size_t len)
 {
     cJSON *req = cJSON_ParseWithLength(text, len), *done = cJSON_CreateObject();
@@ -60,6 +74,8 @@ static void execute(const char *text, size_t len)
     const cJSON *file = cJSON_GetObjectItemCaseSensitive(req, "filename");
     char *error = NULL, *out;
     int status = 2;
+    long rss;
+    double cpu0 = cpu_seconds(&rss);
 
     if (cJSON_IsString(code))
         status = sb_python_exec(code->valuestring, cJSON_IsString(file) ? file->valuestring : "<cell>", &error);
@@ -67,6 +83,8 @@ static void execute(const char *text, size_t len)
     cJSON_AddNumberToObject(done, "status", status);
     if (error)
         cJSON_AddItemToObject(done, "error", cJSON_Parse(error));
+    cJSON_AddNumberToObject(done, "cpu", cpu_seconds(&rss) - cpu0);
+    cJSON_AddNumberToObject(done, "maxRssKb", (double)rss);
     out = cJSON_PrintUnformatted(done);
     if (!out || write_frame(SB_FD_REPORT, out) < 0)
         _exit(121);   /* the supervisor is gone or we are out of memory */
@@ -184,6 +202,10 @@ static void run_one(struct sb_worker *w, const char *line)
             done = cJSON_ParseWithLength(x.rep.data + 4, x.rep.len - 4);
             st = cJSON_GetObjectItemCaseSensitive(done, "status");
             char *err = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(done, "error"));
+            const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(done, "cpu");
+            const cJSON *rss = cJSON_GetObjectItemCaseSensitive(done, "maxRssKb");
+            o.cpu_time = cJSON_IsNumber(cpu) ? cpu->valuedouble : 0;
+            o.max_rss_kb = cJSON_IsNumber(rss) ? (long)rss->valuedouble : 0;
             sb_worker_outcome(w, &x, cJSON_IsNumber(st) ? st->valueint : 1, err, &o);
             free(err);
         } else {

@@ -44,10 +44,13 @@ int main(void)
     if (!s)
         return tap_done();
     rec = exec(s, "import pandas as pd\ndf = pd.DataFrame({'a': [1, 2, 3]})\nx = 41", 0);
-    ok(rec && strcmp(str(rec, "status"), "ok") == 0, "first execution ok");
+    ok(rec && strcmp(str(rec, "status"), "ok") == 0 && cJSON_GetObjectItem(rec, "cpuTime")->valuedouble > 0.05,
+       "first execution ok; importing pandas shows as CPU time");
     cJSON_Delete(rec);
     rec = exec(s, "x += 1\nprint(x, int(df.a.sum()))", 0);
     ok(rec && strcmp(str(rec, "stdout"), "42 6\n") == 0, "variables and imports persist (%s)", str(rec, "stdout"));
+    ok(rec && cJSON_GetObjectItem(rec, "maxRssKb")->valuedouble > 10000 && cJSON_GetObjectItem(rec, "cpuTime")->valuedouble >= 0,
+       "a session's record carries its CPU time and peak RSS");
     cJSON_Delete(rec);
     rec = exec(s, "open('/tmp/kept', 'w').write('kept')", 0);
     cJSON_Delete(rec);
