@@ -294,7 +294,9 @@ static void execute(struct server *s, struct sb_worker *w, const struct sb_reque
         error = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(done, "error"));
         o->cpu_time = cJSON_IsNumber(cpu) ? cpu->valuedouble : 0;
         o->max_rss_kb = cJSON_IsNumber(rss) ? (long)rss->valuedouble : 0;
-        sb_worker_kill(w);    /* the script is done: the rest of the worker goes; reaped after the reply */
+        /* the script is done: the rest of the worker goes, and must be gone
+         * before /out is collected (a child may still be writing there) */
+        sb_worker_reap(w, NULL);
     } else {
         sb_worker_reap(w, o);   /* it ended some other way: its rusage and status come from init */
     }
