@@ -58,7 +58,7 @@ int sb_jail_enter(struct sb_jail *j, int *notify_fd)
         return -1;
     if (sb_caps_drop() < 0)                             /* 5. no capabilities, no_new_privs */
         return -1;
-    return sb_seccomp_load(j->filter, notify_fd);       /* 6. the seccomp filter, last */
+    return sb_seccomp_install(j->filter, notify_fd);    /* 6. the seccomp filter, last */
 }
 
 /* Wait for the supervisor's go: the uid/gid maps and the cgroup are ready. */

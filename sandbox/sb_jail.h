@@ -8,7 +8,7 @@
 #ifndef SB_JAIL_H
 #define SB_JAIL_H
 
-#include <seccomp.h>
+#include "sb_seccomp.h"
 
 #include "sb_fds.h"
 #include "sb_limits.h"
@@ -21,7 +21,7 @@ struct sb_jail {
     struct sb_mount_cfg mounts;
     struct sb_fds_cfg fds;
     struct sb_limits_cfg limits;
-    scmp_filter_ctx filter;
+    const struct sb_bpf *filter;   /* compiled once by the supervisor or the zygote */
     int cgroupns;              /* 0 only when weakened on purpose */
     struct sb_pyjob job;
     /* what the script's process does once the jail is entered: by default

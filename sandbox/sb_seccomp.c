@@ -2,6 +2,11 @@
 #include "sb_seccomp.h"
 
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,19 +79,56 @@ scmp_filter_ctx sb_seccomp_build(const struct sb_policy *pol, int notify, char *
     return ctx;
 }
 
-int sb_seccomp_load(scmp_filter_ctx ctx, int *notify_fd)
+int sb_seccomp_compile(scmp_filter_ctx ctx, int notify, struct sb_bpf *b)
 {
-    int rc = seccomp_load(ctx);
+    int fd = memfd_create("sandboxrun-bpf", MFD_CLOEXEC), rc;
+    off_t size;
+
+    memset(b, 0, sizeof *b);
+    if (fd < 0)
+        return SR_PLOG("memfd_create"), -1;
+    rc = seccomp_export_bpf(ctx, fd);
+    size = rc == 0 ? lseek(fd, 0, SEEK_END) : -1;
+    if (rc < 0 || size <= 0 || size % (off_t)sizeof(struct sock_filter) ||
+        size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS) {
+        SR_LOG("seccomp_export_bpf: %s", rc < 0 ? strerror(-rc) : "bad program size");
+        close(fd);
+        return -1;
+    }
+    b->insns = malloc((size_t)size);
+    if (!b->insns || pread(fd, b->insns, (size_t)size, 0) != size) {
+        SR_PLOG("read compiled filter");
+        free(b->insns);
+        b->insns = NULL;
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    b->len = (unsigned short)(size / (off_t)sizeof(struct sock_filter));
+    b->notify = notify;
+    return 0;
+}
+
+void sb_seccomp_bpf_free(struct sb_bpf *b)
+{
+    free(b->insns);
+    b->insns = NULL;
+    b->len = 0;
+}
+
+int sb_seccomp_install(const struct sb_bpf *b, int *notify_fd)
+{
+    struct sock_fprog prog = {.len = b->len, .filter = b->insns};
+    long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                      b->notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, &prog);
 
     *notify_fd = -1;
     if (rc < 0) {
-        errno = -rc;
-        SR_PLOG("seccomp_load");
+        SR_PLOG("seccomp(SECCOMP_SET_MODE_FILTER)");
         return -1;
     }
-    rc = seccomp_notify_fd(ctx);
-    if (rc >= 0)
-        *notify_fd = rc;
+    if (b->notify)
+        *notify_fd = (int)rc;
     return 0;
 }
 

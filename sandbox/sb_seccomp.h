@@ -16,10 +16,21 @@
  * Returns a context the caller releases with seccomp_release, or NULL after
  * writing the reason into err. */
 scmp_filter_ctx sb_seccomp_build(const struct sb_policy *pol, int notify, char *err, size_t errlen);
-/* Load ctx into the calling process (must be the last jail step). When the
- * filter reports kills, *notify_fd receives the listener fd, else -1.
- * Returns 0 or -1 (logged). */
-int sb_seccomp_load(scmp_filter_ctx ctx, int *notify_fd);
+/* A compiled filter: the BPF program, ready to install without libseccomp
+ * (generating it at load time costs tens of ms in a large forked process). */
+struct sb_bpf {
+    void *insns;            /* struct sock_filter[len] */
+    unsigned short len;
+    int notify;             /* install with a user-notification listener */
+};
+
+/* Compile ctx into b (caller frees with sb_seccomp_bpf_free). 0 or -1 (logged). */
+int sb_seccomp_compile(scmp_filter_ctx ctx, int notify, struct sb_bpf *b);
+void sb_seccomp_bpf_free(struct sb_bpf *b);
+/* Install b in the calling process (must be the last jail step; no_new_privs
+ * is already set). With b->notify, *notify_fd receives the listener fd, else
+ * -1. Returns 0 or -1 (logged). */
+int sb_seccomp_install(const struct sb_bpf *b, int *notify_fd);
 /* Print the compiled filter as pseudo-code (PFC) to fd. */
 int sb_seccomp_dump(scmp_filter_ctx ctx, int fd);
 /* Native syscall name for nr ("?" if unknown); the string is static. */

@@ -55,25 +55,33 @@ int sb_worker_interrupt(struct sb_worker *w)
 
 /* ---- set-up ------------------------------------------------------------------ */
 
-static scmp_filter_ctx build_filter(const struct sb_request *req, int notify, struct sb_outcome *o)
+/* Parse the policy and compile it to BPF in b. 0, or -1 with o->message. */
+static int build_filter(const struct sb_request *req, int notify, struct sb_bpf *b, struct sb_outcome *o)
 {
     struct sb_policy pol;
     scmp_filter_ctx ctx;
     char err[512] = "";
+    int rc;
 
     if (!req->policy) {
         snprintf(o->message, sizeof o->message, "no seccomp policy found (policies/default.policy)");
-        return NULL;
+        return -1;
     }
     if (sb_policy_load(req->policy, &pol, err, sizeof err) < 0) {
         snprintf(o->message, sizeof o->message, "%s", err);
-        return NULL;
+        return -1;
     }
     ctx = sb_seccomp_build(&pol, notify, err, sizeof err);
     sb_policy_free(&pol);
-    if (!ctx)
+    if (!ctx) {
         snprintf(o->message, sizeof o->message, "%s", err);
-    return ctx;
+        return -1;
+    }
+    rc = sb_seccomp_compile(ctx, notify, b);
+    seccomp_release(ctx);
+    if (rc < 0)
+        snprintf(o->message, sizeof o->message, "could not compile the seccomp policy");
+    return rc;
 }
 
 /* Check every input exists now, for a clear error before any jail is built;
@@ -586,8 +594,11 @@ static int start_common(struct sb_worker *w, const struct sb_request *req, int (
     if (!notify)
         cJSON_AddItemToArray(o->weakened, cJSON_CreateString("seccomp kills are not reported by syscall name"));
     /* a warm worker gets the filter the zygote compiled from the same policy */
-    if (!z && !(w->jail.filter = build_filter(req, notify, o)))
-        return -1;
+    if (!z) {
+        if (build_filter(req, notify, &w->bpf, o) < 0)
+            return -1;
+        w->jail.filter = &w->bpf;
+    }
     cg = sb_cgroup_create(&w->cg, req->memory_mb, req->pids);
     if (cg < 0) {
         snprintf(o->message, sizeof o->message, "could not create the run's cgroup");
@@ -670,7 +681,6 @@ void sb_worker_finish(struct sb_worker *w)
     sr_closep(&w->ctl);
     sr_closep(&w->out_dir_fd);
     close_worker_ends(&w->jail);
-    if (w->jail.filter)
-        seccomp_release(w->jail.filter);
+    sb_seccomp_bpf_free(&w->bpf);
     w->jail.filter = NULL;
 }

@@ -35,6 +35,7 @@ struct sb_worker {
     double t0, t_ready, t_exit;
     char setup_err[1024];
     struct sb_jail jail;
+    struct sb_bpf bpf;                 /* the compiled filter (cold workers) */
 };
 
 /* Per-execution state: what one piece of code printed and how it ended. */

@@ -185,7 +185,7 @@ static int fill_from_request(struct sb_jail *j, const cJSON *cfg, const int *fds
 }
 
 /* One spawn request: clone the worker as the daemon's child, answer its pid. */
-static void serve_spawn(const char *payload, size_t len, int *fds, int nfds, scmp_filter_ctx filter,
+static void serve_spawn(const char *payload, size_t len, int *fds, int nfds, const struct sb_bpf *filter,
                         const char *scripts)
 {
     cJSON *cfg = cJSON_ParseWithLength(payload, len);
@@ -213,21 +213,27 @@ static void serve_spawn(const char *payload, size_t len, int *fds, int nfds, scm
     cJSON_Delete(cfg);
 }
 
-static scmp_filter_ctx zygote_filter(const char *policy)
+/* Compile the policy once; every worker installs the same program. */
+static int zygote_filter(const char *policy, struct sb_bpf *b)
 {
     struct sb_policy pol;
     char err[512];
     scmp_filter_ctx ctx;
+    int notify = seccomp_api_get() >= 5, rc;
 
     if (sb_policy_load(policy, &pol, err, sizeof err) < 0) {
         SR_LOG("%s", err);
-        return NULL;
+        return -1;
     }
-    ctx = sb_seccomp_build(&pol, seccomp_api_get() >= 5, err, sizeof err);
+    ctx = sb_seccomp_build(&pol, notify, err, sizeof err);
     sb_policy_free(&pol);
-    if (!ctx)
+    if (!ctx) {
         SR_LOG("%s", err);
-    return ctx;
+        return -1;
+    }
+    rc = sb_seccomp_compile(ctx, notify, b);
+    seccomp_release(ctx);
+    return rc;
 }
 
 int sb_zygote_main(int argc, char **argv)
@@ -236,7 +242,7 @@ int sb_zygote_main(int argc, char **argv)
     char *pyargv[] = {"<warm>", NULL};
     struct sb_pyjob job = {.argc = 1, .argv = pyargv, .extra_path = "/sandboxrun", .filename = "<warm>"};
     char buf[SB_CHAN_MAX_PAYLOAD + 1];
-    scmp_filter_ctx filter;
+    struct sb_bpf filter;
 
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--preload") == 0)
@@ -247,7 +253,7 @@ int sb_zygote_main(int argc, char **argv)
             scripts = argv[i + 1];
     }
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    if (!policy || !sb_zygote_preload_ok(preload) || !(filter = zygote_filter(policy)))
+    if (!policy || !sb_zygote_preload_ok(preload) || zygote_filter(policy, &filter) < 0)
         return 2;
     if (sb_python_init(&job) < 0 || sb_python_preload(preload) < 0)
         return 3;
@@ -261,7 +267,7 @@ int sb_zygote_main(int argc, char **argv)
         if (n < 0 || type == 0)
             return 0;   /* the daemon is gone */
         if (type == SB_MSG_SPAWN)
-            serve_spawn(buf, (size_t)n, fds, nfds, filter, scripts);
+            serve_spawn(buf, (size_t)n, fds, nfds, &filter, scripts);
         else
             for (int i = 0; i < nfds; i++)
                 close(fds[i]);
