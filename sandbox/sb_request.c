@@ -73,6 +73,8 @@ static int parse_args(struct sb_request *r, const cJSON *v, char *err, size_t er
         snprintf(err, errlen, "request: 'args' must be an array of at most %d strings", SB_MAX_ARGS);
         return -1;
     }
+    for (; r->argc > 1; r->argc--)   /* a repeated 'args' key replaces the earlier list */
+        free(r->argv[r->argc - 1]);
     cJSON_ArrayForEach(a, v) {
         if (!cJSON_IsString(a)) {
             snprintf(err, errlen, "request: 'args' must hold strings");
@@ -94,7 +96,8 @@ static int parse_inputs(struct sb_request *r, const cJSON *v, char *err, size_t 
 {
     const cJSON *in;
 
-    if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) > SB_MAX_INPUTS) {
+    /* a repeated 'inputs' key adds to the inputs already parsed */
+    if (!cJSON_IsArray(v) || (size_t)cJSON_GetArraySize(v) > SB_MAX_INPUTS - r->ninputs) {
         snprintf(err, errlen, "request: 'inputs' must be an array of at most %d objects", SB_MAX_INPUTS);
         return -1;
     }
