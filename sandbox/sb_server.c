@@ -295,8 +295,14 @@ static void execute(struct server *s, struct sb_worker *w, const struct sb_reque
         o->cpu_time = cJSON_IsNumber(cpu) ? cpu->valuedouble : 0;
         o->max_rss_kb = cJSON_IsNumber(rss) ? (long)rss->valuedouble : 0;
         /* the script is done: the rest of the worker goes, and must be gone
-         * before /out is collected (a child may still be writing there) */
-        sb_worker_reap(w, NULL);
+         * before /out is collected (a child may still be writing there).
+         * When the script said it was alone (no other process, one thread)
+         * and is about to exit, nothing can write any more: reply first and
+         * reap after. A script that lies only garbles its own record. */
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(done, "alone")))
+            sb_worker_kill(w);
+        else
+            sb_worker_reap(w, NULL);
     } else {
         sb_worker_reap(w, o);   /* it ended some other way: its rusage and status come from init */
     }

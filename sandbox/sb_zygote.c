@@ -2,6 +2,7 @@
 #include "sb_zygote.h"
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -99,6 +100,30 @@ static void add_usage(cJSON *done, double cpu_start)
     cJSON_AddNumberToObject(done, "maxRssKb", (double)rss);
 }
 
+/* Whether this process is the only one of the run besides init, with a
+ * single thread: then, once it exits, nothing can write to /out any more. */
+static int alone(void)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    int pids = 0, threads = 0;
+    char line[128];
+    FILE *f;
+
+    if (!d)
+        return 0;
+    while ((de = readdir(d)))
+        pids += de->d_name[0] >= '1' && de->d_name[0] <= '9';
+    closedir(d);
+    f = fopen("/proc/self/status", "re");
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "Threads:", 8) == 0)
+            threads = (int)strtol(line + 8, NULL, 10);
+    if (f)
+        fclose(f);
+    return pids == 2 && threads == 1;
+}
+
 /* The script process of a warm worker: wait for the one request, run it. */
 static int warm_runner(struct sb_jail *j)
 {
@@ -127,6 +152,7 @@ static int warm_runner(struct sb_jail *j)
     done = cJSON_CreateObject();
     cJSON_AddNumberToObject(done, "status", status);
     add_usage(done, cpu_start);
+    cJSON_AddBoolToObject(done, "alone", alone());
     if (error)
         cJSON_AddItemToObject(done, "error", cJSON_Parse(error));
     out = cJSON_PrintUnformatted(done);
