@@ -439,13 +439,15 @@ static int listen_on(struct server *s)
     if (s->listen_fd < 0)
         return SR_PLOG("socket"), -1;
     unlink(s->socket_path);   /* a stale socket of an earlier daemon */
-    old = umask(077);         /* the socket is born owner-only */
+    /* the socket is born 0600; no chmod afterwards, which would follow a
+     * symlink swapped in for the socket */
+    old = umask(0177);
     if (bind(s->listen_fd, (struct sockaddr *)&a, sizeof a) < 0) {
         umask(old);
         return SR_PLOG("bind(%s)", s->socket_path), -1;
     }
     umask(old);
-    if (chmod(s->socket_path, 0600) < 0 || listen(s->listen_fd, 128) < 0)
+    if (listen(s->listen_fd, 128) < 0)
         return SR_PLOG("listen(%s)", s->socket_path), -1;
     return 0;
 }

@@ -227,10 +227,15 @@ static void on_chan(struct sb_worker *w, struct sb_exec *x)
 
 static void on_stdout(struct sb_worker *w, struct sb_exec *x, const char *buf, size_t n)
 {
+    /* text is capped at max_output and all blocks at 4 * max_block: past
+     * both, bytes (even inside a block nobody will keep) stop the run */
+    unsigned long long cap = (unsigned long long)w->req->max_output + 4ULL * w->req->max_block;
+
     if (w->req->passthrough)
         (void)sr_write_all(1, buf, n);
     sb_blocks_feed(&x->blocks, buf, n);
-    if (x->blocks.text_truncated && !x->output_limit) {
+    x->stdout_bytes += n;
+    if ((x->blocks.text_truncated || x->stdout_bytes > cap) && !x->output_limit) {
         x->output_limit = 1;
         sb_worker_kill(w);
     }

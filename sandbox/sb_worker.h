@@ -43,6 +43,7 @@ struct sb_exec {
     struct sb_blocks blocks;
     struct sr_buf err, rep;
     int timed_out, output_limit, done;
+    unsigned long long stdout_bytes;   /* everything read from stdout, blocks included */
     double t_start, t_end, deadline, kill_at, interrupted_at, timeout_s;
     int until_done;                    /* session: stop at the done-frame */
     int until_ready;                   /* session start: stop once the jail is ready */
