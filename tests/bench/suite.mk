@@ -1,0 +1,14 @@
+# tests/bench/suite.mk — `make bench`: sandboxrun warm and cold against plain
+# python3, bubblewrap and firejail on the same scripts; writes bench/results.md
+# (overwritten each run, ~15-20 minutes on 2 cores). Not part of `make test`:
+# the benchmark is where timed numbers live. See bench/README.md.
+#
+#   make bench                          the full run
+#   make bench BENCH_ARGS=--quick       a few repetitions, to try the driver
+
+BENCH_ARGS ?=
+
+bench: all
+	/usr/bin/python3 bench/bench.py $(BENCH_ARGS)
+
+.PHONY: bench
