@@ -227,9 +227,10 @@ static void on_chan(struct sb_worker *w, struct sb_exec *x)
 
 static void on_stdout(struct sb_worker *w, struct sb_exec *x, const char *buf, size_t n)
 {
-    /* text is capped at max_output and all blocks at 4 * max_block: past
-     * both, bytes (even inside a block nobody will keep) stop the run */
-    unsigned long long cap = (unsigned long long)w->req->max_output + 4ULL * w->req->max_block;
+    /* text is capped at max_output and kept blocks at 4 * max_block; an
+     * oversized block is dropped and the run goes on, but an endless one must
+     * not: past another 1 GiB of discarded bytes the run stops */
+    unsigned long long cap = (unsigned long long)w->req->max_output + 4ULL * w->req->max_block + (1ULL << 30);
 
     if (w->req->passthrough)
         (void)sr_write_all(1, buf, n);
