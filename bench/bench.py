@@ -33,6 +33,7 @@ SUPERVISOR = os.path.join(ROOT, "build", "sandboxrun-supervisor")
 BENCH = os.path.join(ROOT, "bench")
 SCRIPTS = os.path.join(BENCH, "scripts")
 IO_SCRIPTS = os.path.join(ROOT, "scripts")
+EXAMPLES = os.path.join(ROOT, "examples")
 PY = "/usr/bin/python3"
 CO2 = "/usr/lib/python3/dist-packages/statsmodels/datasets/co2/co2.csv"
 DEFAULT_PRELOAD = ("numpy,pandas,scipy.stats,statsmodels.api,statsmodels.tsa.api,sklearn,"
@@ -43,7 +44,7 @@ SCRIPT_DEFS = {
     # key: file, what stdout must contain, whether it reads /work/co2.csv
     "print(1)": ("print1.py", "1\n", False),
     "groupby 100k": ("groupby.py", "groups 6000 rows 100000", False),
-    "EDA co2": ("co2_eda.py", "monthly points: 526", True),
+    "EDA co2": (os.path.join(EXAMPLES, "co2_analysis.py"), "monthly points: 526", True),   # the make demo script
 }
 PACED = "sandboxrun warm, paced"
 SYSTEMS = ["sandboxrun warm", PACED, "sandboxrun warm (CLI)", "sandboxrun cold", "python3", "bwrap + python3",
@@ -105,7 +106,7 @@ class Bench:
         self.bpf = None
         self.notes = []
         self.errors = {}          # (system, script) -> first error text
-        self.code = {k: open(os.path.join(SCRIPTS, v[0])).read() for k, v in SCRIPT_DEFS.items()}
+        self.code = {k: open(os.path.join(SCRIPTS, v[0])).read() for k, v in SCRIPT_DEFS.items()}   # absolute paths join as themselves
         self.code["sleep"] = open(os.path.join(SCRIPTS, "print1_sleep.py")).read()
         self.children = set()
         self.lock = threading.Lock()
@@ -163,7 +164,7 @@ class Bench:
         for f in ETC_FILES + ETC_DIRS:
             cmd += ["--ro-bind-try", "/etc/" + f, "/etc/" + f]
         cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/out",
-                "--ro-bind", IO_SCRIPTS, IO_SCRIPTS, "--ro-bind", SCRIPTS, SCRIPTS,
+                "--ro-bind", IO_SCRIPTS, IO_SCRIPTS, "--ro-bind", SCRIPTS, SCRIPTS, "--ro-bind", EXAMPLES, EXAMPLES,
                 "--ro-bind", CO2, "/work/co2.csv",
                 "--cap-drop", "ALL", "--clearenv"]
         env = self.env("/out", co2=False)
@@ -267,7 +268,7 @@ class Bench:
 
     def warm_request(self, key, timeout=300):
         """request -> record over the socket; returns (seconds, stdout, record)."""
-        name = "print1_sleep.py" if key == "sleep" else SCRIPT_DEFS[key][0]
+        name = "print1_sleep.py" if key == "sleep" else os.path.basename(SCRIPT_DEFS[key][0])
         req = {"code": self.code[key], "filename": name}
         if self.needs_co2(key):
             req["inputs"] = [{"path": CO2, "name": "co2.csv"}]
@@ -681,14 +682,6 @@ def main():
     signal.signal(signal.SIGTERM, on_term)
     hogs_before = cpu_hogs(os.getpid())
     try:
-        # the EDA bench copy must still be the example's analysis
-        ex = open(os.path.join(ROOT, "examples", "co2_analysis.py")).read().split('"""', 2)[2]
-        mine = open(os.path.join(SCRIPTS, "co2_eda.py")).read().split('"""', 2)[2]
-        mine = mine.replace("import os\n\nimport pandas", "import pandas").replace(
-            'os.environ.get("CO2_CSV", "/work/co2.csv")', '"/work/co2.csv"')
-        if ex != mine:
-            b.notes.append("**bench/scripts/co2_eda.py has drifted from examples/co2_analysis.py** "
-                           "(beyond the path shim); update the copy.")
         # bwrap's seccomp program
         bpf_bin = os.path.join(ROOT, "build", "bench", "bwrap_seccomp")
         src = os.path.join(BENCH, "bwrap_seccomp.c")
@@ -758,7 +751,7 @@ def main():
             out_dir = os.path.join(tmp, "out-ref")
             for i in range(eda_ref_n + 1):
                 p = b.popen([PY, os.path.join(BENCH, "preimported.py"), b.preload,
-                             os.path.join(SCRIPTS, "co2_eda.py")], env=b.env(out_dir))
+                             SCRIPT_DEFS["EDA co2"][0]], env=b.env(out_dir))
                 out, err, rc = b.finish(p, 300)
                 m = re.search(r"BENCH_SCRIPT_SECONDS=([0-9.]+)", err)
                 if rc != 0 or not m or "monthly points: 526" not in out:
@@ -962,7 +955,7 @@ def write_report(a, b, res, cmd_line, started, elapsed, loads, hogs_before, hogs
         e = res["eda"]
         w("## EDA jail overhead against python3 with the modules already imported")
         w("")
-        w("Reference: `python3 bench/preimported.py PRELOAD bench/scripts/co2_eda.py` — a fresh unjailed "
+        w("Reference: `python3 bench/preimported.py PRELOAD examples/co2_analysis.py` — a fresh unjailed "
           "python3 that imports the daemon's preload list (`%s`, read from the running zygote) and then runs "
           "the script with runpy; only the script part is timed. Jailed: the same script as a warm request "
           "(request→record over the socket), and the record's executionTime (the daemon's timing of the "
