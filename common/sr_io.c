@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 int sr_write_all(int fd, const void *p, size_t n)
@@ -95,6 +96,14 @@ int sr_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned
         return -1;
     *out = v;
     return 0;
+}
+
+double sr_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 char *sr_xstrdup(const char *s)

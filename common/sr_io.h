@@ -19,6 +19,8 @@ int sr_read_file(const char *path, size_t max, struct sr_buf *b);
 /* Parse a decimal unsigned number; 0 on success, -1 if not a clean number
  * within [min, max]. Used instead of atoi. */
 int sr_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);
+/* Seconds on the monotonic clock (for deadlines and durations). */
+double sr_now(void);
 /* Duplicate a string, aborting the process on OOM (startup-time config only). */
 char *sr_xstrdup(const char *s);
 

@@ -55,13 +55,6 @@ struct server {
     volatile int stopping;
 };
 
-static double now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- workers ------------------------------------------------------------------- */
 
@@ -212,7 +205,7 @@ static char *read_request(int fd, char *err, size_t errlen)
 {
     struct sr_buf b;
     char chunk[65536];
-    double deadline = now() + READ_TIMEOUT_S;
+    double deadline = sr_now() + READ_TIMEOUT_S;
 
     sr_buf_init(&b, SB_REQUEST_MAX + 1);
     for (;;) {
@@ -223,7 +216,7 @@ static char *read_request(int fd, char *err, size_t errlen)
             *nl = '\0';
             return sr_buf_steal(&b, NULL);
         }
-        if (poll(&pf, 1, (int)((deadline - now()) * 1000) + 1) <= 0)
+        if (poll(&pf, 1, (int)((deadline - sr_now()) * 1000) + 1) <= 0)
             break;
         n = read(fd, chunk, sizeof chunk);
         if (n <= 0) {
@@ -389,12 +382,12 @@ static int peer_allowed(int fd)
 static void refuse(int fd, cJSON *rec)
 {
     char sink[65536];
-    double deadline = now() + 0.2;
+    double deadline = sr_now() + 0.2;
     size_t total = 0;
 
     reply(fd, rec);
     shutdown(fd, SHUT_WR);
-    while (total < (4u << 20) && now() < deadline) {
+    while (total < (4u << 20) && sr_now() < deadline) {
         struct pollfd pf = {.fd = fd, .events = POLLIN};
         ssize_t n;
         if (poll(&pf, 1, 50) <= 0 || (n = read(fd, sink, sizeof sink)) <= 0)
@@ -517,7 +510,7 @@ static int parse_args(struct server *s, int argc, char **argv)
 /* Let in-flight runs finish for the grace period, then kill what is left. */
 static void drain(struct server *s, pthread_t *ex, unsigned long n)
 {
-    double deadline = now() + s->grace_s;
+    double deadline = sr_now() + s->grace_s;
 
     pthread_mutex_lock(&s->q_lock);
     while (s->qlen) {   /* queued but not started: answer, don't run */
@@ -532,7 +525,7 @@ static void drain(struct server *s, pthread_t *ex, unsigned long n)
         struct timespec pause = {0, 20 * 1000 * 1000};
         pthread_mutex_lock(&s->q_lock);
         unsigned long busy = s->busy;
-        if (busy && now() >= deadline)
+        if (busy && sr_now() >= deadline)
             for (int i = 0; i < MAX_EXECUTORS; i++)
                 if (s->active[i])
                     sb_worker_kill(s->active[i]);

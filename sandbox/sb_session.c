@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sb_frame.h"
 #include "sb_python.h"
 #include "sb_record.h"
 #include "sb_worker.h"
@@ -21,37 +22,6 @@
 enum { IN_FD = 3, OUT_FD = 4 };
 
 /* ---- inside the jail: the script's process ------------------------------------- */
-
-/* Read one frame (u32 length + bytes, capped) into b; 1, 0 at EOF, -1 on error. */
-static int read_frame(int fd, struct sr_buf *b)
-{
-    uint32_t len;
-    ssize_t n = sr_read_full(fd, &len, sizeof len);
-
-    if (n == 0)
-        return 0;
-    if (n != (ssize_t)sizeof len || len > SB_SESSION_LINE_MAX)
-        return -1;
-    sr_buf_reset(b);
-    sr_buf_init(b, SB_SESSION_LINE_MAX);
-    if (sr_buf_append(b, "", 0) != SR_BUF_OK || !b->data)
-        return -1;
-    while (b->len < len) {
-        char chunk[65536];
-        size_t want = len - b->len < sizeof chunk ? len - b->len : sizeof chunk;
-        n = sr_read_full(fd, chunk, want);
-        if (n != (ssize_t)want || sr_buf_append(b, chunk, want) != SR_BUF_OK)
-            return -1;
-    }
-    return 1;
-}
-
-static int write_frame(int fd, const char *text)
-{
-    uint32_t len = (uint32_t)strlen(text);
-
-    return sr_write_all(fd, &len, sizeof len) < 0 || sr_write_all(fd, text, len) < 0 ? -1 : 0;
-}
 
 /* CPU seconds of this process and its waited-for children; peak RSS in KiB. */
 static double cpu_seconds(long *max_rss)
@@ -86,7 +56,7 @@ static void execute(const char *text, size_t len)
     cJSON_AddNumberToObject(done, "cpu", cpu_seconds(&rss) - cpu0);
     cJSON_AddNumberToObject(done, "maxRssKb", (double)rss);
     out = cJSON_PrintUnformatted(done);
-    if (!out || write_frame(SB_FD_REPORT, out) < 0)
+    if (!out || sb_frame_write(SB_FD_REPORT, out) < 0)
         _exit(121);   /* the supervisor is gone or we are out of memory */
     free(out);
     free(error);
@@ -103,7 +73,7 @@ static int session_runner(struct sb_jail *j)
     sr_buf_init(&b, SB_SESSION_LINE_MAX);
     if (sb_python_init(&j->job) < 0)
         return 120;
-    while ((rc = read_frame(SB_FD_CTL, &b)) > 0)
+    while ((rc = sb_frame_read(SB_FD_CTL, &b, SB_SESSION_LINE_MAX)) > 0)
         execute(b.data, b.len);
     sr_buf_reset(&b);
     sb_python_flush();
@@ -116,19 +86,12 @@ struct line_reader {
     struct sr_buf pending;
 };
 
-static double now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Next line from fd (without its newline) into *line (caller frees). Returns
  * 1, 0 at EOF, -1 for a line over the cap (skipped), -2 on idle timeout. */
 static int next_line(struct line_reader *lr, int fd, double idle_s, char **line)
 {
-    double deadline = now() + idle_s;
+    double deadline = sr_now() + idle_s;
 
     for (;;) {
         char *nl = lr->pending.data ? memchr(lr->pending.data, '\n', lr->pending.len) : NULL;
@@ -144,8 +107,8 @@ static int next_line(struct line_reader *lr, int fd, double idle_s, char **line)
             lr->pending.len -= len + 1;
             return *line ? 1 : -1;
         }
-        rc = poll(&pf, 1, (int)((deadline - now()) * 1000) + 1);
-        if (rc == 0 || now() >= deadline)
+        rc = poll(&pf, 1, (int)((deadline - sr_now()) * 1000) + 1);
+        if (rc == 0 || sr_now() >= deadline)
             return -2;
         if (rc < 0 && errno == EINTR)
             continue;
@@ -189,7 +152,7 @@ static void run_one(struct sb_worker *w, const char *line)
 
     sb_outcome_init(&o);
     if (!cJSON_IsString(code) || !(frame = cJSON_PrintUnformatted(req)) ||
-        write_frame(w->ctl, frame) < 0) {
+        sb_frame_write(w->ctl, frame) < 0) {
         snprintf(o.message, sizeof o.message, "%s", cJSON_IsString(code) ? "the session's worker is gone"
                                                                           : "request: no 'code' string");
         o.status = SR_INTERNAL_ERROR;

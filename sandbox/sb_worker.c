@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "sb_chan.h"
+#include "sb_frame.h"
 #include "sb_outfiles.h"
 #include "sb_policy.h"
 #include "sb_seccomp.h"
@@ -32,13 +33,6 @@
 #define REPORT_CAP (512 * 1024)
 #define CLONE_NS (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
 
-static double now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void sb_worker_kill(struct sb_worker *w)
 {
@@ -205,7 +199,7 @@ static void on_chan(struct sb_worker *w, struct sb_exec *x)
         snprintf(w->setup_err, sizeof w->setup_err, "%s", buf);
     } else if (type == SB_MSG_READY && !w->got_ready && nfds >= 1) {
         w->got_ready = 1;
-        w->t_ready = now();
+        w->t_ready = sr_now();
         w->out_dir_fd = fds[0];
         if (nfds >= 2)
             w->fd[SB_P_NOTIFY] = fds[1];
@@ -217,7 +211,7 @@ static void on_chan(struct sb_worker *w, struct sb_exec *x)
     } else if (type == SB_MSG_EXIT && w->got_ready && n == sizeof(int)) {
         memcpy(&w->script_status, buf, sizeof(int));
         w->got_exit = 1;
-        w->t_exit = now();
+        w->t_exit = sr_now();
         if (x && !x->t_end)
             x->t_end = w->t_exit;
     }
@@ -261,7 +255,7 @@ static void check_done(struct sb_exec *x)
         memcpy(&len, x->rep.data, 4);
         if (x->rep.len >= 4 + (size_t)len) {
             x->done = 1;
-            x->t_end = now();
+            x->t_end = sr_now();
         }
     }
 }
@@ -325,7 +319,7 @@ static void on_signal(struct sb_worker *w)
 /* Milliseconds until the next deadline (setup, run, or kill grace). */
 static int poll_timeout(struct sb_worker *w, struct sb_exec *x)
 {
-    double t = now(), deadline;
+    double t = sr_now(), deadline;
 
     if (w->killed) {
         if (x->kill_at == 0)
@@ -341,7 +335,7 @@ static int poll_timeout(struct sb_worker *w, struct sb_exec *x)
 
 static void on_deadline(struct sb_worker *w, struct sb_exec *x)
 {
-    if (w->killed && x->kill_at && now() >= x->kill_at + KILL_GRACE_S) {
+    if (w->killed && x->kill_at && sr_now() >= x->kill_at + KILL_GRACE_S) {
         SR_WARN("worker did not go away %.0f s after SIGKILL", KILL_GRACE_S);
         for (int i = 0; i < SB_P_COUNT; i++)
             if (i != SB_P_SIG)
@@ -356,7 +350,7 @@ static void on_deadline(struct sb_worker *w, struct sb_exec *x)
     x->timed_out = 1;
     /* a session gets 2 s to stop at a KeyboardInterrupt before the worker dies */
     if (x->interrupt_first && !x->interrupted_at && sb_worker_interrupt(w) == 0) {
-        x->interrupted_at = now();
+        x->interrupted_at = sr_now();
         x->deadline = x->interrupted_at + INTERRUPT_GRACE_S;
         return;
     }
@@ -410,7 +404,7 @@ void sb_worker_watch(struct sb_worker *w, struct sb_exec *x)
         }
     }
     if (!x->t_end)
-        x->t_end = now();
+        x->t_end = sr_now();
     /* what the script wrote before it finished is in the pipes now: take it */
     for (int i = SB_P_OUT; i <= SB_P_REP; i++) {
         int fl;
@@ -566,7 +560,7 @@ void sb_exec_init(struct sb_exec *x, const struct sb_request *req, double timeou
     sr_buf_init(&x->rep, REPORT_CAP);
     x->until_done = until_done;
     x->abort_fd = -1;
-    x->t_start = now();
+    x->t_start = sr_now();
     x->timeout_s = timeout_s;
     x->deadline = x->t_start + timeout_s;
 }
@@ -614,7 +608,7 @@ static int start_common(struct sb_worker *w, const struct sb_request *req, int (
     w->jail.runner = runner;
     if (check_inputs(req, &w->jail, o) < 0 || make_pipes(w, ctl) < 0 || (!z && block_signals(w) < 0))
         return -1;
-    w->t0 = now();
+    w->t0 = sr_now();
     w->init = z ? sb_zygote_spawn(z, &w->jail, req) : spawn(&w->jail);
     if (w->init < 0) {
         if (z)
@@ -649,11 +643,7 @@ int sb_worker_start_warm(struct sb_worker *w, const struct sb_request *req, stru
 
 int sb_worker_send(struct sb_worker *w, const char *json)
 {
-    uint32_t len = (uint32_t)strlen(json);
-
-    if (w->ctl < 0 || sr_write_all(w->ctl, &len, sizeof len) < 0 || sr_write_all(w->ctl, json, len) < 0)
-        return -1;
-    return 0;
+    return w->ctl < 0 ? -1 : sb_frame_write(w->ctl, json);
 }
 
 void sb_worker_reap(struct sb_worker *w, struct sb_outcome *o)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "sb_chan.h"
+#include "sb_frame.h"
 #include "sb_policy.h"
 #include "sb_python.h"
 #include "sb_seccomp.h"
@@ -44,22 +45,6 @@ int sb_zygote_preload_ok(const char *list)
 }
 
 /* ---- in the worker: one request, then gone ------------------------------------- */
-
-static int read_frame(int fd, struct sr_buf *b)
-{
-    uint32_t len;
-    char chunk[65536];
-
-    if (sr_read_full(fd, &len, sizeof len) != (ssize_t)sizeof len || len > SB_REQUEST_MAX)
-        return -1;
-    sr_buf_init(b, SB_REQUEST_MAX);
-    while (b->len < len) {
-        size_t want = len - b->len < sizeof chunk ? len - b->len : sizeof chunk;
-        if (sr_read_full(fd, chunk, want) != (ssize_t)want || sr_buf_append(b, chunk, want) != SR_BUF_OK)
-            return -1;
-    }
-    return sr_buf_append(b, "", 0) == SR_BUF_OK ? 0 : -1;
-}
 
 /* argv for the script from the request: [filename, args...] */
 static int request_argv(const cJSON *req, char **argv, int max)
@@ -132,13 +117,13 @@ static int warm_runner(struct sb_jail *j)
     char *argv[SB_MAX_ARGS + 2], *error = NULL, *out;
     const cJSON *code;
     int argc, status = 2;
-    uint32_t len;
     double cpu_start;
 
     (void)j;
     if (sb_python_warm_up() < 0)
         return 120;
-    if (read_frame(SB_FD_CTL, &b) < 0)
+    sr_buf_init(&b, SB_REQUEST_MAX);
+    if (sb_frame_read(SB_FD_CTL, &b, SB_REQUEST_MAX) <= 0)
         return 121;   /* the daemon went away before using us */
     cpu_start = cpu_now(NULL);
     req = cJSON_ParseWithLength(b.data, b.len);
@@ -156,9 +141,8 @@ static int warm_runner(struct sb_jail *j)
     if (error)
         cJSON_AddItemToObject(done, "error", cJSON_Parse(error));
     out = cJSON_PrintUnformatted(done);
-    len = out ? (uint32_t)strlen(out) : 0;
-    if (out && sr_write_all(SB_FD_REPORT, &len, sizeof len) == 0)
-        (void)sr_write_all(SB_FD_REPORT, out, len);
+    if (out)
+        (void)sb_frame_write(SB_FD_REPORT, out);
     free(out);
     free(error);
     cJSON_Delete(done);
