@@ -35,7 +35,8 @@ for s in "${suites[@]}"; do
     pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + sk))
     printf '%-28s %4d passed %3d failed %3d skipped  (%ds)\n' "$name" "$p" "$f" "$sk" $(( $(date +%s) - start ))
     if [ "$f" -gt 0 ]; then
-        grep -E '^not ok ' "$log" | head -20 | sed 's/^/    /'
+        # each failure with the diagnostic lines ("# ...") that follow it: CI keeps only this output
+        awk '/^not ok /{n++; show=(n<=20)} /^(ok|not ok) /&&!/^not ok /{show=0} show&&(/^not ok /||/^#/){print "    " substr($0,1,400)}' "$log" | head -200
         echo "    (full log: $log)"
     fi
     grep -E '^ok .*# *SKIP' "$log" | head -5 | sed 's/^/    /'
