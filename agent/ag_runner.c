@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,16 +49,36 @@ int ag_runner_exec_tool(char *const argv[])
 }
 
 /* In the child: fds 0..4 in place, nothing else open, then exec. */
+/* In the child, with every signal blocked: give each caught signal back its
+ * default action, so a TERM sent to the new pid before execve (a cancel that
+ * races the spawn) kills it instead of running the parent's handler. */
+static void child_reset_signals(void)
+{
+    struct sigaction dfl = {.sa_handler = SIG_DFL}, cur;
+
+    sigemptyset(&dfl.sa_mask);
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sigaction(sig, NULL, &cur) < 0)
+            continue;
+        if ((cur.sa_flags & SA_SIGINFO) || (cur.sa_handler != SIG_IGN && cur.sa_handler != SIG_DFL))
+            sigaction(sig, &dfl, NULL);
+    }
+}
+
 __attribute__((noreturn)) static void child(const char *sup, const char *mode, int req_r, int rec_w,
-                                           int passthrough)
+                                           int passthrough, pid_t parent)
 {
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     char *argv[] = {"sandboxrun-supervisor", (char *)mode, NULL};
 
+    child_reset_signals();
     /* the supervisor ends with us: a run never outlives its orchestrator.
      * TERM, not KILL: on TERM the supervisor kills the jail before it exits
-     * (a KILLed supervisor can leave the jail's processes running). */
+     * (a KILLed supervisor can leave the jail's processes running). If we
+     * were orphaned before the prctl, no death signal would ever come. */
     prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+    if (getppid() != parent)
+        _exit(127);
     if (null < 0 || dup2(null, 0) < 0 || (!passthrough && (dup2(null, 1) < 0 || dup2(null, 2) < 0)))
         _exit(127);
     /* park both above 4 first so neither dup2 clobbers the other; dup2 leaves
@@ -67,7 +88,8 @@ __attribute__((noreturn)) static void child(const char *sup, const char *mode, i
     if (req_r < 0 || rec_w < 0 || dup2(req_r, 3) < 0 || dup2(rec_w, 4) < 0 || close_range(5, ~0U, 0) < 0)
         _exit(127);
     signal(SIGPIPE, SIG_DFL);
-    /* a thread of a threaded caller may block signals; the supervisor must not inherit that */
+    /* the caller's mask must not reach the supervisor; a TERM that came
+     * while everything was blocked is delivered here, with its default action */
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -134,7 +156,8 @@ static pid_t spawn_mode(const char *sup, const char *mode, int passthrough, int 
                         char *err, size_t errlen)
 {
     int req[2] = {-1, -1}, rec[2] = {-1, -1};
-    pid_t pid;
+    sigset_t all, old;
+    pid_t pid, self = getpid();
 
     if (pipe2(req, O_CLOEXEC) < 0 || pipe2(rec, O_CLOEXEC) < 0) {
         snprintf(err, errlen, "cannot prepare the run: %s", strerror(errno));
@@ -142,9 +165,13 @@ static pid_t spawn_mode(const char *sup, const char *mode, int passthrough, int 
         return -1;
     }
     fflush(NULL);
+    /* no handler of ours may run in the child between fork and execve */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     pid = fork();
     if (pid == 0)
-        child(sup, mode, req[0], rec[1], passthrough);
+        child(sup, mode, req[0], rec[1], passthrough, self);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     sr_closep(&req[0]);
     sr_closep(&rec[1]);
     if (pid < 0) {
