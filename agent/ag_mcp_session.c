@@ -135,17 +135,7 @@ int ag_mcp_session_exec(struct ag_mcp_sess *e, struct ag_mcp_call *c, const char
     cJSON_AddStringToObject(req, "code", code);
     cJSON_AddStringToObject(req, "filename", "cell.py");
     cJSON_AddNumberToObject(req, "timeout", timeout);
-    pthread_mutex_lock(&c->lock);
-    if (!c->cancelled)
-        c->session = e->s;
-    pthread_mutex_unlock(&c->lock);
-    if (c->session)
-        rc = ag_session_exec(e->s, req, record, err, errlen);
-    else
-        snprintf(err, errlen, "cancelled");
-    pthread_mutex_lock(&c->lock);
-    c->session = NULL;
-    pthread_mutex_unlock(&c->lock);
+    rc = ag_session_exec(e->s, req, &c->scancel, record, err, errlen);
     cJSON_Delete(req);
     return rc;
 }

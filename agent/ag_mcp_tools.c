@@ -398,20 +398,21 @@ int ag_mcp_tool_validate(const struct ag_mcp_tool *t, const cJSON *args, char *e
 void ag_mcp_call_init(struct ag_mcp_call *c, const cJSON *args)
 {
     struct ag_runner_job job = AG_RUNNER_JOB_INIT;
+    struct ag_session_cancel scancel = AG_SESSION_CANCEL_INIT;
 
     memset(c, 0, sizeof *c);
     c->args = args;
     pthread_mutex_init(&c->lock, NULL);
     c->job = job;
+    c->scancel = scancel;
 }
 
 void ag_mcp_call_cancel(struct ag_mcp_call *c)
 {
     pthread_mutex_lock(&c->lock);
     c->cancelled = 1;
-    if (c->session)
-        ag_session_interrupt(c->session);
     pthread_mutex_unlock(&c->lock);
+    ag_session_cancel(&c->scancel);
     ag_runner_cancel(&c->job);
 }
 

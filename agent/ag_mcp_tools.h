@@ -9,8 +9,7 @@
 #include <stddef.h>
 
 #include "ag_runner.h"
-
-struct ag_session;
+#include "ag_session.h"
 
 /* One tools/call in progress. The handler owns nothing in it but reads args;
  * the server creates it, may cancel it from another thread, and frees it. */
@@ -19,7 +18,7 @@ struct ag_mcp_call {
     pthread_mutex_t lock;
     int cancelled;
     struct ag_runner_job job;       /* the one-shot run, if any */
-    struct ag_session *session;     /* the session executing for us, if any */
+    struct ag_session_cancel scancel; /* the session execution, if any */
     double timeout;                 /* seconds the current run may take (progress total) */
 };
 

@@ -15,6 +15,7 @@
 
 #include "ag_runner.h"
 #include "sr_buf.h"
+#include "sr_cancel.h"
 #include "sr_io.h"
 
 #define LINE_MAX_BYTES AG_RECORD_MAX
@@ -24,6 +25,7 @@ struct ag_session {
     pid_t pid;
     int req_w, rec_r;
     int alive;
+    unsigned seq;              /* executions sent so far */
     struct sr_buf pending;     /* bytes read past the last line */
 };
 
@@ -99,31 +101,88 @@ int ag_session_start(const cJSON *opts, struct ag_session **out, char *err, size
     return 0;
 }
 
-int ag_session_exec(struct ag_session *s, const cJSON *req, cJSON **record, char *err, size_t errlen)
+/* Take the next execution number for the token, unless it was cancelled
+ * (s->lock held). 0 or -1. */
+static int claim(struct ag_session *s, struct ag_session_cancel *cancel, unsigned *seq)
 {
-    const cJSON *alive;
+    int rc = 0;
+
+    *seq = ++s->seq;
+    if (!cancel)
+        return 0;
+    pthread_mutex_lock(&cancel->lock);
+    if (cancel->cancelled) {
+        rc = -1;
+    } else {
+        cancel->s = s;
+        cancel->seq = *seq;
+    }
+    pthread_mutex_unlock(&cancel->lock);
+    return rc;
+}
+
+static void release(struct ag_session_cancel *cancel)
+{
+    if (!cancel)
+        return;
+    pthread_mutex_lock(&cancel->lock);
+    cancel->s = NULL;
+    pthread_mutex_unlock(&cancel->lock);
+}
+
+/* Send the request as execution number seq and read its record. 0 or -1. */
+static int send_and_wait(struct ag_session *s, cJSON *req, unsigned seq, cJSON **record)
+{
+    cJSON_DeleteItemFromObjectCaseSensitive(req, "seq");
+    if (!cJSON_AddNumberToObject(req, "seq", seq) || write_line(s, req) < 0)
+        return -1;
+    *record = read_line(s);
+    return *record ? 0 : -1;
+}
+
+int ag_session_exec(struct ag_session *s, const cJSON *req, struct ag_session_cancel *cancel, cJSON **record,
+                    char *err, size_t errlen)
+{
+    cJSON *numbered = cJSON_Duplicate(req, 1);
+    unsigned seq;
     int rc = -1;
 
     *record = NULL;
     pthread_mutex_lock(&s->lock);
-    if (!s->alive)
+    if (!numbered) {
+        snprintf(err, errlen, "out of memory");
+    } else if (!s->alive) {
         snprintf(err, errlen, "the session has ended");
-    else if (write_line(s, req) < 0 || !(*record = read_line(s)))
+    } else if (claim(s, cancel, &seq) < 0) {
+        snprintf(err, errlen, "cancelled before it started");
+    } else if (send_and_wait(s, numbered, seq, record) < 0) {
         snprintf(err, errlen, "the session's supervisor went away");
-    else
-        rc = 0;
-    alive = *record ? cJSON_GetObjectItemCaseSensitive(*record, "sessionAlive") : NULL;
-    if (rc < 0 || cJSON_IsFalse(alive))
         s->alive = 0;
+    } else {
+        rc = 0;
+        if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(*record, "sessionAlive")))
+            s->alive = 0;
+    }
+    release(cancel);
     pthread_mutex_unlock(&s->lock);
+    cJSON_Delete(numbered);
     return rc;
 }
 
-void ag_session_interrupt(struct ag_session *s)
+void ag_session_cancel(struct ag_session_cancel *cancel)
 {
-    /* the supervisor turns SIGUSR2 into a KeyboardInterrupt of the execution */
-    if (s && s->pid > 0)
-        kill(s->pid, SIGUSR2);
+    pthread_mutex_lock(&cancel->lock);
+    cancel->cancelled = 1;
+    /* the supervisor interrupts execution number seq, if it is still that
+     * one's turn (a late signal for an earlier execution is dropped there) */
+    if (cancel->s && cancel->s->pid > 0)
+        sigqueue(cancel->s->pid, SR_CANCEL_SIGNAL, (union sigval){.sival_int = (int)cancel->seq});
+    pthread_mutex_unlock(&cancel->lock);
+}
+
+pid_t ag_session_pid(const struct ag_session *s)
+{
+    return s ? s->pid : -1;
 }
 
 int ag_session_alive(const struct ag_session *s)

@@ -12,7 +12,9 @@
 #define AG_SESSION_H
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct ag_session;
 
@@ -20,12 +22,30 @@ struct ag_session;
  * "inputs": [{"path","name"}], "idleTimeout": seconds}. The jail is entered
  * before this returns. 0, or -1 with err set. */
 int ag_session_start(const cJSON *opts, struct ag_session **out, char *err, size_t errlen);
+/* A cancel token for one execution: another thread may call
+ * ag_session_cancel() on it at any time, before or during the execution.
+ * Initialize with AG_SESSION_CANCEL_INIT; one per execution. */
+struct ag_session_cancel {
+    pthread_mutex_t lock;
+    struct ag_session *s;      /* the session running our execution, while it does */
+    unsigned seq;              /* that execution's number in the session */
+    int cancelled;
+};
+#define AG_SESSION_CANCEL_INIT {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0}
+
 /* Run req {"code": "...", "filename"?: "cell.py", "timeout"?: seconds} in the
  * session. 0 with *record (caller deletes), or -1 with err set (the session
- * is then dead). Thread-safe: concurrent calls on one session are serialized. */
-int ag_session_exec(struct ag_session *s, const cJSON *req, cJSON **record, char *err, size_t errlen);
-/* Interrupt the execution in progress, if any (safe from another thread). */
-void ag_session_interrupt(struct ag_session *s);
+ * is then dead, or the token was cancelled before the execution began).
+ * Thread-safe: concurrent calls on one session are serialized. cancel may be
+ * NULL. */
+int ag_session_exec(struct ag_session *s, const cJSON *req, struct ag_session_cancel *cancel, cJSON **record,
+                    char *err, size_t errlen);
+/* Cancel the token's execution: one that has not begun never runs; one that
+ * runs is interrupted (KeyboardInterrupt). Only that execution: a cancel that
+ * arrives after it ended touches nothing else. Safe from any thread. */
+void ag_session_cancel(struct ag_session_cancel *cancel);
+/* The session's supervisor process (for logs and tests). */
+pid_t ag_session_pid(const struct ag_session *s);
 /* Whether the session's worker is still alive. */
 int ag_session_alive(const struct ag_session *s);
 /* Stop the session: every process of it is killed, its /tmp and /out are gone. */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +17,7 @@
 #include "sb_python.h"
 #include "sb_record.h"
 #include "sb_worker.h"
+#include "sr_cancel.h"
 #include "sr_io.h"
 #include "sr_log.h"
 
@@ -84,11 +86,29 @@ static int session_runner(struct sb_jail *j)
 
 struct line_reader {
     struct sr_buf pending;
+    int sig_fd;               /* the worker's signalfd: watched between executions too */
+    unsigned cancel_seq;      /* the newest execution cancelled before its request was read */
 };
 
+/* A signal between executions: 1 if it ends the session. A cancel names an
+ * execution whose request is still on its way (kept for run_one) or one that
+ * already ended (dropped). */
+static int on_idle_signal(struct line_reader *lr)
+{
+    struct signalfd_siginfo si;
+
+    if (read(lr->sig_fd, &si, sizeof si) != (ssize_t)sizeof si)
+        return 0;
+    if ((int)si.ssi_signo != SR_CANCEL_SIGNAL)
+        return 1;
+    if ((unsigned)si.ssi_int > lr->cancel_seq)
+        lr->cancel_seq = (unsigned)si.ssi_int;
+    return 0;
+}
 
 /* Next line from fd (without its newline) into *line (caller frees). Returns
- * 1, 0 at EOF, -1 for a line over the cap (skipped), -2 on idle timeout. */
+ * 1, 0 at EOF, -1 for a line over the cap (skipped), -2 on idle timeout, -3
+ * when a signal (TERM, INT, HUP) ends the session. */
 static int next_line(struct line_reader *lr, int fd, double idle_s, char **line)
 {
     double deadline = sr_now() + idle_s;
@@ -96,7 +116,7 @@ static int next_line(struct line_reader *lr, int fd, double idle_s, char **line)
     for (;;) {
         char *nl = lr->pending.data ? memchr(lr->pending.data, '\n', lr->pending.len) : NULL;
         char chunk[65536];
-        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        struct pollfd pf[2] = {{.fd = fd, .events = POLLIN}, {.fd = lr->sig_fd, .events = POLLIN}};
         ssize_t n;
         int rc;
 
@@ -107,11 +127,16 @@ static int next_line(struct line_reader *lr, int fd, double idle_s, char **line)
             lr->pending.len -= len + 1;
             return *line ? 1 : -1;
         }
-        rc = poll(&pf, 1, (int)((deadline - sr_now()) * 1000) + 1);
+        rc = poll(pf, 2, (int)((deadline - sr_now()) * 1000) + 1);
         if (rc == 0 || sr_now() >= deadline)
             return -2;
         if (rc < 0 && errno == EINTR)
             continue;
+        if (pf[1].revents & POLLIN) {
+            if (on_idle_signal(lr))
+                return -3;
+            continue;
+        }
         n = read(fd, chunk, sizeof chunk);
         if (n < 0 && errno == EINTR)
             continue;
@@ -139,19 +164,34 @@ static int worker_alive(const struct sb_worker *w)
     return !w->killed && !w->got_exit && w->fd[SB_P_CHAN] >= 0;
 }
 
+/* The record of an execution cancelled before its request was read: it never ran. */
+static cJSON *never_ran(struct sb_outcome *o)
+{
+    o->status = SR_ERROR;
+    o->error = cJSON_CreateObject();
+    cJSON_AddStringToObject(o->error, "type", "KeyboardInterrupt");
+    cJSON_AddStringToObject(o->error, "message", "cancelled before it started; the code did not run");
+    snprintf(o->message, sizeof o->message, "cancelled before it started");
+    return sb_record_build(o);
+}
+
 /* Run one request line in the session and write its record. */
-static void run_one(struct sb_worker *w, const char *line)
+static void run_one(struct sb_worker *w, struct line_reader *lr, const char *line)
 {
     cJSON *req = cJSON_Parse(line), *rec, *done = NULL, *st;
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(req, "code");
     const cJSON *tmo = cJSON_GetObjectItemCaseSensitive(req, "timeout");
+    const cJSON *seq = cJSON_GetObjectItemCaseSensitive(req, "seq");
     double timeout = cJSON_IsNumber(tmo) && tmo->valuedouble > 0 ? tmo->valuedouble : w->req->timeout_s;
+    unsigned n = cJSON_IsNumber(seq) && seq->valuedouble >= 1 && seq->valuedouble < 4e9 ? (unsigned)seq->valuedouble : 0;
     struct sb_outcome o;
     struct sb_exec x;
     char *frame = NULL;
 
     sb_outcome_init(&o);
-    if (!cJSON_IsString(code) || !(frame = cJSON_PrintUnformatted(req)) ||
+    if (n && n == lr->cancel_seq) {
+        rec = never_ran(&o);
+    } else if (!cJSON_IsString(code) || !(frame = cJSON_PrintUnformatted(req)) ||
         sb_frame_write(w->ctl, frame) < 0) {
         snprintf(o.message, sizeof o.message, "%s", cJSON_IsString(code) ? "the session's worker is gone"
                                                                           : "request: no 'code' string");
@@ -160,6 +200,7 @@ static void run_one(struct sb_worker *w, const char *line)
     } else {
         sb_exec_init(&x, w->req, timeout, 1);
         x.interrupt_first = 1;
+        x.seq = n;
         sb_worker_watch(w, &x);
         if (x.done) {
             done = cJSON_ParseWithLength(x.rep.data + 4, x.rep.len - 4);
@@ -226,6 +267,8 @@ int sb_session_main(void)
     int rc;
 
     sr_buf_init(&lr.pending, SB_SESSION_LINE_MAX);
+    lr.sig_fd = -1;
+    lr.cancel_seq = 0;
     sb_request_defaults(&req);
     rc = next_line(&lr, IN_FD, 60, &line);
     if (rc != 1 || sb_request_parse(line, strlen(line), &req, err, sizeof err) < 0) {
@@ -238,9 +281,10 @@ int sb_session_main(void)
     }
     free(line);
     if (start(&w, &req) == 0) {
-        while (worker_alive(&w) && (rc = next_line(&lr, IN_FD, req.idle_timeout_s, &line)) != 0 && rc != -2) {
+        lr.sig_fd = w.fd[SB_P_SIG];
+        while (worker_alive(&w) && ((rc = next_line(&lr, IN_FD, req.idle_timeout_s, &line)) > 0 || rc == -1)) {
             if (rc == 1)
-                run_one(&w, line);
+                run_one(&w, &lr, line);
             else
                 put_line(sb_record_internal_error("request line over the size cap; ignored"));
             free(line);

@@ -5,10 +5,14 @@
  *   first line in:  the session's limits and inputs (a run request without code,
  *                   plus "idleTimeout")
  *   first line out: {"status":"ready","setupTime":s} or an internal_error record
- *   then, per line in {"code","filename"?,"timeout"?}: one result record out,
- *   with "sessionAlive": false once the worker has died (the session is over).
- * EOF on fd 3, the idle timeout or SIGTERM ends the session and every process
- * of it; SIGUSR2 interrupts the execution in progress (KeyboardInterrupt). */
+ *   then, per line in {"code","filename"?,"timeout"?,"seq"?}: one result record
+ *   out, with "sessionAlive": false once the worker has died (the session is over).
+ * EOF on fd 3, the idle timeout, SIGTERM, SIGINT or SIGHUP (also between
+ * executions) ends the session and every process of it. SR_CANCEL_SIGNAL
+ * with value seq (sr_cancel.h) cancels execution seq: a KeyboardInterrupt, the
+ * worker killed if the code does not stop within 2 s; an execution cancelled
+ * before its request arrives never runs; a cancel for an earlier execution
+ * is dropped. Without "seq", any cancel applies to the running execution. */
 #ifndef SB_SESSION_H
 #define SB_SESSION_H
 

@@ -24,6 +24,7 @@
 #include "sb_outfiles.h"
 #include "sb_policy.h"
 #include "sb_seccomp.h"
+#include "sr_cancel.h"
 #include "sr_io.h"
 #include "sr_log.h"
 
@@ -175,7 +176,7 @@ static int block_signals(struct sb_worker *w)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGUSR2);
+    sigaddset(&set, SR_CANCEL_SIGNAL);
     if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
         return SR_PLOG("sigprocmask"), -1;
     w->fd[SB_P_SIG] = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -302,14 +303,31 @@ static void on_notify(struct sb_worker *w)
     seccomp_notify_free(req, resp);
 }
 
-static void on_signal(struct sb_worker *w)
+/* The orchestrator cancels execution number seq (not the worker): a
+ * KeyboardInterrupt, and the worker dies if the code does not stop within the
+ * grace. A cancel for an earlier execution came too late and is dropped. */
+static void on_cancel(struct sb_worker *w, struct sb_exec *x, unsigned seq)
+{
+    double t = sr_now();
+
+    if (x->cancelled || (x->seq && seq != x->seq))
+        return;
+    x->cancelled = 1;
+    if (!x->interrupted_at && sb_worker_interrupt(w) == 0) {
+        x->interrupted_at = t;
+        if (x->deadline > t + INTERRUPT_GRACE_S)
+            x->deadline = t + INTERRUPT_GRACE_S;
+    }
+}
+
+static void on_signal(struct sb_worker *w, struct sb_exec *x)
 {
     struct signalfd_siginfo si;
 
     if (read(w->fd[SB_P_SIG], &si, sizeof si) != (ssize_t)sizeof si)
         return;
-    if (si.ssi_signo == SIGUSR2) {   /* the orchestrator cancels the execution, not the worker */
-        sb_worker_interrupt(w);
+    if ((int)si.ssi_signo == SR_CANCEL_SIGNAL) {
+        on_cancel(w, x, (unsigned)si.ssi_int);
         return;
     }
     w->interrupted = (int)si.ssi_signo;
@@ -344,6 +362,10 @@ static void on_deadline(struct sb_worker *w, struct sb_exec *x)
     }
     if (!w->got_ready) {
         snprintf(w->setup_err, sizeof w->setup_err, "the jail was not ready after %.0f s", SETUP_DEADLINE_S);
+        sb_worker_kill(w);
+        return;
+    }
+    if (x->cancelled && x->interrupted_at) {   /* it ignored the cancel's KeyboardInterrupt */
         sb_worker_kill(w);
         return;
     }
@@ -398,7 +420,7 @@ void sb_worker_watch(struct sb_worker *w, struct sb_exec *x)
             else if (i == SB_P_NOTIFY)
                 on_notify(w);
             else if (i == SB_P_SIG)
-                on_signal(w);
+                on_signal(w, x);
             else
                 on_pipe(w, x, i);
         }
@@ -502,6 +524,11 @@ static void classify(struct sb_worker *w, struct sb_exec *x, struct sb_outcome *
     } else if (x->aborted) {
         o->status = SR_KILLED;
         snprintf(o->message, sizeof o->message, "the client went away; the run was stopped");
+    } else if (x->cancelled && !x->done) {
+        o->status = SR_KILLED;
+        snprintf(o->message, sizeof o->message,
+                 "cancelled; the code did not stop at KeyboardInterrupt within %.0f s, so its worker was killed",
+                 INTERRUPT_GRACE_S);
     } else if (w->interrupted) {
         o->status = SR_KILLED;
         snprintf(o->message, sizeof o->message, "interrupted by %s", sigabbrev_np(w->interrupted));

@@ -50,6 +50,8 @@ struct sb_exec {
     int interrupt_first;               /* session: on timeout try a KeyboardInterrupt first */
     int abort_fd;                      /* a client connection whose hang-up ends the run, or -1 */
     int aborted;
+    unsigned seq;                      /* session: the execution's number (0: any cancel applies) */
+    int cancelled;                     /* the orchestrator cancelled it (SR_CANCEL_SIGNAL) */
 };
 
 /* Spawn and jail a worker for req (runner NULL = run req->code once). With

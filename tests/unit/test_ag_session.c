@@ -1,23 +1,34 @@
 /* Unit tests: sessions through the agent API, against the real supervisor and jail. */
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ag_session.h"
+#include "sr_cancel.h"
 #include "tap.h"
 
-static cJSON *exec(struct ag_session *s, const char *code, double timeout)
+static char last_err[256];
+
+/* Run code with an optional cancel token; the record or NULL (last_err says why). */
+static cJSON *exec_with(struct ag_session *s, const char *code, double timeout, struct ag_session_cancel *cancel)
 {
     cJSON *req = cJSON_CreateObject(), *rec = NULL;
-    char err[256];
 
+    last_err[0] = '\0';
     cJSON_AddStringToObject(req, "code", code);
     if (timeout > 0)
         cJSON_AddNumberToObject(req, "timeout", timeout);
-    if (ag_session_exec(s, req, &rec, err, sizeof err) < 0)
-        printf("# exec failed: %s\n", err);
+    if (ag_session_exec(s, req, cancel, &rec, last_err, sizeof last_err) < 0)
+        printf("# exec failed: %s\n", last_err);
     cJSON_Delete(req);
     return rec;
+}
+
+static cJSON *exec(struct ag_session *s, const char *code, double timeout)
+{
+    return exec_with(s, code, timeout, NULL);
 }
 
 static const char *str(const cJSON *rec, const char *key)
@@ -26,11 +37,31 @@ static const char *str(const cJSON *rec, const char *key)
     return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-static void *interrupt_later(void *arg)
+static void *cancel_later(void *arg)
 {
     usleep(500 * 1000);
-    ag_session_interrupt(arg);
+    ag_session_cancel(arg);
     return NULL;
+}
+
+/* Whether a TERM to an idle session's supervisor ends it within 3 s. */
+static int idle_term_ends(void)
+{
+    struct ag_session *idle = NULL;
+    char err[256];
+    pid_t pid;
+    int gone = 0;
+
+    if (ag_session_start(NULL, &idle, err, sizeof err) < 0)
+        return 0;
+    pid = ag_session_pid(idle);
+    kill(pid, SIGTERM);
+    for (int i = 0; i < 300 && !gone; i++) {
+        gone = waitpid(pid, NULL, WNOHANG) == pid;
+        usleep(10 * 1000);
+    }
+    ag_session_stop(&idle);
+    return gone;
 }
 
 int main(void)
@@ -65,11 +96,35 @@ int main(void)
     cJSON_Delete(rec);
     ag_session_stop(&other);
 
-    pthread_create(&th, NULL, interrupt_later, s);
-    rec = exec(s, "import time\ntime.sleep(30)", 0);
+    struct ag_session_cancel during = AG_SESSION_CANCEL_INIT, before = AG_SESSION_CANCEL_INIT;
+    struct ag_session_cancel after = AG_SESSION_CANCEL_INIT;
+    pthread_create(&th, NULL, cancel_later, &during);
+    rec = exec_with(s, "import time\ntime.sleep(30)", 0, &during);
     pthread_join(th, NULL);
     ok(rec && strcmp(str(rec, "status"), "error") == 0 && strstr(str(rec, "stderr"), "KeyboardInterrupt"),
-       "an interrupt stops the execution with KeyboardInterrupt (%s)", str(rec, "status"));
+       "a cancel stops the execution with KeyboardInterrupt (%s)", str(rec, "status"));
+    cJSON_Delete(rec);
+    ag_session_cancel(&before);
+    rec = exec_with(s, "x = 1000", 0, &before);
+    ok(!rec && strstr(last_err, "cancelled") && ag_session_alive(s), "a cancel before the execution: it never runs");
+    rec = exec_with(s, "print('ran')", 0, &after);
+    ok(rec && strcmp(str(rec, "stdout"), "ran\n") == 0, "an execution with a token runs normally");
+    cJSON_Delete(rec);
+    ag_session_cancel(&after);   /* too late: touches nothing */
+    /* a cancel signal that was already on its way for that execution (the
+     * race the number exists for): the next one must not be interrupted */
+    sigqueue(ag_session_pid(s), SR_CANCEL_SIGNAL, (union sigval){.sival_int = (int)after.seq});
+    usleep(100 * 1000);
+    rec = exec(s, "import time\ntime.sleep(0.5)\nprint('not interrupted')", 0);
+    ok(rec && strcmp(str(rec, "stdout"), "not interrupted\n") == 0,
+       "a late cancel for an earlier execution leaves the next alone (%s)", str(rec, "status"));
+    cJSON_Delete(rec);
+    /* a cancel that overtakes its own request (sent before the supervisor read it) */
+    sigqueue(ag_session_pid(s), SR_CANCEL_SIGNAL, (union sigval){.sival_int = (int)after.seq + 2});
+    usleep(100 * 1000);
+    rec = exec(s, "x = 1000", 0);
+    ok(rec && strcmp(str(rec, "status"), "error") == 0 && strstr(str(rec, "message"), "cancelled before it started"),
+       "a cancel that arrives before its request: the execution never runs (%s)", str(rec, "message"));
     cJSON_Delete(rec);
     rec = exec(s, "import time\ntime.sleep(30)", 0.5);
     ok(rec && strcmp(str(rec, "status"), "timeout") == 0, "a per-execution timeout (%s)", str(rec, "status"));
@@ -77,6 +132,7 @@ int main(void)
     rec = exec(s, "print(x)", 0);
     ok(rec && strcmp(str(rec, "stdout"), "42\n") == 0 && ag_session_alive(s), "the session survives both");
     cJSON_Delete(rec);
+    ok(idle_term_ends(), "SIGTERM ends an idle session at once");
     rec = exec(s, "import os\nos._exit(5)", 0);
     ok(rec && cJSON_IsFalse(cJSON_GetObjectItem(rec, "sessionAlive")) && !ag_session_alive(s),
        "a dead interpreter ends the session");
