@@ -750,9 +750,12 @@ static void mp_abort(struct ag_s3_client *c, const char *bucket, const char *key
     mbuf_free(&r.body);
     if (e == AG_S3_OK)
         snprintf(c->err, sizeof(c->err), "%.900s (multipart upload aborted)", saved);
-    else
-        snprintf(c->err, sizeof(c->err), "%.600s (aborting the multipart upload %s also failed)",
-                 saved, upload_id);
+    else {
+        char why[256];
+        snprintf(why, sizeof(why), "%s", c->err);
+        snprintf(c->err, sizeof(c->err), "%.600s (aborting the multipart upload %.64s also failed: %s)",
+                 saved, upload_id, why);
+    }
 }
 
 static enum ag_s3_err put_multipart(struct ag_s3_client *c, const char *bucket, const char *key,
