@@ -12,6 +12,7 @@
 #include "sr_log.h"
 
 #define REPORT_MAX (256 * 1024)
+#define WARMUP_MAX (1024 * 1024)
 
 /* An isolated interpreter: no PYTHON* variables, no user site, no bytecode
  * writes, unbuffered stdio so output survives a kill. */
@@ -240,7 +241,40 @@ int sb_python_init(const struct sb_pyjob *job)
     return 0;
 }
 
-int sb_python_preload(const char *modules)
+/* Run the warm-up file in a namespace of its own (thrown away after). A
+ * failure is logged with its traceback; the zygote is still useful without. */
+static void run_warmup(const char *path)
+{
+    struct sr_buf src;
+    PyObject *ns = NULL, *name = NULL, *co = NULL, *res = NULL;
+
+    sr_buf_init(&src, WARMUP_MAX + 1);
+    if (sr_read_file(path, WARMUP_MAX, &src) != 0 || sr_buf_append(&src, "", 1) != SR_BUF_OK) {
+        SR_WARN("warm-up: cannot read %s; the zygote goes on without it", path);
+        sr_buf_reset(&src);
+        return;
+    }
+    ns = PyDict_New();
+    name = PyUnicode_FromString("__sandboxrun_warmup__");
+    if (ns && name && PyDict_SetItemString(ns, "__builtins__", PyEval_GetBuiltins()) == 0 &&
+        PyDict_SetItemString(ns, "__name__", name) == 0)
+        co = Py_CompileStringExFlags(src.data, path, Py_file_input, NULL, -1);
+    res = co ? PyEval_EvalCode(co, ns, ns) : NULL;
+    if (!res) {
+        PyErr_Print();
+        SR_WARN("warm-up: %s failed (traceback above); the zygote goes on without it", path);
+    }
+    Py_XDECREF(res);
+    Py_XDECREF(co);
+    Py_XDECREF(name);
+    if (ns)
+        PyDict_Clear(ns);
+    Py_XDECREF(ns);
+    PyErr_Clear();
+    sr_buf_reset(&src);
+}
+
+int sb_python_preload(const char *modules, const char *warmup)
 {
     char name[128];
     const char *p = modules;
@@ -261,6 +295,8 @@ int sb_python_preload(const char *modules)
         }
         p += n + (p[n] == ',');
     }
+    if (warmup)
+        run_warmup(warmup);
     /* move everything imported so far out of the collector's reach: a GC pass
      * in a forked worker would otherwise write to (and so copy) every page */
     m = PyImport_ImportModule("gc");

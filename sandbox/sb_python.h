@@ -22,9 +22,11 @@ int sb_python_init(const struct sb_pyjob *job);
  * setting *error to a new JSON string {"type","message","traceback",
  * "memoryError"} (caller frees). */
 int sb_python_exec(const char *code, const char *filename, char **error);
-/* Import each module of a comma-separated list (the warm preload). 0, or -1
- * after logging the first that failed. */
-int sb_python_preload(const char *modules);
+/* Import each module of a comma-separated list (the warm preload), run the
+ * warm-up file if one is named (trusted code; its failure is only logged),
+ * then freeze the heap out of the collector's reach. 0, or -1 after logging
+ * the first import that failed. */
+int sb_python_preload(const char *modules, const char *warmup);
 /* Call around a C-level fork so Python's locks and at-fork hooks (random's
  * reseeding among them) stay right: before, then after in parent or child. */
 void sb_python_before_fork(void);

@@ -35,6 +35,8 @@ struct server {
     unsigned long pool_size, max_concurrent, queue_max;
     double grace_s;
     const char *preload;
+    const char *warmup;                  /* "none", a file, or NULL for the shipped one */
+    char warmup_path[4096];
     struct sb_request defaults;          /* the pool workers' limits */
     struct sb_zygote zyg;
     pthread_mutex_t zyg_lock;
@@ -58,6 +60,33 @@ struct server {
 
 /* ---- workers ------------------------------------------------------------------- */
 
+static int start_zygote(struct server *s)
+{
+    struct sb_zygote_cfg cfg = {.preload = s->preload, .policy = s->defaults.policy,
+                                .scripts = s->defaults.scripts_dir,
+                                .warmup = s->warmup_path[0] ? s->warmup_path : NULL};
+
+    return sb_zygote_start(&s->zyg, &cfg);
+}
+
+/* The warm-up file: --warmup FILE must be readable, "none" turns it off, and
+ * by default the shipped scripts/warmup.py is used when it is there. */
+static int resolve_warmup(struct server *s)
+{
+    if (s->warmup && strcmp(s->warmup, "none") == 0)
+        return 0;
+    if (!s->warmup && s->defaults.scripts_dir)
+        snprintf(s->warmup_path, sizeof s->warmup_path, "%s/warmup.py", s->defaults.scripts_dir);
+    else if (s->warmup)
+        snprintf(s->warmup_path, sizeof s->warmup_path, "%s", s->warmup);
+    if (s->warmup_path[0] && access(s->warmup_path, R_OK) < 0) {
+        if (s->warmup)
+            return SR_LOG("serve: --warmup %s: %s", s->warmup, strerror(errno)), -1;
+        s->warmup_path[0] = '\0';   /* not installed: no warm-up */
+    }
+    return 0;
+}
+
 /* Start a warm worker with req's limits and wait until it is jailed. */
 static struct sb_worker *new_worker(struct server *s, const struct sb_request *req, struct sb_outcome *o)
 {
@@ -72,7 +101,7 @@ static struct sb_worker *new_worker(struct server *s, const struct sb_request *r
     if (rc < 0 && (errno == EPIPE || errno == ECONNRESET || errno == ETIMEDOUT) && !s->stopping) {
         SR_LOG("serve: the zygote is gone (%s); restarting it", strerror(errno));
         sb_zygote_stop(&s->zyg);
-        if (sb_zygote_start(&s->zyg, s->preload, s->defaults.policy, s->defaults.scripts_dir) == 0)
+        if (start_zygote(s) == 0)
             SR_LOG("serve: zygote restarted (pid %d)", (int)s->zyg.pid);
     }
     pthread_mutex_unlock(&s->zyg_lock);
@@ -493,6 +522,8 @@ static int parse_args(struct server *s, int argc, char **argv)
             if (!sb_zygote_preload_ok(val))
                 return SR_LOG("serve: --preload takes module names separated by commas"), -1;
             s->preload = val;
+        } else if (strcmp(a, "--warmup") == 0) {
+            s->warmup = val;
         } else if (strcmp(a, "--grace") == 0) {
             if (sr_parse_ulong(val, 0, 3600, &v) < 0)
                 return SR_LOG("serve: --grace wants seconds"), -1;
@@ -547,7 +578,7 @@ int sb_server_main(int argc, char **argv)
     int sigfd;
 
     sb_request_defaults(&s.defaults);
-    if (parse_args(&s, argc, argv) < 0 || !s.defaults.policy)
+    if (parse_args(&s, argc, argv) < 0 || !s.defaults.policy || resolve_warmup(&s) < 0)
         return 2;
     pthread_mutex_init(&s.zyg_lock, NULL);
     pthread_mutex_init(&s.pool_lock, NULL);
@@ -560,11 +591,12 @@ int sb_server_main(int argc, char **argv)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);   /* before any thread: they all inherit it */
     sigfd = signalfd(-1, &set, SFD_CLOEXEC);
-    if (sigfd < 0 || sb_zygote_start(&s.zyg, s.preload, s.defaults.policy, s.defaults.scripts_dir) < 0 ||
+    if (sigfd < 0 || start_zygote(&s) < 0 ||
         listen_on(&s) < 0)
         return 1;
-    SR_LOG("serve: listening on %s (pool %lu, %lu at once, queue %lu, zygote pid %d)", s.socket_path,
-           s.pool_size, s.max_concurrent, s.queue_max, (int)s.zyg.pid);
+    SR_LOG("serve: listening on %s (pool %lu, %lu at once, queue %lu, zygote pid %d, warm-up %s)",
+           s.socket_path, s.pool_size, s.max_concurrent, s.queue_max, (int)s.zyg.pid,
+           s.warmup_path[0] ? s.warmup_path : "none");
     for (int i = 0; i < REFILL_THREADS; i++)
         pthread_create(&filler[i], NULL, refill, &s);
     for (unsigned long i = 0; i < s.max_concurrent; i++)

@@ -248,7 +248,7 @@ static int zygote_filter(const char *policy, struct sb_bpf *b)
 
 int sb_zygote_main(int argc, char **argv)
 {
-    const char *preload = SB_ZYGOTE_DEFAULT_PRELOAD, *policy = NULL, *scripts = NULL;
+    const char *preload = SB_ZYGOTE_DEFAULT_PRELOAD, *policy = NULL, *scripts = NULL, *warmup = NULL;
     char *pyargv[] = {"<warm>", NULL};
     struct sb_pyjob job = {.argc = 1, .argv = pyargv, .extra_path = "/sandboxrun", .filename = "<warm>"};
     char buf[SB_CHAN_MAX_PAYLOAD + 1];
@@ -261,11 +261,13 @@ int sb_zygote_main(int argc, char **argv)
             policy = argv[i + 1];
         else if (strcmp(argv[i], "--scripts") == 0)
             scripts = argv[i + 1];
+        else if (strcmp(argv[i], "--warmup") == 0)
+            warmup = argv[i + 1];
     }
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (!policy || !sb_zygote_preload_ok(preload) || zygote_filter(policy, &filter) < 0)
         return 2;
-    if (sb_python_init(&job) < 0 || sb_python_preload(preload) < 0)
+    if (sb_python_init(&job) < 0 || sb_python_preload(preload, warmup) < 0)
         return 3;
     if (sb_chan_send(ZYGOTE_FD, SB_MSG_READY, NULL, 0, NULL, 0) < 0)
         return 4;
@@ -308,7 +310,7 @@ static int wait_msg(struct sb_zygote *z, int ms, void *buf, size_t cap, ssize_t 
     return type;
 }
 
-int sb_zygote_start(struct sb_zygote *z, const char *preload, const char *policy, const char *scripts)
+int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg)
 {
     char self[4096], buf[256];
     const char *dir = sr_paths_exe_dir();
@@ -324,8 +326,13 @@ int sb_zygote_start(struct sb_zygote *z, const char *preload, const char *policy
         return SR_PLOG("socketpair(zygote)"), -1;
     z->pid = fork();
     if (z->pid == 0) {
-        char *argv[] = {"sandboxrun-supervisor", "zygote", "--preload", (char *)preload, "--policy",
-                        (char *)policy, scripts ? "--scripts" : NULL, (char *)scripts, NULL};
+        char *argv[12] = {"sandboxrun-supervisor", "zygote", "--preload", (char *)cfg->preload, "--policy",
+                          (char *)cfg->policy};
+        int argc = 6;
+        if (cfg->scripts)
+            argv[argc++] = "--scripts", argv[argc++] = (char *)cfg->scripts;
+        if (cfg->warmup)
+            argv[argc++] = "--warmup", argv[argc++] = (char *)cfg->warmup;
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
@@ -339,7 +346,7 @@ int sb_zygote_start(struct sb_zygote *z, const char *preload, const char *policy
     if (z->pid < 0)
         return SR_PLOG("fork(zygote)"), sb_zygote_stop(z), -1;
     if (wait_msg(z, START_DEADLINE_MS, buf, sizeof buf - 1, &n) != SB_MSG_READY) {
-        SR_LOG("the zygote did not start (preload %s)", preload);
+        SR_LOG("the zygote did not start (preload %s)", cfg->preload);
         sb_zygote_stop(z);
         return -1;
     }

@@ -3,7 +3,8 @@
  * "sandboxrun-supervisor zygote" is started by the daemon with fork+exec and
  * a clean environment (it never holds credentials). It initializes CPython
  * once, imports the preload list (trusted packages from /usr only: it never
- * runs user code), and then, for each spawn request, clones a worker into new
+ * runs user code), runs the warm-up file (scripts/warmup.py: our own code
+ * that does the libraries' first-use work once, for every worker), and then, for each spawn request, clones a worker into new
  * namespaces with CLONE_PARENT, so the worker is the daemon's own child: the
  * daemon writes its id maps, puts it in a cgroup, watches and reaps it exactly
  * like a cold worker. The worker enters the jail and waits on its control pipe
@@ -25,12 +26,19 @@ struct sb_zygote {
     double started;
 };
 
-/* zygote process main: argv "--preload LIST --policy FILE [--scripts DIR]";
- * the spawn channel is fd 3. Returns an exit status. */
+struct sb_zygote_cfg {
+    const char *preload;      /* comma-separated modules */
+    const char *warmup;       /* a trusted file run once after the imports, or NULL */
+    const char *policy;
+    const char *scripts;      /* the host directory mounted at /sandboxrun, or NULL */
+};
+
+/* zygote process main: argv "--preload LIST --policy FILE [--scripts DIR]
+ * [--warmup FILE]"; the spawn channel is fd 3. Returns an exit status. */
 int sb_zygote_main(int argc, char **argv);
 /* Start a zygote (fork+exec of our own binary, clean environment). Waits
- * until its imports are done. 0, or -1 after logging. */
-int sb_zygote_start(struct sb_zygote *z, const char *preload, const char *policy, const char *scripts);
+ * until its imports and warm-up are done. 0, or -1 after logging. */
+int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg);
 /* Ask the zygote for a worker with j's limits and pipe ends; returns its pid
  * (our child), or -1 (the zygote is gone or refused; errno EPIPE when gone). */
 pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct sb_request *req);
