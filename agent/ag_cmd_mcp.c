@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ag_datadirs.h"
 #include "ag_mcp_server.h"
 #include "ag_mcp_session.h"
 #include "ag_runner.h"
@@ -13,11 +14,14 @@
 
 static void usage(void)
 {
-    printf("usage: sandboxrun mcp [--workers N] [--max-queue N] [--max-sessions N] [--verbose]\n"
+    printf("usage: sandboxrun mcp [--data DIR]... [--workers N] [--max-queue N] [--max-sessions N] [--verbose]\n"
            "Serves the Model Context Protocol on stdin/stdout (JSON-RPC, one message per line;\n"
            "protocol revisions 2025-11-25, 2025-06-18 and 2026-07-28). Logs go to stderr.\n"
            "S3 credentials for upload_artifact and s3:// datasets come from this process's\n"
            "environment or AWS profile files; the jail never sees them.\n\n"
+           "  --data DIR        a host directory whose files the agent may name as a dataset or\n"
+           "                    {source} (repeatable; without it host paths are refused; hidden\n"
+           "                    names below DIR are refused too)\n"
            "  --workers N       tool calls running at once (default 4)\n"
            "  --max-queue N     calls waiting beyond those before new ones are refused (default 64)\n"
            "  --max-sessions N  sessions alive at once (default 8)\n"
@@ -35,6 +39,14 @@ int ag_cmd_mcp(int argc, char **argv)
             return usage(), 0;
         if (strcmp(a, "--verbose") == 0) {
             sr_log_init("sandboxrun", SR_LOG_INFO);
+            continue;
+        }
+        if (strcmp(a, "--data") == 0) {
+            char err[512];
+            if (i + 1 >= argc)
+                return fprintf(stderr, "sandboxrun mcp: --data wants a directory\n"), SR_EXIT_USAGE;
+            if (ag_datadirs_add(argv[++i], err, sizeof err) < 0)
+                return fprintf(stderr, "sandboxrun mcp: %s\n", err), SR_EXIT_USAGE;
             continue;
         }
         if (i + 1 >= argc || sr_parse_ulong(argv[i + 1], 1, strcmp(a, "--max-queue") == 0 ? 100000 : 32, &v) < 0)

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "ag_cmd_s3.h"
+#include "ag_datadirs.h"
 #include "ag_mcp_result.h"
 #include "ag_server.h"
 #include "ag_mcp_rpc.h"
@@ -98,12 +99,10 @@ static int name_taken(const struct job *j, const char *name)
 }
 
 /* Resolve a dataset/source: s3:// is downloaded into scratch, a host path
- * must be a readable regular file or directory. The local path goes to out. */
+ * must be a file or directory inside a --data directory (ag_datadirs). The
+ * local path goes to out. */
 static int fetch_source(struct job *j, const char *src, char *out, size_t outlen, char *err, size_t errlen)
 {
-    char *real;
-    struct stat st;
-
     if (strncmp(src, "s3://", 5) == 0) {
         const char *name = base_name(src + 5);
         if (!plain_name(name) || strchr(src + 5, '/') == NULL)
@@ -118,14 +117,7 @@ static int fetch_source(struct job *j, const char *src, char *out, size_t outlen
     if (src[0] != '/')
         return snprintf(err, errlen, "'%.200s' must be an absolute host path or an s3:// URI (or pass sessionId "
                         "for a session path)", src), -1;
-    if (!(real = realpath(src, NULL)) || stat(real, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
-        snprintf(err, errlen, "cannot use %.200s: %s", src, real ? "not a file or directory" : strerror(errno));
-        free(real);
-        return -1;
-    }
-    snprintf(out, outlen, "%s", real);
-    free(real);
-    return 0;
+    return ag_datadirs_check(src, out, outlen, err, errlen);   /* only inside the operator's --data dirs */
 }
 
 /* The bytes of an inline file ({content, encoding}); caller frees. */

@@ -53,7 +53,7 @@ static const char execute_code_in[] = "{\"type\": \"object\", \"properties\": {"
     J("code": {"type": "string", "minLength": 1, "maxLength": 8388608, "description": "Python source to run"},
       "language": {"type": "string", "enum": ["python"], "description": "Only python"},
       "files": {"type": "array", "maxItems": 64, "description":
-          "Files to provide: {name, content, encoding} is written (one-shot: /work/NAME read-only; session: /tmp/NAME), {source} mounts a host path or s3:// object (one-shot) or copies it to /tmp (session)",
+          "Files to provide: {name, content, encoding} is written (one-shot: /work/NAME read-only; session: /tmp/NAME), {source} mounts a host path (only inside the server's --data directories) or s3:// object (one-shot) or copies it to /tmp (session)",
           "items": {"type": "object", "additionalProperties": false, "properties": {
               "name": {"type": "string", "minLength": 1, "maxLength": 255},
               "content": {"type": "string", "maxLength": 11184812},
@@ -69,7 +69,7 @@ static const char execute_command_in[] = "{\"type\": \"object\", \"properties\":
     "}, \"required\": [\"command\"], \"additionalProperties\": false}";
 
 #define DATASET_PROPS J("dataset": {"type": "string", "minLength": 1, "maxLength": 4096, "description": \
-    "The CSV: a path on the server's host, an s3:// URI, or with sessionId a path in that session (/tmp or /out)"}, \
+    "The CSV: a path on the server's host (inside its --data directories), an s3:// URI, or with sessionId a path in that session (/tmp or /out)"}, \
     "timeCol": {"type": "string", "minLength": 1, "maxLength": 256}, \
     "valueCol": {"type": "string", "minLength": 1, "maxLength": 256}, \
     "freq": {"type": "string", "minLength": 1, "maxLength": 16, "description": "pandas alias: D, W-SUN, MS, H, 15T ..."}) \

@@ -1,0 +1,88 @@
+/* ag_datadirs.c — the allow-list of host data directories (see the header). */
+#include "ag_datadirs.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static char *dirs[AG_DATADIRS_MAX];
+static int ndirs;
+
+int ag_datadirs_add(const char *dir, char *err, size_t errlen)
+{
+    struct stat st;
+    char *real;
+
+    if (ndirs >= AG_DATADIRS_MAX)
+        return snprintf(err, errlen, "at most %d --data directories", AG_DATADIRS_MAX), -1;
+    if (!(real = realpath(dir, NULL)) || stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "--data %.200s: %s", dir, real ? "not a directory" : strerror(errno));
+        free(real);
+        return -1;
+    }
+    dirs[ndirs++] = real;
+    return 0;
+}
+
+void ag_datadirs_clear(void)
+{
+    while (ndirs > 0)
+        free(dirs[--ndirs]);
+}
+
+/* The part of real below root ("" for root itself), or NULL if outside. */
+static const char *below(const char *real, const char *root)
+{
+    size_t n = strlen(root);
+
+    if (strcmp(root, "/") == 0)
+        return real + 1;
+    if (strncmp(real, root, n) != 0 || (real[n] != '\0' && real[n] != '/'))
+        return NULL;
+    return real[n] == '/' ? real + n + 1 : real + n;
+}
+
+/* Whether a relative path has a component starting with '.'. */
+static int has_hidden(const char *rel)
+{
+    for (const char *p = rel; *p; p = strchr(p, '/') ? strchr(p, '/') + 1 : p + strlen(p))
+        if (*p == '.')
+            return 1;
+    return 0;
+}
+
+int ag_datadirs_check(const char *path, char *real, size_t reallen, char *err, size_t errlen)
+{
+    char *r;
+    const char *rel = NULL;
+    struct stat st;
+
+    if (ndirs == 0)
+        return snprintf(err, errlen, "host paths are not allowed: this server was started without --data DIR "
+                        "(pass the CSV inline, as an s3:// URI, or ask the operator to allow a directory)"), -1;
+    if (!(r = realpath(path, NULL)))
+        return snprintf(err, errlen, "cannot use %.200s: %s", path, strerror(errno)), -1;
+    for (int i = 0; i < ndirs && !rel; i++)
+        rel = below(r, dirs[i]);
+    if (!rel || has_hidden(rel)) {
+        snprintf(err, errlen, "%.200s is %s", path, rel ? "hidden (a name below the data directory starts with '.')"
+                                                         : "outside the server's --data directories");
+        free(r);
+        return -1;
+    }
+    if (stat(r, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+        snprintf(err, errlen, "cannot use %.200s: not a file or directory", path);
+        free(r);
+        return -1;
+    }
+    if ((size_t)snprintf(real, reallen, "%s", r) >= reallen) {
+        snprintf(err, errlen, "cannot use %.200s: the path is too long", path);
+        free(r);
+        return -1;
+    }
+    free(r);
+    return 0;
+}
