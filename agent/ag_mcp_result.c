@@ -12,8 +12,6 @@
 #include "sr_io.h"
 
 #define TEXT_MAX (256u << 10)       /* stdout/stderr shown in the text content; the record has it all */
-#define IMAGE_MAX (4u << 20)
-#define IMAGES_MAX 8
 #define HTML_FILE_MAX (16u << 20)
 
 char *ag_mcp_base64(const void *data, size_t n)
@@ -209,6 +207,25 @@ static int add_html_blocks(cJSON *r, const cJSON *rec, const char *id)
     return n;
 }
 
+cJSON *ag_mcp_image_png(const char *b64)
+{
+    cJSON *c = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(c, "type", "image");
+    cJSON_AddStringToObject(c, "data", b64);
+    cJSON_AddStringToObject(c, "mimeType", "image/png");
+    return c;
+}
+
+void ag_mcp_result_add_images(cJSON *result, cJSON *images)
+{
+    cJSON *content = cJSON_GetObjectItemCaseSensitive(result, "content"), *it;
+
+    while (images && (it = cJSON_DetachItemFromArray(images, 0)))
+        cJSON_AddItemToArray(content, it);
+    cJSON_Delete(images);
+}
+
 /* PNG and (when no HTML block came) HTML files from /out. */
 static void add_out_files(cJSON *r, const cJSON *rec, const char *out_dir, const char *id, int html_done)
 {
@@ -220,20 +237,16 @@ static void add_out_files(cJSON *r, const cJSON *rec, const char *out_dir, const
         int png = dot && strcasecmp(dot, ".png") == 0, html = dot && strcasecmp(dot, ".html") == 0;
         char path[4096], uri[4200];
         struct sr_buf data;
-        if (!p || strstr(p, "..") || (!png && !(html && !html_done)) || (png && images >= IMAGES_MAX))
+        if (!p || strstr(p, "..") || (!png && !(html && !html_done)) || (png && images >= AG_MCP_IMAGES_MAX))
             continue;
         snprintf(path, sizeof path, "%s/%s", out_dir, p);
-        if (sr_read_file(path, png ? IMAGE_MAX : HTML_FILE_MAX, &data) != 0) {
+        if (sr_read_file(path, png ? AG_MCP_IMAGE_MAX : HTML_FILE_MAX, &data) != 0) {
             sr_buf_reset(&data);
             continue;
         }
         if (png) {
             char *b64 = ag_mcp_base64(data.data, data.len);
-            cJSON *c = cJSON_CreateObject();
-            cJSON_AddStringToObject(c, "type", "image");
-            cJSON_AddStringToObject(c, "data", b64 ? b64 : "");
-            cJSON_AddStringToObject(c, "mimeType", "image/png");
-            cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(r, "content"), c);
+            cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(r, "content"), ag_mcp_image_png(b64 ? b64 : ""));
             free(b64);
             images++;
         } else if (data.data && !memchr(data.data, '\0', data.len)) {

@@ -7,11 +7,18 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
+#define AG_MCP_IMAGE_MAX (4u << 20)    /* bytes of one PNG sent as an image */
+#define AG_MCP_IMAGES_MAX 8             /* images per result */
+
 /* The result of a code execution; takes record. structuredContent is the
  * record plus outputId/sessionId (either may be NULL); isError unless the
  * status is ok. out_dir (or NULL) is where the run's /out files are. */
 cJSON *ag_mcp_result_record(cJSON *record, const char *out_dir, const char *output_id,
                             const char *session_id);
+/* Append image contents (an array, taken; may be NULL) to a result. */
+void ag_mcp_result_add_images(cJSON *result, cJSON *images);
+/* An MCP image content item for PNG data given as base64 text. */
+cJSON *ag_mcp_image_png(const char *b64);
 /* The result of an analysis script run (run_eda ...); takes record. */
 cJSON *ag_mcp_result_analysis(const char *tool, cJSON *record, const char *out_dir, const char *output_id);
 /* A successful result: structured (taken) and a text for the agent. */

@@ -241,7 +241,7 @@ static cJSON *execute(struct ag_mcp_call *c, const char *code, int *rpc_code, ch
     const char *sid = arg_str(c->args, "sessionId");
     const cJSON *files = cJSON_GetObjectItemCaseSensitive(c->args, "files");
     struct job j = {0};
-    cJSON *rec, *req;
+    cJSON *rec, *req, *images, *result;
     char why[600];
 
     c->timeout = arg_num(c->args, "timeout", DEFAULT_TIMEOUT);
@@ -253,9 +253,13 @@ static cJSON *execute(struct ag_mcp_call *c, const char *code, int *rpc_code, ch
             return ag_mcp_result_error("Could not provide the files: %s", why);
         }
         rec = run_in_session(c, &j, code);
-        job_free(&j);
         fix(rec);
-        return ag_mcp_result_record(rec, NULL, NULL, sid);
+        /* PNGs the call wrote or changed in the session's /out come back as images */
+        images = ag_mcp_session_new_images(j.sess, c, rec, AG_MCP_IMAGES_MAX, AG_MCP_IMAGE_MAX);
+        job_free(&j);
+        result = ag_mcp_result_record(rec, NULL, NULL, sid);
+        ag_mcp_result_add_images(result, images);
+        return result;
     }
     if (files_as_inputs(&j, files, why, sizeof why) < 0 ||
         ag_mcp_store_new_output(j.out_id, sizeof j.out_id, j.out_dir, sizeof j.out_dir, why, sizeof why) < 0) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -26,6 +27,7 @@ struct ag_mcp_sess {
     double last_used, idle;
     long memory_mb;
     int refs, gone;        /* gone: out of the registry; stopped when refs reaches 0 */
+    cJSON *seen_out;       /* {path: sha256} of the /out files already shown (under lock) */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -50,6 +52,7 @@ static void destroy(struct ag_mcp_sess *e)
 {
     SR_INFO("mcp: session %.8s… stopped", e->id);
     ag_session_stop(&e->s);
+    cJSON_Delete(e->seen_out);
     free(e);
 }
 
@@ -489,6 +492,66 @@ cJSON *ag_mcp_remove_files(struct ag_mcp_call *c, int *rpc_code, char *err, size
 }
 
 /* ---- helpers for the other tools ---- */
+
+/* The /out paths of record's PNG listing not yet shown (at most max, each at
+ * most cap bytes), as session paths; the listing becomes the seen one. */
+static cJSON *unseen_pngs(struct ag_mcp_sess *e, const cJSON *record, int max, size_t cap)
+{
+    cJSON *paths = cJSON_CreateArray(), *seen = cJSON_CreateObject();
+    const cJSON *f;
+    char path[600];
+
+    pthread_mutex_lock(&lock);
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(record, "files")) {
+        const char *p = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "path"));
+        const char *sha = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "sha256"));
+        const cJSON *size = cJSON_GetObjectItemCaseSensitive(f, "size");
+        const char *dot = p ? strrchr(p, '.') : NULL, *was;
+        if (!p || !sha || strlen(p) > 500 || strstr(p, ".."))
+            continue;
+        was = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e->seen_out, p));
+        cJSON_AddStringToObject(seen, p, sha);
+        if (dot && strcasecmp(dot, ".png") == 0 && (!was || strcmp(was, sha) != 0) &&
+            cJSON_GetArraySize(paths) < max && cJSON_IsNumber(size) && size->valuedouble <= (double)cap) {
+            snprintf(path, sizeof path, "/out/%s", p);
+            cJSON_AddItemToArray(paths, cJSON_CreateString(path));
+        }
+    }
+    cJSON_Delete(e->seen_out);
+    e->seen_out = seen;
+    pthread_mutex_unlock(&lock);
+    return paths;
+}
+
+cJSON *ag_mcp_session_new_images(struct ag_mcp_sess *e, struct ag_mcp_call *c, const cJSON *record, int max,
+                                 size_t cap)
+{
+    cJSON *paths = unseen_pngs(e, record, max, cap), *req, *answer, *images = NULL;
+    const cJSON *f;
+    char err[300];
+
+    if (cJSON_GetArraySize(paths) == 0)
+        return cJSON_Delete(paths), NULL;
+    req = cJSON_CreateObject();
+    cJSON_AddStringToObject(req, "op", "read");
+    cJSON_AddItemToObject(req, "paths", paths);
+    cJSON_AddStringToObject(req, "encoding", "base64");
+    cJSON_AddNumberToObject(req, "cap", (double)cap);
+    if (!(answer = files_op(e, c, req, err, sizeof err))) {
+        SR_WARN("mcp: the session's new images could not be read: %s", err);
+        return NULL;
+    }
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(answer, "files")) {
+        const char *b64 = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "content"));
+        if (!b64)
+            continue;
+        if (!images)
+            images = cJSON_CreateArray();
+        cJSON_AddItemToArray(images, ag_mcp_image_png(b64));
+    }
+    cJSON_Delete(answer);
+    return images;
+}
 
 int ag_mcp_session_get_file(struct ag_mcp_sess *e, struct ag_mcp_call *c, const char *path, const char *dest,
                             char *err, size_t errlen)

@@ -30,6 +30,13 @@ void ag_mcp_session_release(struct ag_mcp_sess *e);
  * (caller deletes), or -1 with err set. */
 int ag_mcp_session_exec(struct ag_mcp_sess *e, struct ag_mcp_call *c, const char *code, double timeout,
                         cJSON **record, char *err, size_t errlen);
+/* The PNG files of record's /out listing that this session has not shown
+ * yet (new, or changed since the last call), read from the session as MCP
+ * image contents: at most max, each at most cap bytes. An array, or NULL
+ * when there is none (or they could not be read: the call's result stands
+ * without them). */
+cJSON *ag_mcp_session_new_images(struct ag_mcp_sess *e, struct ag_mcp_call *c, const cJSON *record, int max,
+                                 size_t cap);
 /* Copy a session file (path under /tmp or /out) to the new host file dest. */
 int ag_mcp_session_get_file(struct ag_mcp_sess *e, struct ag_mcp_call *c, const char *path, const char *dest,
                             char *err, size_t errlen);

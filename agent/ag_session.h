@@ -22,9 +22,10 @@ struct ag_session;
  * "inputs": [{"path","name"}], "idleTimeout": seconds}. The jail is entered
  * before this returns. 0, or -1 with err set. */
 int ag_session_start(const cJSON *opts, struct ag_session **out, char *err, size_t errlen);
-/* A cancel token for one execution: another thread may call
- * ag_session_cancel() on it at any time, before or during the execution.
- * Initialize with AG_SESSION_CANCEL_INIT; one per execution. */
+/* A cancel token: another thread may call ag_session_cancel() on it at any
+ * time, before or during an execution. Initialize with
+ * AG_SESSION_CANCEL_INIT; one per call, which may run several executions
+ * with it in turn — once cancelled it refuses the rest. */
 struct ag_session_cancel {
     pthread_mutex_t lock;
     struct ag_session *s;      /* the session running our execution, while it does */
