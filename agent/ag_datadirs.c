@@ -11,6 +11,23 @@
 static char *dirs[AG_DATADIRS_MAX];
 static int ndirs;
 
+/* Whether a resolved path is a kernel interface (/proc, /sys, /dev) or the
+ * whole filesystem: never data. /proc/self/environ would be the server's
+ * own environment, credentials included. */
+static int system_path(const char *real)
+{
+    static const char *const sys_roots[] = {"/proc", "/sys", "/dev"};
+
+    if (strcmp(real, "/") == 0)
+        return 1;
+    for (size_t i = 0; i < sizeof sys_roots / sizeof *sys_roots; i++) {
+        size_t n = strlen(sys_roots[i]);
+        if (strncmp(real, sys_roots[i], n) == 0 && (real[n] == '\0' || real[n] == '/'))
+            return 1;
+    }
+    return 0;
+}
+
 int ag_datadirs_add(const char *dir, char *err, size_t errlen)
 {
     struct stat st;
@@ -18,8 +35,10 @@ int ag_datadirs_add(const char *dir, char *err, size_t errlen)
 
     if (ndirs >= AG_DATADIRS_MAX)
         return snprintf(err, errlen, "at most %d --data directories", AG_DATADIRS_MAX), -1;
-    if (!(real = realpath(dir, NULL)) || stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "--data %.200s: %s", dir, real ? "not a directory" : strerror(errno));
+    if (!(real = realpath(dir, NULL)) || stat(real, &st) < 0 || !S_ISDIR(st.st_mode) || system_path(real)) {
+        snprintf(err, errlen, "--data %.200s: %s", dir,
+                 !real ? strerror(errno) : !S_ISDIR(st.st_mode) ? "not a directory"
+                                                              : "/, /proc, /sys and /dev cannot be data directories");
         free(real);
         return -1;
     }
@@ -38,8 +57,6 @@ static const char *below(const char *real, const char *root)
 {
     size_t n = strlen(root);
 
-    if (strcmp(root, "/") == 0)
-        return real + 1;
     if (strncmp(real, root, n) != 0 || (real[n] != '\0' && real[n] != '/'))
         return NULL;
     return real[n] == '/' ? real + n + 1 : real + n;
@@ -54,27 +71,41 @@ static int has_hidden(const char *rel)
     return 0;
 }
 
+/* The part of real below any allowed directory, or NULL. */
+static const char *inside(const char *real)
+{
+    const char *rel = NULL;
+
+    for (int i = 0; i < ndirs && !rel; i++)
+        rel = below(real, dirs[i]);
+    return rel;
+}
+
 int ag_datadirs_check(const char *path, char *real, size_t reallen, char *err, size_t errlen)
 {
     char *r;
-    const char *rel = NULL;
+    const char *rel;
     struct stat st;
 
     if (ndirs == 0)
         return snprintf(err, errlen, "host paths are not allowed: this server was started without --data DIR "
                         "(pass the CSV inline, as an s3:// URI, or ask the operator to allow a directory)"), -1;
-    if (!(r = realpath(path, NULL)))
+    /* one answer for everything outside, so the agent cannot probe the host */
+    if (!(r = realpath(path, NULL)) && !inside(path))
+        return snprintf(err, errlen, "%.200s is outside the server's --data directories", path), -1;
+    if (!r)
         return snprintf(err, errlen, "cannot use %.200s: %s", path, strerror(errno)), -1;
-    for (int i = 0; i < ndirs && !rel; i++)
-        rel = below(r, dirs[i]);
-    if (!rel || has_hidden(rel)) {
-        snprintf(err, errlen, "%.200s is %s", path, rel ? "hidden (a name below the data directory starts with '.')"
-                                                         : "outside the server's --data directories");
+    rel = inside(r);
+    if (!rel || has_hidden(rel) || system_path(r)) {
+        snprintf(err, errlen, "%.200s is %s", path, rel && has_hidden(rel)
+                 ? "hidden (a name below the data directory starts with '.')"
+                 : "outside the server's --data directories");
         free(r);
         return -1;
     }
-    if (stat(r, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
-        snprintf(err, errlen, "cannot use %.200s: not a file or directory", path);
+    /* files only: a directory would be mounted whole, hidden entries and all */
+    if (stat(r, &st) < 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "cannot use %.200s: not a regular file (name the files one by one)", path);
         free(r);
         return -1;
     }

@@ -75,7 +75,9 @@ int main(void)
     ok(ag_datadirs_add(p, err, sizeof err) == 0, "a directory is allowed");
     ok(allowed("data/a.csv", err, sizeof err), "a file inside it passes (%s)", err);
     ok(allowed("data/sub/b.csv", err, sizeof err), "a file deeper inside passes");
-    ok(allowed("data", err, sizeof err), "the directory itself passes");
+    ok(!allowed("data", err, sizeof err) && strstr(err, "regular file"),
+       "the directory itself is refused: it would be mounted with its hidden entries (%s)", err);
+    ok(!allowed("data/sub", err, sizeof err), "so is a subdirectory");
     ok(!allowed("data2/c.csv", err, sizeof err) && strstr(err, "outside"),
        "a sibling that shares the prefix (data2) is outside (%s)", err);
     ok(!allowed("secret", err, sizeof err), "a file next to it is outside");
@@ -84,7 +86,11 @@ int main(void)
     ok(!allowed("data/.env", err, sizeof err) && strstr(err, "hidden"), "a hidden file is refused (%s)", err);
     ok(!allowed("data/.git/config", err, sizeof err), "a file in a hidden directory is refused");
     ok(!allowed("data/missing.csv", err, sizeof err) && strstr(err, "No such file"),
-       "a missing file says so (%s)", err);
+       "a missing file inside says so (%s)", err);
+    ok(ag_datadirs_check("/nonexistent/x", p, sizeof p, err, sizeof err) < 0 && strstr(err, "outside"),
+       "a missing file outside gets the same answer as an existing one (no probing) (%s)", err);
+    ok(ag_datadirs_add("/", err, sizeof err) < 0 && ag_datadirs_add("/proc", err, sizeof err) < 0 &&
+       ag_datadirs_add("/dev", err, sizeof err) < 0, "/, /proc and /dev cannot be data directories (%s)", err);
     ok(ag_datadirs_check("/dev/null", p, sizeof p, err, sizeof err) < 0, "a device is refused");
     ok(ag_datadirs_add("/nonexistent-dir", err, sizeof err) < 0 && strstr(err, "nonexistent-dir"),
        "a missing --data directory is an error naming it (%s)", err);
