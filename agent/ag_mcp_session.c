@@ -493,63 +493,80 @@ cJSON *ag_mcp_remove_files(struct ag_mcp_call *c, int *rpc_code, char *err, size
 
 /* ---- helpers for the other tools ---- */
 
-/* The /out paths of record's PNG listing not yet shown (at most max, each at
- * most cap bytes), as session paths; the listing becomes the seen one. */
+/* The /out PNGs of record's listing not shown yet (at most max, each at most
+ * cap bytes): an object {session path: sha256}. Only a listing from an
+ * execution that ran counts (an internal error has none). */
 static cJSON *unseen_pngs(struct ag_mcp_sess *e, const cJSON *record, int max, size_t cap)
 {
-    cJSON *paths = cJSON_CreateArray(), *seen = cJSON_CreateObject();
-    const cJSON *f;
+    const cJSON *files = cJSON_GetObjectItemCaseSensitive(record, "files"), *f;
+    cJSON *want = cJSON_CreateObject();
     char path[600];
 
+    if (!cJSON_IsArray(files))
+        return want;
     pthread_mutex_lock(&lock);
-    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(record, "files")) {
+    cJSON_ArrayForEach(f, files) {
         const char *p = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "path"));
         const char *sha = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "sha256"));
         const cJSON *size = cJSON_GetObjectItemCaseSensitive(f, "size");
         const char *dot = p ? strrchr(p, '.') : NULL, *was;
-        if (!p || !sha || strlen(p) > 500 || strstr(p, ".."))
+        if (!p || !sha || strlen(p) > 500 || strstr(p, "..") || !dot || strcasecmp(dot, ".png") != 0)
             continue;
-        was = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e->seen_out, p));
-        cJSON_AddStringToObject(seen, p, sha);
-        if (dot && strcasecmp(dot, ".png") == 0 && (!was || strcmp(was, sha) != 0) &&
-            cJSON_GetArraySize(paths) < max && cJSON_IsNumber(size) && size->valuedouble <= (double)cap) {
-            snprintf(path, sizeof path, "/out/%s", p);
-            cJSON_AddItemToArray(paths, cJSON_CreateString(path));
-        }
+        snprintf(path, sizeof path, "/out/%s", p);
+        was = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e->seen_out, path));
+        if ((!was || strcmp(was, sha) != 0) && cJSON_GetArraySize(want) < max && cJSON_IsNumber(size) &&
+            size->valuedouble <= (double)cap)
+            cJSON_AddStringToObject(want, path, sha);
     }
-    cJSON_Delete(e->seen_out);
-    e->seen_out = seen;
     pthread_mutex_unlock(&lock);
-    return paths;
+    return want;
+}
+
+/* Remember that path (with its sha256) was shown. */
+static void mark_seen(struct ag_mcp_sess *e, const char *path, const char *sha)
+{
+    pthread_mutex_lock(&lock);
+    if (!e->seen_out)
+        e->seen_out = cJSON_CreateObject();
+    cJSON_DeleteItemFromObjectCaseSensitive(e->seen_out, path);
+    cJSON_AddStringToObject(e->seen_out, path, sha);
+    pthread_mutex_unlock(&lock);
 }
 
 cJSON *ag_mcp_session_new_images(struct ag_mcp_sess *e, struct ag_mcp_call *c, const cJSON *record, int max,
                                  size_t cap)
 {
-    cJSON *paths = unseen_pngs(e, record, max, cap), *req, *answer, *images = NULL;
-    const cJSON *f;
+    cJSON *want = unseen_pngs(e, record, max, cap), *paths, *req, *answer, *images = NULL;
+    const cJSON *f, *w;
     char err[300];
 
-    if (cJSON_GetArraySize(paths) == 0)
-        return cJSON_Delete(paths), NULL;
+    if (cJSON_GetArraySize(want) == 0)
+        return cJSON_Delete(want), NULL;
     req = cJSON_CreateObject();
+    paths = cJSON_AddArrayToObject(req, "paths");
+    cJSON_ArrayForEach(w, want)
+        cJSON_AddItemToArray(paths, cJSON_CreateString(w->string));
     cJSON_AddStringToObject(req, "op", "read");
-    cJSON_AddItemToObject(req, "paths", paths);
     cJSON_AddStringToObject(req, "encoding", "base64");
-    cJSON_AddNumberToObject(req, "cap", (double)cap);
+    cJSON_AddNumberToObject(req, "cap", (double)cap * max);   /* the snippet's cap is for all files together */
     if (!(answer = files_op(e, c, req, err, sizeof err))) {
         SR_WARN("mcp: the session's new images could not be read: %s", err);
+        cJSON_Delete(want);
         return NULL;
     }
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(answer, "files")) {
         const char *b64 = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "content"));
-        if (!b64)
+        const char *p = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "path"));
+        const char *sha = p ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(want, p)) : NULL;
+        if (!b64 || !sha)
             continue;
         if (!images)
             images = cJSON_CreateArray();
         cJSON_AddItemToArray(images, ag_mcp_image_png(b64));
+        mark_seen(e, p, sha);   /* only what was sent: a failed read is tried again next call */
     }
     cJSON_Delete(answer);
+    cJSON_Delete(want);
     return images;
 }
 
