@@ -261,7 +261,16 @@ static void run_warmup(const char *path)
         co = Py_CompileStringExFlags(src.data, path, Py_file_input, NULL, -1);
     res = co ? PyEval_EvalCode(co, ns, ns) : NULL;
     if (!res) {
-        PyErr_Print();
+        /* PyErr_Print would exit on SystemExit and leave sys.last_* for every
+         * worker to see: report it without either */
+        PyObject *type, *value, *tb, *sys_stderr = PySys_GetObject("stderr");
+        PyErr_Fetch(&type, &value, &tb);
+        PyErr_NormalizeException(&type, &value, &tb);
+        if (value && sys_stderr)
+            PyErr_Display(type, value, tb);
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
         SR_WARN("warm-up: %s failed (traceback above); the zygote goes on without it", path);
     }
     Py_XDECREF(res);
@@ -343,6 +352,11 @@ int sb_python_warm_up(void)
     Py_XDECREF(res);
     PyErr_Clear();
     return rc;
+}
+
+void sb_python_interrupt(void)
+{
+    PyErr_SetInterrupt();
 }
 
 int sb_python_set_argv(int argc, char **argv)

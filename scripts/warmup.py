@@ -19,15 +19,21 @@ observe except warm caches. `serve --warmup none` turns it off.
 import io
 import warnings
 
+# Imported here, not under catch_warnings() below: a warnings filter a module
+# installs when first imported must stay, as it would in a cold run.
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.subplots import make_subplots
+from scipy import stats
+from sklearn.linear_model import LinearRegression
+from statsmodels.tsa.arima.model import ARIMA
+from statsmodels.tsa.seasonal import STL, seasonal_decompose
+from statsmodels.tsa.stattools import acf, adfuller, kpss, pacf
+
 
 def _pandas_and_stats():
-    import numpy as np
-    import pandas as pd
-    from scipy import stats
-    from statsmodels.tsa.arima.model import ARIMA
-    from statsmodels.tsa.seasonal import STL, seasonal_decompose
-    from statsmodels.tsa.stattools import acf, adfuller, kpss, pacf
-
     rng = np.random.default_rng(0)
     idx = pd.date_range("2020-01-01", periods=96, freq="MS")
     y = 10 + np.arange(96) * 0.1 + np.sin(np.arange(96) * np.pi / 6) + rng.normal(0, 0.1, 96)
@@ -49,18 +55,11 @@ def _pandas_and_stats():
 
 
 def _sklearn(s):
-    import numpy as np
-    from sklearn.linear_model import LinearRegression
-
     x = np.arange(len(s)).reshape(-1, 1)
     LinearRegression().fit(x, s.values).predict(x)
 
 
 def _plotly(s):
-    import plotly.graph_objects as go
-    import plotly.io as pio
-    from plotly.subplots import make_subplots
-
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, subplot_titles=("series", "bars"))
     fig.add_trace(go.Scatter(x=s.index, y=s.values, mode="lines", name="y"), row=1, col=1)
     fig.add_trace(go.Bar(x=s.index, y=s.diff().values, name="dy"), row=2, col=1)
