@@ -12,6 +12,7 @@
 #include "sb_caps.h"
 #include "sb_chan.h"
 #include "sb_seccomp.h"
+#include "sr_cancel.h"
 #include "sr_log.h"
 
 enum { EXIT_SETUP_FAILED = 125 };
@@ -89,11 +90,19 @@ __attribute__((noreturn)) static void run_script(struct sb_jail *j)
 static volatile pid_t script_pid;
 
 /* The supervisor interrupts an execution (a session's timeout or cancel) by
- * signalling init, which the script cannot be: init turns it into SIGINT. */
-static void forward_interrupt(int sig)
+ * signalling init, which the script cannot be. Init passes it on: with the
+ * execution's number as SR_CANCEL_SIGNAL (the session runner interrupts
+ * that execution only), without one as SIGINT. */
+static void forward_interrupt(int sig, siginfo_t *si, void *uc)
 {
-    (void)sig;
-    if (script_pid > 0)
+    int n = si->si_code == SI_QUEUE ? si->si_value.sival_int : 0;
+
+    (void)sig, (void)uc;
+    if (script_pid <= 0)
+        return;
+    if (n)
+        sigqueue(script_pid, SR_CANCEL_SIGNAL, (union sigval){.sival_int = n});
+    else
         kill(script_pid, SIGINT);
 }
 
@@ -153,7 +162,7 @@ void sb_jail_init_main(struct sb_jail *j)
         run_script(j);
     script_pid = script;
     {
-        struct sigaction sa = {.sa_handler = forward_interrupt};
+        struct sigaction sa = {.sa_sigaction = forward_interrupt, .sa_flags = SA_SIGINFO};
         sigemptyset(&sa.sa_mask);
         sigaction(SIGUSR1, &sa, NULL);
     }

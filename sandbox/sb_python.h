@@ -36,6 +36,9 @@ void sb_python_after_fork(int child);
  * /sandboxrun, and a warm-up that takes the copy-on-write faults of compiling
  * and running code now rather than on the request's clock. */
 int sb_python_warm_up(void);
+/* As if SIGINT arrived: Python runs its SIGINT handler (KeyboardInterrupt
+ * by default) at its next check. Async-signal-safe (PyErr_SetInterrupt). */
+void sb_python_interrupt(void);
 /* Set sys.argv for the request. */
 int sb_python_set_argv(int argc, char **argv);
 /* Run the atexit callbacks, as the python3 command does at exit (without

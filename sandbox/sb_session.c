@@ -3,7 +3,9 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/resource.h>
@@ -37,6 +39,32 @@ static double cpu_seconds(long *max_rss)
            (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec + kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1e6;
 }
 
+static volatile unsigned running_seq;   /* the execution running now; 0 between executions */
+static volatile unsigned early_seq;     /* the newest cancel for an execution not started yet */
+
+/* A cancel forwarded by init, with its execution's number: it interrupts
+ * that execution only (a KeyboardInterrupt through Python's own SIGINT
+ * handling, sb_python_interrupt); one that arrives after its execution ended is dropped, one
+ * that arrives before it starts is kept for it. Async-signal-safe. */
+static void on_cancel_signal(int sig, siginfo_t *si, void *uc)
+{
+    unsigned n = si->si_code == SI_QUEUE ? (unsigned)si->si_value.sival_int : 0;
+
+    (void)sig, (void)uc;
+    if (n && n == running_seq)
+        sb_python_interrupt();
+    else if (n > running_seq && n > early_seq)
+        early_seq = n;
+}
+
+static unsigned request_seq(const cJSON *req)
+{
+    const cJSON *seq = cJSON_GetObjectItemCaseSensitive(req, "seq");
+
+    return cJSON_IsNumber(seq) && seq->valuedouble >= 1 && seq->valuedouble <= UINT_MAX ? (unsigned)seq->valuedouble
+                                                                                          : 0;
+}
+
 /* One execution: run the code, flush, send {"status","error","cpu","maxRssKb"}
  * as the done-frame. */
 static void execute(const char *text, size_t len)
@@ -48,9 +76,14 @@ static void execute(const char *text, size_t len)
     int status = 2;
     long rss;
     double cpu0 = cpu_seconds(&rss);
+    unsigned n = request_seq(req);
 
+    running_seq = n;
+    if (n && early_seq == n)
+        sb_python_interrupt();
     if (cJSON_IsString(code))
         status = sb_python_exec(code->valuestring, cJSON_IsString(file) ? file->valuestring : "<cell>", &error);
+    running_seq = 0;
     sb_python_flush();
     cJSON_AddNumberToObject(done, "status", status);
     if (error)
@@ -72,9 +105,13 @@ static int session_runner(struct sb_jail *j)
     struct sr_buf b;
     int rc;
 
+    struct sigaction sa = {.sa_sigaction = on_cancel_signal, .sa_flags = SA_SIGINFO | SA_RESTART};
+
     sr_buf_init(&b, SB_SESSION_LINE_MAX);
     if (sb_python_init(&j->job) < 0)
         return 120;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SR_CANCEL_SIGNAL, &sa, NULL);
     while ((rc = sb_frame_read(SB_FD_CTL, &b, SB_SESSION_LINE_MAX)) > 0)
         execute(b.data, b.len);
     sr_buf_reset(&b);
@@ -181,9 +218,8 @@ static void run_one(struct sb_worker *w, struct line_reader *lr, const char *lin
     cJSON *req = cJSON_Parse(line), *rec, *done = NULL, *st;
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(req, "code");
     const cJSON *tmo = cJSON_GetObjectItemCaseSensitive(req, "timeout");
-    const cJSON *seq = cJSON_GetObjectItemCaseSensitive(req, "seq");
     double timeout = cJSON_IsNumber(tmo) && tmo->valuedouble > 0 ? tmo->valuedouble : w->req->timeout_s;
-    unsigned n = cJSON_IsNumber(seq) && seq->valuedouble >= 1 && seq->valuedouble < 4e9 ? (unsigned)seq->valuedouble : 0;
+    unsigned n = request_seq(req);
     struct sb_outcome o;
     struct sb_exec x;
     char *frame = NULL;

@@ -42,10 +42,14 @@ void sb_worker_kill(struct sb_worker *w)
     w->killed = 1;
 }
 
-int sb_worker_interrupt(struct sb_worker *w)
+int sb_worker_interrupt(struct sb_worker *w, unsigned seq)
 {
-    /* init forwards SIGUSR1 to the script's process as SIGINT */
-    return w->init > 0 && !w->killed ? kill(w->init, SIGUSR1) : -1;
+    /* init forwards SIGUSR1 to the script's process: as SIGINT, or with the
+     * execution's number as SR_CANCEL_SIGNAL (the session runner then
+     * interrupts that execution only) */
+    union sigval v = {.sival_int = (int)seq};
+
+    return w->init > 0 && !w->killed ? sigqueue(w->init, SIGUSR1, v) : -1;
 }
 
 /* ---- set-up ------------------------------------------------------------------ */
@@ -310,10 +314,10 @@ static void on_cancel(struct sb_worker *w, struct sb_exec *x, unsigned seq)
 {
     double t = sr_now();
 
-    if (x->cancelled || (x->seq && seq != x->seq))
+    if (x->cancelled || x->done || (x->seq && seq != x->seq))
         return;
     x->cancelled = 1;
-    if (!x->interrupted_at && sb_worker_interrupt(w) == 0) {
+    if (!x->interrupted_at && sb_worker_interrupt(w, x->seq) == 0) {
         x->interrupted_at = t;
         if (x->deadline > t + INTERRUPT_GRACE_S)
             x->deadline = t + INTERRUPT_GRACE_S;
@@ -371,7 +375,7 @@ static void on_deadline(struct sb_worker *w, struct sb_exec *x)
     }
     x->timed_out = 1;
     /* a session gets 2 s to stop at a KeyboardInterrupt before the worker dies */
-    if (x->interrupt_first && !x->interrupted_at && sb_worker_interrupt(w) == 0) {
+    if (x->interrupt_first && !x->interrupted_at && sb_worker_interrupt(w, x->seq) == 0) {
         x->interrupted_at = sr_now();
         x->deadline = x->interrupted_at + INTERRUPT_GRACE_S;
         return;

@@ -72,8 +72,9 @@ void sb_exec_free(struct sb_exec *x);
 void sb_worker_watch(struct sb_worker *w, struct sb_exec *x);
 /* Kill every process of the worker (idempotent). */
 void sb_worker_kill(struct sb_worker *w);
-/* Interrupt the script (SIGINT through init); 0 or -1. */
-int sb_worker_interrupt(struct sb_worker *w);
+/* Interrupt the script through init: execution seq of a session (0: a
+ * plain SIGINT, whatever runs). 0 or -1. */
+int sb_worker_interrupt(struct sb_worker *w, unsigned seq);
 /* Put one execution's output, files, status and message into o. status_code
  * and error come from a session's done-frame (pass -1/NULL for a one-shot run,
  * whose status comes from the wait status). */

@@ -1,5 +1,7 @@
 /* Unit tests: sessions through the agent API, against the real supervisor and jail. */
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -42,6 +44,22 @@ static void *cancel_later(void *arg)
     usleep(500 * 1000);
     ag_session_cancel(arg);
     return NULL;
+}
+
+/* The first child of pid (the session's init), or -1. */
+static pid_t first_child(pid_t pid)
+{
+    char path[64], buf[64] = "";
+    FILE *f;
+    long child = -1;
+
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    if ((f = fopen(path, "r"))) {
+        if (fgets(buf, sizeof buf, f))
+            child = strtol(buf, NULL, 10);
+        fclose(f);
+    }
+    return child > 0 ? (pid_t)child : -1;
 }
 
 /* Whether a TERM to an idle session's supervisor ends it within 3 s. */
@@ -119,8 +137,18 @@ int main(void)
     ok(rec && strcmp(str(rec, "stdout"), "not interrupted\n") == 0,
        "a late cancel for an earlier execution leaves the next alone (%s)", str(rec, "status"));
     cJSON_Delete(rec);
+    /* the same race one step further: the interrupt for that execution
+     * reaches init (and so the script's process) after it ended */
+    pid_t init = first_child(ag_session_pid(s));
+    ok(init > 0 && sigqueue(init, SIGUSR1, (union sigval){.sival_int = (int)after.seq}) == 0,
+       "a late numbered interrupt is sent to the session's init (pid %d)", (int)init);
+    usleep(100 * 1000);
+    rec = exec(s, "import time\ntime.sleep(0.3)\nprint('still not interrupted')", 0);
+    ok(rec && strcmp(str(rec, "stdout"), "still not interrupted\n") == 0,
+       "the script's process drops an interrupt meant for an execution that ended (%s)", str(rec, "status"));
+    cJSON_Delete(rec);
     /* a cancel that overtakes its own request (sent before the supervisor read it) */
-    sigqueue(ag_session_pid(s), SR_CANCEL_SIGNAL, (union sigval){.sival_int = (int)after.seq + 2});
+    sigqueue(ag_session_pid(s), SR_CANCEL_SIGNAL, (union sigval){.sival_int = (int)after.seq + 3});
     usleep(100 * 1000);
     rec = exec(s, "x = 1000", 0);
     ok(rec && strcmp(str(rec, "status"), "error") == 0 && strstr(str(rec, "message"), "cancelled before it started"),
