@@ -44,8 +44,9 @@ static volatile unsigned early_seq;     /* the newest cancel for an execution no
 
 /* A cancel forwarded by init, with its execution's number: it interrupts
  * that execution only (a KeyboardInterrupt through Python's own SIGINT
- * handling, sb_python_interrupt); one that arrives after its execution ended is dropped, one
- * that arrives before it starts is kept for it. Async-signal-safe. */
+ * handling, sb_python_interrupt); one that arrives after its execution
+ * ended is dropped, one that arrives before it starts is kept for it.
+ * Async-signal-safe. */
 static void on_cancel_signal(int sig, siginfo_t *si, void *uc)
 {
     unsigned n = si->si_code == SI_QUEUE ? (unsigned)si->si_value.sival_int : 0;
@@ -104,7 +105,6 @@ static int session_runner(struct sb_jail *j)
 {
     struct sr_buf b;
     int rc;
-
     struct sigaction sa = {.sa_sigaction = on_cancel_signal, .sa_flags = SA_SIGINFO | SA_RESTART};
 
     sr_buf_init(&b, SB_SESSION_LINE_MAX);
