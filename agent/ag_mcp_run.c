@@ -99,8 +99,8 @@ static int name_taken(const struct job *j, const char *name)
 }
 
 /* Resolve a dataset/source: s3:// is downloaded into scratch, a host path
- * must be a file or directory inside a --data directory (ag_datadirs). The
- * local path goes to out. */
+ * must be a regular file inside a --data directory (ag_datadirs). The local
+ * path goes to out. */
 static int fetch_source(struct job *j, const char *src, char *out, size_t outlen, char *err, size_t errlen)
 {
     if (strncmp(src, "s3://", 5) == 0) {

@@ -48,7 +48,6 @@ int ag_runner_exec_tool(char *const argv[])
     return -1;
 }
 
-/* In the child: fds 0..4 in place, nothing else open, then exec. */
 /* In the child, with every signal blocked: give each caught signal back its
  * default action, so a TERM sent to the new pid before execve (a cancel that
  * races the spawn) kills it instead of running the parent's handler. */
@@ -65,6 +64,7 @@ static void child_reset_signals(void)
     }
 }
 
+/* In the child: fds 0..4 in place, nothing else open, then exec. */
 __attribute__((noreturn)) static void child(const char *sup, const char *mode, int req_r, int rec_w,
                                            int passthrough, pid_t parent)
 {

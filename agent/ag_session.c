@@ -140,22 +140,19 @@ static int send_and_wait(struct ag_session *s, cJSON *req, unsigned seq, cJSON *
     return *record ? 0 : -1;
 }
 
-int ag_session_exec(struct ag_session *s, const cJSON *req, struct ag_session_cancel *cancel, cJSON **record,
+int ag_session_exec(struct ag_session *s, cJSON *req, struct ag_session_cancel *cancel, cJSON **record,
                     char *err, size_t errlen)
 {
-    cJSON *numbered = cJSON_Duplicate(req, 1);
     unsigned seq;
     int rc = -1;
 
     *record = NULL;
     pthread_mutex_lock(&s->lock);
-    if (!numbered) {
-        snprintf(err, errlen, "out of memory");
-    } else if (!s->alive) {
+    if (!s->alive) {
         snprintf(err, errlen, "the session has ended");
     } else if (claim(s, cancel, &seq) < 0) {
         snprintf(err, errlen, "cancelled before it started");
-    } else if (send_and_wait(s, numbered, seq, record) < 0) {
+    } else if (send_and_wait(s, req, seq, record) < 0) {
         snprintf(err, errlen, "the session's supervisor went away");
         s->alive = 0;
     } else {
@@ -165,7 +162,6 @@ int ag_session_exec(struct ag_session *s, const cJSON *req, struct ag_session_ca
     }
     release(cancel);
     pthread_mutex_unlock(&s->lock);
-    cJSON_Delete(numbered);
     return rc;
 }
 

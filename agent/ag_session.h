@@ -35,11 +35,11 @@ struct ag_session_cancel {
 #define AG_SESSION_CANCEL_INIT {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0}
 
 /* Run req {"code": "...", "filename"?: "cell.py", "timeout"?: seconds} in the
- * session. 0 with *record (caller deletes), or -1 with err set (the session
- * is then dead, or the token was cancelled before the execution began).
- * Thread-safe: concurrent calls on one session are serialized. cancel may be
- * NULL. */
-int ag_session_exec(struct ag_session *s, const cJSON *req, struct ag_session_cancel *cancel, cJSON **record,
+ * session; req gets the execution's number as "seq". 0 with *record
+ * (caller deletes), or -1 with err set (the session is then dead, or the
+ * token was cancelled before the execution began). Thread-safe: concurrent
+ * calls on one session are serialized. cancel may be NULL. */
+int ag_session_exec(struct ag_session *s, cJSON *req, struct ag_session_cancel *cancel, cJSON **record,
                     char *err, size_t errlen);
 /* Cancel the token's execution: one that has not begun never runs; one that
  * runs is interrupted (KeyboardInterrupt). Only that execution: a cancel that

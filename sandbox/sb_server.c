@@ -57,7 +57,6 @@ struct server {
     volatile int stopping;
 };
 
-
 /* ---- workers ------------------------------------------------------------------- */
 
 static int start_zygote(struct server *s)

@@ -34,7 +34,6 @@
 #define REPORT_CAP (512 * 1024)
 #define CLONE_NS (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
 
-
 void sb_worker_kill(struct sb_worker *w)
 {
     if (!w->killed && w->init > 0)
