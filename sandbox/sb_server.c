@@ -263,6 +263,24 @@ static char *read_request(int fd, char *err, size_t errlen)
     return NULL;
 }
 
+/* End our side of fd and read and drop what the client still sends, up to
+ * 4 MiB or 0.2 s, so that closing it does not reset the client. */
+static void hang_up(int fd)
+{
+    char sink[65536];
+    double deadline = sr_now() + 0.2;
+    size_t total = 0;
+
+    shutdown(fd, SHUT_WR);
+    while (total < (4u << 20) && sr_now() < deadline) {
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        ssize_t n;
+        if (poll(&pf, 1, 50) <= 0 || (n = read(fd, sink, sizeof sink)) <= 0)
+            break;
+        total += (size_t)n;
+    }
+}
+
 static int track(struct server *s, struct sb_worker *w, int on)
 {
     int slot = -1;
@@ -347,6 +365,7 @@ static void handle(struct server *s, int fd)
         if (line && !req.code && !err[0])
             snprintf(err, sizeof err, "request: no 'code'");
         reply(fd, sb_record_internal_error(line || err[0] ? err : "bad request"));
+        hang_up(fd);   /* an oversized request is still arriving */
         free(line);
         sb_request_free(&req);
         return;
@@ -405,23 +424,13 @@ static int peer_allowed(int fd)
 }
 
 /* Answer and hang up on a connection we will not serve. Closing a unix
- * socket with unread input resets the peer, which would lose the answer, so
- * its request is read and dropped first (briefly, and only so much). */
+ * socket with unread input resets the peer: a client that reads to EOF then
+ * gets ECONNRESET after the answer instead of a clean end. So its request is
+ * read and dropped first (briefly, and only so much). */
 static void refuse(int fd, cJSON *rec)
 {
-    char sink[65536];
-    double deadline = sr_now() + 0.2;
-    size_t total = 0;
-
     reply(fd, rec);
-    shutdown(fd, SHUT_WR);
-    while (total < (4u << 20) && sr_now() < deadline) {
-        struct pollfd pf = {.fd = fd, .events = POLLIN};
-        ssize_t n;
-        if (poll(&pf, 1, 50) <= 0 || (n = read(fd, sink, sizeof sink)) <= 0)
-            break;
-        total += (size_t)n;
-    }
+    hang_up(fd);
     close(fd);
 }
 

@@ -31,12 +31,17 @@ for s in "${suites[@]}"; do
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
         f=1
         echo "not ok - suite $name exited $rc without reporting a failure" >>"$log"
+        crashed=1
+    else
+        crashed=0
     fi
     pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + sk))
     printf '%-28s %4d passed %3d failed %3d skipped  (%ds)\n' "$name" "$p" "$f" "$sk" $(( $(date +%s) - start ))
     if [ "$f" -gt 0 ]; then
         # each failure with the diagnostic lines ("# ...") that follow it: CI keeps only this output
         awk '/^not ok /{n++; show=(n<=20)} /^(ok|not ok) /&&!/^not ok /{show=0} show&&(/^not ok /||/^#/){print "    " substr($0,1,400)}' "$log" | head -200
+        # a suite that died (a traceback, a signal) says why in its last lines
+        [ "$crashed" -eq 1 ] && head -n -1 "$log" | tail -n 24 | cut -c1-400 | sed 's/^/    | /'
         echo "    (full log: $log)"
     fi
     grep -E '^ok .*# *SKIP' "$log" | head -5 | sed 's/^/    /'

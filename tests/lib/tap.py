@@ -33,6 +33,16 @@ class Tap:
         for line in str(text).splitlines():
             print("# " + line)
 
+    def guard(self, fn, *args):
+        """Call fn(*args); an exception it raises is one failure, with its
+        traceback, and the suite goes on."""
+        try:
+            return fn(*args)
+        except Exception:   # noqa: BLE001 - any crash of a check is a failed check
+            import traceback
+            self.ok(False, "%s raised" % fn.__name__, traceback.format_exc())
+            return None
+
     def done(self):
         print("1..%d" % self.n)
         sys.exit(1 if self.failed else 0)
