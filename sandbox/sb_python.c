@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 
 #include "sr_io.h"
@@ -13,6 +14,20 @@
 
 #define REPORT_MAX (256 * 1024)
 #define WARMUP_MAX (1024 * 1024)
+
+/* Give every signal the caller ignored its default action again. A daemon
+ * started in the background by a shell ("sandboxrun serve &") inherits
+ * SIGINT and SIGQUIT ignored; Python then installs no SIGINT handler, and a
+ * cancel or a session's timeout could never raise KeyboardInterrupt. Python
+ * sets its own (SIGPIPE, SIGXFSZ ignored; SIGINT handled) right after. */
+static void default_signals(void)
+{
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction sa;
+        if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN && !(sa.sa_flags & SA_SIGINFO))
+            signal(sig, SIG_DFL);
+    }
+}
 
 /* An isolated interpreter: no PYTHON* variables, no user site, no bytecode
  * writes, unbuffered stdio so output survives a kill. */
@@ -22,6 +37,7 @@ static int init_python(const struct sb_pyjob *job)
     PyConfig cfg;
     PyStatus st;
 
+    default_signals();
     /* UTF-8 mode: open() and stdio speak UTF-8 whatever the (absent) locale */
     PyPreConfig_InitIsolatedConfig(&pre);
     pre.utf8_mode = 1;
