@@ -99,9 +99,11 @@ int ag_cmd_serve(int argc, char **argv)
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("usage: sandboxrun serve --socket PATH [--pool N] [--max-concurrent N] [--queue N]\n"
                "                        [--preload MOD,MOD,...] [--warmup FILE|none] [--grace SECONDS]\n"
+               "                        [--client-timeout SECONDS]\n"
                "Runs the supervisor as a daemon with pre-imported, pre-jailed workers.\n"
                "Clients: sandboxrun --server PATH ... or SANDBOXRUN_SOCKET=PATH sandboxrun ...\n"
-               "Defaults: pool 2, 4 runs at once, 16 queued, grace 10 s, preload numpy, pandas,\n"
+               "Defaults: pool 2, 4 runs at once, 16 queued, grace 10 s, client timeout 30 s (to send\n"
+               "the request, and for each write of the answer to be read), preload numpy, pandas,\n"
                "scipy.stats, statsmodels.api, statsmodels.tsa.api, sklearn, plotly.graph_objects, plotly.io;\n"
                "warm-up: the shipped warmup.py, run once by the zygote after the imports so the\n"
                "libraries' first-use work is not paid per run. A --warmup FILE runs outside the jail\n"

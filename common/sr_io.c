@@ -106,6 +106,15 @@ double sr_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+int sr_poll_ms(double deadline)
+{
+    double left = deadline - sr_now();
+
+    if (left <= 0)
+        return 0;
+    return left > 2e6 ? 2000000000 : (int)(left * 1000) + 1;   /* ~23 days at most: no int overflow */
+}
+
 char *sr_xstrdup(const char *s)
 {
     char *p = strdup(s);

@@ -21,6 +21,10 @@ int sr_read_file(const char *path, size_t max, struct sr_buf *b);
 int sr_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 /* Seconds on the monotonic clock (for deadlines and durations). */
 double sr_now(void);
+/* A poll(2) timeout in ms for a deadline on sr_now()'s clock: 0 once it has
+ * passed (never negative, which would wait forever), rounded up otherwise,
+ * at most ~23 days. */
+int sr_poll_ms(double deadline);
 /* Duplicate a string, aborting the process on OOM (startup-time config only). */
 char *sr_xstrdup(const char *s);
 

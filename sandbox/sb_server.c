@@ -26,7 +26,6 @@
 #define MAX_POOL 64
 #define MAX_EXECUTORS 64
 #define MAX_QUEUE 1024
-#define READ_TIMEOUT_S 30
 #define REFILL_THREADS 2   /* two workers can enter their jails at once on two cores */
 
 struct server {
@@ -34,6 +33,7 @@ struct server {
     int listen_fd;
     unsigned long pool_size, max_concurrent, queue_max;
     double grace_s;
+    double client_timeout_s;  /* to send the request; and for each write of the reply to be taken */
     const char *preload;
     const char *warmup;                  /* "none", a file, or NULL for the shipped one */
     char warmup_path[4096];
@@ -128,6 +128,27 @@ static int pool_fits(const struct server *s, const struct sb_request *r)
     return r->ninputs == 0 && r->memory_mb == d->memory_mb && r->pids == d->pids && r->tmp_mb == d->tmp_mb &&
            r->out_mb == d->out_mb && r->threads == d->threads && r->cpu_s == d->cpu_s &&
            r->policy && d->policy && strcmp(r->policy, d->policy) == 0;
+}
+
+/* Whether req's seccomp policy is the daemon's: every worker is a clone of
+ * the zygote and runs under the zygote's filter, so a request for another
+ * policy cannot be served here (0 + err, never silently under this one). */
+static int policy_is_ours(const struct server *s, const struct sb_request *r, char *err, size_t errlen)
+{
+    char *a, *b;
+    int same;
+
+    if (!r->policy || strcmp(r->policy, s->defaults.policy) == 0)
+        return 1;
+    a = realpath(r->policy, NULL);
+    b = realpath(s->defaults.policy, NULL);
+    same = a && b && strcmp(a, b) == 0;
+    if (!same)
+        snprintf(err, errlen, "this daemon runs every script under its policy %s; for policy %s run without "
+                 "--server (a cold run)", s->defaults.policy, r->policy);
+    free(a);
+    free(b);
+    return same;
 }
 
 /* A pooled worker that died while it waited (OOM killer, an operator's kill)
@@ -229,11 +250,11 @@ static void reply(int fd, cJSON *rec)
 }
 
 /* Read the request line (capped, with a deadline). NULL + err on failure. */
-static char *read_request(int fd, char *err, size_t errlen)
+static char *read_request(int fd, double timeout_s, char *err, size_t errlen)
 {
     struct sr_buf b;
     char chunk[65536];
-    double deadline = sr_now() + READ_TIMEOUT_S;
+    double deadline = sr_now() + timeout_s;
 
     sr_buf_init(&b, SB_REQUEST_MAX + 1);
     for (;;) {
@@ -244,7 +265,7 @@ static char *read_request(int fd, char *err, size_t errlen)
             *nl = '\0';
             return sr_buf_steal(&b, NULL);
         }
-        if (poll(&pf, 1, (int)((deadline - sr_now()) * 1000) + 1) <= 0)
+        if (poll(&pf, 1, sr_poll_ms(deadline)) <= 0)
             break;
         n = read(fd, chunk, sizeof chunk);
         if (n <= 0) {
@@ -258,7 +279,7 @@ static char *read_request(int fd, char *err, size_t errlen)
             return NULL;
         }
     }
-    snprintf(err, errlen, "no complete request within %d s", READ_TIMEOUT_S);
+    snprintf(err, errlen, "no complete request within %.0f s", timeout_s);
     sr_buf_reset(&b);
     return NULL;
 }
@@ -358,7 +379,7 @@ static void handle(struct server *s, int fd)
     struct sb_request req;
     struct sb_outcome o;
     struct sb_worker *w;
-    char err[512], *line = read_request(fd, err, sizeof err);
+    char err[512] = "", *line = read_request(fd, s->client_timeout_s, err, sizeof err);
 
     sb_request_defaults(&req);
     if (!line || sb_request_parse(line, strlen(line), &req, err, sizeof err) < 0 || !req.code) {
@@ -371,6 +392,11 @@ static void handle(struct server *s, int fd)
         return;
     }
     free(line);
+    if (!policy_is_ours(s, &req, err, sizeof err)) {
+        reply(fd, sb_record_internal_error(err));
+        sb_request_free(&req);
+        return;
+    }
     req.passthrough = 0;
     sb_outcome_init(&o);
     w = pool_fits(s, &req) ? pool_take(s) : NULL;
@@ -495,8 +521,14 @@ static int accept_loop(struct server *s, int sigfd)
             s->stopping = 1;
         } else if (pf[0].revents & POLLIN) {
             int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-            if (fd >= 0)
+            if (fd >= 0) {
+                /* a client that stops reading its reply frees its executor after this */
+                struct timeval tv = {.tv_sec = (time_t)s->client_timeout_s};
+                setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
                 enqueue(s, fd);
+            } else if (errno == EMFILE || errno == ENFILE) {
+                usleep(100 * 1000);   /* out of fds: do not spin on the pending connection */
+            }
         }
     }
     return 0;
@@ -536,6 +568,10 @@ static int parse_args(struct server *s, int argc, char **argv)
             if (sr_parse_ulong(val, 0, 3600, &v) < 0)
                 return SR_LOG("serve: --grace wants seconds"), -1;
             s->grace_s = (double)v;
+        } else if (strcmp(a, "--client-timeout") == 0) {
+            if (sr_parse_ulong(val, 1, 3600, &v) < 0)
+                return SR_LOG("serve: --client-timeout wants 1..3600 seconds"), -1;
+            s->client_timeout_s = (double)v;
         } else {
             return SR_LOG("serve: unknown option '%s'", a), -1;
         }
@@ -579,7 +615,7 @@ static void drain(struct server *s, pthread_t *ex, unsigned long n)
 
 int sb_server_main(int argc, char **argv)
 {
-    struct server s = {.pool_size = 2, .max_concurrent = 4, .queue_max = 16, .grace_s = 10,
+    struct server s = {.pool_size = 2, .max_concurrent = 4, .queue_max = 16, .grace_s = 10, .client_timeout_s = 30,
                        .preload = SB_ZYGOTE_DEFAULT_PRELOAD, .listen_fd = -1};
     pthread_t ex[MAX_EXECUTORS], filler[REFILL_THREADS];
     sigset_t set;

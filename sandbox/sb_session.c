@@ -125,7 +125,36 @@ struct line_reader {
     struct sr_buf pending;
     int sig_fd;               /* the worker's signalfd: watched between executions too */
     unsigned cancel_seq;      /* the newest execution cancelled before its request was read */
+    size_t partial;           /* bytes at the end of pending after its last newline */
+    int skipping;             /* dropping the rest of a line over the cap, up to its newline */
 };
+
+/* Add n bytes read to the pending lines. A line over SB_SESSION_LINE_MAX is
+ * dropped whole, to its newline, so the lines after it stay in step. Returns
+ * 1 when an oversized line ended in this data (the caller answers it once). */
+static int take(struct line_reader *lr, const char *p, size_t n)
+{
+    int over = 0;
+
+    while (n) {
+        const char *nl = memchr(p, '\n', n);
+        size_t len = nl ? (size_t)(nl - p) + 1 : n;
+
+        if (!lr->skipping && (lr->partial + len - (nl ? 1 : 0) > SB_SESSION_LINE_MAX ||
+                              sr_buf_append(&lr->pending, p, len) != SR_BUF_OK)) {
+            lr->pending.len -= lr->partial;   /* drop the line so far, and the rest of it as it comes */
+            lr->partial = 0;
+            lr->skipping = 1;
+        } else if (!lr->skipping) {
+            lr->partial = nl ? 0 : lr->partial + len;
+        }
+        if (lr->skipping && nl)
+            lr->skipping = 0, over = 1;
+        p += len;
+        n -= len;
+    }
+    return over;
+}
 
 /* A signal between executions: 1 if it ends the session. A cancel names an
  * execution whose request is still on its way (kept for run_one) or one that
@@ -144,14 +173,15 @@ static int on_idle_signal(struct line_reader *lr)
 }
 
 /* Next line from fd (without its newline) into *line (caller frees). Returns
- * 1, 0 at EOF, -1 for a line over the cap (skipped), -2 on idle timeout, -3
- * when a signal (TERM, INT, HUP) ends the session. */
+ * 1, 0 at EOF, -1 for a line over the cap (skipped whole, answered once), -2
+ * on idle timeout, -3 when a signal (TERM, INT, HUP) ends the session. */
 static int next_line(struct line_reader *lr, int fd, double idle_s, char **line)
 {
     double deadline = sr_now() + idle_s;
 
     for (;;) {
-        char *nl = lr->pending.data ? memchr(lr->pending.data, '\n', lr->pending.len) : NULL;
+        /* only the complete lines before the partial one can hold a newline */
+        char *nl = lr->pending.len > lr->partial ? memchr(lr->pending.data, '\n', lr->pending.len) : NULL;
         char chunk[65536];
         struct pollfd pf[2] = {{.fd = fd, .events = POLLIN}, {.fd = lr->sig_fd, .events = POLLIN}};
         ssize_t n;
@@ -164,7 +194,7 @@ static int next_line(struct line_reader *lr, int fd, double idle_s, char **line)
             lr->pending.len -= len + 1;
             return *line ? 1 : -1;
         }
-        rc = poll(pf, 2, (int)((deadline - sr_now()) * 1000) + 1);
+        rc = poll(pf, 2, sr_poll_ms(deadline));
         if (rc == 0 || sr_now() >= deadline)
             return -2;
         if (rc < 0 && errno == EINTR)
@@ -179,10 +209,8 @@ static int next_line(struct line_reader *lr, int fd, double idle_s, char **line)
             continue;
         if (n <= 0)
             return 0;
-        if (sr_buf_append(&lr->pending, chunk, (size_t)n) != SR_BUF_OK) {
-            sr_buf_reset(&lr->pending);   /* an oversized line: drop it whole */
+        if (take(lr, chunk, (size_t)n))
             return -1;
-        }
     }
 }
 
@@ -302,9 +330,12 @@ int sb_session_main(void)
     char err[512], *line = NULL;
     int rc;
 
-    sr_buf_init(&lr.pending, SB_SESSION_LINE_MAX);
+    /* room for one line at the cap and the read that completes it */
+    sr_buf_init(&lr.pending, SB_SESSION_LINE_MAX + 2 * 65536);
     lr.sig_fd = -1;
     lr.cancel_seq = 0;
+    lr.skipping = 0;
+    lr.partial = 0;
     sb_request_defaults(&req);
     rc = next_line(&lr, IN_FD, 60, &line);
     if (rc != 1 || sb_request_parse(line, strlen(line), &req, err, sizeof err) < 0) {
@@ -316,6 +347,7 @@ int sb_session_main(void)
         return 1;
     }
     free(line);
+    line = NULL;
     if (start(&w, &req) == 0) {
         lr.sig_fd = w.fd[SB_P_SIG];
         while (worker_alive(&w) && ((rc = next_line(&lr, IN_FD, req.idle_timeout_s, &line)) > 0 || rc == -1)) {

@@ -641,7 +641,10 @@ static int start_common(struct sb_worker *w, const struct sb_request *req, int (
     w->t0 = sr_now();
     w->init = z ? sb_zygote_spawn(z, &w->jail, req) : spawn(&w->jail);
     if (w->init < 0) {
-        if (z)
+        if (z && errno == EMSGSIZE)
+            snprintf(o->message, sizeof o->message, "the inputs' paths and names are too long together for a "
+                     "warm worker (%d bytes in all); run without --server", SB_CHAN_MAX_PAYLOAD);
+        else if (z)
             snprintf(o->message, sizeof o->message, "the zygote could not spawn a worker: %s", strerror(errno));
         else
             snprintf(o->message, sizeof o->message, "cannot create the jail's namespaces "

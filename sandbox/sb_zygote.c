@@ -385,10 +385,17 @@ pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct
     int type = -1;
 
     cJSON_Delete(cfg);
-    if (text && z->sock >= 0 && sb_chan_send(z->sock, SB_MSG_SPAWN, text, strlen(text), j->fds.fd, SPAWN_FDS) == 0)
+    if (text && strlen(text) > SB_CHAN_MAX_PAYLOAD) {
+        /* not the zygote's fault: it must not be taken for dead and restarted */
+        SR_LOG("a worker's configuration is %zu bytes, over the zygote's %d (many or long input paths)",
+               strlen(text), SB_CHAN_MAX_PAYLOAD);
+        errno = EMSGSIZE;
+    } else if (text && z->sock >= 0 &&
+               sb_chan_send(z->sock, SB_MSG_SPAWN, text, strlen(text), j->fds.fd, SPAWN_FDS) == 0) {
         type = wait_msg(z, SPAWN_DEADLINE_MS, buf, sizeof buf - 1, &n);
-    else
-        errno = EPIPE;
+    } else {
+        errno = text ? EPIPE : ENOMEM;
+    }
     free(text);
     if (type == SB_MSG_PID && n == sizeof pid)
         memcpy(&pid, buf, sizeof pid);
