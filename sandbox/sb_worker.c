@@ -289,20 +289,26 @@ static int on_pipe(struct sb_worker *w, struct sb_exec *x, int which)
 }
 
 /* A "kill" rule fired: name the syscall, then end the whole worker. */
-static void on_notify(struct sb_worker *w)
+static void on_notify(struct sb_worker *w, short revents)
 {
     struct seccomp_notif *req = NULL;
     struct seccomp_notif_resp *resp = NULL;
 
+    if (!(revents & POLLIN)) {
+        sr_closep(&w->fd[SB_P_NOTIFY]);   /* listener gone: every filtered process exited */
+        return;
+    }
     if (seccomp_notify_alloc(&req, &resp) == 0 && seccomp_notify_receive(w->fd[SB_P_NOTIFY], req) == 0) {
         if (w->violation_nr < 0) {
             w->violation_nr = req->data.nr;
             snprintf(w->violation_name, sizeof w->violation_name, "%s", sb_seccomp_syscall_name(req->data.nr));
         }
         sb_worker_kill(w);
-    } else {
-        sr_closep(&w->fd[SB_P_NOTIFY]);   /* listener gone: every filtered process exited */
+    } else if (revents & POLLHUP) {
+        sr_closep(&w->fd[SB_P_NOTIFY]);
     }
+    /* else the notification was withdrawn (its process was killed between
+     * poll and receive): keep listening, or later kill rules would only fail */
     seccomp_notify_free(req, resp);
 }
 
@@ -421,7 +427,7 @@ void sb_worker_watch(struct sb_worker *w, struct sb_exec *x)
             if (i == SB_P_CHAN)
                 on_chan(w, x);
             else if (i == SB_P_NOTIFY)
-                on_notify(w);
+                on_notify(w, pf[i].revents);
             else if (i == SB_P_SIG)
                 on_signal(w, x);
             else
