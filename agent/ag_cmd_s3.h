@@ -27,8 +27,8 @@ int ag_cmd_upload(int argc, char **argv);
 int ag_cmd_presign(int argc, char **argv);
 
 /* Download the object named by uri ("s3://bucket/key") to dest_path (for
- * `--input s3://...`). dest_path appears only once the download is complete.
- * On failure err holds a one-line reason. */
+ * `--input s3://...`), which must not exist yet. dest_path appears only once
+ * the download is complete. On failure err holds a one-line reason. */
 enum ag_s3_err ag_cmd_s3_fetch(const char *uri, const char *dest_path, char *err, size_t errlen);
 
 /* Upload the local file path to uri and write a presigned GET URL valid for

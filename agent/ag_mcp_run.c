@@ -33,6 +33,7 @@
 struct job {
     cJSON *inputs;                 /* [{"path","name"}] */
     char scratch[PATH_MAX];        /* inputs we made (inline files, downloads) */
+    unsigned ndownloads;           /* s3:// objects fetched so far: scratch/s3-N/ */
     char out_id[64], out_dir[PATH_MAX];
     struct ag_mcp_sess *sess;
 };
@@ -98,18 +99,33 @@ static int name_taken(const struct job *j, const char *name)
     return 0;
 }
 
+/* A new empty directory in scratch for one download: objects with the same
+ * base name (s3://a/d.csv, s3://b/d.csv) or an inline file of that name must
+ * never land on each other's path. */
+static int download_dir(struct job *j, char *dir, size_t dirlen, char *err, size_t errlen)
+{
+    if (ensure_scratch(j, err, errlen) < 0)
+        return -1;
+    snprintf(dir, dirlen, "%s/s3-%u", j->scratch, j->ndownloads++);
+    if (mkdir(dir, 0700) < 0)
+        return snprintf(err, errlen, "cannot create a download directory: %s", strerror(errno)), -1;
+    return 0;
+}
+
 /* Resolve a dataset/source: s3:// is downloaded into scratch, a host path
  * must be a regular file inside a --data directory (ag_datadirs). The local
  * path goes to out. */
 static int fetch_source(struct job *j, const char *src, char *out, size_t outlen, char *err, size_t errlen)
 {
+    char dir[PATH_MAX];
+
     if (strncmp(src, "s3://", 5) == 0) {
         const char *name = base_name(src + 5);
         if (!plain_name(name) || strchr(src + 5, '/') == NULL)
             return snprintf(err, errlen, "%.200s does not name an object (s3://bucket/key)", src), -1;
-        if (ensure_scratch(j, err, errlen) < 0)
+        if (download_dir(j, dir, sizeof dir, err, errlen) < 0)
             return -1;
-        snprintf(out, outlen, "%s/%s", j->scratch, name);
+        snprintf(out, outlen, "%s/%s", dir, name);
         if (ag_cmd_s3_fetch(src, out, err, errlen) != AG_S3_OK)
             return -1;
         return 0;

@@ -824,6 +824,19 @@ enum ag_s3_err ag_s3_put_file(struct ag_s3_client *c, const char *bucket, const 
     return e;
 }
 
+/* Move the finished download tmp to path, which must not exist yet: a
+ * download never replaces a file (another input, say). -1 with errno. */
+static int place_new(const char *tmp, const char *path)
+{
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL)
+        return -1;
+    if (link(tmp, path) != 0)      /* a filesystem without RENAME_NOREPLACE */
+        return -1;
+    return unlink(tmp);
+}
+
 enum ag_s3_err ag_s3_get_file(struct ag_s3_client *c, const char *bucket, const char *key,
                               const char *path)
 {
@@ -843,7 +856,7 @@ enum ag_s3_err ag_s3_get_file(struct ag_s3_client *c, const char *bucket, const 
     struct resp r;
     e = request(c, &q, &r);
     mbuf_free(&r.body);
-    if (e == AG_S3_OK && (fchmod(fd, 0644) != 0 || fsync(fd) != 0 || rename(tmp, path) != 0)) {
+    if (e == AG_S3_OK && (fchmod(fd, 0644) != 0 || fsync(fd) != 0 || place_new(tmp, path) != 0)) {
         set_err(c, "cannot put the download in place at %s: %s", path, strerror(errno));
         e = AG_S3_ELOCAL;
     }

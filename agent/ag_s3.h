@@ -1,11 +1,12 @@
 /* ag_s3 — a small S3 client on libcurl, signed by ag_sigv4.
  *
  * put (streamed from a file; multipart above a threshold, aborted on
- * failure), get (streamed to a file, renamed into place only when complete),
- * head, presigned GET. Requests are retried with exponential backoff and
- * jitter on 5xx, 429, SlowDown/RequestTimeout and connection errors. Every
- * response body kept in memory is capped. S3's XML <Code>/<Message> are
- * surfaced in ag_s3_errmsg() as "SignatureDoesNotMatch: ...".
+ * failure), get (streamed to a file, moved into place only when complete,
+ * never over an existing file), head, presigned GET. Requests are retried
+ * with exponential backoff and jitter on 5xx, 429, SlowDown/RequestTimeout
+ * and connection errors. Every response body kept in memory is capped.
+ * S3's XML <Code>/<Message> are surfaced in ag_s3_errmsg() as
+ * "SignatureDoesNotMatch: ...".
  *
  * AWS itself is addressed virtual-hosted style (bucket.s3.REGION.amazonaws.com;
  * path style for bucket names with dots); an S3-compatible endpoint
@@ -77,8 +78,9 @@ const char *ag_s3_errmsg(const struct ag_s3_client *c);
 enum ag_s3_err ag_s3_put_file(struct ag_s3_client *c, const char *bucket, const char *key,
                               const char *path, const char *content_type);
 
-/* Download bucket/key to path. The data goes to a temporary file next to
- * path that is renamed over path only after a complete download, so path
+/* Download bucket/key to path, which must not exist (ELOCAL if it does:
+ * a download never replaces a file). The data goes to a temporary file next
+ * to path that is moved to path only after a complete download, so path
  * never holds a partial object. */
 enum ag_s3_err ag_s3_get_file(struct ag_s3_client *c, const char *bucket, const char *key,
                               const char *path);
