@@ -81,6 +81,34 @@ static const char *inside(const char *real)
     return rel;
 }
 
+/* The answer for a path that does not resolve. Only its directory is
+ * resolved: a name missing directly inside a data directory is told as
+ * missing; anything else (a missing directory, a dangling link, a path
+ * that only reads as if it were inside, "/DATA/../../root/x") gets the one
+ * answer for outside, so no file outside can be probed for. */
+static void unresolved(const char *path, char *err, size_t errlen)
+{
+    const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : "", *rel = NULL;
+    char dir[PATH_MAX], joined[PATH_MAX + 256], *rdir = NULL;
+    struct stat st;
+
+    if (slash && (size_t)(slash - path) < sizeof dir && *name && strcmp(name, ".") != 0 &&
+        strcmp(name, "..") != 0) {
+        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+        if ((rdir = realpath(dir, NULL)) && !system_path(rdir)) {
+            snprintf(joined, sizeof joined, "%s/%s", rdir, name);
+            rel = inside(joined);
+        }
+        free(rdir);
+    }
+    if (rel && has_hidden(rel))
+        snprintf(err, errlen, "%.200s is hidden (a name below the data directory starts with '.')", path);
+    else if (rel && lstat(joined, &st) < 0 && errno == ENOENT)
+        snprintf(err, errlen, "cannot use %.200s: %s", path, strerror(ENOENT));
+    else
+        snprintf(err, errlen, "%.200s is outside the server's --data directories", path);
+}
+
 int ag_datadirs_check(const char *path, char *real, size_t reallen, char *err, size_t errlen)
 {
     char *r;
@@ -91,10 +119,8 @@ int ag_datadirs_check(const char *path, char *real, size_t reallen, char *err, s
         return snprintf(err, errlen, "host paths are not allowed: this server was started without --data DIR "
                         "(pass the CSV inline, as an s3:// URI, or ask the operator to allow a directory)"), -1;
     /* one answer for everything outside, so the agent cannot probe the host */
-    if (!(r = realpath(path, NULL)) && !inside(path))
-        return snprintf(err, errlen, "%.200s is outside the server's --data directories", path), -1;
-    if (!r)
-        return snprintf(err, errlen, "cannot use %.200s: %s", path, strerror(errno)), -1;
+    if (!(r = realpath(path, NULL)))
+        return unresolved(path, err, errlen), -1;
     rel = inside(r);
     if (!rel || has_hidden(rel) || system_path(r)) {
         snprintf(err, errlen, "%.200s is %s", path, rel && has_hidden(rel)

@@ -21,7 +21,10 @@
 int ag_datadirs_add(const char *dir, char *err, size_t errlen);
 /* Resolve path and check it: a regular file inside an allowed directory,
  * no hidden component below it. 0 with the resolved path in
- * real, or -1 with err set (saying how to allow it, when none is). */
+ * real, or -1 with err set (saying how to allow it, when none is). Only a
+ * name missing directly inside an allowed directory (its directory resolved,
+ * not the string read) is told as missing; every other failure to resolve
+ * gets the answer for outside. */
 int ag_datadirs_check(const char *path, char *real, size_t reallen, char *err, size_t errlen);
 /* Forget every allowed directory (tests). */
 void ag_datadirs_clear(void);

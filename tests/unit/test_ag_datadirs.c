@@ -68,6 +68,9 @@ int main(void)
     snprintf(p, sizeof p, "%s/data/out", base);
     snprintf(link_to, sizeof link_to, "%s/secret", base);
     ok(symlink(link_to, p) == 0, "set-up: a symlink out of the data directory");
+    snprintf(p, sizeof p, "%s/data/dangling", base);
+    snprintf(link_to, sizeof link_to, "%s/no-such-secret", base);
+    ok(symlink(link_to, p) == 0, "set-up: a dangling symlink out of the data directory");
 
     ok(!allowed("data/a.csv", err, sizeof err) && strstr(err, "--data"),
        "no directory allowed: every host path is refused, and the error names --data (%s)", err);
@@ -89,6 +92,22 @@ int main(void)
        "a missing file inside says so (%s)", err);
     ok(ag_datadirs_check("/nonexistent/x", p, sizeof p, err, sizeof err) < 0 && strstr(err, "outside"),
        "a missing file outside gets the same answer as an existing one (no probing) (%s)", err);
+    ok(!allowed("data/../secret", err, sizeof err) && strstr(err, "outside") &&
+       !allowed("data/../no-such-file", err, sizeof err) && strstr(err, "outside") && !strstr(err, "No such"),
+       "'..' out of it: a missing file gets the same answer as an existing one, though the path starts with "
+       "the data directory (%s)", err);
+    ok(!allowed("data/sub/../../../../../../../../etc/no-such-file", err, sizeof err) && strstr(err, "outside"),
+       "so does a missing file far outside reached by many '..' (%s)", err);
+    ok(!allowed("data/no-such-dir/x.csv", err, sizeof err) && strstr(err, "outside"),
+       "a missing directory inside is not told apart from outside (%s)", err);
+    ok(!allowed("data/dangling", err, sizeof err) && strstr(err, "outside"),
+       "a dangling symlink inside (its target outside is missing) is outside, like one whose target exists (%s)",
+       err);
+    ok(!allowed("data/.no-such-file", err, sizeof err) && strstr(err, "hidden") &&
+       !allowed("data/.git/no-such-file", err, sizeof err) && strstr(err, "hidden"),
+       "a missing hidden name gets the answer of an existing one (%s)", err);
+    ok(!allowed("data/sub/../missing.csv", err, sizeof err) && strstr(err, "No such file"),
+       "a missing file whose directory resolves inside says so (%s)", err);
     ok(ag_datadirs_add("/", err, sizeof err) < 0 && ag_datadirs_add("/proc", err, sizeof err) < 0 &&
        ag_datadirs_add("/dev", err, sizeof err) < 0, "/, /proc and /dev cannot be data directories (%s)", err);
     ok(ag_datadirs_check("/dev/null", p, sizeof p, err, sizeof err) < 0, "a device is refused");
