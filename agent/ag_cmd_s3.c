@@ -198,8 +198,8 @@ static enum ag_s3_err open_client(struct ag_creds **creds, struct ag_s3_client *
 
 static enum ag_s3_err bad_uri(const char *uri, char *err, size_t errlen)
 {
-    snprintf(err, errlen, "'%s' is not an S3 URI like s3://bucket/key (bucket 3-63 chars, key 1-%d bytes)",
-             uri, AG_S3_KEY_MAX);
+    snprintf(err, errlen, "'%s' is not an S3 URI like s3://bucket/key (bucket 3-63 chars, key 1-%d bytes "
+             "with no empty, '.' or '..' segment)", uri, AG_S3_KEY_MAX);
     return AG_S3_EINVAL;
 }
 

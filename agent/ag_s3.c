@@ -191,10 +191,23 @@ static int bucket_ok(const char *b)
     return 1;
 }
 
+/* 1..AG_S3_KEY_MAX bytes, and no empty, "." or ".." segment between the
+ * slashes: URL handling removes dot segments (libcurl after we signed,
+ * browsers from a presigned link), so "a/../b" would be signed as one key
+ * and sent as another, or reach another bucket ("../other/k"). */
 static int key_ok(const char *k)
 {
     size_t n = strlen(k);
-    return n > 0 && n <= AG_S3_KEY_MAX;
+    if (n == 0 || n > AG_S3_KEY_MAX)
+        return 0;
+    for (const char *seg = k;; seg++) {
+        size_t len = strcspn(seg, "/");
+        if (len == 0 || (seg[0] == '.' && (len == 1 || (len == 2 && seg[1] == '.'))))
+            return 0;
+        if (!seg[len])
+            return 1;
+        seg += len;
+    }
 }
 
 /* Virtual-hosted style needs a DNS label: lower-case, digits, '-', no dots
@@ -440,6 +453,7 @@ static void set_transport(const struct ag_s3_client *c, CURL *cu, struct resp *r
     curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(cu, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(cu, CURLOPT_USERAGENT, "sandboxrun");
+    curl_easy_setopt(cu, CURLOPT_PATH_AS_IS, 1L);   /* send the path we signed, dot segments untouched */
     curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms);
     curl_easy_setopt(cu, CURLOPT_TIMEOUT_MS, c->opts.timeout_ms);
     curl_easy_setopt(cu, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -795,7 +809,8 @@ static enum ag_s3_err check_names(struct ag_s3_client *c, const char *bucket, co
         return AG_S3_EINVAL;
     }
     if (!key || !key_ok(key)) {
-        set_err(c, "invalid object key (empty or longer than %d bytes)", AG_S3_KEY_MAX);
+        set_err(c, "invalid object key (empty, longer than %d bytes, or with an empty, '.' or '..' segment)",
+                AG_S3_KEY_MAX);
         return AG_S3_EINVAL;
     }
     return AG_S3_OK;

@@ -95,7 +95,8 @@ enum ag_s3_err ag_s3_presign_get(struct ag_s3_client *c, const char *bucket, con
                                  long expires, char *url, size_t url_size);
 
 /* Split "s3://bucket/key" into bucket and key (key may contain '/'); checks
- * the bucket name and the key length. */
+ * the bucket name, the key length, and that no segment of the key is empty,
+ * "." or "..". */
 enum ag_s3_err ag_s3_parse_uri(const char *uri, char *bucket, size_t bucket_size, char *key,
                                size_t key_size);
 
