@@ -327,7 +327,7 @@ static void run_call(struct request *r)
     snprintf(line, sizeof line, "%s started", r->tool->name);
     client_log(r->log_level, 1, line);
     result = r->tool->fn(&r->call, &code, err, sizeof err);
-    if (ag_mcp_call_cancelled(&r->call)) {
+    if (ag_mcp_call_commit(&r->call) < 0) {
         SR_INFO("mcp: %s cancelled; no answer sent, as the protocol asks", r->tool->name);
         cJSON_Delete(result);
         return;

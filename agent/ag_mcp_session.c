@@ -198,6 +198,11 @@ cJSON *ag_mcp_start_session(struct ag_mcp_call *c, int *rpc_code, char *err, siz
         return ag_mcp_result_error("Could not start a session: %s", why);
     }
     cJSON_Delete(opts);
+    if (ag_mcp_call_commit(c) < 0) {   /* cancelled: no one will learn its id, so no one could stop it */
+        destroy(e);
+        pthread_mutex_lock(&lock), count--, pthread_mutex_unlock(&lock);
+        return ag_mcp_result_error("Cancelled; the session was stopped.");
+    }
     e->last_used = now();
     pthread_mutex_lock(&lock);
     e->next = sessions;

@@ -409,11 +409,29 @@ void ag_mcp_call_init(struct ag_mcp_call *c, const cJSON *args)
 
 void ag_mcp_call_cancel(struct ag_mcp_call *c)
 {
+    int late;
+
     pthread_mutex_lock(&c->lock);
-    c->cancelled = 1;
+    late = c->committed;
+    if (!late)
+        c->cancelled = 1;
     pthread_mutex_unlock(&c->lock);
+    if (late)
+        return;
     ag_session_cancel(&c->scancel);
     ag_runner_cancel(&c->job);
+}
+
+int ag_mcp_call_commit(struct ag_mcp_call *c)
+{
+    int ok;
+
+    pthread_mutex_lock(&c->lock);
+    ok = !c->cancelled;
+    if (ok)
+        c->committed = 1;
+    pthread_mutex_unlock(&c->lock);
+    return ok ? 0 : -1;
 }
 
 int ag_mcp_call_cancelled(struct ag_mcp_call *c)

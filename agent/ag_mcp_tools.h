@@ -17,6 +17,7 @@ struct ag_mcp_call {
     const cJSON *args;              /* validated against the tool's inputSchema */
     pthread_mutex_t lock;
     int cancelled;
+    int committed;                  /* will be answered: too late to cancel */
     struct ag_runner_job job;       /* the one-shot run, if any */
     struct ag_session_cancel scancel; /* the session execution, if any */
     double timeout;                 /* seconds the current run may take (progress total) */
@@ -44,10 +45,16 @@ cJSON *ag_mcp_tools_list(void);
 int ag_mcp_tool_validate(const struct ag_mcp_tool *t, const cJSON *args, char *err, size_t errlen);
 
 void ag_mcp_call_init(struct ag_mcp_call *c, const cJSON *args);
-/* Stop whatever the call is running (idempotent; safe from any thread). */
+/* Stop whatever the call is running (idempotent; safe from any thread).
+ * Does nothing once the call is committed. */
 void ag_mcp_call_cancel(struct ag_mcp_call *c);
 /* Whether the call was cancelled. */
 int ag_mcp_call_cancelled(struct ag_mcp_call *c);
+/* Commit the call to being answered, so a later cancellation is ignored.
+ * 0 (also when already committed), or -1 if it was cancelled first: then
+ * no answer is sent, and whatever the handler made for the client (a
+ * session) must be undone, for no one will ever learn of it. */
+int ag_mcp_call_commit(struct ag_mcp_call *c);
 
 /* ---- handlers (ag_mcp_run.c, ag_mcp_session.c) ---- */
 cJSON *ag_mcp_execute_code(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
