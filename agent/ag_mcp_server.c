@@ -40,7 +40,7 @@ static const char instructions[] =
     "tools (run_eda ... run_pipeline) take a time-series CSV by host path, s3:// URI or session path. "
     "upload_artifact publishes an output file to S3 and returns a presigned URL.";
 
-enum req_state { QUEUED, RUNNING };
+enum req_state { QUEUED, RUNNING, FINISHED };   /* FINISHED: answered, or cancelled; no more progress */
 
 /* One tools/call from arrival to answer. */
 struct request {
@@ -315,6 +315,22 @@ static void on_tools_call(cJSON *msg, const cJSON *id, const cJSON *params, int 
     enqueue(msg, id, t, args, params, modern, log_level);
 }
 
+/* Commit r to its answer: 0, or -1 if it was cancelled first. Either way it
+ * is FINISHED, under S.lock: the ticker sends progress while holding S.lock,
+ * so every progress notification for r is written before this returns and
+ * none after, and none can follow the answer (MCP: progress stops at
+ * completion). */
+static int finish(struct request *r)
+{
+    int rc;
+
+    pthread_mutex_lock(&S.lock);
+    rc = ag_mcp_call_commit(&r->call);
+    r->state = FINISHED;
+    pthread_mutex_unlock(&S.lock);
+    return rc;
+}
+
 /* Run one call on a worker thread and answer it (unless it was cancelled). */
 static void run_call(struct request *r)
 {
@@ -327,7 +343,7 @@ static void run_call(struct request *r)
     snprintf(line, sizeof line, "%s started", r->tool->name);
     client_log(r->log_level, 1, line);
     result = r->tool->fn(&r->call, &code, err, sizeof err);
-    if (ag_mcp_call_commit(&r->call) < 0) {
+    if (finish(r) < 0) {
         SR_INFO("mcp: %s cancelled; no answer sent, as the protocol asks", r->tool->name);
         cJSON_Delete(result);
         return;
@@ -376,8 +392,8 @@ static void on_cancelled(const cJSON *params)
 
     pthread_mutex_lock(&S.lock);
     for (struct request *r = S.all; rid && r; r = r->anext) {
-        if (!cJSON_Compare(r->id, rid, 1))
-            continue;
+        if (r->state == FINISHED || !cJSON_Compare(r->id, rid, 1))
+            continue;             /* one being answered: too late to cancel */
         SR_INFO("mcp: cancelling %s", r->tool->name);
         ag_mcp_call_cancel(&r->call);     /* a queued one: the worker sees it and skips the answer */
         break;
