@@ -3,8 +3,10 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,6 +47,29 @@ static void keep_tail(struct ag_mcp_reader *r, const char *p, size_t n)
     r->tail_len += n;
 }
 
+int ag_mcp_id_ok(const cJSON *id)
+{
+    return cJSON_IsString(id) || (cJSON_IsNumber(id) && fabs(id->valuedouble) <= AG_MCP_ID_MAX &&
+                                  id->valuedouble == trunc(id->valuedouble));
+}
+
+cJSON *ag_mcp_id_dup(const cJSON *id)
+{
+    char num[32];
+
+    if (!cJSON_IsNumber(id))
+        return cJSON_Duplicate(id, 1);
+    snprintf(num, sizeof num, "%.0f", id->valuedouble);   /* exact: |id| < 2^53 */
+    return cJSON_CreateRaw(num);
+}
+
+int ag_mcp_id_equal(const cJSON *a, const cJSON *b)
+{
+    if (cJSON_IsNumber(a) && cJSON_IsNumber(b))
+        return a->valuedouble == b->valuedouble;
+    return cJSON_IsString(a) && cJSON_IsString(b) && strcmp(a->valuestring, b->valuestring) == 0;
+}
+
 /* A JSON-RPC id (integer or short plain string) starting at p, or NULL. */
 static cJSON *id_at(const char *p, const char *end)
 {
@@ -62,7 +87,9 @@ static cJSON *id_at(const char *p, const char *end)
     while (p < end && (isdigit((unsigned char)*p) || (*p == '-' && n == 0)) && n < 18)
         buf[n++] = *p++;
     buf[n] = '\0';
-    return n && strcmp(buf, "-") != 0 ? cJSON_CreateNumber(strtod(buf, NULL)) : NULL;
+    if (!n || strcmp(buf, "-") == 0 || fabs(strtod(buf, NULL)) > AG_MCP_ID_MAX)
+        return NULL;
+    return cJSON_CreateNumber(strtod(buf, NULL));
 }
 
 /* Find the top-level "id" of a line we could not keep: clients put it first
@@ -204,7 +231,7 @@ static cJSON *envelope(const cJSON *id)
     cJSON *m = cJSON_CreateObject();
 
     cJSON_AddStringToObject(m, "jsonrpc", "2.0");
-    cJSON_AddItemToObject(m, "id", id ? cJSON_Duplicate(id, 1) : cJSON_CreateNull());
+    cJSON_AddItemToObject(m, "id", id ? ag_mcp_id_dup(id) : cJSON_CreateNull());
     return m;
 }
 

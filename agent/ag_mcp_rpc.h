@@ -51,6 +51,18 @@ enum ag_mcp_read_res ag_mcp_reader_next(struct ag_mcp_reader *r, char **line, si
                                         cJSON **oversized_id);
 void ag_mcp_reader_free(struct ag_mcp_reader *r);
 
+/* JSON-RPC ids (and progress tokens): a string, or an integer within
+ * ±(2^53-1) (exact in a double; cJSON would print larger ones, and
+ * fractions, rounded, so the client could not match its answer). */
+#define AG_MCP_ID_MAX 9007199254740991.0
+/* Whether id is such an id. */
+int ag_mcp_id_ok(const cJSON *id);
+/* A copy of an id for a message, an integer printed with every digit. */
+cJSON *ag_mcp_id_dup(const cJSON *id);
+/* Whether two ids are the same id (exactly: cJSON_Compare lets numbers
+ * differ by a relative epsilon, so 2^53-2 would match 2^53-1). */
+int ag_mcp_id_equal(const cJSON *a, const cJSON *b);
+
 /* Messages go to fd (default 1). After a write error, further messages are
  * dropped silently (the client is gone; the reader sees EOF soon). */
 void ag_mcp_out_init(int fd);

@@ -267,7 +267,7 @@ static void enqueue(cJSON *msg, const cJSON *id, const struct ag_mcp_tool *t, co
     r->tool = t;
     r->modern = modern;
     r->log_level = log_level;
-    r->progress_token = cJSON_IsString(tok) || cJSON_IsNumber(tok) ? tok : NULL;
+    r->progress_token = ag_mcp_id_ok(tok) ? tok : NULL;
     ag_mcp_call_init(&r->call, args);
     pthread_mutex_lock(&S.lock);
     if (S.nqueued >= S.max_queue || S.stopping) {
@@ -392,7 +392,7 @@ static void on_cancelled(const cJSON *params)
 
     pthread_mutex_lock(&S.lock);
     for (struct request *r = S.all; rid && r; r = r->anext) {
-        if (r->state == FINISHED || !cJSON_Compare(r->id, rid, 1))
+        if (r->state == FINISHED || !ag_mcp_id_equal(r->id, rid))
             continue;             /* one being answered: too late to cancel */
         SR_INFO("mcp: cancelling %s", r->tool->name);
         ag_mcp_call_cancel(&r->call);     /* a queued one: the worker sees it and skips the answer */
@@ -415,7 +415,7 @@ static void send_progress(void)
             continue;
         r->last_progress = t;
         p = cJSON_CreateObject();
-        cJSON_AddItemToObject(p, "progressToken", cJSON_Duplicate(r->progress_token, 1));
+        cJSON_AddItemToObject(p, "progressToken", ag_mcp_id_dup(r->progress_token));
         cJSON_AddNumberToObject(p, "progress", elapsed);
         if (r->call.timeout > elapsed)
             cJSON_AddNumberToObject(p, "total", r->call.timeout);
@@ -444,11 +444,6 @@ static void *ticker(void *arg)
 }
 
 /* ---- dispatch ---- */
-
-static int valid_id(const cJSON *id)
-{
-    return cJSON_IsString(id) || (cJSON_IsNumber(id) && isfinite(id->valuedouble));
-}
 
 /* Handle one request (id set) or notification (id NULL); takes msg. */
 static void dispatch(cJSON *msg, const char *method, const cJSON *id, const cJSON *params)
@@ -504,13 +499,13 @@ static void handle_line(const char *line, size_t len)
     params = cJSON_GetObjectItemCaseSensitive(msg, "params");
     if (cJSON_IsObject(msg) && !method && (cJSON_HasObjectItem(msg, "result") || cJSON_HasObjectItem(msg, "error")))
         return cJSON_Delete(msg);     /* a response: we send no requests, so nothing awaits it */
-    if (!cJSON_IsObject(msg) || !cJSON_IsString(method) || (id && !valid_id(id)) ||
+    if (!cJSON_IsObject(msg) || !cJSON_IsString(method) || (id && !ag_mcp_id_ok(id)) ||
         strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(msg, "jsonrpc")) ?: "", "2.0") != 0 ||
         (params && !cJSON_IsObject(params))) {
-        ag_mcp_send_error(valid_id(id) ? id : NULL, AG_RPC_INVALID_REQUEST, cJSON_IsArray(msg)
+        ag_mcp_send_error(ag_mcp_id_ok(id) ? id : NULL, AG_RPC_INVALID_REQUEST, cJSON_IsArray(msg)
                           ? "Invalid Request: batches are not supported"
                           : "Invalid Request: expected {\"jsonrpc\":\"2.0\", \"method\": string, "
-                            "\"params\"?: object, \"id\"?: string|number}", NULL);
+                            "\"params\"?: object, \"id\"?: string|integer}", NULL);
         return cJSON_Delete(msg);
     }
     if (!params)
