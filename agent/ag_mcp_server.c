@@ -485,10 +485,26 @@ static void dispatch(cJSON *msg, const char *method, const cJSON *id, const cJSO
     cJSON_Delete(msg);
 }
 
+/* The line as one JSON value, or NULL if it is not valid JSON or anything
+ * but white space follows the value ('{...} garbage', '{...}{...}'). */
+static cJSON *parse_line(const char *line, size_t len)
+{
+    const char *end = NULL;
+    cJSON *msg = cJSON_ParseWithLengthOpts(line, len, &end, 0);
+
+    while (msg && end < line + len && (*end == ' ' || *end == '\t' || *end == '\r'))
+        end++;                    /* JSON's white space (a line holds no '\n') */
+    if (msg && end != line + len) {
+        cJSON_Delete(msg);
+        return NULL;
+    }
+    return msg;
+}
+
 /* One line from the client: parse, check the JSON-RPC shape, dispatch. */
 static void handle_line(const char *line, size_t len)
 {
-    cJSON *msg = cJSON_ParseWithLength(line, len), *id, *method, *params;
+    cJSON *msg = parse_line(line, len), *id, *method, *params;
 
     if (!msg) {
         ag_mcp_send_error(NULL, AG_RPC_PARSE_ERROR, "Parse error: the line is not valid JSON", NULL);
