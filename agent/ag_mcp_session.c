@@ -589,7 +589,7 @@ int ag_mcp_session_get_file(struct ag_mcp_sess *e, struct ag_mcp_call *c, const 
     cJSON_AddStringToObject(req, "op", "read");
     cJSON_AddItemToObject(req, "paths", cJSON_CreateStringArray(&path, 1));
     cJSON_AddStringToObject(req, "encoding", "base64");
-    cJSON_AddNumberToObject(req, "cap", 512u << 20);
+    cJSON_AddNumberToObject(req, "cap", AG_MCP_SESSION_GET_MAX);
     if (!(answer = files_op(e, c, req, err, errlen)))
         return -1;
     f = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(answer, "files"), 0);
@@ -609,10 +609,15 @@ int ag_mcp_session_get_file(struct ag_mcp_sess *e, struct ag_mcp_call *c, const 
 int ag_mcp_session_put_file(struct ag_mcp_sess *e, struct ag_mcp_call *c, const char *path,
                             const void *data, size_t n, char *err, size_t errlen)
 {
-    char *b64 = ag_mcp_base64(data, n);
-    cJSON *req = cJSON_CreateObject(), *f, *answer;
+    char *b64;
+    cJSON *req, *f, *answer;
     const char *ferr;
 
+    if (n > AG_MCP_SESSION_PUT_MAX)
+        return snprintf(err, errlen, "%s: %zu bytes; a file put into a session is at most %u MiB", path, n,
+                        AG_MCP_SESSION_PUT_MAX >> 20), -1;
+    b64 = ag_mcp_base64(data, n);
+    req = cJSON_CreateObject();
     if (!b64)
         return cJSON_Delete(req), snprintf(err, errlen, "out of memory"), -1;
     cJSON_AddStringToObject(req, "op", "write");

@@ -12,6 +12,11 @@
 #include "ag_mcp_tools.h"
 
 #define AG_MCP_FILES_MAX (8u << 20)    /* bytes per write_files/read_files call */
+/* One file moved whole between the host and a session (upload_artifact,
+ * a session's dataset): it travels base64-encoded, out in one 32 MiB stdout
+ * block and in on one 24 MiB request line, so these are what fit. */
+#define AG_MCP_SESSION_GET_MAX ((24u << 20) - (64u << 10))   /* base64 + JSON within 32 MiB */
+#define AG_MCP_SESSION_PUT_MAX (16u << 20)
 
 struct ag_mcp_sess;
 
