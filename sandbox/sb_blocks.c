@@ -75,12 +75,30 @@ static cJSON *block_value(struct sb_blocks *b, int kind, char *msg, size_t msgle
     return v;
 }
 
+/* The bytes v takes in the record as JSON: what a block really costs the
+ * supervisor, the daemon and the client. A control character the script
+ * printed takes six (\u0001), a number 1e9 ten; 0 when out of memory. */
+static size_t encoded_size(const cJSON *v)
+{
+    size_t n = 2;
+
+    if (cJSON_IsString(v)) {
+        for (const unsigned char *c = (const unsigned char *)v->valuestring; *c; c++)
+            n += *c < 0x20 ? 6 : (*c == '"' || *c == '\\') ? 2 : 1;
+    } else {
+        char *text = cJSON_PrintUnformatted(v);
+        n = text ? strlen(text) : 0;
+        free(text);
+    }
+    return n;
+}
+
 static void close_block(struct sb_blocks *b)
 {
     char msg[128] = "";
     cJSON *v = NULL, *e;
     int kind = b->state;
-    size_t size = b->block.len;
+    size_t size = b->block.len, cost = 0;
 
     if (b->block_overflow)
         snprintf(msg, sizeof msg, "block larger than %zu bytes", b->max_block);
@@ -90,8 +108,13 @@ static void close_block(struct sb_blocks *b)
         snprintf(msg, sizeof msg, "more than %d blocks", SB_MAX_BLOCKS);
     else
         v = block_value(b, kind, msg, sizeof msg);
+    if (v && ((cost = encoded_size(v)) == 0 || b->total_block_bytes + cost > 4 * b->max_block)) {
+        snprintf(msg, sizeof msg, "blocks together larger than %zu bytes as JSON", 4 * b->max_block);
+        cJSON_Delete(v);
+        v = NULL;
+    }
     if (v) {
-        b->total_block_bytes += size;
+        b->total_block_bytes += cost;
         e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "type", kinds[kind].type);
         cJSON_AddItemToObject(e, "value", v);

@@ -20,7 +20,7 @@ struct sb_blocks {
     struct sr_buf text;          /* stdout with the blocks removed */
     int text_truncated;          /* text hit max_text */
     cJSON *list;                 /* the "blocks" array */
-    size_t total_block_bytes;    /* across all blocks, capped at 4 * max_block */
+    size_t total_block_bytes;    /* across all blocks as JSON (escaped), capped at 4 * max_block */
     /* parser state */
     int state;                   /* 0 outside a block, else the block kind */
     char line[SB_MARKER_MAX + 1];

@@ -64,6 +64,25 @@ int main(void)
     ok(b.text_truncated && b.text.len == 10, "text capped and flagged");
     sb_blocks_free(&b);
 
+    /* the cap counts a block as the record carries it: control characters
+     * escaped six times over may not inflate it past 4 * max_block */
+    sb_blocks_init(&b, 1 << 20, 1 << 10);
+    {
+        char doc2[4096] = "===HTML_START===\n";
+        size_t at = strlen(doc2);
+        memset(doc2 + at, '\x01', 1000);
+        strcpy(doc2 + at + 1000, "\n===HTML_END===\n===HTML_START===\nok\n===HTML_END===\n");
+        feed(&b, doc2, 64);
+    }
+    {
+        char *list = cJSON_PrintUnformatted(b.list);
+        ok(cJSON_GetArraySize(b.list) == 2 && strcmp(type_of(&b, 0), "error") == 0 && list &&
+           strstr(list, "as JSON") && strcmp(type_of(&b, 1), "html") == 0,
+           "1000 control characters (6000 bytes as JSON) overflow a 4 KiB block budget; the next block still fits");
+        free(list);
+    }
+    sb_blocks_free(&b);
+
     /* a 10 MB line is streamed, never buffered whole */
     sb_blocks_init(&b, 1 << 10, 1 << 10);
     {
