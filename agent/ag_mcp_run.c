@@ -33,7 +33,7 @@
 struct job {
     cJSON *inputs;                 /* [{"path","name"}] */
     char scratch[PATH_MAX];        /* inputs we made (inline files, downloads) */
-    unsigned ndownloads;           /* s3:// objects fetched so far: scratch/s3-N/ */
+    unsigned ndownloads;           /* s3:// objects fetched so far: scratch/.s3-N/ */
     char out_id[64], out_dir[PATH_MAX];
     struct ag_mcp_sess *sess;
 };
@@ -99,14 +99,15 @@ static int name_taken(const struct job *j, const char *name)
     return 0;
 }
 
-/* A new empty directory in scratch for one download: objects with the same
- * base name (s3://a/d.csv, s3://b/d.csv) or an inline file of that name must
- * never land on each other's path. */
+/* A new empty directory in scratch for one download (.s3-N): objects with
+ * the same base name (s3://a/d.csv, s3://b/d.csv) or an inline file of that
+ * name must never land on each other's path. */
 static int download_dir(struct job *j, char *dir, size_t dirlen, char *err, size_t errlen)
 {
     if (ensure_scratch(j, err, errlen) < 0)
         return -1;
-    snprintf(dir, dirlen, "%s/s3-%u", j->scratch, j->ndownloads++);
+    /* a leading dot: plain_name refuses it, so no inline file can take it */
+    snprintf(dir, dirlen, "%s/.s3-%u", j->scratch, j->ndownloads++);
     if (mkdir(dir, 0700) < 0)
         return snprintf(err, errlen, "cannot create a download directory: %s", strerror(errno)), -1;
     return 0;

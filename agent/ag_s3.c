@@ -845,9 +845,9 @@ static int place_new(const char *tmp, const char *path)
 {
     if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
         return 0;
-    if (errno != EINVAL)
+    if (errno != EINVAL && errno != ENOSYS && errno != EPERM)
         return -1;
-    if (link(tmp, path) != 0)      /* a filesystem without RENAME_NOREPLACE */
+    if (link(tmp, path) != 0)      /* a filesystem or kernel without RENAME_NOREPLACE */
         return -1;
     return unlink(tmp);
 }

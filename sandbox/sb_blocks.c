@@ -77,14 +77,15 @@ static cJSON *block_value(struct sb_blocks *b, int kind, char *msg, size_t msgle
 
 /* The bytes v takes in the record as JSON: what a block really costs the
  * supervisor, the daemon and the client. A control character the script
- * printed takes six (\u0001), a number 1e9 ten; 0 when out of memory. */
+ * printed takes six (\u0001; a newline or tab two), a number 1e9 ten; 0
+ * when out of memory. */
 static size_t encoded_size(const cJSON *v)
 {
     size_t n = 2;
 
     if (cJSON_IsString(v)) {
         for (const unsigned char *c = (const unsigned char *)v->valuestring; *c; c++)
-            n += *c < 0x20 ? 6 : (*c == '"' || *c == '\\') ? 2 : 1;
+            n += *c < 0x20 ? (strchr("\b\f\n\r\t", *c) ? 2 : 6) : (*c == '"' || *c == '\\') ? 2 : 1;
     } else {
         char *text = cJSON_PrintUnformatted(v);
         n = text ? strlen(text) : 0;

@@ -304,11 +304,13 @@ static void on_notify(struct sb_worker *w, short revents)
             snprintf(w->violation_name, sizeof w->violation_name, "%s", sb_seccomp_syscall_name(req->data.nr));
         }
         sb_worker_kill(w);
-    } else if (revents & POLLHUP) {
-        sr_closep(&w->fd[SB_P_NOTIFY]);
+        w->notify_failures = 0;
+    } else if ((revents & POLLHUP) || ++w->notify_failures > 3) {
+        sr_closep(&w->fd[SB_P_NOTIFY]);   /* gone, or failing for good: do not spin on it */
     }
-    /* else the notification was withdrawn (its process was killed between
-     * poll and receive): keep listening, or later kill rules would only fail */
+    /* else most likely the notification was withdrawn (its process was
+     * killed between poll and receive): keep listening, or later kill rules
+     * would only fail */
     seccomp_notify_free(req, resp);
 }
 

@@ -31,6 +31,7 @@ struct sb_worker {
     struct sb_cgroup cg;
     int got_ready, got_exit, script_status, killed, interrupted;
     int violation_nr;
+    int notify_failures;         /* kill-rule notifications that could not be received, in a row */
     char violation_name[64];
     double t0, t_ready, t_exit;
     char setup_err[1024];
