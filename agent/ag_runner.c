@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sr_io.h"
+#include "sr_signal.h"
 #include "sr_log.h"
 #include "sr_paths.h"
 
@@ -48,22 +49,6 @@ int ag_runner_exec_tool(char *const argv[])
     return -1;
 }
 
-/* In the child, with every signal blocked: give each caught signal back its
- * default action, so a TERM sent to the new pid before execve (a cancel that
- * races the spawn) kills it instead of running the parent's handler. */
-static void child_reset_signals(void)
-{
-    struct sigaction dfl = {.sa_handler = SIG_DFL}, cur;
-
-    sigemptyset(&dfl.sa_mask);
-    for (int sig = 1; sig < NSIG; sig++) {
-        if (sigaction(sig, NULL, &cur) < 0)
-            continue;
-        if ((cur.sa_flags & SA_SIGINFO) || (cur.sa_handler != SIG_IGN && cur.sa_handler != SIG_DFL))
-            sigaction(sig, &dfl, NULL);
-    }
-}
-
 /* In the child: fds 0..4 in place, nothing else open, then exec. */
 __attribute__((noreturn)) static void child(const char *sup, const char *mode, int req_r, int rec_w,
                                            int passthrough, pid_t parent)
@@ -71,7 +56,11 @@ __attribute__((noreturn)) static void child(const char *sup, const char *mode, i
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     char *argv[] = {"sandboxrun-supervisor", (char *)mode, NULL};
 
-    child_reset_signals();
+    /* with every signal still blocked: each caught signal gets its default
+     * action back, so a TERM sent to the new pid before execve (a cancel that
+     * races the spawn) kills it instead of running the parent's handler;
+     * ignored ones stay ignored (nohup) */
+    sr_signals_default(1, 0);
     /* the supervisor ends with us: a run never outlives its orchestrator.
      * TERM, not KILL: on TERM the supervisor kills the jail before it exits
      * (a KILLed supervisor can leave the jail's processes running). If we

@@ -6,28 +6,14 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <signal.h>
 #include <string.h>
 
 #include "sr_io.h"
 #include "sr_log.h"
+#include "sr_signal.h"
 
 #define REPORT_MAX (256 * 1024)
 #define WARMUP_MAX (1024 * 1024)
-
-/* Give every signal the caller ignored its default action again. A daemon
- * started in the background by a shell ("sandboxrun serve &") inherits
- * SIGINT and SIGQUIT ignored; Python then installs no SIGINT handler, and a
- * cancel or a session's timeout could never raise KeyboardInterrupt. Python
- * sets its own (SIGPIPE, SIGXFSZ ignored; SIGINT handled) right after. */
-static void default_signals(void)
-{
-    for (int sig = 1; sig < NSIG; sig++) {
-        struct sigaction sa;
-        if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN && !(sa.sa_flags & SA_SIGINFO))
-            signal(sig, SIG_DFL);
-    }
-}
 
 /* An isolated interpreter: no PYTHON* variables, no user site, no bytecode
  * writes, unbuffered stdio so output survives a kill. */
@@ -37,7 +23,12 @@ static int init_python(const struct sb_pyjob *job)
     PyConfig cfg;
     PyStatus st;
 
-    default_signals();
+    /* every signal the caller ignored gets its default action again: a daemon
+     * started by a shell's "&" inherits SIGINT and SIGQUIT ignored, and Python
+     * would then install no SIGINT handler, so a cancel or a session's timeout
+     * could never raise KeyboardInterrupt. Python sets its own right after
+     * (SIGPIPE, SIGXFSZ ignored; SIGINT handled). */
+    sr_signals_default(0, 1);
     /* UTF-8 mode: open() and stdio speak UTF-8 whatever the (absent) locale */
     PyPreConfig_InitIsolatedConfig(&pre);
     pre.utf8_mode = 1;

@@ -357,9 +357,7 @@ static int poll_timeout(struct sb_worker *w, struct sb_exec *x)
     } else {
         deadline = w->got_ready ? x->deadline : w->t0 + SETUP_DEADLINE_S;
     }
-    if (t >= deadline)
-        return 0;
-    return (int)((deadline - t) * 1000) + 1;
+    return sr_poll_ms(deadline);
 }
 
 static void on_deadline(struct sb_worker *w, struct sb_exec *x)
