@@ -34,33 +34,43 @@ AGENT_PKGS   := libcjson libcurl libarchive libcrypto
 pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pkg_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
+# each side is a folder of wings (sandbox/jail, agent/mcp, ...); every wing is on
+# the include path, so a header is named by its file name alone
+SANDBOX_WINGS := $(sort $(dir $(wildcard sandbox/*/*.c sandbox/*/*.h)))
+AGENT_WINGS   := $(sort $(dir $(wildcard agent/*/*.c agent/*/*.h)))
+SANDBOX_INC   := $(patsubst %/,-I%,$(SANDBOX_WINGS))
+AGENT_INC     := $(patsubst %/,-I%,$(AGENT_WINGS))
+
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN_CFLAGS) $(SAN_CFLAGS) \
                -Icommon -MMD -MP
-SANDBOX_CFLAGS := $(BASE_CFLAGS) -Isandbox $(call pkg_cflags,$(SANDBOX_PKGS)) \
+SANDBOX_CFLAGS := $(BASE_CFLAGS) $(SANDBOX_INC) $(call pkg_cflags,$(SANDBOX_PKGS)) \
                   -DSR_DATADIR='"$(DATADIR)"'
-AGENT_CFLAGS   := $(BASE_CFLAGS) -Iagent $(call pkg_cflags,$(AGENT_PKGS)) \
+AGENT_CFLAGS   := $(BASE_CFLAGS) $(AGENT_INC) $(call pkg_cflags,$(AGENT_PKGS)) \
                   -DSR_LIBEXECDIR='"$(LIBEXECDIR)"' -DSR_DATADIR='"$(DATADIR)"'
 SANDBOX_LIBS   := $(call pkg_libs,$(SANDBOX_PKGS)) $(SANDBOX_EXTRA_LIBS)
 AGENT_LIBS     := $(call pkg_libs,$(AGENT_PKGS)) -lpthread
 LDFLAGS_ALL    := $(HARDEN_LDFLAGS) $(SAN_CFLAGS)
 
 COMMON_SRC  := $(wildcard common/*.c)
-SANDBOX_SRC := $(wildcard sandbox/*.c)
-AGENT_SRC   := $(wildcard agent/*.c)
+SANDBOX_SRC := $(wildcard sandbox/*/*.c)
+AGENT_SRC   := $(wildcard agent/*/*.c)
 COMMON_OBJ  := $(COMMON_SRC:%.c=$(B)/%.o)
 SANDBOX_OBJ := $(SANDBOX_SRC:%.c=$(B)/%.o)
 AGENT_OBJ   := $(AGENT_SRC:%.c=$(B)/%.o)
 # objects without main(), linkable into unit tests
-SANDBOX_LIBOBJ := $(filter-out $(B)/sandbox/sb_main.o,$(SANDBOX_OBJ))
-AGENT_LIBOBJ   := $(filter-out $(B)/agent/ag_main.o,$(AGENT_OBJ))
+SANDBOX_LIBOBJ := $(filter-out $(B)/sandbox/modes/sb_main.o,$(SANDBOX_OBJ))
+AGENT_LIBOBJ   := $(filter-out $(B)/agent/cli/ag_main.o,$(AGENT_OBJ))
 
 all: $(B)/sandboxrun $(B)/sandboxrun-supervisor
 
-$(B)/common/%.o: common/%.c | $(B)/common
+$(B)/common/%.o: common/%.c
+	@mkdir -p $(@D)
 	$(CC) $(SANDBOX_CFLAGS) -c $< -o $@
-$(B)/sandbox/%.o: sandbox/%.c | $(B)/sandbox
+$(B)/sandbox/%.o: sandbox/%.c
+	@mkdir -p $(@D)
 	$(CC) $(SANDBOX_CFLAGS) -c $< -o $@
-$(B)/agent/%.o: agent/%.c | $(B)/agent
+$(B)/agent/%.o: agent/%.c
+	@mkdir -p $(@D)
 	$(CC) $(AGENT_CFLAGS) -c $< -o $@
 
 $(B)/sandboxrun-supervisor: $(SANDBOX_OBJ) $(COMMON_OBJ)
@@ -68,7 +78,7 @@ $(B)/sandboxrun-supervisor: $(SANDBOX_OBJ) $(COMMON_OBJ)
 $(B)/sandboxrun: $(AGENT_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
 
-$(B)/common $(B)/sandbox $(B)/agent $(B)/tests:
+$(B)/tests:
 	mkdir -p $@
 
 # ---- unit tests: tests/unit/test_sb_*.c link the sandbox side, test_ag_*.c the agent side
@@ -113,6 +123,6 @@ clean:
 
 # extra targets contributed by test suites (tests/*/suite.mk)
 -include $(wildcard tests/*/suite.mk)
--include $(wildcard $(B)/*/*.d)
+-include $(wildcard $(B)/*/*.d $(B)/*/*/*.d)
 
 .PHONY: all unit deps test-deps test demo install clean

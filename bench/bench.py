@@ -50,7 +50,7 @@ PACED = "sandboxrun warm, paced"
 SYSTEMS = ["sandboxrun warm", PACED, "sandboxrun warm (CLI)", "sandboxrun cold", "python3", "bwrap + python3",
            "firejail + python3"]
 
-# The environment sandboxrun gives a script (sandbox/sb_fds.c), given to the
+# The environment sandboxrun gives a script (sandbox/jail/sb_fds.c), given to the
 # peers too so that every system does the same work (one BLAS/OpenMP thread).
 JAIL_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
@@ -58,7 +58,7 @@ JAIL_ENV = {
     "MPLCONFIGDIR": "/tmp", "PYTHONDONTWRITEBYTECODE": "1", "OPENBLAS_NUM_THREADS": "1",
     "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1",
 }
-# what sandboxrun binds from /etc (sandbox/sb_mounts.c); bwrap gets the same
+# what sandboxrun binds from /etc (sandbox/jail/sb_mounts.c); bwrap gets the same
 ETC_FILES = ["ld.so.cache", "nsswitch.conf", "mime.types", "os-release", "debian_version", "matplotlibrc",
              "localtime"]
 ETC_DIRS = ["alternatives", "python3", "python3.11", "fonts"]

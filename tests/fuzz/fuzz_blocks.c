@@ -1,4 +1,4 @@
-/* libFuzzer harness: the stdout block extractor (sandbox/sb_blocks.h).
+/* libFuzzer harness: the stdout block extractor (sandbox/run/sb_blocks.h).
  *
  * Input: byte 0 picks the chunk size (a marker may be split across reads),
  * byte 1 the caps; the rest is the stdout stream. Checks the invariants the

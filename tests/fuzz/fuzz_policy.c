@@ -1,4 +1,4 @@
-/* libFuzzer harness: the seccomp policy parser (sandbox/sb_policy.h), and
+/* libFuzzer harness: the seccomp policy parser (sandbox/jail/sb_policy.h), and
  * the libseccomp filter built from whatever it accepts.
  *
  * Checks: no crash or leak on any text; an accepted policy is within the

@@ -1,4 +1,4 @@
-/* libFuzzer harness: the result-record writer (sandbox/sb_record.h).
+/* libFuzzer harness: the result-record writer (sandbox/run/sb_record.h).
  *
  * The input is cut by 0xff 0x00 separators into: status/signal/exit bytes,
  * stdout, stderr, the error report (parsed as JSON, as the supervisor does

@@ -18,17 +18,17 @@ FUZZ_NAMES   := blocks policy record
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_B)/fuzz_%)
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-                -Icommon -Isandbox $(call pkg_cflags,libseccomp libcjson)
+                -Icommon $(SANDBOX_INC) $(call pkg_cflags,libseccomp libcjson)
 FUZZ_LIBS    := $(call pkg_libs,libseccomp libcjson)
 FUZZ_COMMON  := common/sr_buf.c common/sr_utf8.c common/sr_io.c common/sr_log.c common/sr_status.c
 
-$(FUZZ_B)/fuzz_blocks: tests/fuzz/fuzz_blocks.c sandbox/sb_blocks.c $(FUZZ_COMMON)
+$(FUZZ_B)/fuzz_blocks: tests/fuzz/fuzz_blocks.c sandbox/run/sb_blocks.c $(FUZZ_COMMON)
 	@mkdir -p $(FUZZ_B)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ $(FUZZ_LIBS)
-$(FUZZ_B)/fuzz_policy: tests/fuzz/fuzz_policy.c sandbox/sb_policy.c sandbox/sb_seccomp.c $(FUZZ_COMMON)
+$(FUZZ_B)/fuzz_policy: tests/fuzz/fuzz_policy.c sandbox/jail/sb_policy.c sandbox/jail/sb_seccomp.c $(FUZZ_COMMON)
 	@mkdir -p $(FUZZ_B)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ $(FUZZ_LIBS)
-$(FUZZ_B)/fuzz_record: tests/fuzz/fuzz_record.c sandbox/sb_record.c sandbox/sb_blocks.c $(FUZZ_COMMON)
+$(FUZZ_B)/fuzz_record: tests/fuzz/fuzz_record.c sandbox/run/sb_record.c sandbox/run/sb_blocks.c $(FUZZ_COMMON)
 	@mkdir -p $(FUZZ_B)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ $(FUZZ_LIBS)
 

@@ -2,7 +2,7 @@
  *
  * Listens on a unix socket created owner-only (0600; peers of another uid are
  * refused). Protocol: a client connects, sends one request — the same JSON a
- * one-shot run takes (sandbox/sb_request.h), at most 16 MiB — terminated by a
+ * one-shot run takes (sandbox/run/sb_request.h), at most 16 MiB — terminated by a
  * newline, and reads back one result record terminated by a newline.
  *
  * A request with the pool's limits and no inputs takes a worker that already

@@ -1,6 +1,6 @@
 /* ag_server — client of a running "sandboxrun serve" daemon (warm workers).
  * One request per connection: the request JSON and a newline out, one result
- * record and a newline back (the protocol of sandbox/sb_server.h). */
+ * record and a newline back (the protocol of sandbox/modes/sb_server.h). */
 #ifndef AG_SERVER_H
 #define AG_SERVER_H
 

@@ -13,7 +13,7 @@
 
 #define AG_RECORD_MAX (512u << 20)
 
-/* Run request (see sandbox/sb_request.h). With passthrough the script's
+/* Run request (see sandbox/run/sb_request.h). With passthrough the script's
  * stdout/stderr stream to ours; otherwise they only land in the record.
  * Returns 0 with *record set (caller deletes), or -1 with err set. */
 int ag_runner_exec(const cJSON *request, int passthrough, cJSON **record, char *err, size_t errlen);
