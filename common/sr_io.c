@@ -43,7 +43,8 @@ ssize_t sr_read_full(int fd, void *p, size_t n)
     return (ssize_t)got;
 }
 
-int sr_read_all(int fd, struct sr_buf *b)
+/* Read into b until EOF or, with line set, until a read brought a newline. */
+static int read_into(int fd, struct sr_buf *b, int line)
 {
     char chunk[65536];
 
@@ -65,7 +66,19 @@ int sr_read_all(int fd, struct sr_buf *b)
             errno = ENOMEM;
             return -1;
         }
+        if (line && memchr(chunk, '\n', (size_t)r))
+            return 0;
     }
+}
+
+int sr_read_all(int fd, struct sr_buf *b)
+{
+    return read_into(fd, b, 0);
+}
+
+int sr_read_line(int fd, struct sr_buf *b)
+{
+    return read_into(fd, b, 1);
 }
 
 int sr_read_file(const char *path, size_t max, struct sr_buf *b)

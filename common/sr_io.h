@@ -14,6 +14,10 @@ ssize_t sr_read_full(int fd, void *p, size_t n);
 /* Read fd to EOF into b (capped by b's max). Returns 0, -1 on read error
  * (errno set) or 1 when the cap was hit. */
 int sr_read_all(int fd, struct sr_buf *b);
+/* Read from fd into b until a newline has arrived (or EOF), capped as
+ * sr_read_all; for peers that answer one line and may keep the connection
+ * open a while after it. Bytes after the newline in the same read are kept. */
+int sr_read_line(int fd, struct sr_buf *b);
 /* Read a whole file (capped at max bytes) into b; 0, -1 (errno), 1 (cap hit). */
 int sr_read_file(const char *path, size_t max, struct sr_buf *b);
 /* Parse a decimal unsigned number; 0 on success, -1 if not a clean number

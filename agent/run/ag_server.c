@@ -74,7 +74,9 @@ int ag_server_exec_job(const char *socket_path, const cJSON *request, struct ag_
     free(text);
     shutdown(fd, SHUT_WR);
     sr_buf_init(&b, AG_RECORD_MAX);
-    rc = sr_read_all(fd, &b);
+    /* the record is one line; the daemon may tear the worker down before it
+     * hangs up, and that is not ours to wait for */
+    rc = sr_read_line(fd, &b);
     if (job) {
         pthread_mutex_lock(&job->lock);
         job->sock = -1;

@@ -405,6 +405,7 @@ static void handle(struct server *s, int fd)
     if (w)
         execute(s, w, &req, fd, &o);
     reply(fd, sb_record_build(&o));
+    shutdown(fd, SHUT_WR);   /* the answer is complete: a client reading to EOF need not wait either */
     if (w) {   /* tearing the worker down (its mm, namespaces, cgroup) is off the client's clock */
         sb_worker_finish(w);
         free(w);
