@@ -28,12 +28,19 @@ for s in "${suites[@]}"; do
     sk=$(grep -cE '^ok .*# *SKIP' "$log" | tr -d ' ')
     f=$(grep -cE '^not ok ' "$log" | tr -d ' ')
     p=$((p - sk))
+    # the plan ("1..N", first or last line) must match the checks that ran:
+    # a suite that stops early without failing must not pass
+    plan=$(grep -E '^1\.\.[0-9]+' "$log" | tail -1 | cut -d. -f3)
+    ran=$(grep -cE '^(not )?ok ' "$log" | tr -d ' ')
+    crashed=0
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
         f=1
         echo "not ok - suite $name exited $rc without reporting a failure" >>"$log"
         crashed=1
-    else
-        crashed=0
+    elif [ -z "$plan" ] || [ "$plan" -ne "$ran" ]; then
+        f=$((f + 1))
+        echo "not ok - suite $name planned ${plan:-no} checks and ran $ran" >>"$log"
+        crashed=1
     fi
     pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + sk))
     printf '%-28s %4d passed %3d failed %3d skipped  (%ds)\n' "$name" "$p" "$f" "$sk" $(( $(date +%s) - start ))

@@ -9,6 +9,11 @@ ROOT = os.environ.get("SANDBOXRUN_ROOT") or os.path.abspath(os.path.join(os.path
 BIN = os.path.join(ROOT, "build", "sandboxrun")
 
 
+def must_work():
+    """True when the run demands that nothing skips for a missing tool (CI)."""
+    return os.environ.get("SANDBOXRUN_MUST_WORK") == "1"
+
+
 class Tap:
     """Numbered ok/not ok lines; done() prints the plan and exits 1 on failure."""
 
@@ -25,7 +30,14 @@ class Tap:
                 print("#   " + line)
         return cond
 
-    def skip(self, what, why):
+    def skip(self, what, why, kernel_limit=False):
+        """A check that cannot run here. Under SANDBOXRUN_MUST_WORK=1 (CI) a
+        skip for a missing tool is a failure; kernel_limit marks one the
+        machine itself rules out (a limit of the kernel or of running
+        unprivileged), which stays a skip."""
+        if must_work() and not kernel_limit:
+            self.ok(False, "%s (SANDBOXRUN_MUST_WORK is set, would skip: %s)" % (what, why))
+            return
         self.n += 1
         print("ok %d - %s # SKIP %s" % (self.n, what, why), flush=True)
 
