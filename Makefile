@@ -30,6 +30,8 @@ SAN_CFLAGS     ?=
 SANDBOX_PKGS := libseccomp libcap python3-embed libcjson libcrypto
 SANDBOX_EXTRA_LIBS := -lpthread
 AGENT_PKGS   := libcjson libcurl libarchive libcrypto
+# the main binary links only these; libcurl and libarchive are in the transfer object
+AGENT_MAIN_PKGS := libcjson libcrypto
 
 pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pkg_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
@@ -48,20 +50,29 @@ SANDBOX_CFLAGS := $(BASE_CFLAGS) $(SANDBOX_INC) $(call pkg_cflags,$(SANDBOX_PKGS
 AGENT_CFLAGS   := $(BASE_CFLAGS) $(AGENT_INC) $(call pkg_cflags,$(AGENT_PKGS)) \
                   -DSR_LIBEXECDIR='"$(LIBEXECDIR)"' -DSR_DATADIR='"$(DATADIR)"'
 SANDBOX_LIBS   := $(call pkg_libs,$(SANDBOX_PKGS)) $(SANDBOX_EXTRA_LIBS)
-AGENT_LIBS     := $(call pkg_libs,$(AGENT_PKGS)) -lpthread
+AGENT_LIBS     := $(call pkg_libs,$(AGENT_MAIN_PKGS)) -lpthread
+TRANSFER_LIBS  := $(call pkg_libs,$(AGENT_PKGS)) -lpthread
 LDFLAGS_ALL    := $(HARDEN_LDFLAGS) $(SAN_CFLAGS)
 
 COMMON_SRC  := $(wildcard common/*.c)
 SANDBOX_SRC := $(wildcard sandbox/*/*.c)
-AGENT_SRC   := $(wildcard agent/*/*.c)
+# sandboxrun-transfer.so holds the S3 client and the archive code, loaded on
+# first use (agent/run/ag_transfer.h says why): these sources go there, not
+# into the main binary, which forwards to them through agent/run/ag_transfer.c.
+# Unit tests link them directly.
+TRANSFER_IMPL := agent/s3/ag_s3.c agent/s3/ag_cmd_s3.c agent/s3/ag_creds.c agent/run/ag_archive.c
+TRANSFER_SRC  := $(TRANSFER_IMPL) agent/s3/ag_sigv4.c $(wildcard agent/transfer/*.c) $(COMMON_SRC)
+AGENT_SRC   := $(filter-out $(TRANSFER_IMPL) agent/transfer/%,$(wildcard agent/*/*.c))
 COMMON_OBJ  := $(COMMON_SRC:%.c=$(B)/%.o)
 SANDBOX_OBJ := $(SANDBOX_SRC:%.c=$(B)/%.o)
 AGENT_OBJ   := $(AGENT_SRC:%.c=$(B)/%.o)
+TRANSFER_OBJ := $(TRANSFER_SRC:%.c=$(B)/pic/%.o)
 # objects without main(), linkable into unit tests
 SANDBOX_LIBOBJ := $(filter-out $(B)/sandbox/modes/sb_main.o,$(SANDBOX_OBJ))
-AGENT_LIBOBJ   := $(filter-out $(B)/agent/cli/ag_main.o,$(AGENT_OBJ))
+AGENT_LIBOBJ   := $(filter-out $(B)/agent/cli/ag_main.o $(B)/agent/run/ag_transfer.o,$(AGENT_OBJ)) \
+                  $(TRANSFER_IMPL:%.c=$(B)/%.o)
 
-all: $(B)/sandboxrun $(B)/sandboxrun-supervisor
+all: $(B)/sandboxrun $(B)/sandboxrun-supervisor $(B)/sandboxrun-transfer.so
 
 $(B)/common/%.o: common/%.c
 	@mkdir -p $(@D)
@@ -78,6 +89,13 @@ $(B)/sandboxrun-supervisor: $(SANDBOX_OBJ) $(COMMON_OBJ)
 $(B)/sandboxrun: $(AGENT_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
 
+# position-independent copies for the shared object; only its table is exported
+$(B)/pic/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(AGENT_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+$(B)/sandboxrun-transfer.so: $(TRANSFER_OBJ)
+	$(CC) -shared -Wl,-z,relro,-z,now,-z,noexecstack,-z,defs $(SAN_CFLAGS) -o $@ $^ $(TRANSFER_LIBS)
+
 $(B)/tests:
 	mkdir -p $@
 
@@ -89,7 +107,7 @@ UNIT_BINS   := $(UNIT_SB_SRC:tests/unit/%.c=$(B)/tests/%) $(UNIT_AG_SRC:tests/un
 $(B)/tests/test_sb_%: tests/unit/test_sb_%.c $(SANDBOX_LIBOBJ) $(COMMON_OBJ) | $(B)/tests
 	$(CC) $(SANDBOX_CFLAGS) -Itests/unit $(LDFLAGS_ALL) -o $@ $^ $(SANDBOX_LIBS)
 $(B)/tests/test_ag_%: tests/unit/test_ag_%.c $(AGENT_LIBOBJ) $(COMMON_OBJ) | $(B)/tests
-	$(CC) $(AGENT_CFLAGS) -Itests/unit $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
+	$(CC) $(AGENT_CFLAGS) -Itests/unit $(LDFLAGS_ALL) -o $@ $^ $(TRANSFER_LIBS)
 
 unit: $(UNIT_BINS)
 
@@ -114,6 +132,7 @@ install: all
 	           $(DESTDIR)$(DATADIR)/scripts
 	install -m 0755 $(B)/sandboxrun $(DESTDIR)$(BINDIR)/sandboxrun
 	install -m 0755 $(B)/sandboxrun-supervisor $(DESTDIR)$(LIBEXECDIR)/sandboxrun-supervisor
+	install -m 0755 $(B)/sandboxrun-transfer.so $(DESTDIR)$(LIBEXECDIR)/sandboxrun-transfer.so
 	install -m 0644 policies/*.policy $(DESTDIR)$(DATADIR)/policies/
 	cp -R scripts/. $(DESTDIR)$(DATADIR)/scripts/
 	find $(DESTDIR)$(DATADIR)/scripts -name __pycache__ -prune -exec rm -rf {} +
@@ -123,6 +142,6 @@ clean:
 
 # extra targets contributed by test suites (tests/*/suite.mk)
 -include $(wildcard tests/*/suite.mk)
--include $(wildcard $(B)/*/*.d $(B)/*/*/*.d)
+-include $(wildcard $(B)/*/*.d $(B)/*/*/*.d $(B)/pic/*/*.d $(B)/pic/*/*/*.d)
 
 .PHONY: all unit deps test-deps test demo install clean

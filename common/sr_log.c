@@ -17,6 +17,12 @@ void sr_log_init(const char *prog, enum sr_log_level min)
     log_min = min;
 }
 
+void sr_log_current(const char **prog, enum sr_log_level *min)
+{
+    *prog = log_prog;
+    *min = log_min;
+}
+
 void sr_log_set_fd(int fd)
 {
     log_fd = fd;

@@ -14,6 +14,8 @@ enum sr_log_level { SR_LOG_DEBUG, SR_LOG_INFO, SR_LOG_WARN, SR_LOG_ERROR };
 
 /* Set the name printed before every message and the lowest level shown. */
 void sr_log_init(const char *prog, enum sr_log_level min);
+/* The name and lowest level set by sr_log_init (for a loaded module's own copy). */
+void sr_log_current(const char **prog, enum sr_log_level *min);
 /* Send messages to fd (default 2). */
 void sr_log_set_fd(int fd);
 /* Hand every formatted line (no newline) to hook instead of writing it; NULL
