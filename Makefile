@@ -29,7 +29,7 @@ SAN_CFLAGS     ?=
 
 SANDBOX_PKGS := libseccomp libcap python3-embed libcjson libcrypto
 SANDBOX_EXTRA_LIBS := -lpthread
-AGENT_PKGS   := libcjson libcurl libarchive libcrypto
+AGENT_PKGS   := libcjson libcurl libarchive libcrypto libmicrohttpd zlib
 
 pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pkg_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)

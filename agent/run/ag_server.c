@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ag_runner.h"
+#include "ag_service.h"
 #include "sr_buf.h"
 #include "sr_io.h"
 #include "sr_status.h"
@@ -96,8 +97,12 @@ int ag_cmd_serve(int argc, char **argv)
 {
     char *args[40] = {"sandboxrun-supervisor", "serve"};
 
+    if (ag_service_wanted(argc, argv))   /* the network service (agent/service/) */
+        return ag_service_main(argc, argv);
+
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("usage: sandboxrun serve --socket PATH [--pool N] [--max-concurrent N] [--queue N]\n"
+        printf("usage: sandboxrun serve --http ADDR:PORT [--auth FILE] ...   (the AgentCore API; --http --help)\n"
+               "       sandboxrun serve --socket PATH [--pool N] [--max-concurrent N] [--queue N]\n"
                "                        [--preload MOD,MOD,...] [--warmup FILE|none] [--grace SECONDS]\n"
                "                        [--client-timeout SECONDS]\n"
                "Runs the supervisor as a daemon with pre-imported, pre-jailed workers.\n"
