@@ -203,6 +203,77 @@ static cJSON *parse_body(const struct ag_http_req *req, struct ag_http_resp *res
     return j;
 }
 
+/* ---- session starts on long-lived threads ----
+ * A session's supervisor dies with the thread that forked it (its parent
+ * death signal follows the thread), and a connection's thread ends with
+ * the connection: so sessions are started by a few threads that live as
+ * long as the service. */
+
+#define STARTERS 4
+
+struct start_job {
+    struct start_job *next;
+    const struct ag_mcp_sess_spec *spec;
+    struct ag_mcp_call *call;
+    char *id, *why;
+    size_t idlen, whylen;
+    enum ag_mcp_open_res res;
+    int done;
+};
+
+static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t start_cond = PTHREAD_COND_INITIALIZER, start_done = PTHREAD_COND_INITIALIZER;
+static struct start_job *start_head;
+static pthread_once_t starters_once = PTHREAD_ONCE_INIT;
+
+static void *starter(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        struct start_job *j;
+        pthread_mutex_lock(&start_lock);
+        while (!start_head)
+            pthread_cond_wait(&start_cond, &start_lock);
+        j = start_head;
+        start_head = j->next;
+        pthread_mutex_unlock(&start_lock);
+        j->res = ag_mcp_session_open(j->spec, j->call, j->id, j->idlen, j->why, j->whylen);
+        pthread_mutex_lock(&start_lock);
+        j->done = 1;
+        pthread_cond_broadcast(&start_done);
+        pthread_mutex_unlock(&start_lock);
+    }
+    return NULL;
+}
+
+static void starters_init(void)
+{
+    for (int i = 0; i < STARTERS; i++) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, starter, NULL) == 0)
+            pthread_detach(t);
+    }
+}
+
+/* ag_mcp_session_open on a starter thread; waits for it. */
+static enum ag_mcp_open_res open_session(const struct ag_mcp_sess_spec *spec, struct ag_mcp_call *call, char *id,
+                                         size_t idlen, char *why, size_t whylen)
+{
+    struct start_job j = {.spec = spec, .call = call, .id = id, .idlen = idlen, .why = why, .whylen = whylen};
+
+    pthread_once(&starters_once, starters_init);
+    pthread_mutex_lock(&start_lock);
+    struct start_job **tail = &start_head;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = &j;
+    pthread_cond_signal(&start_cond);
+    while (!j.done)
+        pthread_cond_wait(&start_done, &start_lock);
+    pthread_mutex_unlock(&start_lock);
+    return j.res;
+}
+
 /* ---- StartCodeInterpreterSession ---- */
 
 static cJSON *start_answer(const struct record *r)
@@ -292,7 +363,7 @@ static void op_start(const struct ag_http_req *req, struct ag_http_resp *resp, c
     spec.ttl = ttl;
     ag_mcp_call_init(&call, NULL);
     call.tenant = tenant;
-    enum ag_mcp_open_res res = ag_mcp_session_open(&spec, &call, r->id, sizeof r->id, why, sizeof why);
+    enum ag_mcp_open_res res = open_session(&spec, &call, r->id, sizeof r->id, why, sizeof why);
     pthread_mutex_lock(&lock);
     r->starting = 0;
     r->created = r->updated = wall();
