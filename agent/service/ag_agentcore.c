@@ -594,7 +594,9 @@ static int label(const char *s, size_t n, char *out, size_t outlen)
 
 void ag_agentcore_handle(const struct ag_http_req *req, struct ag_http_resp *resp, void *ctx)
 {
-    const char *rest = req->path + strlen(PREFIX), *slash = strchr(rest, '/');
+    /* the front routes "/code-interpreters" here too: nothing follows it then */
+    const char *rest = strlen(req->path) >= strlen(PREFIX) ? req->path + strlen(PREFIX) : "";
+    const char *slash = strchr(rest, '/');
     const struct op *op = NULL;
     const char *tenant;
     char interp[128];
