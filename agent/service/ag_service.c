@@ -93,11 +93,12 @@ static int add_interp(struct opts *o, const char *spec)
 /* 0, or an exit status after saying what is wrong. */
 static int parse(int argc, char **argv, struct opts *o)
 {
+    for (int i = 1; i < argc; i++)   /* wherever it is, even after an option that wants a value */
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return usage(), -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         const struct num_opt *n = NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            return usage(), -1;
         if (strcmp(a, "--verbose") == 0) {
             o->verbose = 1;
             continue;
