@@ -29,9 +29,11 @@ SAN_CFLAGS     ?=
 
 SANDBOX_PKGS := libseccomp libcap python3-embed libcjson libcrypto
 SANDBOX_EXTRA_LIBS := -lpthread
-AGENT_PKGS   := libcjson libcurl libarchive libcrypto
-# the main binary links only these; libcurl and libarchive are in the transfer object
+AGENT_PKGS   := libcjson libcurl libarchive libcrypto libmicrohttpd zlib
+# the main binary links only these: libcurl and libarchive are in the transfer
+# object, libmicrohttpd and zlib in the network service's binary
 AGENT_MAIN_PKGS := libcjson libcrypto
+SERVICE_PKGS    := libcjson libcrypto libmicrohttpd zlib
 
 pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pkg_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
@@ -52,6 +54,7 @@ AGENT_CFLAGS   := $(BASE_CFLAGS) $(AGENT_INC) $(call pkg_cflags,$(AGENT_PKGS)) \
 SANDBOX_LIBS   := $(call pkg_libs,$(SANDBOX_PKGS)) $(SANDBOX_EXTRA_LIBS)
 AGENT_LIBS     := $(call pkg_libs,$(AGENT_MAIN_PKGS)) -lpthread
 TRANSFER_LIBS  := $(call pkg_libs,$(AGENT_PKGS)) -lpthread
+SERVICE_LIBS   := $(call pkg_libs,$(SERVICE_PKGS)) -lpthread
 LDFLAGS_ALL    := $(HARDEN_LDFLAGS) $(SAN_CFLAGS)
 
 COMMON_SRC  := $(wildcard common/*.c)
@@ -62,17 +65,21 @@ SANDBOX_SRC := $(wildcard sandbox/*/*.c)
 # Unit tests link them directly.
 TRANSFER_IMPL := agent/s3/ag_s3.c agent/s3/ag_cmd_s3.c agent/s3/ag_creds.c agent/run/ag_archive.c
 TRANSFER_SRC  := $(TRANSFER_IMPL) agent/s3/ag_sigv4.c $(wildcard agent/transfer/*.c) $(COMMON_SRC)
-AGENT_SRC   := $(filter-out $(TRANSFER_IMPL) agent/transfer/%,$(wildcard agent/*/*.c))
+# `sandboxrun serve --http` execs sandboxrun-http (libexec): the network
+# service and libmicrohttpd's TLS libraries stay out of every CLI start.
+SERVICE_SRC := $(wildcard agent/service/*.c)
+AGENT_SRC   := $(filter-out $(TRANSFER_IMPL) agent/transfer/% agent/service/%,$(wildcard agent/*/*.c))
 COMMON_OBJ  := $(COMMON_SRC:%.c=$(B)/%.o)
 SANDBOX_OBJ := $(SANDBOX_SRC:%.c=$(B)/%.o)
 AGENT_OBJ   := $(AGENT_SRC:%.c=$(B)/%.o)
 TRANSFER_OBJ := $(TRANSFER_SRC:%.c=$(B)/pic/%.o)
+SERVICE_OBJ  := $(SERVICE_SRC:%.c=$(B)/%.o)
 # objects without main(), linkable into unit tests
 SANDBOX_LIBOBJ := $(filter-out $(B)/sandbox/modes/sb_main.o,$(SANDBOX_OBJ))
 AGENT_LIBOBJ   := $(filter-out $(B)/agent/cli/ag_main.o $(B)/agent/run/ag_transfer.o,$(AGENT_OBJ)) \
-                  $(TRANSFER_IMPL:%.c=$(B)/%.o)
+                  $(TRANSFER_IMPL:%.c=$(B)/%.o) $(filter-out $(B)/agent/service/ag_http_main.o,$(SERVICE_OBJ))
 
-all: $(B)/sandboxrun $(B)/sandboxrun-supervisor $(B)/sandboxrun-transfer.so
+all: $(B)/sandboxrun $(B)/sandboxrun-supervisor $(B)/sandboxrun-transfer.so $(B)/sandboxrun-http
 
 $(B)/common/%.o: common/%.c
 	@mkdir -p $(@D)
@@ -88,6 +95,9 @@ $(B)/sandboxrun-supervisor: $(SANDBOX_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SANDBOX_LIBS)
 $(B)/sandboxrun: $(AGENT_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
+
+$(B)/sandboxrun-http: $(filter-out $(B)/agent/cli/ag_main.o,$(AGENT_OBJ)) $(SERVICE_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SERVICE_LIBS)
 
 # position-independent copies for the shared object; only its table is exported
 $(B)/pic/%.o: %.c
@@ -133,6 +143,7 @@ install: all
 	install -m 0755 $(B)/sandboxrun $(DESTDIR)$(BINDIR)/sandboxrun
 	install -m 0755 $(B)/sandboxrun-supervisor $(DESTDIR)$(LIBEXECDIR)/sandboxrun-supervisor
 	install -m 0755 $(B)/sandboxrun-transfer.so $(DESTDIR)$(LIBEXECDIR)/sandboxrun-transfer.so
+	install -m 0755 $(B)/sandboxrun-http $(DESTDIR)$(LIBEXECDIR)/sandboxrun-http
 	install -m 0644 policies/*.policy $(DESTDIR)$(DATADIR)/policies/
 	cp -R scripts/. $(DESTDIR)$(DATADIR)/scripts/
 	find $(DESTDIR)$(DATADIR)/scripts -name __pycache__ -prune -exec rm -rf {} +

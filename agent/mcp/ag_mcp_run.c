@@ -263,7 +263,7 @@ static cJSON *execute(struct ag_mcp_call *c, const char *code, int *rpc_code, ch
 
     c->timeout = arg_num(c->args, "timeout", DEFAULT_TIMEOUT);
     if (sid) {
-        if (!(j.sess = ag_mcp_session_acquire(sid, why, sizeof why)))
+        if (!(j.sess = ag_mcp_session_acquire(sid, c->tenant, why, sizeof why)))
             return ag_mcp_result_error("%s", why);
         if (files_into_session(&j, c, files, why, sizeof why) < 0) {
             job_free(&j);
@@ -369,7 +369,7 @@ static int dataset_input(struct ag_mcp_call *c, struct job *j, char *name, size_
         if (!plain_name(base_name(ds)) || ag_mcp_session_path_ok(ds, err, errlen) < 0)
             return ag_mcp_session_path_ok(ds, err, errlen) < 0 ? -1
                    : (snprintf(err, errlen, "'%.200s' does not name a file", ds), -1);
-        if (!(j->sess = ag_mcp_session_acquire(sid, err, errlen)) || ensure_scratch(j, err, errlen) < 0)
+        if (!(j->sess = ag_mcp_session_acquire(sid, c->tenant, err, errlen)) || ensure_scratch(j, err, errlen) < 0)
             return -1;
         snprintf(path, sizeof path, "%s/%s", j->scratch, base_name(ds));
         if (ag_mcp_session_get_file(j->sess, c, ds, path, err, errlen) < 0)
@@ -503,7 +503,7 @@ cJSON *ag_mcp_upload_artifact(struct ag_mcp_call *c, int *rpc_code, char *err, s
     if (oid && ag_mcp_store_output_file(oid, rel, file, sizeof file, why, sizeof why) < 0)
         return ag_mcp_result_error("%s", why);
     if (sid) {
-        if (!(j.sess = ag_mcp_session_acquire(sid, why, sizeof why)) || ensure_scratch(&j, why, sizeof why) < 0) {
+        if (!(j.sess = ag_mcp_session_acquire(sid, c->tenant, why, sizeof why)) || ensure_scratch(&j, why, sizeof why) < 0) {
             job_free(&j);
             return ag_mcp_result_error("%s", why);
         }

@@ -23,8 +23,9 @@
 struct ag_mcp_sess {
     struct ag_mcp_sess *next;
     char id[40];
+    char tenant[64];       /* the owner ("" for the local user) */
     struct ag_session *s;
-    double last_used, idle;
+    double last_used, idle, expires;   /* expires: monotonic end of its time-to-live, or 0 */
     long memory_mb;
     int refs, gone;        /* gone: out of the registry; stopped when refs reaches 0 */
     cJSON *seen_out;       /* {path: sha256} of the /out files already shown (under lock) */
@@ -33,6 +34,22 @@ struct ag_mcp_sess {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ag_mcp_sess *sessions;
 static int count, max_sessions = 8;
+
+/* Whether a session owned by owner belongs to tenant (NULL is the local user). */
+static int owned_by(const struct ag_mcp_sess *e, const char *tenant)
+{
+    return strcmp(e->tenant, tenant ? tenant : "") == 0;
+}
+
+/* Tenant's session id in the registry (lock held), or NULL. */
+static struct ag_mcp_sess *lookup(const char *id, const char *tenant)
+{
+    struct ag_mcp_sess *e;
+
+    for (e = sessions; e && !(strcmp(e->id, id) == 0 && owned_by(e, tenant)); e = e->next)
+        ;
+    return e;
+}
 
 static double now(void)
 {
@@ -78,7 +95,10 @@ void ag_mcp_sessions_reap(void)
     pthread_mutex_lock(&lock);
     for (struct ag_mcp_sess *e = sessions, *next; e && n < 64; e = next) {
         next = e->next;
-        if (e->refs == 0 && (t - e->last_used > e->idle || !ag_session_alive(e->s)))
+        if (e->expires && t >= e->expires && e->refs > 0)
+            unregister(e);         /* in use: gone for everyone now, stopped when the call returns */
+        else if (e->refs == 0 && ((e->idle && t - e->last_used > e->idle) || !ag_session_alive(e->s) ||
+                                  (e->expires && t >= e->expires)))
             dead[n++] = unregister(e);
     }
     pthread_mutex_unlock(&lock);
@@ -100,13 +120,12 @@ void ag_mcp_sessions_stop_all(void)
     }
 }
 
-struct ag_mcp_sess *ag_mcp_session_acquire(const char *id, char *err, size_t errlen)
+struct ag_mcp_sess *ag_mcp_session_acquire(const char *id, const char *tenant, char *err, size_t errlen)
 {
     struct ag_mcp_sess *e;
 
     pthread_mutex_lock(&lock);
-    for (e = sessions; e && strcmp(e->id, id) != 0; e = e->next)
-        ;
+    e = lookup(id, tenant);
     if (e)
         e->refs++;
     pthread_mutex_unlock(&lock);
@@ -156,83 +175,131 @@ static int new_id(char *id, size_t idlen)
     return 0;
 }
 
-/* Make room in the registry, or say why not (lock not held). */
-static int reserve_slot(void)
+/* Make room in the registry for one more session of tenant (lock not held). */
+static int reserve_slot(const char *tenant, int tenant_max)
 {
-    int ok;
+    int ok, mine = 0;
 
     ag_mcp_sessions_reap();
     pthread_mutex_lock(&lock);
-    ok = count < max_sessions;
+    for (struct ag_mcp_sess *e = sessions; e; e = e->next)
+        mine += owned_by(e, tenant);
+    ok = count < max_sessions && (tenant_max <= 0 || mine < tenant_max);
     if (ok)
         count++;
     pthread_mutex_unlock(&lock);
     return ok ? 0 : -1;
 }
 
-cJSON *ag_mcp_start_session(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
+static void release_slot(void)
 {
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(c->args, "timeout");
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(c->args, "memory");
-    struct ag_mcp_sess *e;
-    cJSON *opts, *out;
-    char why[512];
+    pthread_mutex_lock(&lock);
+    count--;
+    pthread_mutex_unlock(&lock);
+}
 
-    if (reserve_slot() < 0)
-        return ag_mcp_result_error("Too many sessions (at most %d). Stop one with stop_session first.", max_sessions);
+enum ag_mcp_open_res ag_mcp_session_open(const struct ag_mcp_sess_spec *spec, struct ag_mcp_call *c,
+                                         char *id, size_t idlen, char *err, size_t errlen)
+{
+    struct ag_mcp_sess *e;
+    cJSON *opts;
+    int rc;
+
+    if (reserve_slot(spec->tenant, spec->tenant_max) < 0)
+        return AG_MCP_OPEN_FULL;
     e = calloc(1, sizeof *e);
     if (!e || new_id(e->id, sizeof e->id) < 0) {
         free(e);
-        pthread_mutex_lock(&lock), count--, pthread_mutex_unlock(&lock);
-        return ag_mcp_result_error("Could not start a session: out of memory or randomness.");
+        release_slot();
+        return snprintf(err, errlen, "out of memory or randomness"), AG_MCP_OPEN_FAILED;
     }
-    e->idle = cJSON_IsNumber(t) ? t->valuedouble : DEFAULT_IDLE;
-    e->memory_mb = cJSON_IsNumber(m) ? (long)m->valuedouble : DEFAULT_MEMORY_MB;
+    snprintf(e->tenant, sizeof e->tenant, "%s", spec->tenant ? spec->tenant : "");
+    e->idle = spec->idle;
+    e->memory_mb = spec->memory_mb > 0 ? spec->memory_mb : DEFAULT_MEMORY_MB;
     opts = cJSON_CreateObject();
     cJSON_AddNumberToObject(opts, "memoryMb", (double)e->memory_mb);
-    cJSON_AddNumberToObject(opts, "idleTimeout", e->idle);
-    if (ag_session_start(opts, &e->s, why, sizeof why) < 0) {
-        cJSON_Delete(opts);
-        free(e);
-        pthread_mutex_lock(&lock), count--, pthread_mutex_unlock(&lock);
-        return ag_mcp_result_error("Could not start a session: %s", why);
-    }
+    /* the supervisor's own idle end backs ours up; a session without one lives as long as its TTL */
+    cJSON_AddNumberToObject(opts, "idleTimeout", e->idle ? e->idle : spec->ttl ? spec->ttl + 60 : DEFAULT_IDLE);
+    rc = ag_session_start(opts, &e->s, err, errlen);
     cJSON_Delete(opts);
+    if (rc < 0) {
+        free(e);
+        release_slot();
+        return AG_MCP_OPEN_FAILED;
+    }
     if (ag_mcp_call_commit(c) < 0) {   /* cancelled: no one will learn its id, so no one could stop it */
         destroy(e);
-        pthread_mutex_lock(&lock), count--, pthread_mutex_unlock(&lock);
-        return ag_mcp_result_error("Cancelled; the session was stopped.");
+        release_slot();
+        return AG_MCP_OPEN_CANCELLED;
     }
     e->last_used = now();
+    e->expires = spec->ttl > 0 ? e->last_used + spec->ttl : 0;
+    snprintf(id, idlen, "%s", e->id);
     pthread_mutex_lock(&lock);
     e->next = sessions;
     sessions = e;
     pthread_mutex_unlock(&lock);
+    return AG_MCP_OPEN_OK;
+}
+
+int ag_mcp_session_running(const char *id, const char *tenant)
+{
+    int found;
+
+    pthread_mutex_lock(&lock);
+    found = lookup(id, tenant) != NULL;
+    pthread_mutex_unlock(&lock);
+    return found;
+}
+
+int ag_mcp_session_close(const char *id, const char *tenant)
+{
+    struct ag_mcp_sess *e, *now_dead = NULL;
+
+    pthread_mutex_lock(&lock);
+    if ((e = lookup(id, tenant)))
+        now_dead = unregister(e);
+    pthread_mutex_unlock(&lock);
+    if (now_dead)
+        destroy(now_dead);
+    return e ? 0 : -1;
+}
+
+cJSON *ag_mcp_start_session(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
+{
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(c->args, "timeout");
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(c->args, "memory");
+    struct ag_mcp_sess_spec spec = {.tenant = c->tenant, .idle = cJSON_IsNumber(t) ? t->valuedouble : DEFAULT_IDLE,
+                                    .memory_mb = cJSON_IsNumber(m) ? (long)m->valuedouble : DEFAULT_MEMORY_MB};
+    char id[40], why[512];
+    cJSON *out;
+
+    switch (ag_mcp_session_open(&spec, c, id, sizeof id, why, sizeof why)) {
+    case AG_MCP_OPEN_FULL:
+        return ag_mcp_result_error("Too many sessions (at most %d). Stop one with stop_session first.", max_sessions);
+    case AG_MCP_OPEN_CANCELLED:
+        return ag_mcp_result_error("Cancelled; the session was stopped.");
+    case AG_MCP_OPEN_FAILED:
+        return ag_mcp_result_error("Could not start a session: %s", why);
+    case AG_MCP_OPEN_OK:
+        break;
+    }
     out = cJSON_CreateObject();
-    cJSON_AddStringToObject(out, "sessionId", e->id);
-    cJSON_AddNumberToObject(out, "idleTimeout", e->idle);
-    cJSON_AddNumberToObject(out, "memoryMb", (double)e->memory_mb);
+    cJSON_AddStringToObject(out, "sessionId", id);
+    cJSON_AddNumberToObject(out, "idleTimeout", spec.idle);
+    cJSON_AddNumberToObject(out, "memoryMb", (double)spec.memory_mb);
     snprintf(why, sizeof why, "Session %s started (stopped after %.0f idle seconds). Pass it as sessionId.",
-             e->id, e->idle);
+             id, spec.idle);
     return ag_mcp_result_ok(out, why);
 }
 
 cJSON *ag_mcp_stop_session(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
 {
     const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c->args, "sessionId"));
-    struct ag_mcp_sess *e, *now_dead = NULL;
     cJSON *out;
 
-    pthread_mutex_lock(&lock);
-    for (e = sessions; e && strcmp(e->id, id) != 0; e = e->next)
-        ;
-    if (e)
-        now_dead = unregister(e);
-    pthread_mutex_unlock(&lock);
-    if (!e)
+    if (ag_mcp_session_close(id, c->tenant) < 0)
         return ag_mcp_result_error("No session '%.40s' (already stopped or expired).", id);
-    if (now_dead)
-        destroy(now_dead);
     out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "sessionId", id);
     cJSON_AddBoolToObject(out, "stopped", 1);
@@ -438,7 +505,7 @@ static cJSON *file_tool(struct ag_mcp_call *c, const char *op, int *rpc_code, ch
         return *rpc_code = AG_RPC_INVALID_PARAMS, NULL;
     if (files && write_size(files) > AG_MCP_FILES_MAX)
         return ag_mcp_result_error("Too much data: at most %u bytes per write_files call; split it.", AG_MCP_FILES_MAX);
-    if (!(e = ag_mcp_session_acquire(id, why, sizeof why)))
+    if (!(e = ag_mcp_session_acquire(id, c->tenant, why, sizeof why)))
         return ag_mcp_result_error("%s", why);
     req = cJSON_Duplicate(c->args, 1);
     cJSON_DeleteItemFromObjectCaseSensitive(req, "sessionId");

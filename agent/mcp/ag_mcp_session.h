@@ -1,5 +1,7 @@
-/* ag_mcp_session — the MCP server's sessions: a registry of ag_session
- * interpreters by unguessable id, with an idle timeout and a maximum count,
+/* ag_mcp_session — the sessions of the MCP server and of the AgentCore API
+ * (one model): a registry of ag_session interpreters by unguessable id, each
+ * owned by a tenant (another tenant cannot find it), with an idle timeout, a
+ * time-to-live from its start, a maximum count in all and per tenant,
  * and the session file tools (write/read/list/remove), which run as small
  * generated Python snippets inside the session so every path is resolved by
  * the jail's own view of /tmp and /out. */
@@ -27,9 +29,32 @@ void ag_mcp_sessions_reap(void);
 /* Stop every session (at shutdown, once no call runs). */
 void ag_mcp_sessions_stop_all(void);
 
-/* Take a reference to session id for one call; NULL with err set (an
- * agent-readable reason) if there is no such session. */
-struct ag_mcp_sess *ag_mcp_session_acquire(const char *id, char *err, size_t errlen);
+/* What a session starts with. */
+struct ag_mcp_sess_spec {
+    const char *tenant;     /* its owner; NULL: the local user (stdio) */
+    double idle;            /* stopped after this many idle seconds (0: never) */
+    double ttl;             /* stopped this many seconds after its start, busy or not (0: never) */
+    long memory_mb;
+    int tenant_max;         /* sessions the owner may have at once (0: only the overall cap) */
+};
+enum ag_mcp_open_res {
+    AG_MCP_OPEN_OK = 0,
+    AG_MCP_OPEN_FULL,       /* the overall or the tenant's cap is reached */
+    AG_MCP_OPEN_CANCELLED,  /* c was cancelled meanwhile; the session was stopped */
+    AG_MCP_OPEN_FAILED,     /* err says why */
+};
+/* Start a session for call c; its id (32 hex digits) goes to id. */
+enum ag_mcp_open_res ag_mcp_session_open(const struct ag_mcp_sess_spec *spec, struct ag_mcp_call *c,
+                                         char *id, size_t idlen, char *err, size_t errlen);
+/* Whether tenant's session id is in the registry (not stopped, not expired). */
+int ag_mcp_session_running(const char *id, const char *tenant);
+/* Stop tenant's session id: 0, or -1 if tenant has no such session. */
+int ag_mcp_session_close(const char *id, const char *tenant);
+
+/* Take a reference to tenant's session id for one call; NULL with err set
+ * (an agent-readable reason) if there is no such session — also when it
+ * belongs to another tenant, with the same words. */
+struct ag_mcp_sess *ag_mcp_session_acquire(const char *id, const char *tenant, char *err, size_t errlen);
 void ag_mcp_session_release(struct ag_mcp_sess *e);
 /* Run code in the session for call c (cancellable through c). 0 with *record
  * (caller deletes), or -1 with err set. */

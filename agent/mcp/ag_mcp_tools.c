@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ag_mcp_rpc.h"
 #include "ag_session.h"
 #include "sr_log.h"
 
@@ -405,6 +406,19 @@ void ag_mcp_call_init(struct ag_mcp_call *c, const cJSON *args)
     pthread_mutex_init(&c->lock, NULL);
     c->job = job;
     c->scancel = scancel;
+}
+
+cJSON *ag_mcp_tool_call(struct ag_mcp_call *c, const char *name, int *rpc_code, char *err, size_t errlen)
+{
+    const struct ag_mcp_tool *t = ag_mcp_tool_find(name);
+    char why[400];
+
+    *rpc_code = AG_RPC_INVALID_PARAMS;
+    if (!t)
+        return snprintf(err, errlen, "unknown tool %.100s", name), NULL;
+    if (ag_mcp_tool_validate(t, c->args, why, sizeof why) < 0)
+        return snprintf(err, errlen, "invalid arguments for %s: %s", t->name, why), NULL;
+    return t->fn(c, rpc_code, err, errlen);
 }
 
 void ag_mcp_call_cancel(struct ag_mcp_call *c)

@@ -15,6 +15,7 @@
  * the server creates it, may cancel it from another thread, and frees it. */
 struct ag_mcp_call {
     const cJSON *args;              /* validated against the tool's inputSchema */
+    const char *tenant;             /* who calls (owns the sessions it starts); NULL: the local user */
     pthread_mutex_t lock;
     int cancelled;
     int committed;                  /* will be answered: too late to cancel */
@@ -45,6 +46,11 @@ cJSON *ag_mcp_tools_list(void);
 int ag_mcp_tool_validate(const struct ag_mcp_tool *t, const cJSON *args, char *err, size_t errlen);
 
 void ag_mcp_call_init(struct ag_mcp_call *c, const cJSON *args);
+/* Run tool name on call c (made with ag_mcp_call_init; set c->tenant) as
+ * tools/call does, whatever the transport: the arguments are validated
+ * first. A CallToolResult, or NULL with *rpc_code and err set (unknown
+ * tool, invalid arguments, or the tool's own refusal). */
+cJSON *ag_mcp_tool_call(struct ag_mcp_call *c, const char *name, int *rpc_code, char *err, size_t errlen);
 /* Stop whatever the call is running (idempotent; safe from any thread).
  * Does nothing once the call is committed. */
 void ag_mcp_call_cancel(struct ag_mcp_call *c);

@@ -13,6 +13,7 @@
 #include "ag_runner.h"
 #include "sr_buf.h"
 #include "sr_io.h"
+#include "sr_paths.h"
 #include "sr_status.h"
 
 const char *ag_server_socket(const char *opt)
@@ -94,12 +95,40 @@ int ag_server_exec_job(const char *socket_path, const cJSON *request, struct ag_
     return 0;
 }
 
+/* `serve --http`: exec sandboxrun-http (found like the supervisor) with the
+ * same arguments and environment; it is orchestrator code like this process
+ * and may need the same S3 credentials. Returns only on failure. */
+static int exec_http_service(int argc, char **argv)
+{
+    char *path = sr_paths_find_exe("sandboxrun-http", SR_LIBEXECDIR);
+    char *args[128];
+
+    if (argc > 120)
+        return free(path), fprintf(stderr, "sandboxrun serve: too many arguments\n"), SR_EXIT_USAGE;
+    if (!path)
+        return fprintf(stderr, "sandboxrun serve: cannot find sandboxrun-http next to sandboxrun or in %s\n",
+                       SR_LIBEXECDIR), sr_status_exit_code(SR_INTERNAL_ERROR);
+    args[0] = "sandboxrun-http";
+    for (int i = 0; i < argc; i++)
+        args[i + 1] = argv[i];
+    args[argc + 1] = NULL;
+    execv(path, args);
+    fprintf(stderr, "sandboxrun serve: execv(%s): %s\n", path, strerror(errno));
+    free(path);
+    return sr_status_exit_code(SR_INTERNAL_ERROR);
+}
+
 int ag_cmd_serve(int argc, char **argv)
 {
     char *args[40] = {"sandboxrun-supervisor", "serve"};
 
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--http") == 0)
+            return exec_http_service(argc, argv);   /* the network service (agent/service/) */
+
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("usage: sandboxrun serve --socket PATH [--pool N] [--max-concurrent N] [--queue N]\n"
+        printf("usage: sandboxrun serve --http ADDR:PORT [--auth FILE] ...   (the AgentCore API; --http --help)\n"
+               "       sandboxrun serve --socket PATH [--pool N] [--max-concurrent N] [--queue N]\n"
                "                        [--preload MOD,MOD,...] [--warmup FILE|none] [--grace SECONDS]\n"
                "                        [--client-timeout SECONDS]\n"
                "Runs the supervisor as a daemon with pre-imported, pre-jailed workers.\n"

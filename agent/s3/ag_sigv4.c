@@ -271,10 +271,19 @@ static enum ag_sigv4_err format_time(time_t at, char amz_date[17], char date[9])
     return AG_SIGV4_OK;
 }
 
+/* S3's canonical URI: the raw path encoded once, '/' kept, never normalised. */
+static enum ag_sigv4_err s3_path(const char *raw, char *out, size_t size)
+{
+    struct sb b;
+    sb_init(&b, out, size);
+    sb_encode(&b, raw, 1);
+    return b.full ? AG_SIGV4_ETOOLONG : AG_SIGV4_OK;
+}
+
 /* The whole algorithm once the canonical query and header set are known:
  * writes the hex signature. */
 static enum ag_sigv4_err compute_signature(const struct ag_sigv4_key *key,
-                                           const struct ag_sigv4_request *req,
+                                           const char *method, const char *canon_uri,
                                            const char *canon_query,
                                            const struct hdrset *hs,
                                            const char *payload_hash,
@@ -286,9 +295,9 @@ static enum ag_sigv4_err compute_signature(const struct ag_sigv4_key *key,
         return AG_SIGV4_ETOOLONG;
     struct sb b;
     sb_init(&b, canon, CANON_MAX);
-    sb_puts(&b, req->method);
+    sb_puts(&b, method);
     sb_putc(&b, '\n');
-    sb_encode(&b, req->path, 1);
+    sb_puts(&b, canon_uri);
     sb_putc(&b, '\n');
     sb_puts(&b, canon_query);
     sb_putc(&b, '\n');
@@ -390,7 +399,9 @@ enum ag_sigv4_err ag_sigv4_sign(const struct ag_sigv4_key *key,
         e = AG_SIGV4_ETOOLONG;
         goto done;
     }
-    if ((e = compute_signature(key, req, cq, hs, ph, out->amz_date, date, out->signature)))
+    if ((e = s3_path(req->path, out->target, sizeof(out->target))) ||
+        (e = compute_signature(key, req->method, out->target, cq, hs, ph, out->amz_date, date,
+                               out->signature)))
         goto done;
 
     struct sb a;
@@ -429,6 +440,7 @@ enum ag_sigv4_err ag_sigv4_presign(const struct ag_sigv4_key *key,
                                    char *url, size_t url_size)
 {
     char amz_date[17], date[9], cred[256], exp[24], names[512], sig[65];
+    char path[3 * AG_SIGV4_PATH_MAX + 1];
     enum ag_sigv4_err e = check_request(key, req);
     if (e)
         return e;
@@ -470,8 +482,9 @@ enum ag_sigv4_err ag_sigv4_presign(const struct ag_sigv4_key *key,
         e = AG_SIGV4_ETOOLONG;
         goto done;
     }
-    if ((e = compute_signature(key, req, cq, hs, AG_SIGV4_UNSIGNED_PAYLOAD, amz_date, date,
-                               sig)))
+    if ((e = s3_path(req->path, path, sizeof(path))) ||
+        (e = compute_signature(key, req->method, path, cq, hs, AG_SIGV4_UNSIGNED_PAYLOAD, amz_date,
+                               date, sig)))
         goto done;
     struct sb u;
     sb_init(&u, url, url_size);
@@ -488,6 +501,96 @@ done:
     free(hs);
     free(q);
     free(cq);
+    return e;
+}
+
+enum ag_sigv4_err ag_sigv4_canonical_query(const struct ag_sigv4_pair *query, size_t n,
+                                           char *out, size_t out_size)
+{
+    struct pairset *q = calloc(1, sizeof(*q));
+    enum ag_sigv4_err e = q ? AG_SIGV4_OK : AG_SIGV4_ETOOLONG;
+    struct sb b;
+
+    if (!e && n > AG_SIGV4_MAX_PARAMS)
+        e = AG_SIGV4_ETOOLONG;
+    for (size_t i = 0; !e && i < n; i++)
+        e = pairset_add(q, query[i].name, query[i].value);
+    if (!e) {
+        sb_init(&b, out, out_size);
+        put_query(&b, q);
+        e = b.full ? AG_SIGV4_ETOOLONG : AG_SIGV4_OK;
+    }
+    free(q);
+    return e;
+}
+
+enum ag_sigv4_err ag_sigv4_service_uri(const char *path, char *out, size_t out_size)
+{
+    const char *seg[256];
+    size_t len[256], nseg = 0;
+    struct sb b;
+
+    if (!path || path[0] != '/')
+        return AG_SIGV4_EINVAL;
+    if (strlen(path) > AG_SIGV4_PATH_MAX)
+        return AG_SIGV4_ETOOLONG;
+    /* drop empty and "." segments, let ".." take the one before (RFC 3986 5.2.4) */
+    for (const char *p = path; *p;) {
+        const char *end = strchr(p, '/');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == 2 && p[0] == '.' && p[1] == '.')
+            nseg -= nseg > 0;
+        else if (n && !(n == 1 && p[0] == '.')) {
+            if (nseg == 256)
+                return AG_SIGV4_ETOOLONG;
+            seg[nseg] = p;
+            len[nseg++] = n;
+        }
+        p += n + (end != NULL);
+    }
+    char *joined = malloc(strlen(path) + 2);
+    if (!joined)
+        return AG_SIGV4_ETOOLONG;
+    struct sb j;
+    sb_init(&j, joined, strlen(path) + 2);
+    sb_putc(&j, '/');
+    for (size_t i = 0; i < nseg; i++) {
+        if (i)
+            sb_putc(&j, '/');
+        sb_putn(&j, seg[i], len[i]);
+    }
+    if (nseg && path[strlen(path) - 1] == '/')
+        sb_putc(&j, '/');
+    sb_init(&b, out, out_size);
+    sb_encode(&b, joined, 1);   /* the path as sent is encoded once more */
+    free(joined);
+    return b.full || j.full ? AG_SIGV4_ETOOLONG : AG_SIGV4_OK;
+}
+
+enum ag_sigv4_err ag_sigv4_signature(const struct ag_sigv4_key *key,
+                                     const struct ag_sigv4_canon *c, char signature[65])
+{
+    char date[9];
+    enum ag_sigv4_err e = AG_SIGV4_OK;
+    struct hdrset *hs;
+
+    if (!key || !key->secret_key || !key->region || !key->service || !c || !c->method ||
+        !c->uri || !c->query || !c->payload_hash || !c->amz_date || strlen(c->amz_date) != 16)
+        return AG_SIGV4_EINVAL;
+    if (c->nheaders > AG_SIGV4_MAX_HEADERS + 4)
+        return AG_SIGV4_ETOOLONG;
+    if (!(hs = calloc(1, sizeof(*hs))))
+        return AG_SIGV4_ETOOLONG;
+    for (size_t i = 0; !e && i < c->nheaders; i++)
+        e = hdrset_add(hs, c->headers[i].name, c->headers[i].value ? c->headers[i].value : "");
+    if (!e) {
+        qsort(hs->h, hs->n, sizeof(hs->h[0]), hdr_cmp);
+        memcpy(date, c->amz_date, 8);
+        date[8] = '\0';
+        e = compute_signature(key, c->method, c->uri, c->query, hs, c->payload_hash, c->amz_date,
+                              date, signature);
+    }
+    free(hs);
     return e;
 }
 

@@ -1,4 +1,5 @@
-/* ag_sigv4 — AWS Signature Version 4 for S3, on OpenSSL libcrypto.
+/* ag_sigv4 — AWS Signature Version 4 for S3 (signing) and for services that
+ * verify what they receive (bedrock-agentcore), on OpenSSL libcrypto.
  *
  * Pure functions: no I/O, no clock unless the caller passes at == 0, every
  * output lands in a caller buffer whose size is checked. Inputs are raw
@@ -86,6 +87,36 @@ enum ag_sigv4_err ag_sigv4_presign(const struct ag_sigv4_key *key,
                                    const struct ag_sigv4_request *req,
                                    const char *scheme, long expires,
                                    char *url, size_t url_size);
+
+/* ---- the verifier's side (a service checking a request it received) ----
+ * The same canonical request, string to sign and signing key as the signer
+ * uses, built from the pieces of a received request. */
+
+/* A canonical request. uri and query are already canonical (from
+ * ag_sigv4_service_uri and ag_sigv4_canonical_query); headers are the
+ * signed ones with their values as received (names in any case; values
+ * are trimmed here). amz_date is the request's X-Amz-Date. */
+struct ag_sigv4_canon {
+    const char *method;
+    const char *uri;
+    const char *query;
+    const struct ag_sigv4_pair *headers;
+    size_t nheaders;
+    const char *payload_hash;
+    const char *amz_date;
+};
+
+/* The hex signature key would give c. */
+enum ag_sigv4_err ag_sigv4_signature(const struct ag_sigv4_key *key,
+                                     const struct ag_sigv4_canon *c, char signature[65]);
+/* The canonical query string of n decoded pairs: each name and value
+ * encoded, sorted by name then value, joined with '&'. */
+enum ag_sigv4_err ag_sigv4_canonical_query(const struct ag_sigv4_pair *query, size_t n,
+                                           char *out, size_t out_size);
+/* The canonical URI of a service other than S3 from the path as it was
+ * sent (still percent-encoded): empty and "." segments dropped, ".."
+ * resolved, then encoded once more ('/' kept), as the AWS SDKs sign it. */
+enum ag_sigv4_err ag_sigv4_service_uri(const char *path, char *out, size_t out_size);
 
 /* S3 URI encoding of s into out (NUL-terminated): unreserved characters
  * A-Z a-z 0-9 - _ . ~ stay, '/' stays if keep_slash, every other byte is

@@ -10,5 +10,6 @@ BENCH_ARGS ?=
 
 bench: all
 	/usr/bin/python3 bench/bench.py $(BENCH_ARGS)
+	/usr/bin/python3 bench/agentcore.py
 
 .PHONY: bench

@@ -1,0 +1,563 @@
+/* ag_http.c — the libmicrohttpd front; see ag_http.h.
+ *
+ * libmicrohttpd runs one thread per connection (a handler may block for as
+ * long as an execution takes without stalling anyone else), polls with
+ * poll(2), and is told not to unescape paths and query values: the SigV4
+ * verifier needs the path exactly as sent, and the query is decoded here. */
+#include "ag_http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sr_buf.h"
+#include "sr_log.h"
+
+/* One connection, for the request deadline. */
+struct conn {
+    struct conn *prev, *next;
+    int fd;
+    double since;        /* when the request being received began */
+    int receiving, cut;
+};
+
+struct ag_http {
+    struct MHD_Daemon *d;
+    struct ag_http_opts o;
+    const struct ag_http_route *routes;
+    size_t nroutes;
+    pthread_mutex_t lock;
+    struct conn *conns;
+    pthread_t watchdog;
+    int stopping, watchdog_started;
+    pthread_cond_t wake;
+};
+
+/* One request being received. */
+struct pending {
+    struct sr_buf body;
+    int too_large;
+    char *query_mem[AG_HTTP_QUERY_MAX * 2];
+    size_t nquery_mem;
+};
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- the listening socket ---- */
+
+static int listen_unix(const char *path, char *err, size_t errlen)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    struct stat st;
+    int fd;
+    mode_t old;
+
+    if (strlen(path) == 0 || strlen(path) >= sizeof a.sun_path)
+        return snprintf(err, errlen, "unix socket path empty or too long: %s", path), -1;
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+        unlink(path);   /* a stale socket of an earlier run; anything else stays and bind fails */
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    old = umask(077);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 128) < 0) {
+        umask(old);
+        snprintf(err, errlen, "cannot listen on unix:%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    umask(old);
+    return fd;
+}
+
+static int is_loopback(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(a6) ||
+               (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
+    }
+    return 0;
+}
+
+/* "HOST:PORT", "[V6]:PORT" or "PORT" into host and port. */
+static int split_host_port(const char *s, char *host, size_t hostlen, char *port, size_t portlen)
+{
+    const char *colon;
+
+    if (s[0] == '[') {
+        const char *close_br = strchr(s, ']');
+        if (!close_br || close_br[1] != ':' || (size_t)(close_br - s - 1) >= hostlen)
+            return -1;
+        snprintf(host, hostlen, "%.*s", (int)(close_br - s - 1), s + 1);
+        colon = close_br + 1;
+    } else if ((colon = strrchr(s, ':'))) {
+        if ((size_t)(colon - s) >= hostlen || colon == s)
+            return -1;
+        snprintf(host, hostlen, "%.*s", (int)(colon - s), s);
+    } else {
+        snprintf(host, hostlen, "127.0.0.1");
+        colon = s - 1;
+    }
+    if (!colon[1] || strlen(colon + 1) >= portlen || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+        return -1;
+    snprintf(port, portlen, "%s", colon + 1);
+    return 0;
+}
+
+int ag_http_listen(const char *listen_on, int *loopback, char *err, size_t errlen)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai = NULL;
+    char host[256], port[16];
+    int fd, one = 1, rc;
+
+    *loopback = 0;
+    if (strncmp(listen_on, "unix:", 5) == 0) {
+        *loopback = 1;
+        return listen_unix(listen_on + 5, err, errlen);
+    }
+    if (split_host_port(listen_on, host, sizeof host, port, sizeof port) < 0)
+        return snprintf(err, errlen, "--http %s: expected ADDR:PORT, [V6ADDR]:PORT, PORT or unix:PATH",
+                        listen_on), -1;
+    if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0)
+        return snprintf(err, errlen, "--http %s: %s", listen_on, gai_strerror(rc)), -1;
+    *loopback = is_loopback(ai->ai_addr);
+    fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 128) < 0) {
+        snprintf(err, errlen, "cannot listen on %s: %s", listen_on, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(ai);
+    return fd;
+}
+
+/* ---- the request deadline ---- */
+
+static void *watchdog(void *arg)
+{
+    struct ag_http *h = arg;
+    struct timespec ts;
+
+    pthread_mutex_lock(&h->lock);
+    while (!h->stopping) {
+        double t = now();
+        for (struct conn *c = h->conns; c; c = c->next)
+            if (c->receiving && !c->cut && t - c->since > h->o.request_deadline) {
+                c->cut = 1;   /* its thread sees EOF and closes it; the fd is still MHD's until then */
+                shutdown(c->fd, SHUT_RDWR);
+            }
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 500000000L;
+        if (ts.tv_nsec >= 1000000000L)
+            ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+        pthread_cond_timedwait(&h->wake, &h->lock, &ts);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct ag_http *h = cls;
+    struct conn *c = *socket_context;
+
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!ci || !(c = calloc(1, sizeof *c)))
+            return;
+        c->fd = ci->connect_fd;
+        c->since = now();
+        c->receiving = 1;
+        pthread_mutex_lock(&h->lock);
+        c->next = h->conns;
+        if (h->conns)
+            h->conns->prev = c;
+        h->conns = c;
+        pthread_mutex_unlock(&h->lock);
+        *socket_context = c;
+    } else if (c) {
+        pthread_mutex_lock(&h->lock);
+        if (c->prev)
+            c->prev->next = c->next;
+        else
+            h->conns = c->next;
+        if (c->next)
+            c->next->prev = c->prev;
+        pthread_mutex_unlock(&h->lock);
+        free(c);
+        *socket_context = NULL;
+    }
+}
+
+/* Mark connection's request as received (0) or the next one as begun (1). */
+static void set_receiving(struct ag_http *h, struct MHD_Connection *connection, int receiving)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct conn *c = ci ? ci->socket_context : NULL;
+
+    if (!c)
+        return;
+    pthread_mutex_lock(&h->lock);
+    c->receiving = receiving;
+    c->since = now();
+    pthread_mutex_unlock(&h->lock);
+}
+
+/* ---- requests ---- */
+
+static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls, (void)c;
+    return strlen(s);
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Percent-decode s into a new string ('+' stays '+', as AWS signs it). */
+static char *pct_decode(const char *s)
+{
+    char *out = malloc(strlen(s) + 1), *o = out;
+
+    if (!out)
+        return NULL;
+    for (; *s; s++) {
+        if (*s == '%' && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
+            *o++ = (char)(hexval(s[1]) * 16 + hexval(s[2]));
+            s += 2;
+        } else {
+            *o++ = *s;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+struct collect {
+    struct ag_http_req *req;
+    struct pending *p;
+    int overflow;
+};
+
+static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct collect *c = cls;
+
+    if (c->req->nheaders == AG_HTTP_HEADERS_MAX)
+        return c->overflow = 1, MHD_NO;
+    c->req->headers[c->req->nheaders].name = key;
+    c->req->headers[c->req->nheaders++].value = value ? value : "";
+    return MHD_YES;
+}
+
+static enum MHD_Result add_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct collect *c = cls;
+    char *k, *v;
+
+    if (c->req->nquery == AG_HTTP_QUERY_MAX)
+        return c->overflow = 1, MHD_NO;
+    k = pct_decode(key);
+    v = pct_decode(value ? value : "");
+    c->p->query_mem[c->p->nquery_mem++] = k;
+    c->p->query_mem[c->p->nquery_mem++] = v;
+    if (!k || !v)
+        return c->overflow = 1, MHD_NO;
+    c->req->query[c->req->nquery].name = k;
+    c->req->query[c->req->nquery++].value = v;
+    return MHD_YES;
+}
+
+static enum MHD_Result send_resp(struct MHD_Connection *connection, struct ag_http_resp *r)
+{
+    struct MHD_Response *m;
+    enum MHD_Result rc;
+
+    if (!r->body) {
+        r->body = strdup("");
+        r->len = 0;
+    }
+    m = MHD_create_response_from_buffer_with_free_callback(r->len, r->body, free);
+    if (!m) {
+        free(r->body);
+        return MHD_NO;
+    }
+    r->body = NULL;
+    if (r->content_type)
+        MHD_add_response_header(m, "Content-Type", r->content_type);
+    for (size_t i = 0; i < r->nheaders; i++)
+        MHD_add_response_header(m, r->hname[i], r->hvalue[i]);
+    rc = MHD_queue_response(connection, (unsigned)r->status, m);
+    MHD_destroy_response(m);
+    return rc;
+}
+
+/* A plain JSON error from the front itself (before any route). */
+static enum MHD_Result front_error(struct MHD_Connection *connection, int status, const char *type,
+                                   const char *message)
+{
+    struct ag_http_resp r = {0};
+    char body[512];
+    int n = snprintf(body, sizeof body, "{\"message\":\"%s\"}", message);
+
+    ag_http_respond(&r, status, "application/json", strdup(body), (size_t)n);
+    ag_http_add_header(&r, "X-Amzn-ErrorType", type);
+    ag_http_add_header(&r, "Connection", "close");
+    return send_resp(connection, &r);
+}
+
+static const struct ag_http_route *route_for(const struct ag_http *h, const char *path)
+{
+    for (size_t i = 0; i < h->nroutes; i++) {
+        size_t n = strlen(h->routes[i].prefix);
+        if (strncmp(path, h->routes[i].prefix, n) == 0 ||
+            (n > 1 && h->routes[i].prefix[n - 1] == '/' && strlen(path) == n - 1 &&
+             strncmp(path, h->routes[i].prefix, n - 1) == 0))
+            return &h->routes[i];
+    }
+    return NULL;
+}
+
+/* The whole request has arrived: run its route. */
+static enum MHD_Result dispatch(struct ag_http *h, struct MHD_Connection *connection, const char *url,
+                                const char *method, struct pending *p)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    struct ag_http_req *req = calloc(1, sizeof *req);
+    struct ag_http_resp resp = {0};
+    struct collect col = {req, p, 0};
+    const struct ag_http_route *rt = route_for(h, url);
+    enum MHD_Result rc;
+
+    if (!req)
+        return MHD_NO;
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, add_header, &col);
+    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, add_query, &col);
+    if (col.overflow) {
+        free(req);
+        return front_error(connection, 400, "ValidationException", "too many headers or query parameters");
+    }
+    if (!rt) {
+        free(req);
+        return front_error(connection, 404, "UnknownOperationException", "no such operation");
+    }
+    req->method = method;
+    req->path = url;
+    req->body = p->body.data ? p->body.data : "";
+    req->body_len = p->body.len;
+    req->fd = ci ? ci->connect_fd : -1;
+    rt->fn(req, &resp, rt->ctx);
+    free(req);
+    if (!resp.status) {
+        free(resp.body);
+        return front_error(connection, 500, "InternalServerException", "the handler gave no answer");
+    }
+    rc = send_resp(connection, &resp);
+    free(resp.body);
+    return rc;
+}
+
+/* Whether the announced Content-Length is over the cap. */
+static int announced_too_large(struct ag_http *h, struct MHD_Connection *connection)
+{
+    const char *cl = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Length");
+    char *end;
+    unsigned long long n;
+
+    if (!cl)
+        return 0;
+    errno = 0;
+    n = strtoull(cl, &end, 10);
+    return errno || *end || n > h->o.max_body;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
+{
+    struct ag_http *h = cls;
+    struct pending *p = *req_cls;
+    char msg[160];
+
+    if (!p) {
+        if (!(p = calloc(1, sizeof *p)))
+            return MHD_NO;
+        sr_buf_init(&p->body, h->o.max_body);
+        *req_cls = p;
+        if (announced_too_large(h, connection)) {
+            set_receiving(h, connection, 0);
+            snprintf(msg, sizeof msg, "request body over the %zu-byte cap", h->o.max_body);
+            return front_error(connection, 413, "ValidationException", msg);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!p->too_large && sr_buf_append(&p->body, upload_data, *upload_data_size) != SR_BUF_OK) {
+            p->too_large = 1;
+            sr_buf_reset(&p->body);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    set_receiving(h, connection, 0);
+    if (p->too_large) {
+        snprintf(msg, sizeof msg, "request body over the %zu-byte cap", h->o.max_body);
+        return front_error(connection, 413, "ValidationException", msg);
+    }
+    return dispatch(h, connection, url, method, p);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *connection, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct pending *p = *req_cls;
+
+    set_receiving(cls, connection, 1);
+    if (!p)
+        return;
+    sr_buf_reset(&p->body);
+    for (size_t i = 0; i < p->nquery_mem; i++)
+        free(p->query_mem[i]);
+    free(p);
+    *req_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char line[512];
+
+    vsnprintf(line, sizeof line, fmt, ap);
+    line[strcspn(line, "\n")] = '\0';
+    SR_DEBUG("http: %s", line);
+}
+
+int ag_http_start(int fd, const struct ag_http_opts *o, const struct ag_http_route *routes, size_t n,
+                  struct ag_http **out, char *err, size_t errlen)
+{
+    struct ag_http *h = calloc(1, sizeof *h);
+
+    *out = NULL;
+    if (!h)
+        return close(fd), snprintf(err, errlen, "out of memory"), -1;
+    h->o = *o;
+    h->o.max_body = o->max_body ? o->max_body : 32u << 20;
+    h->o.max_header = o->max_header ? o->max_header : 32u << 10;
+    h->o.max_connections = o->max_connections ? o->max_connections : 64;
+    h->o.idle_timeout = o->idle_timeout ? o->idle_timeout : 30;
+    h->o.request_deadline = o->request_deadline ? o->request_deadline : 60;
+    h->routes = routes;
+    h->nroutes = n;
+    pthread_mutex_init(&h->lock, NULL);
+    pthread_cond_init(&h->wake, NULL);
+    h->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
+                            0, NULL, NULL, on_request, h,
+                            MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+                            /* the header cap: libmicrohttpd keeps the request line and headers in
+                             * this per-connection pool and answers 431 when they do not fit */
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(h->o.max_header + 16384),
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned int)h->o.max_connections,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)h->o.idle_timeout,
+                            MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            MHD_OPTION_END);
+    if (!h->d) {
+        close(fd);
+        ag_http_stop(&h);
+        return snprintf(err, errlen, "libmicrohttpd could not start on the socket"), -1;
+    }
+    if (pthread_create(&h->watchdog, NULL, watchdog, h) == 0)
+        h->watchdog_started = 1;
+    *out = h;
+    return 0;
+}
+
+void ag_http_stop(struct ag_http **ph)
+{
+    struct ag_http *h = *ph;
+    int fd = -1;
+
+    if (!h)
+        return;
+    pthread_mutex_lock(&h->lock);
+    h->stopping = 1;
+    pthread_cond_broadcast(&h->wake);
+    pthread_mutex_unlock(&h->lock);
+    if (h->watchdog_started)
+        pthread_join(h->watchdog, NULL);
+    if (h->d) {
+        const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_LISTEN_FD);
+        fd = di ? di->listen_fd : -1;
+        MHD_stop_daemon(h->d);    /* joins every connection thread */
+        if (fd >= 0)
+            close(fd);            /* a socket handed in with LISTEN_SOCKET stays ours to close */
+    }
+    pthread_mutex_destroy(&h->lock);
+    pthread_cond_destroy(&h->wake);
+    free(h);
+    *ph = NULL;
+}
+
+/* ---- helpers for handlers ---- */
+
+const char *ag_http_header(const struct ag_http_req *req, const char *name)
+{
+    for (size_t i = 0; i < req->nheaders; i++)
+        if (strcasecmp(req->headers[i].name, name) == 0)
+            return req->headers[i].value;
+    return NULL;
+}
+
+const char *ag_http_query(const struct ag_http_req *req, const char *name)
+{
+    for (size_t i = 0; i < req->nquery; i++)
+        if (strcmp(req->query[i].name, name) == 0)
+            return req->query[i].value;
+    return NULL;
+}
+
+void ag_http_respond(struct ag_http_resp *resp, int status, const char *content_type, char *body, size_t len)
+{
+    free(resp->body);
+    resp->status = status;
+    resp->content_type = content_type;
+    resp->body = body;
+    resp->len = body ? len : 0;
+}
+
+int ag_http_add_header(struct ag_http_resp *resp, const char *name, const char *value)
+{
+    if (resp->nheaders == AG_HTTP_RESP_HEADERS || strlen(name) >= sizeof resp->hname[0] ||
+        strlen(value) >= sizeof resp->hvalue[0] || strpbrk(value, "\r\n"))
+        return -1;
+    snprintf(resp->hname[resp->nheaders], sizeof resp->hname[0], "%s", name);
+    snprintf(resp->hvalue[resp->nheaders++], sizeof resp->hvalue[0], "%s", value);
+    return 0;
+}

@@ -1,0 +1,88 @@
+/* ag_http — the service's HTTP/1.1 front, on libmicrohttpd.
+ *
+ * One listener (TCP "ADDR:PORT", "[V6]:PORT", "PORT" for 127.0.0.1:PORT, or
+ * "unix:PATH", created 0600) and a table of routes by path prefix, so that
+ * each protocol (AgentCore's /code-interpreters/, and later /mcp, /ping,
+ * /metrics) is one entry. A handler gets the whole request (headers, decoded
+ * query, body read up to the cap) on the connection's own thread and fills
+ * in one response.
+ *
+ * Bounded against hostile clients: a body cap (413 past it, announced or
+ * not), a header cap (431), a connection cap, an idle timeout per
+ * connection, and a deadline for receiving each whole request (a slowloris
+ * client is cut off, however slowly it trickles). */
+#ifndef AG_HTTP_H
+#define AG_HTTP_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "ag_sigv4.h"
+
+#define AG_HTTP_HEADERS_MAX 64
+#define AG_HTTP_QUERY_MAX 32
+#define AG_HTTP_RESP_HEADERS 8
+
+struct ag_http_opts {
+    const char *listen;          /* as above */
+    size_t max_body;             /* bytes (default 32 MiB) */
+    size_t max_header;           /* bytes of the request line and headers (default 32 KiB) */
+    unsigned max_connections;    /* at once (default 64) */
+    unsigned idle_timeout;       /* seconds a connection may be silent (default 30) */
+    unsigned request_deadline;   /* seconds to receive one whole request (default 60) */
+};
+
+/* A request. Pairs use ag_sigv4_pair (a plain name/value pair) so they go
+ * to the SigV4 verifier as they are. Valid during the handler call. */
+struct ag_http_req {
+    const char *method;
+    const char *path;            /* as sent: still percent-encoded, without the query */
+    struct ag_sigv4_pair query[AG_HTTP_QUERY_MAX];   /* decoded */
+    size_t nquery;
+    struct ag_sigv4_pair headers[AG_HTTP_HEADERS_MAX];
+    size_t nheaders;
+    const char *body;            /* NUL-terminated (not counted) */
+    size_t body_len;
+    int fd;                      /* the client's socket, to notice it hang up (never read it) */
+};
+
+struct ag_http_resp {
+    int status;
+    const char *content_type;    /* static */
+    char *body;                  /* malloc'd; the front frees it */
+    size_t len;
+    char hname[AG_HTTP_RESP_HEADERS][64], hvalue[AG_HTTP_RESP_HEADERS][256];
+    size_t nheaders;
+};
+
+typedef void (*ag_http_handler)(const struct ag_http_req *req, struct ag_http_resp *resp, void *ctx);
+
+struct ag_http_route {
+    const char *prefix;          /* "/code-interpreters/"; a path equal to it or under it */
+    ag_http_handler fn;
+    void *ctx;
+};
+
+struct ag_http;
+
+/* Parse listen into a bound, listening socket (close-on-exec). *loopback
+ * tells whether only this machine can reach it (127/8, ::1, a unix
+ * socket). The fd, or -1 with err set. */
+int ag_http_listen(const char *listen, int *loopback, char *err, size_t errlen);
+/* Serve routes[0..n) (kept by reference) on the listening socket fd (taken).
+ * 0 with *out, or -1 with err set. */
+int ag_http_start(int fd, const struct ag_http_opts *o, const struct ag_http_route *routes, size_t n,
+                  struct ag_http **out, char *err, size_t errlen);
+/* Stop accepting, wait for every connection's thread, free everything. */
+void ag_http_stop(struct ag_http **h);
+
+/* The value of request header name (case-insensitive; the first), or NULL. */
+const char *ag_http_header(const struct ag_http_req *req, const char *name);
+/* The decoded value of query parameter name, or NULL. */
+const char *ag_http_query(const struct ag_http_req *req, const char *name);
+/* Set the response: status, a static content type, body (taken). */
+void ag_http_respond(struct ag_http_resp *resp, int status, const char *content_type, char *body, size_t len);
+/* Add a response header (names and values longer than the slots are refused). */
+int ag_http_add_header(struct ag_http_resp *resp, const char *name, const char *value);
+
+#endif
