@@ -452,19 +452,27 @@ void sb_worker_watch(struct sb_worker *w, struct sb_exec *x)
 
 /* ---- classification ------------------------------------------------------------- */
 
-static void take_error(cJSON *rep, struct sb_outcome *o)
+/* The script-side error report {"type","message","traceback","memoryError"}.
+ * The script can write to the report's fd itself, so only those three
+ * strings are kept (no nesting, no other keys reach the record), and only
+ * when the exit status agrees that the script failed: a script that exited 0
+ * raised nothing, whatever the fd says. */
+static void take_error(cJSON *rep, int code, struct sb_outcome *o)
 {
-    cJSON *mem = cJSON_GetObjectItemCaseSensitive(rep, "memoryError");
+    static const char *const keys[] = {"type", "message", "traceback"};
+    cJSON *e;
 
-    if (!cJSON_IsObject(rep)) {
-        cJSON_Delete(rep);
-        return;
+    if (code != 0 && cJSON_IsObject(rep) && (e = cJSON_CreateObject())) {
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(rep, keys[i]);
+            cJSON_AddStringToObject(e, keys[i], cJSON_IsString(v) ? v->valuestring : "");
+        }
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rep, "memoryError")))
+            o->status = SR_MEMORY_LIMIT;
+        cJSON_Delete(o->error);
+        o->error = e;
     }
-    if (cJSON_IsTrue(mem))
-        o->status = SR_MEMORY_LIMIT;
-    cJSON_DeleteItemFromObjectCaseSensitive(rep, "memoryError");
-    cJSON_Delete(o->error);
-    o->error = rep;
+    cJSON_Delete(rep);
 }
 
 /* The script ended with exit code `code` (and maybe an error report). */
@@ -474,7 +482,7 @@ static void classify_code(struct sb_worker *w, struct sb_outcome *o, int code, i
     o->exit_code = code;
     o->status = code == 0 ? SR_OK : SR_ERROR;
     if (error)
-        take_error(cJSON_Parse(error), o);
+        take_error(cJSON_Parse(error), code, o);
     if (o->status == SR_MEMORY_LIMIT)
         snprintf(o->message, sizeof o->message, "MemoryError under the memory limit (%lu MiB)", w->req->memory_mb);
     else if (oom && o->status == SR_ERROR)
