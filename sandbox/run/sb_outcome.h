@@ -21,6 +21,7 @@ struct sb_outcome {
     long max_rss_kb;
     cJSON *blocks;              /* owned */
     cJSON *files, *skipped;     /* owned */
+    size_t blocks_dropped, skipped_dropped;   /* entries past a list's cap, only counted */
     cJSON *error;               /* owned: {"type","message","traceback"} or NULL */
     int violation_nr;           /* -1 if none */
     char violation_name[64];

@@ -571,7 +571,7 @@ static void collect_files(struct sb_worker *w, struct sb_outcome *o)
 
     if (w->out_dir_fd < 0)
         return;
-    if (sb_outfiles_collect(w->out_dir_fd, &cfg, o->files, o->skipped, err, sizeof err) < 0)
+    if (sb_outfiles_collect(w->out_dir_fd, &cfg, o->files, o->skipped, &o->skipped_dropped, err, sizeof err) < 0)
         snprintf(o->message, sizeof o->message, "%s", err);
 }
 
@@ -584,6 +584,7 @@ void sb_worker_outcome(struct sb_worker *w, struct sb_exec *x, int code, const c
     o->stderr_text = sr_buf_steal(&x->err, &o->stderr_len);
     cJSON_Delete(o->blocks);
     o->blocks = x->blocks.list;
+    o->blocks_dropped = x->blocks.dropped;
     x->blocks.list = NULL;
     o->setup_time = w->t_ready ? w->t_ready - w->t0 : 0;
     o->execution_time = x->t_end > x->t_start && x->t_start ? x->t_end - x->t_start : 0;
