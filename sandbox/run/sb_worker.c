@@ -143,10 +143,16 @@ static int make_pipes(struct sb_worker *w, int with_ctl)
     w->fd[SB_P_CHAN] = p[0];
     j->fds.fd[SB_FD_CHAN] = p[1];
     if (with_ctl) {
-        if (pipe2(p, O_CLOEXEC) < 0)
-            return SR_PLOG("pipe2"), -1;
+        /* a socket, not a pipe: the script (in the runner's process) cannot
+         * reopen it through /proc/self/fd for writing, as it could a pipe's
+         * read end; and with our end shut for reading, it cannot write into
+         * it either (EPIPE) */
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
+            return SR_PLOG("socketpair"), -1;
         j->fds.fd[SB_FD_CTL] = p[0];
         w->ctl = p[1];
+        if (shutdown(w->ctl, SHUT_RD) < 0)
+            return SR_PLOG("shutdown(ctl)"), -1;
     } else {
         j->fds.fd[SB_FD_CTL] = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (j->fds.fd[SB_FD_CTL] < 0)
@@ -250,17 +256,38 @@ static void on_stderr(struct sb_worker *w, struct sb_exec *x, const char *buf, s
     }
 }
 
-/* A session's done-frame: u32 length + JSON, complete in x->rep. */
+/* The "seq" of a done-frame's JSON, or 0. */
+static unsigned frame_seq(const char *p, size_t n)
+{
+    cJSON *f = cJSON_ParseWithLength(p, n);
+    const cJSON *seq = cJSON_GetObjectItemCaseSensitive(f, "seq");
+    unsigned v = cJSON_IsNumber(seq) && seq->valuedouble >= 1 && seq->valuedouble <= 4294967295.0
+                 ? (unsigned)seq->valuedouble : 0;
+
+    cJSON_Delete(f);
+    return v;
+}
+
+/* A session's done-frame: u32 length + JSON, complete in x->rep, and for
+ * this execution. The script can write frames to the report fd itself: one
+ * whose "seq" is not this execution's (forged, or an answer left over from
+ * an earlier one) is dropped and counted, so later answers stay in step. */
 static void check_done(struct sb_exec *x)
 {
     uint32_t len;
 
-    if (x->until_done && x->rep.len >= 4) {
+    while (x->until_done && !x->done && x->rep.len >= 4) {
         memcpy(&len, x->rep.data, 4);
-        if (x->rep.len >= 4 + (size_t)len) {
+        if (x->rep.len < 4 + (size_t)len)
+            return;
+        if (!x->seq || frame_seq(x->rep.data + 4, len) == x->seq) {
             x->done = 1;
             x->t_end = sr_now();
+            return;
         }
+        memmove(x->rep.data, x->rep.data + 4 + len, x->rep.len - 4 - len);
+        x->rep.len -= 4 + (size_t)len;
+        x->answers_dropped++;
     }
 }
 

@@ -52,6 +52,7 @@ struct sb_exec {
     int abort_fd;                      /* a client connection whose hang-up ends the run, or -1 */
     int aborted;
     unsigned seq;                      /* session: the execution's number (0: any cancel applies) */
+    unsigned answers_dropped;          /* session: done-frames whose "seq" was not seq, dropped */
     int cancelled;                     /* the orchestrator cancelled it (SR_CANCEL_SIGNAL) */
 };
 
