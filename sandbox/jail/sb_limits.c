@@ -2,11 +2,8 @@
 #include "sb_limits.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include "sr_io.h"
 #include "sr_log.h"
@@ -82,19 +79,10 @@ int sb_limits_userns_quotas(void)
     char path[64];
 
     for (size_t i = 0; i < sizeof quotas / sizeof quotas[0]; i++) {
-        int fd;
-
         snprintf(path, sizeof path, "/proc/sys/user/%s", quotas[i].name);
-        fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT)
-            continue;   /* an older kernel without this counter */
-        if (fd < 0 || sr_write_all(fd, quotas[i].value, strlen(quotas[i].value)) < 0) {
-            SR_PLOG("write %s", path);
-            if (fd >= 0)
-                close(fd);
-            return -1;
-        }
-        close(fd);
+        /* ENOENT: an older kernel without this counter */
+        if (sr_write_file(path, 0, quotas[i].value) < 0 && errno != ENOENT)
+            return SR_PLOG("write %s", path), -1;
     }
     return 0;
 }

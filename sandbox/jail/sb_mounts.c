@@ -74,15 +74,8 @@ static int touch(const char *path)
 
 static int write_file(const char *path, const char *text)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
-
-    if (fd < 0 || sr_write_all(fd, text, strlen(text)) < 0) {
-        SR_PLOG("write '%s'", path);
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    close(fd);
+    if (sr_write_file(path, O_CREAT | O_EXCL, text) < 0)
+        return SR_PLOG("write '%s'", path), -1;
     return 0;
 }
 
