@@ -229,6 +229,17 @@ static void on_chan(struct sb_worker *w, struct sb_exec *x)
         close(fds[i]);
 }
 
+/* Plain mode: the script's output goes on to our fd 1 or 2, the caller's.
+ * On a terminal its control sequences are shown, not obeyed (OSC 52 would
+ * set the caller's clipboard), unless the request says raw. */
+static void pass_through(const struct sb_worker *w, struct sb_exec *x, int fd, const char *buf, size_t n)
+{
+    if (!w->req->raw && isatty(fd))
+        (void)sr_tty_write(fd, &x->tty[fd - 1], buf, n);
+    else
+        (void)sr_write_all(fd, buf, n);
+}
+
 static void on_stdout(struct sb_worker *w, struct sb_exec *x, const char *buf, size_t n)
 {
     /* text is capped at max_output and kept blocks at 4 * max_block; an
@@ -237,7 +248,7 @@ static void on_stdout(struct sb_worker *w, struct sb_exec *x, const char *buf, s
     unsigned long long cap = (unsigned long long)w->req->max_output + 4ULL * w->req->max_block + (1ULL << 30);
 
     if (w->req->passthrough)
-        (void)sr_write_all(1, buf, n);
+        pass_through(w, x, 1, buf, n);
     sb_blocks_feed(&x->blocks, buf, n);
     x->stdout_bytes += n;
     if ((x->blocks.text_truncated || x->stdout_bytes > cap) && !x->output_limit) {
@@ -249,7 +260,7 @@ static void on_stdout(struct sb_worker *w, struct sb_exec *x, const char *buf, s
 static void on_stderr(struct sb_worker *w, struct sb_exec *x, const char *buf, size_t n)
 {
     if (w->req->passthrough)
-        (void)sr_write_all(2, buf, n);
+        pass_through(w, x, 2, buf, n);
     if (sr_buf_append(&x->err, buf, n) != SR_BUF_OK && !x->output_limit) {
         x->output_limit = 1;
         sb_worker_kill(w);
@@ -605,6 +616,10 @@ static void collect_files(struct sb_worker *w, struct sb_outcome *o)
 void sb_worker_outcome(struct sb_worker *w, struct sb_exec *x, int code, const char *error, struct sb_outcome *o)
 {
     sb_blocks_finish(&x->blocks);
+    if (w->req->passthrough) {
+        (void)sr_tty_flush(1, &x->tty[0]);
+        (void)sr_tty_flush(2, &x->tty[1]);
+    }
     o->stdout_truncated = x->blocks.text_truncated;
     o->stderr_truncated = x->err.len >= x->err.max;
     o->stdout_text = sr_buf_steal(&x->blocks.text, &o->stdout_len);
