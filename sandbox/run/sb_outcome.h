@@ -28,6 +28,7 @@ struct sb_outcome {
     char message[1024];         /* why: the cause of a limit, or what failed */
     cJSON *weakened;            /* owned: array of strings, isolation knowingly given up */
     const char *memory_enforcement;   /* "cgroup2", "cgroup1", "rlimit" */
+    unsigned long memory_uncounted_mb;  /* rlimit: MiB of /tmp and /out tmpfs the limit does not see */
 };
 
 void sb_outcome_init(struct sb_outcome *o);

@@ -137,6 +137,8 @@ cJSON *sb_record_build(const struct sb_outcome *o)
     if (o->message[0])
         add_text(rec, "message", o->message, strlen(o->message));
     cJSON_AddStringToObject(rec, "memoryEnforcement", o->memory_enforcement);
+    if (o->memory_uncounted_mb)
+        cJSON_AddNumberToObject(rec, "memoryUncountedMb", (double)o->memory_uncounted_mb);
     if (cJSON_GetArraySize(o->weakened) > 0)
         add_copy(rec, "weakened", o->weakened);
     return rec;

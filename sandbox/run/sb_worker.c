@@ -631,6 +631,9 @@ void sb_worker_outcome(struct sb_worker *w, struct sb_exec *x, int code, const c
     o->setup_time = w->t_ready ? w->t_ready - w->t0 : 0;
     o->execution_time = x->t_end > x->t_start && x->t_start ? x->t_end - x->t_start : 0;
     o->memory_enforcement = sb_cgroup_kind_name(w->cg.kind);
+    /* rlimits count no tmpfs pages: the run can hold that much more */
+    if (w->cg.kind == SB_CG_NONE)
+        o->memory_uncounted_mb = w->req->tmp_mb + w->req->out_mb;
     if (!error && !x->until_done && x->rep.len)
         error = x->rep.data;   /* a one-shot run's report is the raw error JSON */
     collect_files(w, o);
