@@ -25,6 +25,19 @@ int sr_write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
+int sr_write_file(const char *path, int flags, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC | flags, 0444), rc, saved;
+
+    if (fd < 0)
+        return -1;
+    rc = sr_write_all(fd, text, strlen(text));
+    saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
 ssize_t sr_read_full(int fd, void *p, size_t n)
 {
     size_t got = 0;

@@ -9,6 +9,9 @@
 
 /* Write all n bytes; 0 on success, -1 with errno set. */
 int sr_write_all(int fd, const void *p, size_t n);
+/* Open path for writing (O_WRONLY | O_CLOEXEC | flags, mode 0444 if
+ * created) and write text whole; 0, or -1 with errno set (nothing logged). */
+int sr_write_file(const char *path, int flags, const char *text);
 /* Read exactly n bytes; returns bytes read (< n only at EOF), -1 on error. */
 ssize_t sr_read_full(int fd, void *p, size_t n);
 /* Read fd to EOF into b (capped by b's max). Returns 0, -1 on read error

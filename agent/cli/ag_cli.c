@@ -37,6 +37,7 @@ static const struct {
     {"--threads", K_ULONG, OFF(threads), 1, 256, "N", "OpenBLAS/OpenMP threads (default 1)"},
     {"--server", K_STR, OFF(server), 0, 0, "SOCKET", "run on a warm daemon (sandboxrun serve); default $SANDBOXRUN_SOCKET"},
     {"--policy", K_STR, OFF(policy), 0, 0, "FILE", "seccomp policy (default policies/default.policy)"},
+    {"--raw", K_FLAG, OFF(raw), 0, 0, NULL, "keep terminal control sequences in the script's output (else shown as ^[ on a terminal)"},
     {"--allow-weaker", K_FLAG, OFF(allow_weaker), 0, 0, NULL, "run even if the kernel lacks a feature; the record says what was weakened"},
     {"-c", K_STR, OFF(code), 0, 0, "CODE", "run CODE instead of a script file"},
     {"--help", K_FLAG, OFF(help), 0, 0, NULL, "this help"},
@@ -234,5 +235,6 @@ cJSON *ag_cli_request(const struct ag_run_opts *o, const char *code, const char 
     add_ulong(req, "threads", o->threads);
     cJSON_AddBoolToObject(req, "allowWeaker", o->allow_weaker);
     cJSON_AddBoolToObject(req, "passthrough", !o->json);
+    cJSON_AddBoolToObject(req, "raw", o->raw);
     return req;
 }

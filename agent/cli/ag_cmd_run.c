@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ag_artifacts.h"
 #include "ag_cmd_s3.h"
@@ -14,6 +15,7 @@
 #include "ag_server.h"
 #include "sr_io.h"
 #include "sr_status.h"
+#include "sr_tty.h"
 
 #define MAX_SCRIPT (8u << 20)
 
@@ -51,28 +53,45 @@ static char *read_script(const char *path)
     return sr_buf_steal(&b, NULL);
 }
 
+/* Print the script's text on f: on a terminal with its control sequences
+ * shown, not obeyed (sr_tty), unless raw. */
+static void show(FILE *f, const char *a, const char *text, const char *z, int raw)
+{
+    struct sr_tty_filter tf = {0, 0};
+
+    fputs(a, f);
+    if (raw || !isatty(fileno(f))) {
+        fputs(text, f);
+    } else {
+        fflush(f);
+        (void)sr_tty_write(fileno(f), &tf, text, strlen(text));
+        (void)sr_tty_flush(fileno(f), &tf);
+    }
+    fputs(z, f);
+}
+
 /* A daemon run cannot stream: print what the script printed, blocks included,
  * once the record is back. */
-static void replay_output(const cJSON *rec)
+static void replay_output(const cJSON *rec, int raw)
 {
     const cJSON *out = cJSON_GetObjectItemCaseSensitive(rec, "stdout");
     const cJSON *err = cJSON_GetObjectItemCaseSensitive(rec, "stderr");
     const cJSON *b;
 
     if (cJSON_IsString(out))
-        fputs(out->valuestring, stdout);
+        show(stdout, "", out->valuestring, "", raw);
     cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(rec, "blocks")) {
         const cJSON *type = cJSON_GetObjectItemCaseSensitive(b, "type"), *v = cJSON_GetObjectItemCaseSensitive(b, "value");
         char *json = cJSON_IsString(type) && strcmp(type->valuestring, "json") == 0 ? cJSON_PrintUnformatted(v) : NULL;
         if (json)
-            printf("===JSON_START===\n%s\n===JSON_END===\n", json);
+            show(stdout, "===JSON_START===\n", json, "\n===JSON_END===\n", raw);
         else if (cJSON_IsString(type) && strcmp(type->valuestring, "html") == 0 && cJSON_IsString(v))
-            printf("===HTML_START===\n%s\n===HTML_END===\n", v->valuestring);
+            show(stdout, "===HTML_START===\n", v->valuestring, "\n===HTML_END===\n", raw);
         free(json);
     }
     fflush(stdout);
     if (cJSON_IsString(err))
-        fputs(err->valuestring, stderr);
+        show(stderr, "", err->valuestring, "", raw);
 }
 
 static void summarize(const cJSON *rec, enum sr_status st)
@@ -158,7 +177,7 @@ int ag_run_and_report(const struct ag_run_opts *o, cJSON *req, struct ag_run_ctx
     rc = !req ? -1 : server ? ag_server_exec(server, req, &rec, err, sizeof err)
                             : ag_runner_exec(req, !o->json, &rec, err, sizeof err);
     if (rc == 0 && server && !o->json)
-        replay_output(rec);
+        replay_output(rec, o->raw);
 
     cJSON_Delete(req);
     if (rc < 0) {

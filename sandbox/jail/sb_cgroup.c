@@ -25,20 +25,11 @@ static const char v1_pids[] = "/sys/fs/cgroup/pids";
 static int write_at(const char *dir, const char *file, const char *val, int quiet_enoent)
 {
     char path[PATH_MAX + 64];
-    int fd;
 
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 && quiet_enoent && errno == ENOENT)
+    if (sr_write_file(path, 0, val) == 0 || (quiet_enoent && errno == ENOENT))
         return 0;
-    if (fd < 0 || sr_write_all(fd, val, strlen(val)) < 0) {
-        SR_PLOG("write '%s' to %s", val, path);
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    close(fd);
-    return 0;
+    return SR_PLOG("write '%s' to %s", val, path), -1;
 }
 
 /* Read "key N" from a flat-keyed cgroup file; 0 if absent. */

@@ -2,7 +2,7 @@
  *
  * After sb_fds_setup the process holds exactly:
  *   0 /dev/null   1 stdout pipe   2 stderr pipe   3 error-report pipe   4 supervisor channel
- *   5 a control pipe from the supervisor (a session's requests), else /dev/null
+ *   5 a control socket from the supervisor (a session's requests; not reopenable, read-only), else /dev/null
  *   6 the /out directory (O_PATH), handed to the supervisor and closed before the script runs
  * and its environment is SB_ENV (plus the thread-count variables). */
 #ifndef SB_FDS_H

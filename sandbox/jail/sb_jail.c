@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sb_caps.h"
+#include "sb_limits.h"
 #include "sb_chan.h"
 #include "sb_seccomp.h"
 #include "sr_cancel.h"
@@ -38,6 +39,8 @@ static int enter_namespaces(struct sb_jail *j)
         return SR_PLOG("prctl(PR_SET_PDEATHSIG)"), -1;
     if (j->cgroupns && unshare(CLONE_NEWCGROUP) < 0)
         return SR_PLOG("unshare(CLONE_NEWCGROUP)"), -1;
+    if (sb_limits_userns_quotas() < 0)   /* before /proc is read-only and the capabilities go */
+        return -1;
     if (sethostname("sandbox", 7) < 0)
         return SR_PLOG("sethostname"), -1;
     return 0;

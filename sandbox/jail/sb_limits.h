@@ -14,5 +14,10 @@ struct sb_limits_cfg {
 
 /* Apply the limits to the calling process (inherited by its children). */
 int sb_limits_apply(const struct sb_limits_cfg *cfg);
+/* Cap what the run may charge to the per-user kernel counters (ucounts) of
+ * the user who created its user namespace (host root, or the caller): the
+ * namespace's own /proc/sys/user/max_* limits, written from inside it while
+ * it still has CAP_SYS_RESOURCE there. 0, or -1 after logging. */
+int sb_limits_userns_quotas(void);
 
 #endif

@@ -74,15 +74,8 @@ static int touch(const char *path)
 
 static int write_file(const char *path, const char *text)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
-
-    if (fd < 0 || sr_write_all(fd, text, strlen(text)) < 0) {
-        SR_PLOG("write '%s'", path);
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    close(fd);
+    if (sr_write_file(path, O_CREAT | O_EXCL, text) < 0)
+        return SR_PLOG("write '%s'", path), -1;
     return 0;
 }
 
@@ -122,6 +115,34 @@ static int bind_host(const char *src, const char *dst, unsigned long long extra)
     rc = bind_fd(fd, dst, extra);
     close(fd);
     return rc;
+}
+
+/* /proc files that tell a script about the host and that no script needs:
+ * /dev/null goes over each, as container runtimes mask them. */
+static const char *const masked[] = {
+    NEWROOT "/proc/cmdline",                     /* the host kernel's command line */
+    NEWROOT "/proc/sys/kernel/random/boot_id",   /* identifies the host's boot across runs */
+    NEWROOT "/proc/config.gz",                   /* the host kernel's configuration */
+};
+
+static int mask_proc(void)
+{
+    for (size_t i = 0; i < sizeof masked / sizeof masked[0]; i++) {
+        int tree;
+
+        if (access(masked[i], F_OK) < 0)
+            continue;   /* not on this kernel */
+        tree = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (tree < 0)
+            return SR_PLOG("open_tree('/dev/null')"), -1;
+        if (move_mount(tree, "", AT_FDCWD, masked[i], MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+            SR_PLOG("move_mount(/dev/null over '%s')", masked[i]);
+            close(tree);
+            return -1;
+        }
+        close(tree);
+    }
+    return 0;
 }
 
 static int setup_etc(void)
@@ -261,7 +282,7 @@ int sb_mounts_setup(const struct sb_mount_cfg *cfg, int *out_fd)
     if (setup_etc() < 0 || setup_dev() < 0 || setup_work(cfg) < 0)
         return -1;
     if (xmkdir(NEWROOT "/proc", 0555) < 0 ||
-        xmount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ||
+        xmount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 || mask_proc() < 0 ||
         setattr_rec(NEWROOT "/proc", MOUNT_ATTR_RDONLY) < 0)
         return -1;
     if (mount_scratch(NEWROOT "/tmp", cfg->tmp_mb, cfg->max_inodes, "1777") < 0 ||

@@ -23,17 +23,10 @@ void sb_userns_pick_ids(struct sb_ids *ids)
 static int write_proc(pid_t pid, const char *file, const char *text)
 {
     char path[64];
-    int fd;
 
     snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
-    fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || sr_write_all(fd, text, strlen(text)) < 0) {
-        SR_PLOG("write %s", path);
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    close(fd);
+    if (sr_write_file(path, 0, text) < 0)
+        return SR_PLOG("write %s", path), -1;
     return 0;
 }
 

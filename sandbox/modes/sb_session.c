@@ -86,6 +86,7 @@ static void execute(const char *text, size_t len)
         status = sb_python_exec(code->valuestring, cJSON_IsString(file) ? file->valuestring : "<cell>", &error);
     running_seq = 0;
     sb_python_flush();
+    cJSON_AddNumberToObject(done, "seq", n);   /* the supervisor takes only the answer to its request */
     cJSON_AddNumberToObject(done, "status", status);
     if (error)
         cJSON_AddItemToObject(done, "error", cJSON_Parse(error));
@@ -279,8 +280,10 @@ static void run_one(struct sb_worker *w, struct line_reader *lr, const char *lin
         } else {
             sb_worker_outcome(w, &x, -1, NULL, &o);
         }
-        sb_exec_free(&x);
         rec = sb_record_build(&o);
+        if (x.answers_dropped)   /* the script wrote answers of its own to the report fd */
+            cJSON_AddNumberToObject(rec, "answersDropped", x.answers_dropped);
+        sb_exec_free(&x);
     }
     cJSON_AddBoolToObject(rec, "sessionAlive", worker_alive(w));
     put_line(rec);

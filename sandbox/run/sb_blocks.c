@@ -27,8 +27,10 @@ static void add_error(struct sb_blocks *b, int kind, const char *msg, size_t siz
 {
     cJSON *e;
 
-    if (cJSON_GetArraySize(b->list) >= SB_MAX_BLOCKS + 1)
+    if (cJSON_GetArraySize(b->list) >= SB_MAX_BLOCKS + 1) {
+        b->dropped++;
         return;
+    }
     e = cJSON_CreateObject();
     cJSON_AddStringToObject(e, "type", "error");
     cJSON_AddStringToObject(e, "blockType", kinds[kind].type);
@@ -48,17 +50,66 @@ static void sink(struct sb_blocks *b, const char *p, size_t n)
     }
 }
 
-static cJSON *block_value(struct sb_blocks *b, int kind, char *msg, size_t msglen)
+int sb_json_shape(const char *p, size_t n, size_t *values)
+{
+    int depth = 0, deepest = 0;
+
+    *values = 1;
+    for (size_t i = 0; i < n; i++) {
+        switch (p[i]) {
+        case '"':
+            while (++i < n && p[i] != '"')
+                i += p[i] == '\\';
+            break;
+        case '[':
+        case '{':
+            ++*values;
+            if (++depth > deepest)
+                deepest = depth;
+            break;
+        case ']':
+        case '}':
+            depth--;
+            break;
+        case ',':
+            ++*values;
+            break;
+        }
+    }
+    return deepest;
+}
+
+/* Room left in the budget of all blocks together. */
+static size_t budget_left(const struct sb_blocks *b)
+{
+    return b->total_block_bytes < 4 * b->max_block ? 4 * b->max_block - b->total_block_bytes : 0;
+}
+
+/* The block's value, or NULL with msg. *values: how many values it holds (at
+ * most); the text and that count are checked against the budget before a
+ * tree is built, so a refused block never costs its tree. */
+static cJSON *block_value(struct sb_blocks *b, int kind, size_t *values, char *msg, size_t msglen)
 {
     size_t len = b->block.len;
     const char *data = b->block.data ? b->block.data : "";
     const char *end = NULL;
     cJSON *v;
     char *clean;
+    int depth;
 
     if (len && data[len - 1] == '\n')   /* the newline before the end marker */
         len--;
+    *values = 1;
     if (kind == IN_JSON) {
+        if ((depth = sb_json_shape(data, len, values)) > SB_JSON_MAX_DEPTH) {
+            snprintf(msg, msglen, "JSON nested deeper than %d levels", SB_JSON_MAX_DEPTH);
+            return NULL;
+        }
+        if (len > budget_left(b) || *values > (budget_left(b) - len) / SB_NODE_COST) {
+            snprintf(msg, msglen, "blocks together larger than %zu bytes as JSON and parse tree "
+                     "(%zu values at %d bytes each)", 4 * b->max_block, *values, SB_NODE_COST);
+            return NULL;
+        }
         v = cJSON_ParseWithLengthOpts(data, len, &end, 0);
         if (!v || (end && (size_t)(end - data) < len && strspn(end, " \t\r\n") < len - (size_t)(end - data))) {
             snprintf(msg, msglen, "invalid JSON near byte %zu", end ? (size_t)(end - data) : 0);
@@ -96,10 +147,10 @@ static size_t encoded_size(const cJSON *v)
 
 static void close_block(struct sb_blocks *b)
 {
-    char msg[128] = "";
+    char msg[160] = "";
     cJSON *v = NULL, *e;
     int kind = b->state;
-    size_t size = b->block.len, cost = 0;
+    size_t size = b->block.len, cost = 0, values = 1;
 
     if (b->block_overflow)
         snprintf(msg, sizeof msg, "block larger than %zu bytes", b->max_block);
@@ -108,14 +159,14 @@ static void close_block(struct sb_blocks *b)
     else if (cJSON_GetArraySize(b->list) >= SB_MAX_BLOCKS)
         snprintf(msg, sizeof msg, "more than %d blocks", SB_MAX_BLOCKS);
     else
-        v = block_value(b, kind, msg, sizeof msg);
-    if (v && ((cost = encoded_size(v)) == 0 || b->total_block_bytes + cost > 4 * b->max_block)) {
+        v = block_value(b, kind, &values, msg, sizeof msg);
+    if (v && ((cost = encoded_size(v)) == 0 || cost + values * SB_NODE_COST > budget_left(b))) {
         snprintf(msg, sizeof msg, "blocks together larger than %zu bytes as JSON", 4 * b->max_block);
         cJSON_Delete(v);
         v = NULL;
     }
     if (v) {
-        b->total_block_bytes += cost;
+        b->total_block_bytes += cost + values * SB_NODE_COST;
         e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "type", kinds[kind].type);
         cJSON_AddItemToObject(e, "value", v);

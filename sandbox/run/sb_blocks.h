@@ -15,12 +15,23 @@
 
 #define SB_MARKER_MAX 32
 #define SB_MAX_BLOCKS 1000
+/* A JSON block nests at most this deep (arrays and objects): the record adds
+ * 3 levels and the MCP answer 3 more, far below cJSON's 1000 and Python's
+ * recursion limit of 1000. */
+#define SB_JSON_MAX_DEPTH 64
+/* What one JSON value costs to hold as a cJSON tree on top of its text (a
+ * 64-byte node in an 80-byte malloc chunk, its key or string in another, 113
+ * bytes measured for an empty string); blocks are
+ * budgeted by text + SB_NODE_COST per value, so tiny values cannot turn a
+ * block into a tree fifty times its size. */
+#define SB_NODE_COST 128
 
 struct sb_blocks {
     struct sr_buf text;          /* stdout with the blocks removed */
     int text_truncated;          /* text hit max_text */
     cJSON *list;                 /* the "blocks" array */
-    size_t total_block_bytes;    /* across all blocks as JSON (escaped), capped at 4 * max_block */
+    size_t total_block_bytes;    /* across all blocks: JSON text + SB_NODE_COST per value, capped at 4 * max_block */
+    size_t dropped;              /* blocks and error entries past SB_MAX_BLOCKS + 1, not listed */
     /* parser state */
     int state;                   /* 0 outside a block, else the block kind */
     char line[SB_MARKER_MAX + 1];
@@ -36,6 +47,10 @@ void sb_blocks_init(struct sb_blocks *b, size_t max_text, size_t max_block);
 void sb_blocks_feed(struct sb_blocks *b, const char *p, size_t n);
 /* End of stream: flush the last partial line, report an unterminated block. */
 void sb_blocks_finish(struct sb_blocks *b);
+/* How deep the arrays and objects of JSON text p[0..n) nest, and (in *values)
+ * an upper bound of how many values it holds, without building anything:
+ * strings are skipped, the rest counted. Not a validator (cJSON is, after). */
+int sb_json_shape(const char *p, size_t n, size_t *values);
 /* Free everything; the caller may first take b->list (set it to NULL). */
 void sb_blocks_free(struct sb_blocks *b);
 

@@ -21,12 +21,14 @@ struct sb_outcome {
     long max_rss_kb;
     cJSON *blocks;              /* owned */
     cJSON *files, *skipped;     /* owned */
+    size_t blocks_dropped, skipped_dropped;   /* entries past a list's cap, only counted */
     cJSON *error;               /* owned: {"type","message","traceback"} or NULL */
     int violation_nr;           /* -1 if none */
     char violation_name[64];
     char message[1024];         /* why: the cause of a limit, or what failed */
     cJSON *weakened;            /* owned: array of strings, isolation knowingly given up */
     const char *memory_enforcement;   /* "cgroup2", "cgroup1", "rlimit" */
+    unsigned long memory_uncounted_mb;  /* rlimit: MiB of /tmp and /out tmpfs the limit does not see */
 };
 
 void sb_outcome_init(struct sb_outcome *o);

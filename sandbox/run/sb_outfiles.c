@@ -17,22 +17,39 @@
 
 #define MAX_NAME 255
 #define MAX_REL 1024
+#define SKIPPED_NAME_MAX 160   /* bytes of a skipped entry's path the record keeps */
 
 struct walk {
     const struct sb_outfiles_cfg *cfg;
     cJSON *files, *skipped;
-    size_t nfiles;
+    size_t nfiles, nskipped, *dropped;
     unsigned long long bytes;
 };
 
+/* Report rel as skipped: at most SB_OUTFILES_MAX_SKIPPED entries (the rest
+ * are only counted in *w->dropped), each path cut to SKIPPED_NAME_MAX bytes
+ * on a character boundary, ending in U+2026. */
 static void skip(struct walk *w, const char *rel, const char *reason)
 {
-    cJSON *e = cJSON_CreateObject();
-    char *clean = sr_utf8_sanitize(rel, strlen(rel));
+    cJSON *e;
+    char *clean;
+    size_t n;
 
+    if (w->nskipped >= SB_OUTFILES_MAX_SKIPPED) {
+        ++*w->dropped;
+        return;
+    }
+    clean = sr_utf8_sanitize(rel, strlen(rel));
+    if (clean && (n = strlen(clean)) > SKIPPED_NAME_MAX) {
+        for (n = SKIPPED_NAME_MAX - 3; n && ((unsigned char)clean[n] & 0xc0) == 0x80; n--)
+            ;
+        memcpy(clean + n, "\xe2\x80\xa6", 4);   /* 4 bytes from n <= strlen(clean) - 4 */
+    }
+    e = cJSON_CreateObject();
     cJSON_AddStringToObject(e, "path", clean ? clean : "?");
     cJSON_AddStringToObject(e, "reason", reason);
     cJSON_AddItemToArray(w->skipped, e);
+    w->nskipped++;
     free(clean);
 }
 
@@ -84,6 +101,7 @@ static int take_file(struct walk *w, int dirfd, const char *name, const char *re
     struct stat st;
     EVP_MD_CTX *ctx;
     ssize_t r = 0;
+    unsigned long long got = 0;
     cJSON *e;
 
     if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
@@ -99,24 +117,32 @@ static int take_file(struct walk *w, int dirfd, const char *name, const char *re
     ctx = EVP_MD_CTX_new();
     if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
         return EVP_MD_CTX_free(ctx), skip(w, rel, "hash failed"), -1;
-    while ((r = sr_read_full(fd, buf, sizeof buf)) > 0) {
+    /* at most the size fstat gave, which the budget allowed: a process of
+     * the run may still be writing (a session, or a warm worker that said it
+     * was alone); the record's size and hash are of exactly what was copied */
+    while (got < (unsigned long long)st.st_size &&
+           (r = sr_read_full(fd, buf, (unsigned long long)st.st_size - got < sizeof buf
+                                      ? (size_t)((unsigned long long)st.st_size - got) : sizeof buf)) > 0) {
         EVP_DigestUpdate(ctx, buf, (size_t)r);
-        if (out >= 0 && sr_write_all(out, buf, (size_t)r) < 0)
+        if (out >= 0 && sr_write_all(out, buf, (size_t)r) < 0) {
+            r = -1;
             break;
+        }
+        got += (unsigned long long)r;
     }
     EVP_DigestFinal_ex(ctx, md, &mdlen);
     EVP_MD_CTX_free(ctx);
-    if (r != 0)
+    if (r < 0)
         return SR_PLOG("copy %s", rel), skip(w, rel, "read or write failed"), -1;
     for (unsigned i = 0; i < mdlen; i++)
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
     e = cJSON_CreateObject();
     cJSON_AddStringToObject(e, "path", rel);
-    cJSON_AddNumberToObject(e, "size", (double)st.st_size);
+    cJSON_AddNumberToObject(e, "size", (double)got);
     cJSON_AddStringToObject(e, "sha256", hex);
     cJSON_AddItemToArray(w->files, e);
     w->nfiles++;
-    w->bytes += (unsigned long long)st.st_size;
+    w->bytes += got;
     return 0;
 }
 
@@ -176,9 +202,9 @@ static void walk_dir(struct walk *w, int dirfd, const char *prefix, unsigned dep
 }
 
 int sb_outfiles_collect(int out_fd, const struct sb_outfiles_cfg *cfg, cJSON *files,
-                        cJSON *skipped, char *err, size_t errlen)
+                        cJSON *skipped, size_t *dropped, char *err, size_t errlen)
 {
-    struct walk w = {.cfg = cfg, .files = files, .skipped = skipped};
+    struct walk w = {.cfg = cfg, .files = files, .skipped = skipped, .dropped = dropped};
     SR_AUTOCLOSE int root = openat(out_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     SR_AUTOCLOSE int dst = -1;
 

@@ -117,9 +117,13 @@ cJSON *sb_record_build(const struct sb_outcome *o)
     cJSON_AddNumberToObject(rec, "cpuTime", secs(o->cpu_time));
     cJSON_AddNumberToObject(rec, "maxRssKb", (double)o->max_rss_kb);
     add_copy(rec, "blocks", o->blocks);
+    if (o->blocks_dropped)
+        cJSON_AddNumberToObject(rec, "blocksDropped", (double)o->blocks_dropped);
     add_copy(rec, "files", o->files);
     if (cJSON_GetArraySize(o->skipped) > 0)
         add_copy(rec, "skippedFiles", o->skipped);
+    if (o->skipped_dropped)
+        cJSON_AddNumberToObject(rec, "skippedFilesDropped", (double)o->skipped_dropped);
     if (o->status == SR_POLICY_VIOLATION) {
         cJSON *v = cJSON_AddObjectToObject(rec, "violation");
         cJSON_AddStringToObject(v, "syscall", o->violation_name[0] ? o->violation_name : "unknown");
@@ -133,6 +137,8 @@ cJSON *sb_record_build(const struct sb_outcome *o)
     if (o->message[0])
         add_text(rec, "message", o->message, strlen(o->message));
     cJSON_AddStringToObject(rec, "memoryEnforcement", o->memory_enforcement);
+    if (o->memory_uncounted_mb)
+        cJSON_AddNumberToObject(rec, "memoryUncountedMb", (double)o->memory_uncounted_mb);
     if (cJSON_GetArraySize(o->weakened) > 0)
         add_copy(rec, "weakened", o->weakened);
     return rec;

@@ -143,10 +143,16 @@ static int make_pipes(struct sb_worker *w, int with_ctl)
     w->fd[SB_P_CHAN] = p[0];
     j->fds.fd[SB_FD_CHAN] = p[1];
     if (with_ctl) {
-        if (pipe2(p, O_CLOEXEC) < 0)
-            return SR_PLOG("pipe2"), -1;
+        /* a socket, not a pipe: the script (in the runner's process) cannot
+         * reopen it through /proc/self/fd for writing, as it could a pipe's
+         * read end; and with our end shut for reading, it cannot write into
+         * it either (EPIPE) */
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
+            return SR_PLOG("socketpair"), -1;
         j->fds.fd[SB_FD_CTL] = p[0];
         w->ctl = p[1];
+        if (shutdown(w->ctl, SHUT_RD) < 0)
+            return SR_PLOG("shutdown(ctl)"), -1;
     } else {
         j->fds.fd[SB_FD_CTL] = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (j->fds.fd[SB_FD_CTL] < 0)
@@ -223,6 +229,17 @@ static void on_chan(struct sb_worker *w, struct sb_exec *x)
         close(fds[i]);
 }
 
+/* Plain mode: the script's output goes on to our fd 1 or 2, the caller's.
+ * On a terminal its control sequences are shown, not obeyed (OSC 52 would
+ * set the caller's clipboard), unless the request says raw. */
+static void pass_through(const struct sb_worker *w, struct sb_exec *x, int fd, const char *buf, size_t n)
+{
+    if (!w->req->raw && isatty(fd))
+        (void)sr_tty_write(fd, &x->tty[fd - 1], buf, n);
+    else
+        (void)sr_write_all(fd, buf, n);
+}
+
 static void on_stdout(struct sb_worker *w, struct sb_exec *x, const char *buf, size_t n)
 {
     /* text is capped at max_output and kept blocks at 4 * max_block; an
@@ -231,7 +248,7 @@ static void on_stdout(struct sb_worker *w, struct sb_exec *x, const char *buf, s
     unsigned long long cap = (unsigned long long)w->req->max_output + 4ULL * w->req->max_block + (1ULL << 30);
 
     if (w->req->passthrough)
-        (void)sr_write_all(1, buf, n);
+        pass_through(w, x, 1, buf, n);
     sb_blocks_feed(&x->blocks, buf, n);
     x->stdout_bytes += n;
     if ((x->blocks.text_truncated || x->stdout_bytes > cap) && !x->output_limit) {
@@ -243,24 +260,45 @@ static void on_stdout(struct sb_worker *w, struct sb_exec *x, const char *buf, s
 static void on_stderr(struct sb_worker *w, struct sb_exec *x, const char *buf, size_t n)
 {
     if (w->req->passthrough)
-        (void)sr_write_all(2, buf, n);
+        pass_through(w, x, 2, buf, n);
     if (sr_buf_append(&x->err, buf, n) != SR_BUF_OK && !x->output_limit) {
         x->output_limit = 1;
         sb_worker_kill(w);
     }
 }
 
-/* A session's done-frame: u32 length + JSON, complete in x->rep. */
+/* The "seq" of a done-frame's JSON, or 0. */
+static unsigned frame_seq(const char *p, size_t n)
+{
+    cJSON *f = cJSON_ParseWithLength(p, n);
+    const cJSON *seq = cJSON_GetObjectItemCaseSensitive(f, "seq");
+    unsigned v = cJSON_IsNumber(seq) && seq->valuedouble >= 1 && seq->valuedouble <= 4294967295.0
+                 ? (unsigned)seq->valuedouble : 0;
+
+    cJSON_Delete(f);
+    return v;
+}
+
+/* A session's done-frame: u32 length + JSON, complete in x->rep, and for
+ * this execution. The script can write frames to the report fd itself: one
+ * whose "seq" is not this execution's (forged, or an answer left over from
+ * an earlier one) is dropped and counted, so later answers stay in step. */
 static void check_done(struct sb_exec *x)
 {
     uint32_t len;
 
-    if (x->until_done && x->rep.len >= 4) {
+    while (x->until_done && !x->done && x->rep.len >= 4) {
         memcpy(&len, x->rep.data, 4);
-        if (x->rep.len >= 4 + (size_t)len) {
+        if (x->rep.len < 4 + (size_t)len)
+            return;
+        if (!x->seq || frame_seq(x->rep.data + 4, len) == x->seq) {
             x->done = 1;
             x->t_end = sr_now();
+            return;
         }
+        memmove(x->rep.data, x->rep.data + 4 + len, x->rep.len - 4 - len);
+        x->rep.len -= 4 + (size_t)len;
+        x->answers_dropped++;
     }
 }
 
@@ -452,19 +490,27 @@ void sb_worker_watch(struct sb_worker *w, struct sb_exec *x)
 
 /* ---- classification ------------------------------------------------------------- */
 
-static void take_error(cJSON *rep, struct sb_outcome *o)
+/* The script-side error report {"type","message","traceback","memoryError"}.
+ * The script can write to the report's fd itself, so only those three
+ * strings are kept (no nesting, no other keys reach the record), and only
+ * when the exit status agrees that the script failed: a script that exited 0
+ * raised nothing, whatever the fd says. */
+static void take_error(cJSON *rep, int code, struct sb_outcome *o)
 {
-    cJSON *mem = cJSON_GetObjectItemCaseSensitive(rep, "memoryError");
+    static const char *const keys[] = {"type", "message", "traceback"};
+    cJSON *e;
 
-    if (!cJSON_IsObject(rep)) {
-        cJSON_Delete(rep);
-        return;
+    if (code != 0 && cJSON_IsObject(rep) && (e = cJSON_CreateObject())) {
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(rep, keys[i]);
+            cJSON_AddStringToObject(e, keys[i], cJSON_IsString(v) ? v->valuestring : "");
+        }
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rep, "memoryError")))
+            o->status = SR_MEMORY_LIMIT;
+        cJSON_Delete(o->error);
+        o->error = e;
     }
-    if (cJSON_IsTrue(mem))
-        o->status = SR_MEMORY_LIMIT;
-    cJSON_DeleteItemFromObjectCaseSensitive(rep, "memoryError");
-    cJSON_Delete(o->error);
-    o->error = rep;
+    cJSON_Delete(rep);
 }
 
 /* The script ended with exit code `code` (and maybe an error report). */
@@ -474,7 +520,7 @@ static void classify_code(struct sb_worker *w, struct sb_outcome *o, int code, i
     o->exit_code = code;
     o->status = code == 0 ? SR_OK : SR_ERROR;
     if (error)
-        take_error(cJSON_Parse(error), o);
+        take_error(cJSON_Parse(error), code, o);
     if (o->status == SR_MEMORY_LIMIT)
         snprintf(o->message, sizeof o->message, "MemoryError under the memory limit (%lu MiB)", w->req->memory_mb);
     else if (oom && o->status == SR_ERROR)
@@ -563,23 +609,31 @@ static void collect_files(struct sb_worker *w, struct sb_outcome *o)
 
     if (w->out_dir_fd < 0)
         return;
-    if (sb_outfiles_collect(w->out_dir_fd, &cfg, o->files, o->skipped, err, sizeof err) < 0)
+    if (sb_outfiles_collect(w->out_dir_fd, &cfg, o->files, o->skipped, &o->skipped_dropped, err, sizeof err) < 0)
         snprintf(o->message, sizeof o->message, "%s", err);
 }
 
 void sb_worker_outcome(struct sb_worker *w, struct sb_exec *x, int code, const char *error, struct sb_outcome *o)
 {
     sb_blocks_finish(&x->blocks);
+    if (w->req->passthrough) {
+        (void)sr_tty_flush(1, &x->tty[0]);
+        (void)sr_tty_flush(2, &x->tty[1]);
+    }
     o->stdout_truncated = x->blocks.text_truncated;
     o->stderr_truncated = x->err.len >= x->err.max;
     o->stdout_text = sr_buf_steal(&x->blocks.text, &o->stdout_len);
     o->stderr_text = sr_buf_steal(&x->err, &o->stderr_len);
     cJSON_Delete(o->blocks);
     o->blocks = x->blocks.list;
+    o->blocks_dropped = x->blocks.dropped;
     x->blocks.list = NULL;
     o->setup_time = w->t_ready ? w->t_ready - w->t0 : 0;
     o->execution_time = x->t_end > x->t_start && x->t_start ? x->t_end - x->t_start : 0;
     o->memory_enforcement = sb_cgroup_kind_name(w->cg.kind);
+    /* rlimits count no tmpfs pages: the run can hold that much more */
+    if (w->cg.kind == SB_CG_NONE)
+        o->memory_uncounted_mb = w->req->tmp_mb + w->req->out_mb;
     if (!error && !x->until_done && x->rep.len)
         error = x->rep.data;   /* a one-shot run's report is the raw error JSON */
     collect_files(w, o);

@@ -13,6 +13,7 @@
 #define SB_WORKER_H
 
 #include "sb_blocks.h"
+#include "sr_tty.h"
 #include "sb_cgroup.h"
 #include "sb_jail.h"
 #include "sb_outcome.h"
@@ -52,7 +53,9 @@ struct sb_exec {
     int abort_fd;                      /* a client connection whose hang-up ends the run, or -1 */
     int aborted;
     unsigned seq;                      /* session: the execution's number (0: any cancel applies) */
+    unsigned answers_dropped;          /* session: done-frames whose "seq" was not seq, dropped */
     int cancelled;                     /* the orchestrator cancelled it (SR_CANCEL_SIGNAL) */
+    struct sr_tty_filter tty[2];       /* passthrough to a terminal: stdout's and stderr's filter */
 };
 
 /* Spawn and jail a worker for req (runner NULL = run req->code once). With

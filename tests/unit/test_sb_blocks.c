@@ -100,5 +100,42 @@ int main(void)
     feed(&b, "===JSON_START===\n[1]\n===JSON_END===", 1);
     ok(cJSON_GetArraySize(b.list) == 1 && strcmp(type_of(&b, 0), "json") == 0, "end marker without final newline");
     sb_blocks_free(&b);
+
+    /* the pre-scan: depth and an upper bound of the values, strings skipped */
+    {
+        size_t values = 0;
+        static const char doc3[] = "{\"a\": [1, 2, {\"b\": \"[[,,\\\"]]\"}], \"c\": []}";
+        int depth = sb_json_shape(doc3, strlen(doc3), &values);
+        ok(depth == 3 && values >= 7 && values <= 8, "shape: depth 3, 7 values (bound %zu), brackets in strings skipped",
+           values);
+    }
+    sb_blocks_init(&b, 1 << 20, 1 << 20);
+    {
+        char doc4[512] = "===JSON_START===\n";
+        size_t at = strlen(doc4);
+        memset(doc4 + at, '[', 65);
+        memset(doc4 + at + 65, ']', 65);
+        strcpy(doc4 + at + 130, "\n===JSON_END===\n");
+        feed(&b, doc4, 7);
+    }
+    ok(strcmp(type_of(&b, 0), "error") == 0 &&
+       strstr(cJSON_GetObjectItem(cJSON_GetArrayItem(b.list, 0), "message")->valuestring, "deeper than 64"),
+       "a block 65 levels deep is an error entry");
+    sb_blocks_free(&b);
+    /* 4 KiB of budget: 2000 zeros are 4 KiB of text but 2000 values */
+    sb_blocks_init(&b, 1 << 20, 1 << 10);
+    {
+        char doc5[8192] = "===JSON_START===\n[";
+        size_t at = strlen(doc5);
+        for (int i = 0; i < 300; i++, at += 2)
+            memcpy(doc5 + at, "0,", 2);
+        strcpy(doc5 + at, "0]\n===JSON_END===\n===JSON_START===\n[0,0]\n===JSON_END===\n");
+        feed(&b, doc5, 100);
+    }
+    ok(cJSON_GetArraySize(b.list) == 2 && strcmp(type_of(&b, 0), "error") == 0 &&
+       strstr(cJSON_GetObjectItem(cJSON_GetArrayItem(b.list, 0), "message")->valuestring, "parse tree") &&
+       strcmp(type_of(&b, 1), "json") == 0,
+       "301 values (600 bytes of text) overflow a 4 KiB budget at 128 bytes each; a small block still fits");
+    sb_blocks_free(&b);
     return tap_done();
 }
