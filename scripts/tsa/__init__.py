@@ -8,8 +8,10 @@ One concern per module, in the order the pipeline uses them:
 * ``eda``      — statistics, unit-root tests, seasonality, STL, ACF/PACF, outliers
 * ``features`` — feature recommendations and leakage-free feature building
 * ``metrics``  — MAE, RMSE, MAPE, sMAPE, MASE
-* ``models``   — seasonal naive, ETS, SARIMA, gradient boosting (recursive)
-* ``tuning``   — optuna TPE search for SARIMA orders and boosting hyperparameters
-* ``forecast`` — hold-out comparison, refit of the best model, future forecast
+* ``arima``    — seasonal ARIMA: stepwise AICc search (Hyndman-Khandakar), CSS fit, forecasts
+* ``models``   — seasonal naive, ETS, SARIMA, Theta, combination, gradient boosting (recursive)
+* ``tuning``   — optuna TPE search for the boosting hyperparameters
+* ``forecast`` — choice by rolling-origin CV on the training part, one hold-out
+  score, refit of the chosen model, future forecast
 * ``report``   — the self-contained interactive HTML report
 """

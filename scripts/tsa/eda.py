@@ -150,7 +150,7 @@ def calendar_periods(alias):
     """Seasonal periods the frequency suggests: a day and a week for
     sub-daily data, a week and a year for daily data, 52 for weekly, 12 for
     monthly, 4 for quarterly, none for yearly."""
-    base = "".join(c for c in alias.upper() if c.isalpha()).split("-")[0]
+    base = "".join(c for c in alias.upper().split("-")[0] if c.isalpha())   # "QS-OCT" -> "QS"
     if base in ("W",) or alias.upper().startswith("W"):
         return [52]
     if base in ("M", "MS", "BM", "BMS", "SM", "SMS"):
@@ -168,6 +168,14 @@ def calendar_periods(alias):
         if k >= 2 and abs(k - round(k)) < 1e-9 and round(k) <= 1000:
             out.append(int(round(k)))
     return out[-2:] if step < 86400 else out[:2]
+
+
+def frequency_period(alias):
+    """The season the frequency itself implies, as R's ``frequency(x)`` of a
+    ts: 12 monthly, 4 quarterly, 52 weekly, 7 daily, 5 business-daily, 24
+    hourly (48 half-hourly, 60 minutely), 1 yearly. MASE is scaled with it."""
+    cands = calendar_periods(alias)
+    return cands[0] if cands else 1
 
 
 def seasonal_period(series, alias, d):

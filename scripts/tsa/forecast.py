@@ -1,11 +1,21 @@
-"""Hold-out comparison of the models and the final forecast.
+"""Model choice by rolling-origin cross-validation, one hold-out score,
+and the final forecast.
 
-``run_forecast`` splits off the last h points, re-runs the EDA on the rest
-(so the hold-out does not shape the models it scores), tunes SARIMA and gradient
-boosting on the rest (see tuning), fits every model on the training part,
-scores the hold-out with every metric, refits the best by MASE on all the
-data and forecasts h steps ahead with a 95% interval: the model's own for
-SARIMA and ETS, empirical quantiles of the hold-out errors otherwise.
+``run_forecast`` splits off the last h points (the hold-out) and never lets
+them shape a choice: the EDA is re-run on the training part (season,
+differencing, features), the SARIMA orders and the ETS form are chosen by
+AICc on the training part, boosting is tuned on it, and the model is
+*chosen* by rolling-origin cross-validation inside it (as forecast::tsCV:
+origins n_train − k·h for k = 1..CV_ORIGINS, each model refitted on the
+data before the origin and forecasting h ahead), by mean MASE. Then every
+model is fitted once on the whole training part and scored on the hold-out
+— for information: the choice is already made. The chosen model is refitted
+on all data and forecasts h steps with its 80 % and 95 % intervals (the
+model's own; for boosting, empirical quantiles of its CV errors).
+
+MASE is scaled, as forecast::accuracy does, by the in-sample MAE of the
+seasonal-naive forecast at the data's frequency (12 monthly, 4 quarterly,
+1 yearly...), not at the detected period, which is reported beside it.
 """
 
 import math
@@ -16,12 +26,15 @@ import pandas as pd
 
 from . import models, tuning
 from .errors import InputError
-from .eda import run_eda
+from .eda import calendar_periods, frequency_period, run_eda
 from .features import FeatureSpec, parse_requested, recommend
 from .metrics import all_metrics, mase_scale
 
-STAT_WINDOW = 1000     # SARIMA and ETS fit on at most the most recent points
-MODEL_ORDER = ["seasonal_naive", "ets", "sarima", "gbm"]
+STAT_WINDOW = 1000     # SARIMA, ETS and Theta fit on at most the most recent points
+CV_ORIGINS = 3
+MODEL_ORDER = ["seasonal_naive", "ets", "sarima", "theta", "combination", "gbm"]
+STAT_MODELS = ("ets", "sarima", "theta", "combination")
+COMBINED = ("ets", "sarima", "theta")
 
 
 def default_horizon(period):
@@ -34,11 +47,16 @@ def default_horizon(period):
     return 12
 
 
+def min_fit_points(period, spec):
+    """The shortest history the models are fitted on."""
+    return max(10 + spec.history_needed() + spec.lost_rows(), 2 * period + 2 if period >= 2 else 10)
+
+
 def plan_horizon(n, period, spec, requested):
     """Choose h so the training part still leaves a validation tail of h and
     enough history to fit. Returns (h, note or None)."""
     h = requested or default_horizon(period)
-    min_fit = max(10 + spec.history_needed() + spec.lost_rows(), 2 * period + 2 if period >= 2 else 10)
+    min_fit = min_fit_points(period, spec)
     if n >= 2 * h + min_fit:
         return h, None
     fit_h = (n - min_fit) // 2
@@ -48,16 +66,20 @@ def plan_horizon(n, period, spec, requested):
     return fit_h, "horizon reduced from %d to %d: the series is short" % (h, fit_h)
 
 
+def cv_origins(n_train, h, min_fit, k=CV_ORIGINS):
+    """Rolling origins n_train - j*h (j = 1..k) that leave min_fit points to
+    fit on; at least the last one."""
+    out = [n_train - j * h for j in range(1, k + 1) if n_train - j * h >= min_fit]
+    return sorted(out) or [n_train - h]
+
+
 def run_forecast(series, eda, rec, alias, features=None, horizon=None, trials=30,
                  time_budget=60.0):
-    """Compare the models on a hold-out and forecast the future.
+    """Choose a model by cross-validation on the training part, score it
+    (and the others) once on the hold-out, forecast the future.
 
-    The hold-out comparison takes nothing from the hold-out: its model
-    structure (season, differencing, features) comes from an EDA of the
-    training part alone, and tuning sees only the training part. The final
-    forecast uses the structure from the EDA of all data (``eda``, ``rec``).
-    ``features`` is the --features text, if any.
-
+    ``eda``/``rec`` are of all the data (they shape the final boosting
+    features); ``features`` is the --features text, if any.
     Returns (result dict, holdout frame, future frame, metrics frame).
     """
     t_start = time.monotonic()
@@ -69,79 +91,227 @@ def run_forecast(series, eda, rec, alias, features=None, horizon=None, trials=30
     train_rec = recommend(train_eda, alias, len(train))
     if features:
         train_rec = parse_requested(features, train_rec["target"])
-    st = _structure(train_eda, train_rec)
-    final = _structure(eda, rec)
-    stat_train = train.iloc[-STAT_WINDOW:]
-    if len(stat_train) < len(train):
-        notes.append("SARIMA and ETS are fitted on the most recent %d of %d training points "
-                     "to keep fitting time bounded" % (len(stat_train), len(train)))
-    if final["period"] > models.MAX_SARIMA_SEASON:
-        notes.append("season of %d steps is too long for a seasonal ARIMA; SARIMA uses "
-                     "Fourier terms for the seasons instead" % final["period"])
-
-    deadline = t_start + time_budget
-    sarima_deadline = t_start + 0.6 * time_budget
-    sarima_params, sarima_tuning = tuning.tune_sarima(
-        stat_train, h, st["period"], st["d"], st["D"], st["fourier_periods"], trials, sarima_deadline)
-    gbm_params, gbm_tuning = tuning.tune_gbm(train, h, st["spec"], trials, deadline)
-
-    fitters = _fitters(st["period"], st["spec"], sarima_params, gbm_params)
+    st = _structure(train_eda, train_rec, alias)
+    final = _structure(eda, rec, alias)
     period = st["period"]
-    scale = mase_scale(train.values, period)
+    if len(train) > STAT_WINDOW:
+        notes.append("SARIMA, ETS and Theta are fitted on the most recent %d of %d training "
+                     "points to keep fitting time bounded" % (STAT_WINDOW, len(train)))
+    if period > models.MAX_SARIMA_SEASON:
+        notes.append("season of %d steps is too long for a seasonal ARIMA; SARIMA uses "
+                     "Fourier terms for the seasons instead" % period)
+
+    # choices on the training part only: SARIMA orders and ETS form by AICc, boosting tuning
+    # boosting tuning stops at 60 % of the budget, so that cross-validation,
+    # the hold-out and the final refit fit in the rest
+    deadline = t_start + 0.6 * time_budget
+    stat_train = train.iloc[-STAT_WINDOW:]
+    clock = {"eda_of_training": time.monotonic() - t_start}
+    t0 = time.monotonic()
+    # the SARIMA search's 40 % counts from here, not from before the training
+    # EDA (which takes half a minute on 16,000 hourly points); a search is cheap
+    choices, selection = _choose_structures(stat_train, st, t0 + 0.4 * time_budget)
+    clock["sarima_ets_choice"] = time.monotonic() - t0
+    t0 = time.monotonic()
+    origins = cv_origins(len(train), h, min_fit_points(period, st["spec"]))
+    # boosting is tuned before the first CV origin, so its CV scores are out of sample
+    gbm_params, gbm_tuning = tuning.tune_gbm(train.iloc[:origins[0]], h, st["spec"], trials,
+                                             deadline)
+    fitters = _fitters(period, st["spec"], choices, gbm_params)
+    clock["gbm_tuning"] = time.monotonic() - t0
+    t0 = time.monotonic()
+
+    mase_m = frequency_period(alias)
+    scale = mase_scale(train.values, mase_m)
+    cv = _cross_validate(fitters, train, h, origins, scale)
+    best = _choose(cv)
+    clock["cross_validation"] = time.monotonic() - t0
+    t0 = time.monotonic()
+    if best is None:
+        raise InputError("no_model", "no model could be fitted to this series")
+
+    # the hold-out, touched once: every model fitted on the training part
     results, holdout = [], pd.DataFrame({"time": test.index, "actual": test.values})
+    fits = _fit_all(fitters, train, h)
     for name in MODEL_ORDER:
-        data = stat_train if name in ("ets", "sarima") else train
-        entry = {"name": name, "metrics": None, "params": None, "fit_seconds": None, "error": None}
-        try:
-            fc, secs = models.timed(fitters[name], data, h)
-            entry.update(metrics=all_metrics(test.values, fc.mean, scale), params=fc.params,
-                         fit_seconds=round(secs, 3))
+        fc, secs, err = fits[name]
+        entry = {"name": name, "cv": cv[name]["summary"], "holdout": None,
+                 "holdout_coverage": None, "params": None, "fit_seconds": None, "error": err}
+        if fc is not None:
+            entry.update(holdout=all_metrics(test.values, fc.mean, scale),
+                         holdout_coverage=_coverage(test.values, fc),
+                         params=fc.params, fit_seconds=round(secs, 3))
             holdout[name] = fc.mean
-        except Exception as e:  # a model that cannot be fitted is reported, not fatal
-            entry["error"] = "%s: %s" % (type(e).__name__, e)
+        elif cv[name]["error"] and not err:
+            entry["error"] = cv[name]["error"]
         results.append(entry)
 
-    scored = [r for r in results if r["metrics"] and r["metrics"]["mase"] is not None
-              and math.isfinite(r["metrics"]["mase"])]
-    if not scored:
-        raise InputError("no_model", "no model could be fitted to this series")
-    best = min(scored, key=lambda r: r["metrics"]["mase"])
-    final_sarima = tuning.complete_sarima(sarima_tuning["best_params"], final["period"], final["d"],
-                                          final["D"], final["fourier_periods"])
-    final_fitters = _fitters(final["period"], final["spec"], final_sarima, gbm_params)
-    future, interval = _final_forecast(best["name"], final_fitters, series, h, holdout)
+    clock["holdout"] = time.monotonic() - t0
+    t0 = time.monotonic()
+    final_fitters = _fitters(final["period"] if best == "gbm" else period, final["spec"],
+                             choices, gbm_params)
+    future, interval = _final_forecast(best, final_fitters, series, h, cv[best]["errors"])
+    clock["final_refit"] = time.monotonic() - t0
     result = {
         "horizon": h, "period": period, "interval_level": 1 - models.ALPHA,
         "split": {"train_start": train.index[0].isoformat(), "train_end": train.index[-1].isoformat(),
                   "test_start": test.index[0].isoformat(), "test_end": test.index[-1].isoformat(),
-                  "n_train": len(train), "n_test": h, "validation": "last %d training points" % h},
+                  "n_train": len(train), "n_test": h,
+                  "validation": "rolling-origin cross-validation on the training part: %d "
+                                "origins, each forecasting %d ahead" % (len(origins), h)},
         "mase_scale": scale,
+        "mase": {"scale": scale, "period": mase_m, "detected_period": st["detected_period"],
+                 "basis": "in-sample MAE of the seasonal-naive forecast at the data's "
+                          "frequency (lag %d), as forecast::accuracy" % mase_m},
         "holdout_basis": dict(_basis(train_eda), target=train_rec["target"]["transform"],
                               features=st["spec"].names),
+        "selection": {"method": "rolling-origin cross-validation on the training part",
+                      "criterion": "mean MASE over the origins",
+                      "origins": [train.index[o].isoformat() for o in origins],
+                      "horizon": h, "chosen": best,
+                      "structures": selection,
+                      "holdout_used_for_choice": False},
         "tuning": {"sampler": "optuna TPE (seed %d)" % tuning.SEED, "trials": trials,
-                   "time_budget_s": time_budget, "sarima": sarima_tuning, "gbm": gbm_tuning},
+                   "time_budget_s": time_budget, "sarima": selection.get("sarima"),
+                   "gbm": gbm_tuning},
         "models": results,
-        "best_model": best["name"],
+        "best_model": best,
         "interval": interval,
-        "forecast": [{"time": t.isoformat(), "forecast": f, "lower": lo, "upper": hi}
-                     for t, f, lo, hi in future.itertuples(index=False)],
+        "forecast": [{"time": t.isoformat(), "forecast": f, "lower": lo, "upper": hi,
+                      "lower80": lo8, "upper80": hi8}
+                     for t, f, lo, hi, lo8, hi8 in future.itertuples(index=False)],
         "notes": notes,
         "seconds": round(time.monotonic() - t_start, 2),
+        "timings": {k: round(v, 3) for k, v in clock.items()},
     }
-    metrics = pd.DataFrame([dict(model=r["name"], **(r["metrics"] or {})) for r in results])
+    metrics = pd.DataFrame([dict(model=r["name"], **(r["holdout"] or {}),
+                                 cv_mase=(r["cv"] or {}).get("mase"),
+                                 cv_coverage80=(r["cv"] or {}).get("coverage80"),
+                                 cv_coverage95=(r["cv"] or {}).get("coverage95"))
+                            for r in results])
     return result, holdout, future, metrics
 
 
-def _structure(eda, rec):
+def _choose_structures(y, st, deadline):
+    """SARIMA orders and ETS form, each by AICc on y (the training part).
+    Returns ({"sarima": params | None, "ets": form | None}, report)."""
+    choices, report = {"sarima": None, "ets": None}, {}
+    t0 = time.monotonic()
+    try:
+        choices["sarima"], rep = models.search_sarima(y, st["period"], st["d"], st["D"],
+                                                      st["fourier_periods"], deadline)
+        report["sarima"] = dict(rep, chosen=models.arima.form_name(choices["sarima"],
+                                                                   choices["sarima"]["period"]),
+                                params=choices["sarima"])
+    except Exception as e:  # reported, and the model drops out
+        report["sarima"] = {"error": "%s: %s" % (type(e).__name__, e)}
+    t1 = time.monotonic()
+    try:
+        fc = models.fit_ets(y, 1, st["period"])
+        choices["ets"] = fc.params["ets"]
+        report["ets"] = {"criterion": "AICc", "chosen": fc.params["form"],
+                         "candidates": len(models.ets_candidates(y, st["period"])),
+                         "seconds": round(time.monotonic() - t1, 3)}
+    except Exception as e:
+        report["ets"] = {"error": "%s: %s" % (type(e).__name__, e)}
+    report["seconds"] = round(time.monotonic() - t0, 3)
+    return choices, report
+
+
+def _fit_all(fitters, y, h):
+    """name -> (Forecast or None, seconds, error or None); the combination
+    reuses its members' forecasts."""
+    out = {}
+    for name in MODEL_ORDER:
+        if name == "combination":
+            continue
+        data = y.iloc[-STAT_WINDOW:] if name in STAT_MODELS else y
+        t0 = time.monotonic()
+        try:
+            out[name] = (fitters[name](data, h), time.monotonic() - t0, None)
+        except Exception as e:  # a model that cannot be fitted is reported, not fatal
+            out[name] = (None, time.monotonic() - t0, "%s: %s" % (type(e).__name__, e))
+    parts = [out[n][0] for n in COMBINED]
+    if all(p is not None for p in parts):
+        out["combination"] = (models.combine(parts), sum(out[n][1] for n in COMBINED), None)
+    else:
+        out["combination"] = (None, 0.0, "a member model could not be fitted")
+    return out
+
+
+def _coverage(actual, fc):
+    """Share of actuals inside the 80 % and 95 % intervals (None without)."""
+    if not fc.bands:
+        return None
+    a = np.asarray(actual, float)
+    return {"coverage80": float(np.mean((a >= fc.bands[0.8][0]) & (a <= fc.bands[0.8][1]))),
+            "coverage95": float(np.mean((a >= fc.bands[0.95][0]) & (a <= fc.bands[0.95][1])))}
+
+
+def _cross_validate(fitters, train, h, origins, scale):
+    """Rolling-origin CV: per model its MASE per origin, mean MASE, MAE,
+    interval coverage and its raw errors (actual - forecast)."""
+    per = {name: {"mase": [], "mae": [], "in80": [], "in95": [], "errors": [], "error": None}
+           for name in MODEL_ORDER}
+    for o in origins:
+        fits = _fit_all(fitters, train.iloc[:o], h)
+        actual = train.values[o:o + h]
+        for name in MODEL_ORDER:
+            fc, _, err = fits[name]
+            if fc is None:
+                per[name]["error"] = per[name]["error"] or err
+                continue
+            e = actual - fc.mean
+            per[name]["errors"].append(e)
+            per[name]["mae"].append(float(np.mean(np.abs(e))))
+            per[name]["mase"].append(float(np.mean(np.abs(e))) / scale if scale > 0 else math.nan)
+            if fc.bands:
+                per[name]["in80"].extend((actual >= fc.bands[0.8][0]) & (actual <= fc.bands[0.8][1]))
+                per[name]["in95"].extend((actual >= fc.bands[0.95][0]) & (actual <= fc.bands[0.95][1]))
+    if per["gbm"]["errors"]:      # boosting's intervals come from these errors: coverage in-sample
+        per["gbm"]["in80"] = per["gbm"]["in95"] = []
+    for name, p in per.items():
+        done = len(p["mase"])
+        p["summary"] = None if not done else {
+            "mase": float(np.mean(p["mase"])), "mae": float(np.mean(p["mae"])),
+            "mase_by_origin": p["mase"], "origins_fitted": done, "origins": len(origins),
+            "coverage80": float(np.mean(p["in80"])) if p["in80"] else None,
+            "coverage95": float(np.mean(p["in95"])) if p["in95"] else None,
+            "error": p["error"]}
+    return per
+
+
+def _choose(cv):
+    """The model with the lowest mean CV MASE among those fitted at every
+    origin (or, if none is, at any)."""
+    scored = [(n, c["summary"]) for n, c in cv.items() if c["summary"]
+              and math.isfinite(c["summary"]["mase"])]
+    full = [x for x in scored if x[1]["origins_fitted"] == x[1]["origins"]] or scored
+    if not full:
+        return None
+    return min(full, key=lambda x: (x[1]["mase"], MODEL_ORDER.index(x[0])))[0]
+
+
+def _structure(eda, rec, alias):
     """Season, differencing orders for SARIMA, Fourier seasons and the
-    feature spec, from one EDA and its recommendation."""
+    feature spec, from one EDA and its recommendation.
+
+    The statistical models (and seasonal naive) take the detected period as
+    a season only when the calendar implies it (12 for monthly data...): a
+    cycle found in the ACF of yearly data (sunspots' ~11 years, lynx's ~10)
+    has no fixed length, and a seasonal model of it repeats a shape the
+    series does not keep (Hyndman & Athanasopoulos, 2.3); the boosting
+    features still use it."""
     period = eda["seasonality"]["period"]
+    if period not in calendar_periods(alias):
+        period = 1
     d, big_d = eda["differencing"]["d"], eda["differencing"]["D"]
     if period < 2 or period > models.MAX_SARIMA_SEASON:
         d, big_d = eda["differencing"]["d_nonseasonal"], 0
     fourier = sorted({c["lag"] for c in eda["seasonality"]["checked"] if c["significant"]}
                      | {period}) if period > 1 else []
     return {"period": period, "d": d, "D": big_d, "fourier_periods": fourier,
+            "detected_period": eda["seasonality"]["period"],
             "spec": FeatureSpec.from_recommendation(rec)}
 
 
@@ -150,30 +320,44 @@ def _basis(eda):
             "d": eda["differencing"]["d"], "D": eda["differencing"]["D"]}
 
 
-def _fitters(period, spec, sarima_params, gbm_params):
-    """name -> fit(y, h) for every model, tuned parameters bound in."""
+def _fitters(period, spec, choices, gbm_params):
+    """name -> fit(y, h) for every model, the chosen structures bound in."""
+    def unavailable(what):
+        def fit(y, h):
+            raise RuntimeError("no %s model was chosen on the training part" % what)
+        return fit
+
+    sarima = choices.get("sarima")
+    ets = choices.get("ets")
     return {
         "seasonal_naive": lambda y, h: models.fit_seasonal_naive(y, h, period),
-        "ets": lambda y, h: models.fit_ets(y, h, period),
-        "sarima": lambda y, h: models.fit_sarima(y, h, period, sarima_params),
+        "ets": (lambda y, h: models.fit_ets(y, h, period, ets)) if ets else unavailable("ETS"),
+        "sarima": (lambda y, h: models.fit_sarima(y, h, sarima)) if sarima else unavailable("SARIMA"),
+        "theta": lambda y, h: models.fit_theta(y, h, period),
         "gbm": lambda y, h: models.fit_gbm(y, h, spec, gbm_params),
     }
 
 
-def _final_forecast(name, fitters, series, h, holdout):
-    """Refit the chosen model on all data (the recent window for SARIMA/ETS)
-    and forecast h steps with its interval."""
-    data = series.iloc[-STAT_WINDOW:] if name in ("ets", "sarima") else series
-    fc = fitters[name](data, h)
+def _final_forecast(name, fitters, series, h, cv_errors):
+    """Refit the chosen model on all data (the recent window for the
+    statistical models) and forecast h steps with 80/95 % intervals."""
+    members = COMBINED if name == "combination" else (name,)
+    parts = []
+    for m in members:
+        data = series.iloc[-STAT_WINDOW:] if m in STAT_MODELS else series
+        parts.append(fitters[m](data, h))
+    fc = models.combine(parts) if name == "combination" else parts[0]
     times = models.future_index(series.index, h)
-    if fc.lower is not None:
-        interval = {"method": "model", "level": 1 - models.ALPHA}
-        lo, hi = fc.lower, fc.upper
+    if fc.bands:
+        interval = {"method": "model", "level": 1 - models.ALPHA, "levels": list(models.LEVELS)}
+        bands = fc.bands
     else:
-        err = holdout["actual"].values - holdout[name].values
-        q_lo, q_hi = np.quantile(err, [models.ALPHA / 2, 1 - models.ALPHA / 2])
-        lo, hi = fc.mean + q_lo, fc.mean + q_hi
-        interval = {"method": "empirical quantiles of the %d hold-out errors" % len(err),
-                    "level": 1 - models.ALPHA}
-    future = pd.DataFrame({"time": times, "forecast": fc.mean, "lower": lo, "upper": hi})
+        err = np.concatenate(cv_errors) if cv_errors else np.zeros(1)
+        bands = {lev: (fc.mean + np.quantile(err, 0.5 - lev / 2), fc.mean + np.quantile(err, 0.5 + lev / 2))
+                 for lev in models.LEVELS}
+        interval = {"method": "empirical quantiles of the %d cross-validation errors" % len(err),
+                    "level": 1 - models.ALPHA, "levels": list(models.LEVELS)}
+    future = pd.DataFrame({"time": times, "forecast": fc.mean,
+                           "lower": bands[0.95][0], "upper": bands[0.95][1],
+                           "lower80": bands[0.8][0], "upper80": bands[0.8][1]})
     return future, interval

@@ -1,43 +1,72 @@
 """The forecasting models. Each ``fit_*`` function fits on a training
-series (levels, regular index) and returns a Forecast for the next h steps.
+series (levels, regular index) and returns a Forecast for the next h steps
+with 80 % and 95 % prediction intervals where the model has them.
 
-* seasonal naive — the value one season earlier (naive without a season);
-* ETS — statsmodels' ETSModel (additive Holt-Winters state space form),
-  the trend and season chosen by AICc, with model prediction intervals;
-* SARIMA — statsmodels' SARIMAX with tuned orders; seasons longer than
-  MAX_SARIMA_SEASON use Fourier terms as regressors instead (a seasonal
-  ARIMA of period 52 or 365 is impractically slow and unstable), one set
-  per significant calendar period (e.g. day and week for hourly data);
+* seasonal naive — the value one season earlier (naive without a season),
+  intervals as R's snaive: σ·sqrt(⌊(h−1)/m⌋ + 1) with σ the in-sample RMS
+  seasonal difference;
+* ETS — statsmodels' ETSModel over the family R's ets searches (additive or
+  multiplicative error; no, additive or damped trend; no, additive or
+  multiplicative season; multiplicative parts only for positive data, no
+  additive error with multiplicative season), chosen by AICc;
+* SARIMA — tsa.arima: stepwise AICc search (Hyndman-Khandakar); seasons
+  longer than MAX_SARIMA_SEASON use Fourier terms as regressors, one set per
+  significant calendar period, with the number of harmonics chosen by AICc;
+* Theta — statsmodels' ThetaModel (SES with drift of half the trend slope,
+  deseasonalised by a classical decomposition when the ACF test says so), as
+  R's thetaf;
+* combination — the mean of the ETS, SARIMA and Theta forecasts (and of
+  their interval bounds);
 * gradient boosting — sklearn's HistGradientBoostingRegressor on the
   engineered features, forecasting recursively: each predicted step is fed
   back as history for the next, so no future value is ever used.
 """
 
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 from sklearn.ensemble import HistGradientBoostingRegressor
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-from statsmodels.tsa.statespace.sarimax import SARIMAX
+from statsmodels.tsa.forecasting.theta import ThetaModel
 
+from . import arima
 from .eda import transform_name
 from .features import build_features, feature_row, make_target
 
-ALPHA = 0.05              # 95% prediction intervals
+ALPHA = 0.05              # the reported interval is 95 %
+LEVELS = (0.8, 0.95)
 MAX_SARIMA_SEASON = 24
+MAX_FOURIER_K = 6
 SEED = 0
 
 
 class Forecast:
-    """Point forecasts and, when the model provides them, interval bounds."""
+    """Point forecasts and, when the model provides them, interval bounds
+    per level ({0.8: (lower, upper), 0.95: (lower, upper)})."""
 
-    def __init__(self, mean, lower=None, upper=None, params=None, note=None):
+    def __init__(self, mean, bands=None, params=None, note=None):
         self.mean = np.asarray(mean, float)
-        self.lower = None if lower is None else np.asarray(lower, float)
-        self.upper = None if upper is None else np.asarray(upper, float)
+        self.bands = {lev: (np.asarray(lo, float), np.asarray(hi, float))
+                      for lev, (lo, hi) in (bands or {}).items()}
         self.params = params or {}
         self.note = note
+
+    @property
+    def lower(self):
+        return self.bands[0.95][0] if 0.95 in self.bands else None
+
+    @property
+    def upper(self):
+        return self.bands[0.95][1] if 0.95 in self.bands else None
+
+
+def normal_bands(mean, sd):
+    """{level: (mean - z·sd, mean + z·sd)} for LEVELS."""
+    return {lev: (mean - norm.ppf(0.5 + lev / 2) * sd, mean + norm.ppf(0.5 + lev / 2) * sd)
+            for lev in LEVELS}
 
 
 def future_index(index, h):
@@ -50,46 +79,91 @@ def future_index(index, h):
 def fit_seasonal_naive(y, h, period):
     """Repeat the last season (or the last value)."""
     m = period if 2 <= period <= len(y) else 1
-    last = y.values[-m:]
+    v = y.values.astype(float)
+    last = v[-m:]
     mean = np.array([last[i % m] for i in range(h)])
-    return Forecast(mean, params={"period": m})
+    sigma = float(np.sqrt(np.mean((v[m:] - v[:-m]) ** 2))) if len(v) > m else 0.0
+    sd = sigma * np.sqrt(np.arange(h) // m + 1)
+    return Forecast(mean, normal_bands(mean, sd), params={"period": m})
 
 
 # ---------------------------------------------------------------- ETS
 
-def fit_ets(y, h, period):
-    """Fit additive ETS variants (with/without damped trend, with/without
-    season) and keep the one with the lowest AICc."""
-    seasons = [None, "add"] if 2 <= period <= len(y) // 2 else [None]
+def ets_candidates(y, period):
+    """The (error, trend, damped, seasonal) forms R's ets tries by default."""
+    positive = bool(np.all(y.values > 0))
+    seasonal_ok = 2 <= period <= len(y) // 2
+    long_season = period > MAX_SARIMA_SEASON
+    errors = ["add", "mul"] if positive and not long_season else ["add"]
+    seasons = [None] + (["add"] if seasonal_ok else []) + \
+              (["mul"] if seasonal_ok and positive and not long_season else [])
+    out = []
+    for error in errors:
+        for trend, damped in ((None, False), ("add", False), ("add", True)):
+            for seasonal in seasons:
+                if error == "add" and seasonal == "mul":
+                    continue
+                out.append((error, trend, damped, seasonal))
+    return out
+
+
+def ets_name(form):
+    error, trend, damped, seasonal = form
+    letter = {None: "N", "add": "A", "mul": "M"}
+    return "ETS(%s,%s,%s)" % (letter[error], "Ad" if damped else letter[trend], letter[seasonal])
+
+
+def _fit_ets_form(y, period, form):
+    error, trend, damped, seasonal = form
+    init = "estimated" if (seasonal is None or period <= MAX_SARIMA_SEASON) else "heuristic"
+    if init == "heuristic" and len(y) < 10 + 2 * (period // 2):
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = ETSModel(y.astype(float), error=error, trend=trend, damped_trend=damped,
+                         seasonal=seasonal, seasonal_periods=period if seasonal else None,
+                         initialization_method=init)
+        try:
+            res = model.fit(disp=False, maxiter=200)
+        except (ValueError, np.linalg.LinAlgError):
+            return None
+    if not np.isfinite(res.aicc):
+        return None
+    if "mul" in (error, seasonal):
+        # a multiplicative model is only defined while its level stays
+        # positive; an optimiser can wander to a negative level, where the
+        # likelihood is meaningless and the forecasts explode
+        fitted = np.asarray(res.fittedvalues, float)
+        if np.any(fitted <= 0) or np.any(np.asarray(res.level, float) <= 0):
+            return None
+    return res
+
+
+def fit_ets(y, h, period, form=None):
+    """Fit ETS: the given form (error, trend, damped, seasonal), or every
+    candidate form and keep the lowest AICc."""
     best = None
-    for trend in (None, "add"):
-        for seasonal in seasons:
-            init = "estimated" if (seasonal is None or period <= MAX_SARIMA_SEASON) else "heuristic"
-            if init == "heuristic" and len(y) < 10 + 2 * (period // 2):
-                continue
-            try:
-                model = ETSModel(y.astype(float), error="add", trend=trend,
-                                 damped_trend=trend is not None, seasonal=seasonal,
-                                 seasonal_periods=period if seasonal else None,
-                                 initialization_method=init)
-                res = model.fit(disp=False, maxiter=200)
-            except (ValueError, np.linalg.LinAlgError):
-                continue
-            if not np.isfinite(res.aicc):
-                continue
-            if best is None or res.aicc < best[0]:
-                best = (res.aicc, res, trend, seasonal)
+    for f in ([tuple(form)] if form else ets_candidates(y, period)):
+        res = _fit_ets_form(y, period, f)
+        if res is not None and (best is None or res.aicc < best[0].aicc):
+            best = (res, f)
     if best is None:
         raise RuntimeError("no ETS variant could be fitted")
-    _, res, trend, seasonal = best
+    res, f = best
     n = len(y)
-    pred = res.get_prediction(start=n, end=n + h - 1)
-    frame = pred.summary_frame(alpha=ALPHA)
-    name = "ETS(A,%s,%s)" % ("Ad" if trend else "N", "A" if seasonal else "N")
-    return Forecast(frame["mean"].values, frame["pi_lower"].values, frame["pi_upper"].values,
-                    params={"form": name, "damped_trend": trend is not None,
-                            "seasonal_periods": period if seasonal else None,
-                            "aicc": float(res.aicc)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pred = res.get_prediction(start=n, end=n + h - 1, random_state=SEED)
+        bands = {}
+        for lev in LEVELS:
+            frame = pred.summary_frame(alpha=1 - lev)
+            bands[lev] = (frame["pi_lower"].values, frame["pi_upper"].values)
+    mean = np.asarray(pred.predicted_mean, float)
+    if not np.all(np.isfinite(mean)):
+        raise RuntimeError("ETS forecast is not finite")
+    return Forecast(mean, bands, params={"form": ets_name(f), "ets": list(f),
+                                         "seasonal_periods": period if f[3] else None,
+                                         "aicc": float(res.aicc)})
 
 
 # ---------------------------------------------------------------- SARIMA
@@ -106,44 +180,93 @@ def fourier_terms(start, n, periods, k):
     return pd.DataFrame(cols)
 
 
-def sarima_spec(params, period):
-    """Model arguments for SARIMAX from tuned params {p, d, q, P, D, Q, K,
-    drift, fourier_periods}: (order, seasonal_order, Fourier periods, K, trend)."""
-    order = (params["p"], params["d"], params["q"])
-    seasonal = (0, 0, 0, 0)
-    fourier_k, periods = 0, []
-    if 2 <= period <= MAX_SARIMA_SEASON:
-        seasonal = (params.get("P", 0), params.get("D", 0), params.get("Q", 0), period)
-    elif period > MAX_SARIMA_SEASON:
-        fourier_k = params.get("K", 0)
-        periods = params.get("fourier_periods") or [period]
-    diffs = order[1] + seasonal[1]
-    trend = "c" if diffs == 0 else ("t" if diffs == 1 and params.get("drift") else None)
-    return order, seasonal, periods, fourier_k, trend
+def search_sarima(y, period, d, big_d, fourier_periods, deadline=None):
+    """Choose the SARIMA model on y by AICc. Short seasons: the stepwise
+    seasonal search. Long seasons: Fourier regressors (K harmonics per
+    period, K = 1..MAX_FOURIER_K by AICc, each with a stepwise search of the
+    non-seasonal ARMA errors). Returns (params, search report)."""
+    v = y.values.astype(float)
+    if period <= MAX_SARIMA_SEASON:
+        fit, rep = arima.stepwise_search(v, period, d, big_d if period >= 2 else 0,
+                                         deadline=deadline)
+        if fit is None:
+            raise RuntimeError("no SARIMA model could be fitted")
+        return dict(fit.spec, period=period if period >= 2 else 1), rep
+    best, reports = None, []
+    for k in range(1, MAX_FOURIER_K + 1):
+        exog = fourier_terms(0, len(v), fourier_periods, k).values
+        fit, rep = arima.stepwise_search(v, 1, d, 0, exog=exog, deadline=deadline)
+        reports.append(dict(rep, K=k))
+        if fit is not None and (best is None or fit.aicc < best[0].aicc):
+            best = (fit, k)
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+    if best is None:
+        raise RuntimeError("no SARIMA model could be fitted")
+    fit, k = best
+    rep = {"criterion": reports[0]["criterion"], "search": "K = 1..%d harmonics by AICc, "
+           "stepwise ARMA errors for each" % len(reports),
+           "models_tried": sum(r["models_tried"] for r in reports), "aicc": fit.aicc,
+           "stopped_by": reports[-1]["stopped_by"],
+           "seconds": round(sum(r["seconds"] for r in reports), 3)}
+    return dict(fit.spec, period=1, K=k, fourier_periods=list(fourier_periods)), rep
 
 
-def fit_sarima(y, h, period, params, maxiter=50, intervals=True):
-    """Fit SARIMAX with the given orders and forecast h steps."""
-    order, seasonal, periods, k, trend = sarima_spec(params, period)
+def fit_sarima(y, h, params):
+    """Fit the SARIMA model params (from search_sarima) on y by conditional
+    sum of squares and forecast h steps."""
+    spec = {k: params[k] for k in ("p", "d", "q", "P", "D", "Q", "constant")}
+    m, k = params["period"], params.get("K", 0)
+    periods = params.get("fourier_periods") or []
     exog = fourier_terms(0, len(y), periods, k).values if k else None
     fexog = fourier_terms(len(y), h, periods, k).values if k else None
-    model = SARIMAX(y.values.astype(float), exog=exog, order=order, seasonal_order=seasonal,
-                    trend=trend, enforce_stationarity=False, enforce_invertibility=False)
-    res = model.fit(disp=False, maxiter=maxiter)
-    fc = res.get_forecast(h, exog=fexog)
-    mean = fc.predicted_mean
+    fit = arima.fit_css(y.values.astype(float), spec, m, exog)
+    if fit is None:
+        raise RuntimeError("SARIMA %s could not be fitted" % arima.form_name(spec, m))
+    mean, bands = fit.forecast(h, fexog, LEVELS)
     if not np.all(np.isfinite(mean)):
         raise RuntimeError("SARIMA forecast is not finite")
-    lo = hi = None
-    if intervals:
-        ci = fc.conf_int(alpha=ALPHA)
-        lo, hi = ci[:, 0], ci[:, 1]
-    form = "SARIMA%s%s" % (order, seasonal[:3] if seasonal[3] else "")
-    if seasonal[3]:
-        form += "[%d]" % seasonal[3]
+    form = arima.form_name(spec, m)
     if k:
         form += " + Fourier terms, %d harmonics of period %s" % (k, " and ".join(map(str, periods)))
-    return Forecast(mean, lo, hi, params=dict(params, form=form, trend=trend, aic=float(res.aic)))
+    return Forecast(mean, bands, params=dict(params, form=form, aicc=fit.aicc,
+                                             sigma2=fit.sigma2))
+
+
+# ---------------------------------------------------------------- Theta
+
+def fit_theta(y, h, period):
+    """statsmodels' ThetaModel (multiplicative deseasonalising for positive
+    data when the 90 % ACF test finds a season)."""
+    seasonal = 2 <= period <= len(y) // 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = ThetaModel(y.values.astype(float), period=period if seasonal else 1,
+                           deseasonalize=seasonal, use_test=seasonal)
+        res = model.fit()
+        mean = np.asarray(res.forecast(h), float)
+        bands = {}
+        for lev in LEVELS:
+            pi = np.asarray(res.prediction_intervals(h, alpha=1 - lev), float)
+            bands[lev] = (pi[:, 0], pi[:, 1])
+    if not np.all(np.isfinite(mean)):
+        raise RuntimeError("Theta forecast is not finite")
+    return Forecast(mean, bands, params={"form": "Theta (theta = 2)",
+                                         "deseasonalized": bool(model.deseasonalize),
+                                         "alpha": float(res.params["alpha"]),
+                                         "b0": float(res.params["b0"])})
+
+
+# ---------------------------------------------------------------- combination
+
+def combine(parts):
+    """Mean of the members' forecasts and of their interval bounds."""
+    mean = np.mean([p.mean for p in parts], axis=0)
+    bands = {lev: (np.mean([p.bands[lev][0] for p in parts], axis=0),
+                   np.mean([p.bands[lev][1] for p in parts], axis=0)) for lev in LEVELS
+             if all(lev in p.bands for p in parts)}
+    return Forecast(mean, bands, params={"form": "mean of " + ", ".join(
+        p.params.get("form", "?") for p in parts)})
 
 
 # ---------------------------------------------------------------- gradient boosting

@@ -14,9 +14,9 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 COLORS = {"actual": "#222222", "seasonal_naive": "#7f7f7f", "ets": "#1f77b4",
-          "sarima": "#d62728", "gbm": "#2ca02c"}
-LABELS = {"seasonal_naive": "Seasonal naive", "ets": "ETS", "sarima": "SARIMA",
-          "gbm": "Gradient boosting"}
+          "sarima": "#d62728", "theta": "#9467bd", "combination": "#ff7f0e", "gbm": "#2ca02c"}
+LABELS = {"seasonal_naive": "Seasonal naive", "ets": "ETS", "sarima": "SARIMA", "theta": "Theta",
+          "combination": "Combination (ETS, SARIMA, Theta)", "gbm": "Gradient boosting"}
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
 max-width:1100px;color:#222;padding:0 1rem}
@@ -109,7 +109,7 @@ def holdout_chart(series, holdout, fc):
                                line=dict(color="#999", width=1)))
     fig.add_trace(go.Scatter(x=holdout["time"], y=holdout["actual"], mode="lines+markers",
                              name="actual", line=dict(color=COLORS["actual"], width=2)))
-    for name in ("seasonal_naive", "ets", "sarima", "gbm"):
+    for name in LABELS:
         if name in holdout:
             fig.add_trace(go.Scatter(x=holdout["time"], y=holdout[name], mode="lines",
                                      name=LABELS[name], line=dict(color=COLORS[name])))
@@ -155,12 +155,14 @@ def metrics_table(fc):
     for i, m in enumerate(fc["models"]):
         if m["name"] == fc["best_model"]:
             best = i
-        met = m["metrics"] or {}
+        met, cv = m["holdout"] or {}, m["cv"] or {}
         rows.append([LABELS.get(m["name"], m["name"]), (m["params"] or {}).get("form", "") or "",
+                     cv.get("mase"), cv.get("coverage80"), cv.get("coverage95"),
                      met.get("mae"), met.get("rmse"), met.get("mape"), met.get("smape"),
                      met.get("mase"), m["error"] or ""])
-    return _table(["model", "form", "MAE", "RMSE", "MAPE %", "sMAPE %", "MASE", "error"], rows,
-                  highlight=best)
+    return _table(["model", "form", "CV MASE", "CV 80% coverage", "CV 95% coverage",
+                   "hold-out MAE", "hold-out RMSE", "hold-out MAPE %", "hold-out sMAPE %",
+                   "hold-out MASE", "error"], rows, highlight=best)
 
 
 # ---------------------------------------------------------------- page
@@ -206,9 +208,13 @@ def build_report(series, info, eda, frame, rec, fc, holdout, future):
                      [[r["name"], r["kind"], r["reason"]] for r in rec["features"]])]
     parts += ["<h2>Hold-out comparison</h2>", _div(holdout_chart(series, holdout, fc), "chart-holdout"),
               metrics_table(fc),
-              "<p class='note'>MASE is scaled by the in-sample MAE of the seasonal-naive forecast "
-              "(%.4g). Best model by MASE: <b>%s</b>.</p>"
-              % (fc["mase_scale"], esc(LABELS.get(fc["best_model"], fc["best_model"])))]
+              "<p class='note'>The model is chosen by rolling-origin cross-validation on the "
+              "training part (CV columns, %s); the hold-out columns score each model once, "
+              "after the choice. MASE is scaled by the in-sample MAE of the seasonal-naive "
+              "forecast at the data's frequency (lag %d; detected period %d): %.4g. "
+              "Chosen: <b>%s</b>.</p>"
+              % (esc(fc["split"]["validation"]), fc["mase"]["period"], fc["mase"]["detected_period"],
+                 fc["mase"]["scale"], esc(LABELS.get(fc["best_model"], fc["best_model"])))]
     parts += ["<h2>Forecast</h2>", _div(future_chart(series, future, fc), "chart-forecast"),
               "<p class='note'>Interval: %s.</p>" % esc(fc["interval"]["method"])]
     if fc["notes"]:

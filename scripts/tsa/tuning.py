@@ -1,4 +1,4 @@
-"""Bayesian hyperparameter search with optuna's TPE sampler.
+"""Bayesian hyperparameter search for gradient boosting with optuna's TPE sampler.
 
 Each study fits on the training part minus a validation tail (the last h
 points of the training part, so the split is time-ordered) and scores the
@@ -47,54 +47,6 @@ def _run(study, objective, trials, deadline):
         out["best_params"] = best.params
         out["best_validation_mae"] = float(best.value)
     return out
-
-
-def sarima_space(trial, period, d, big_d, fourier_periods):
-    """SARIMA search space: p, q in 0..3; with a short season P, Q in 0..1;
-    with a long one 1..6 Fourier harmonics per season; drift when there is one difference.
-    The differencing orders come from the unit-root tests, not the search."""
-    p = {"p": trial.suggest_int("p", 0, 3), "d": d, "q": trial.suggest_int("q", 0, 3)}
-    if 2 <= period <= models.MAX_SARIMA_SEASON:
-        p.update(P=trial.suggest_int("P", 0, 1), D=big_d, Q=trial.suggest_int("Q", 0, 1))
-    elif period > models.MAX_SARIMA_SEASON:
-        p["K"] = trial.suggest_int("K", 1, min(6, period // 2))
-        p["fourier_periods"] = fourier_periods
-    if d + p.get("D", 0) == 1:
-        p["drift"] = trial.suggest_categorical("drift", [False, True])
-    return p
-
-
-def tune_sarima(train, h, period, d, big_d, fourier_periods, trials, deadline):
-    """Search SARIMA orders; returns (best params or a default, report).
-    ``fourier_periods`` are the seasons modelled by Fourier terms when the
-    period is too long for a seasonal ARIMA."""
-    fit_part, val = train.iloc[:-h], train.values[-h:]
-
-    def objective(trial):
-        params = sarima_space(trial, period, d, big_d, fourier_periods)
-        fc = models.fit_sarima(fit_part, h, period, params, maxiter=30, intervals=False)
-        return mae(val, fc.mean)
-
-    study = _study()
-    report = _run(study, objective, trials, deadline)
-    best = complete_sarima(report["best_params"], period, d, big_d, fourier_periods)
-    return best, report
-
-
-def complete_sarima(found, period, d, big_d, fourier_periods):
-    """Add the fixed orders back to optuna's params (or give a default)."""
-    p = {"p": 1, "q": 1}
-    if found:
-        p = dict(found)
-    p["d"] = d
-    if 2 <= period <= models.MAX_SARIMA_SEASON:
-        p.setdefault("P", 0)
-        p.setdefault("Q", 1 if big_d else 0)
-        p["D"] = big_d
-    elif period > models.MAX_SARIMA_SEASON:
-        p.setdefault("K", min(2, period // 2))
-        p["fourier_periods"] = fourier_periods
-    return p
 
 
 def gbm_space(trial):

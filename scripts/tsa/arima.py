@@ -1,0 +1,320 @@
+"""Seasonal ARIMA: stepwise AICc order search (Hyndman & Khandakar 2008,
+as R's auto.arima), conditional-sum-of-squares fitting, forecasts and
+prediction intervals — all numpy/scipy, so a search of dozens of models
+takes a second where statsmodels' exact-likelihood SARIMAX takes a minute.
+
+The differencing orders come from unit-root tests done by the EDA (D = 1
+when Hyndman's seasonal strength is at least 0.64, then d = the number of
+differences after which KPSS stops rejecting), never from the search. With
+d and D fixed, the search starts from (2,2)(1,1), (0,0)(0,0), (1,0)(1,0),
+(0,1)(0,1) (and (0,0)(0,0) without constant), then moves to the best
+neighbour (one of p, q, P, Q ±1, p and q or P and Q together ±1, constant
+on/off) while AICc improves; p, q <= 5, P, Q <= 2, p+q+P+Q <= 5. Models
+whose AR or MA roots are within 1.01 of the unit circle are rejected.
+
+Fitting is conditional sum of squares, as auto.arima's search does on long
+or seasonal series (``approximation=TRUE``): the differenced series w
+minus its mean (and regressors) is filtered through AR(B)/MA(B) with zero
+pre-sample values, the first residuals are dropped (as many as the longest AR lag the
+search allows, the same for every candidate), and AICc =
+n*·log σ² + 2k + 2k(k+1)/(n*−k−1) with n* the residuals kept, k = the
+coefficients + σ².
+
+The constant: with d + D = 0 it is the mean; with d + D = 1 it is the
+drift, the mean of the differences, so the level gains the same amount
+every step; with d + D >= 2 there is none, as in auto.arima.
+"""
+
+import time
+
+import numpy as np
+from scipy.optimize import least_squares
+from scipy.signal import lfilter
+
+MAX_P, MAX_Q, MAX_SP, MAX_SQ, MAX_ORDER = 5, 5, 2, 2, 5
+ROOT_MARGIN = 1.01
+
+
+# ---------------------------------------------------------------- polynomials
+
+def _seasonal(coefs, m):
+    """1 + c1 B^m + c2 B^2m ... as a coefficient array."""
+    out = np.zeros(len(coefs) * m + 1)
+    out[0] = 1.0
+    for i, c in enumerate(coefs):
+        out[(i + 1) * m] = c
+    return out
+
+
+def _polys(spec, x, m):
+    """AR(B) (lfilter denominator convention: 1 - phi B ...) and MA(B)."""
+    p, q, sp, sq = spec["p"], spec["q"], spec["P"], spec["Q"]
+    phi, theta = x[:p], x[p:p + q]
+    sphi, stheta = x[p + q:p + q + sp], x[p + q + sp:p + q + sp + sq]
+    ar = np.convolve(np.r_[1.0, -phi], _seasonal(-sphi, m) if sp else [1.0])
+    ma = np.convolve(np.r_[1.0, theta], _seasonal(stheta, m) if sq else [1.0])
+    return ar, ma
+
+
+def _roots_ok(coefs):
+    """True if 1 + c1 z + ... has every root outside ROOT_MARGIN."""
+    c = np.trim_zeros(np.r_[1.0, coefs], "b")
+    if len(c) <= 1:
+        return True
+    return bool(np.all(np.abs(np.roots(c[::-1])) > ROOT_MARGIN))
+
+
+def diff_poly(d, big_d, m):
+    """(1 - B)^d (1 - B^m)^D."""
+    out = np.array([1.0])
+    for _ in range(d):
+        out = np.convolve(out, [1.0, -1.0])
+    for _ in range(big_d):
+        out = np.convolve(out, _seasonal([-1.0], m))
+    return out
+
+
+def difference(y, d, big_d, m):
+    """Apply (1 - B)^d (1 - B^m)^D to y (drops the first d + D·m values)."""
+    delta = diff_poly(d, big_d, m)
+    return np.convolve(y, delta, mode="valid") if len(delta) > 1 else np.asarray(y, float)
+
+
+# ---------------------------------------------------------------- fitting
+
+class ArimaFit:
+    """A fitted model: spec {p, d, q, P, D, Q, constant}, period m, the
+    coefficients, σ², AICc, and what forecasting needs (levels, residuals)."""
+
+    def __init__(self, spec, m, x, sigma2, aicc, y, exog, resid):
+        self.spec, self.m, self.x, self.sigma2, self.aicc = spec, m, x, sigma2, aicc
+        self.y, self.exog, self.resid = y, exog, resid
+
+    @property
+    def n_coef(self):
+        s = self.spec
+        return s["p"] + s["q"] + s["P"] + s["Q"]
+
+    def forecast(self, h, exog_future=None, levels=(0.8, 0.95)):
+        """(mean, {level: (lower, upper)}) for the next h steps."""
+        return forecast(self, h, exog_future, levels)
+
+
+def common_condition(n_w, m):
+    """Residuals dropped before the sum of squares: the longest AR lag the
+    search allows (p + P·m at their maxima), at most a third of the
+    differenced series, and the same for every candidate, so that AICc
+    compares fits on the same observations and no model escapes the
+    zero-start transient by having a longer AR lag."""
+    return min(MAX_P + (MAX_SP * m if m >= 2 else 0), n_w // 3)
+
+
+def _n_params(spec, n_exog):
+    return spec["p"] + spec["q"] + spec["P"] + spec["Q"] + int(spec["constant"]) + n_exog
+
+
+def fit_css(y, spec, m, exog=None, x0=None):
+    """Fit one model by conditional sum of squares; None if it fails or is
+    not stationary and invertible."""
+    y = np.asarray(y, float)
+    m = m if m >= 2 else 1
+    w = difference(y, spec["d"], spec["D"], m)
+    xw = None if exog is None else np.column_stack(
+        [difference(col, spec["d"], spec["D"], m) for col in np.asarray(exog, float).T])
+    n_coef = spec["p"] + spec["q"] + spec["P"] + spec["Q"]
+    n_ex = 0 if xw is None else xw.shape[1]
+    cond = common_condition(len(w), m)
+    n_used = len(w) - cond
+    k = _n_params(spec, n_ex)
+    if n_used < k + 3:
+        return None
+    scale = float(np.std(w)) or 1.0
+
+    def unpack(x):
+        coefs = x[:n_coef]
+        mu = x[n_coef] * scale if spec["constant"] else 0.0
+        beta = x[n_coef + int(spec["constant"]):] * scale
+        return coefs, mu, beta
+
+    def resid(x):
+        coefs, mu, beta = unpack(x)
+        ar, ma = _polys(spec, coefs, m)
+        z = w - mu - (xw @ beta if n_ex else 0.0)
+        return lfilter(ar, ma, z)[cond:] / scale
+
+    start = np.zeros(n_coef + int(spec["constant"]) + n_ex)
+    if spec["constant"]:
+        start[n_coef] = np.mean(w) / scale
+    if n_ex:
+        beta0 = np.linalg.lstsq(xw, w - np.mean(w) * spec["constant"], rcond=None)[0]
+        start[n_coef + int(spec["constant"]):] = beta0 / scale
+    if x0 is not None and len(x0) == len(start):
+        start = np.asarray(x0, float).copy()
+        start[n_coef:] /= scale
+    try:
+        with np.errstate(all="ignore"):
+            sol = least_squares(resid, start, method="lm", max_nfev=200 * (len(start) + 1)) \
+                if len(start) and n_used > len(start) else None
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+    x = sol.x if sol is not None else start
+    coefs, mu, beta = unpack(x)
+    if not _coefs_ok(spec, coefs):
+        return None
+    e = resid(x) * scale
+    if not np.all(np.isfinite(e)):
+        return None
+    sigma2 = float(np.mean(e ** 2))
+    if sigma2 <= 0:
+        return None
+    nstar = n_used
+    aicc = nstar * np.log(sigma2) + 2 * (k + 1)
+    aicc += 2 * (k + 1) * (k + 2) / (nstar - k - 2) if nstar - k - 2 > 0 else np.inf
+    full_e = np.r_[np.zeros(cond), e]
+    params = np.r_[coefs, [mu] if spec["constant"] else [], beta]
+    return ArimaFit(dict(spec), m, params, sigma2, float(aicc), y, exog, full_e)
+
+
+def _coefs_ok(spec, coefs):
+    p, q, sp, sq = spec["p"], spec["q"], spec["P"], spec["Q"]
+    parts = [(-coefs[:p]), coefs[p:p + q], -coefs[p + q:p + q + sp], coefs[p + q + sp:]]
+    return np.all(np.isfinite(coefs)) and all(_roots_ok(c) for c in parts)
+
+
+# ---------------------------------------------------------------- forecasting
+
+def forecast(fit, h, exog_future=None, levels=(0.8, 0.95)):
+    """Point forecasts by the ARMA recursion on the differences (future
+    shocks zero), integrated back to levels; intervals from the ψ weights
+    of MA(B) / (AR(B)·Δ(B)): sd_h = σ·sqrt(Σ_{j<h} ψ_j²)."""
+    from scipy.stats import norm
+    s, m = fit.spec, fit.m
+    n_coef = fit.n_coef
+    coefs = fit.x[:n_coef]
+    mu = fit.x[n_coef] if s["constant"] else 0.0
+    beta = fit.x[n_coef + int(s["constant"]):]
+    ar, ma = _polys(s, coefs, m)
+    delta = diff_poly(s["d"], s["D"], m)
+    w = difference(fit.y, s["d"], s["D"], m)
+    reg_w = np.zeros(len(w) + h)
+    if len(beta):
+        x_all = np.vstack([np.asarray(fit.exog, float), np.asarray(exog_future, float)])
+        xw = np.column_stack([difference(c, s["d"], s["D"], m) for c in x_all.T])
+        reg_w = xw @ beta
+    z = np.r_[w - mu - reg_w[:len(w)], np.zeros(h)]
+    e = np.r_[fit.resid, np.zeros(h)]
+    n = len(w)
+    for t in range(n, n + h):
+        acc = 0.0
+        for i in range(1, len(ar)):
+            if ar[i] and t - i >= 0:
+                acc -= ar[i] * z[t - i]
+        for j in range(1, len(ma)):
+            if ma[j] and t - j >= 0:
+                acc += ma[j] * e[t - j]
+        z[t] = acc
+    wf = z[n:] + mu + reg_w[n:]
+    yl = list(fit.y)
+    for t in range(h):
+        yl.append(wf[t] - sum(delta[i] * yl[-i] for i in range(1, len(delta))))
+    mean = np.asarray(yl[len(fit.y):])
+    impulse = np.zeros(h)
+    impulse[0] = 1.0
+    psi = lfilter(ma, np.convolve(ar, delta), impulse)
+    sd = np.sqrt(fit.sigma2 * np.cumsum(psi ** 2))
+    bands = {}
+    for lev in levels:
+        zq = norm.ppf(0.5 + lev / 2)
+        bands[lev] = (mean - zq * sd, mean + zq * sd)
+    return mean, bands
+
+
+# ---------------------------------------------------------------- search
+
+def _valid(s, seasonal):
+    if min(s["p"], s["q"], s["P"], s["Q"]) < 0 or s["p"] > MAX_P or s["q"] > MAX_Q:
+        return False
+    if s["P"] > MAX_SP or s["Q"] > MAX_SQ or s["p"] + s["q"] + s["P"] + s["Q"] > MAX_ORDER:
+        return False
+    if not seasonal and (s["P"] or s["Q"]):
+        return False
+    return not (s["constant"] and s["d"] + s["D"] >= 2)
+
+
+def _neighbours(s, seasonal):
+    moves = [("p",), ("q",), ("p", "q")] + ([("P",), ("Q",), ("P", "Q")] if seasonal else [])
+    out = []
+    for keys in moves:
+        for step in (-1, 1):
+            n = dict(s)
+            for k in keys:
+                n[k] += step
+            out.append(n)
+    out.append(dict(s, constant=not s["constant"]))
+    return [n for n in out if _valid(n, seasonal)]
+
+
+def _key(s):
+    return (s["p"], s["q"], s["P"], s["Q"], s["constant"])
+
+
+def stepwise_search(y, period, d, big_d, exog=None, deadline=None, max_models=94):
+    """Hyndman-Khandakar stepwise AICc search with d and D fixed.
+
+    Returns (best ArimaFit or None, report {criterion, search,
+    models_tried, aicc, stopped_by, seconds})."""
+    t0 = time.monotonic()
+    seasonal = period >= 2
+    big_d = big_d if seasonal else 0
+    const = d + big_d <= 1
+    base = {"d": d, "D": big_d}
+    starts = [(2, 2, 1, 1), (0, 0, 0, 0), (1, 0, 1, 0), (0, 1, 0, 1)] if seasonal else \
+             [(2, 2, 0, 0), (0, 0, 0, 0), (1, 0, 0, 0), (0, 1, 0, 0)]
+    cands = [dict(base, p=p, q=q, P=sp, Q=sq, constant=const) for p, q, sp, sq in starts]
+    if const:
+        cands.append(dict(base, p=0, q=0, P=0, Q=0, constant=False))
+    tried, best = {}, None
+    state = {"stopped": "converged"}
+
+    def out_of_time():
+        if deadline is not None and time.monotonic() >= deadline:
+            state["stopped"] = "deadline"
+            return True
+        if len(tried) >= max_models:
+            state["stopped"] = "max_models"
+            return True
+        return False
+
+    def consider(cands):
+        nonlocal best
+        improved = False
+        for c in cands:
+            if _key(c) in tried or not _valid(c, seasonal):
+                continue
+            if best is not None and out_of_time():
+                break
+            fit = fit_css(y, c, period, exog)
+            tried[_key(c)] = fit.aicc if fit else None
+            if fit is not None and (best is None or fit.aicc < best.aicc - 1e-9):
+                best, improved = fit, True
+        return improved
+
+    consider(cands)
+    while best is not None and not out_of_time():
+        if not consider(_neighbours(best.spec, seasonal)):
+            break
+    report = {"criterion": "AICc (conditional sum of squares)",
+              "search": "stepwise (Hyndman-Khandakar)", "models_tried": len(tried),
+              "aicc": None if best is None else best.aicc, "stopped_by": state["stopped"],
+              "seconds": round(time.monotonic() - t0, 3)}
+    return best, report
+
+
+def form_name(spec, period):
+    """'ARIMA(0,1,1)(0,1,1)[12] with drift' in auto.arima's wording."""
+    s = "ARIMA(%d,%d,%d)" % (spec["p"], spec["d"], spec["q"])
+    if period >= 2 and (spec["P"] or spec["D"] or spec["Q"]):
+        s += "(%d,%d,%d)[%d]" % (spec["P"], spec["D"], spec["Q"], period)
+    if spec["constant"]:
+        s += " with drift" if spec["d"] + spec["D"] == 1 else " with non-zero mean"
+    return s
