@@ -335,15 +335,38 @@ static int check_object(const cJSON *schema, const cJSON *v, const char *where, 
     return 0;
 }
 
+/* A schema bound as people write it: 8388608, not 8.38861e+06. */
+static const char *bound(double v, char *buf, size_t len)
+{
+    snprintf(buf, len, "%.15g", v);
+    return buf;
+}
+
+/* "from A to B", "at least A" or "at most B" for the bounds that are set. */
+static const char *range(double lo, double hi, const char *from, char *buf, size_t len)
+{
+    char a[32], b[32];
+
+    if (isinf(lo))
+        snprintf(buf, len, "at most %s", bound(hi, b, sizeof b));
+    else if (isinf(hi))
+        snprintf(buf, len, "at least %s", bound(lo, a, sizeof a));
+    else
+        snprintf(buf, len, "%s%s to %s", from, bound(lo, a, sizeof a), bound(hi, b, sizeof b));
+    return buf;
+}
+
 static int check_array(const cJSON *schema, const cJSON *v, const char *where, char *err, size_t errlen)
 {
     const cJSON *items = cJSON_GetObjectItemCaseSensitive(schema, "items"), *it;
     int n = cJSON_GetArraySize(v), i = 0;
     char sub[256];
 
-    if (n < num(schema, "minItems", 0) || n > num(schema, "maxItems", 1e9))
-        return snprintf(err, errlen, "'%s' must have %g to %g items, not %d", where,
-                        num(schema, "minItems", 0), num(schema, "maxItems", 1e9), n), -1;
+    char r[96];
+
+    if (n < num(schema, "minItems", 0) || n > num(schema, "maxItems", INFINITY))
+        return snprintf(err, errlen, "'%s' must have %s items, not %d", where,
+                        range(num(schema, "minItems", 0), num(schema, "maxItems", INFINITY), "", r, sizeof r), n), -1;
     cJSON_ArrayForEach(it, v) {
         snprintf(sub, sizeof sub, "%s[%d]", where, i++);
         if (items && validate(items, it, sub, err, errlen) < 0)
@@ -355,16 +378,17 @@ static int check_array(const cJSON *schema, const cJSON *v, const char *where, c
 static int check_scalar(const cJSON *schema, const cJSON *v, const char *where, char *err, size_t errlen)
 {
     const cJSON *en = cJSON_GetObjectItemCaseSensitive(schema, "enum"), *e;
+    char r[96];
 
     if (cJSON_IsNumber(v) && (v->valuedouble < num(schema, "minimum", -INFINITY) ||
                               v->valuedouble > num(schema, "maximum", INFINITY)))
-        return snprintf(err, errlen, "'%s' must be from %g to %g", where, num(schema, "minimum", -INFINITY),
-                        num(schema, "maximum", INFINITY)), -1;
+        return snprintf(err, errlen, "'%s' must be %s", where, range(num(schema, "minimum", -INFINITY),
+                        num(schema, "maximum", INFINITY), "from ", r, sizeof r)), -1;
     if (cJSON_IsString(v)) {
         size_t n = strlen(v->valuestring);
-        if (n < num(schema, "minLength", 0) || n > num(schema, "maxLength", 1e18))
-            return snprintf(err, errlen, "'%s' must be %g to %g characters long", where,
-                            num(schema, "minLength", 0), num(schema, "maxLength", 1e18)), -1;
+        if (n < num(schema, "minLength", 0) || n > num(schema, "maxLength", INFINITY))
+            return snprintf(err, errlen, "'%s' must be %s characters long", where,
+                            range(num(schema, "minLength", 0), num(schema, "maxLength", INFINITY), "", r, sizeof r)), -1;
     }
     if (!en)
         return 0;
