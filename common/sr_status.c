@@ -12,6 +12,8 @@ static const struct { const char *name; int exit_code; } table[SR_STATUS_COUNT] 
     [SR_POLICY_VIOLATION] = {"policy_violation", 6},
     [SR_KILLED] = {"killed", 7},
     [SR_INTERNAL_ERROR] = {"internal_error", 8},
+    [SR_USAGE_ERROR] = {"usage_error", 2},
+    [SR_S3_ERROR] = {"s3_error", 9},
 };
 
 const char *sr_status_name(enum sr_status s)

@@ -12,13 +12,15 @@ enum sr_status {
     SR_POLICY_VIOLATION, /* a syscall the policy forbids; the worker was killed */
     SR_KILLED,           /* ended by a signal (its own crash, or an interrupt) */
     SR_INTERNAL_ERROR,   /* sandboxrun itself failed, or refused to run with weaker isolation */
+    SR_USAGE_ERROR,      /* CLI only: a bad command line or input, nothing ran */
+    SR_S3_ERROR,         /* CLI only: an S3 transfer failed (an s3:// input: nothing ran) */
     SR_STATUS_COUNT
 };
 
-#define SR_EXIT_USAGE 2  /* bad command line or unreadable input: nothing ran */
+#define SR_EXIT_USAGE 2  /* SR_USAGE_ERROR's exit code */
 
 const char *sr_status_name(enum sr_status s);
-/* The CLI exit code for a status (0 ok, 1 error, 3.. the rest; 2 is usage). */
+/* The CLI exit code for a status (0 ok, 1 error, 2 usage, 3..9 the rest). */
 int sr_status_exit_code(enum sr_status s);
 /* Status for a record name; SR_INTERNAL_ERROR if unknown. */
 enum sr_status sr_status_from_name(const char *name);

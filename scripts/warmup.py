@@ -14,9 +14,22 @@ written, nothing is fetched); it runs in a namespace of its own that is
 thrown away, with warnings silenced (so no warning registry remembers a
 warning the user's code should see), and leaves no state a script could
 observe except warm caches. `serve --warmup none` turns it off.
+
+Some modules change interpreter-wide state when first imported: plotly's
+first figure imports plotly.tools, which replaces warnings.formatwarning
+and adds warning filters; PIL.Image registers an exit function. In a cold
+run that happens when the script first makes a figure, so here it must not
+happen for good: every module whose import (its own or a nested one) made
+such a change during the warm-up is dropped from sys.modules again, and the
+state is put back, so that the worker imports it afresh at the same point
+a cold run would. What is left (validators, templates, compiled code) is
+cache only. tests/warm compares warm and cold records of scripts that warn
+before and after their first figure.
 """
 
+import atexit
 import io
+import sys
 import warnings
 
 # Imported here, not under catch_warnings() below: a warnings filter a module
@@ -69,12 +82,96 @@ def _plotly(s):
     fig.to_json()
 
 
+def _state():
+    """The interpreter-wide state a first import may change."""
+    return (list(warnings.filters), warnings.formatwarning, warnings.showwarning, sys.excepthook,
+            sys.displayhook, sys.unraisablehook, sys.breakpointhook, atexit._ncallbacks())
+
+
+def _put_back(state):
+    filters, warnings.formatwarning, warnings.showwarning, sys.excepthook, sys.displayhook, \
+        sys.unraisablehook, sys.breakpointhook, _ = state
+    warnings.filters[:] = filters
+    warnings._filters_mutated()
+
+
+class _Loader:
+    """Runs one module's first import and notes whether it changed _state()."""
+
+    def __init__(self, real, ledger):
+        self._real, self._ledger = real, ledger
+
+    def __getattr__(self, name):            # resource readers and the like
+        return getattr(self._real, name)
+
+    def create_module(self, spec):
+        return self._real.create_module(spec)
+
+    def exec_module(self, module):
+        before = _state()
+        try:
+            self._real.exec_module(module)
+        finally:
+            module.__loader__ = module.__spec__.loader = self._real
+            if _state() != before:
+                self._ledger.changed.append(module.__name__)
+
+
+class _Ledger:
+    """A meta path finder that wraps the loader of every module first
+    imported while it is installed; it never finds anything itself."""
+
+    def __init__(self):
+        self.changed = []
+
+    def find_spec(self, name, path, target=None):
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            if finder is self or find is None:
+                continue
+            spec = find(name, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _Loader(spec.loader, self)
+                return spec
+        return None
+
+
+def _forget(names):
+    """Drop these modules, so the next import runs them again."""
+    for name in names:
+        module = sys.modules.pop(name, None)
+        parent, _, child = name.rpartition(".")
+        if module is not None and parent in sys.modules and getattr(sys.modules[parent], child, None) is module:
+            delattr(sys.modules[parent], child)
+
+
 def main():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        s = _pandas_and_stats()
-        _sklearn(s)
-        _plotly(s)
+    state, ledger, registered = _state(), _Ledger(), []
+    register = atexit.register
+
+    def noting(func, *args, **kwargs):
+        registered.append(func)
+        return register(func, *args, **kwargs)
+    sys.meta_path.insert(0, ledger)
+    atexit.register = noting
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            s = _pandas_and_stats()
+            _sklearn(s)
+            _plotly(s)
+    finally:
+        sys.meta_path.remove(ledger)
+        atexit.register = register
+    _forget(ledger.changed)
+    for func in registered:
+        atexit.unregister(func)
+    _put_back(state)
+    # unregistering frees a slot but leaves atexit's count as it was
+    now = _state()
+    if now[:-1] != state[:-1] or now[-1] != state[-1] + len(registered):
+        print("warm-up: changed interpreter state that could not be put back", file=sys.stderr)
 
 
 main()

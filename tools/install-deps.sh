@@ -7,7 +7,7 @@ set -eu
 BUILD_PKGS="build-essential pkg-config libseccomp-dev libcap-dev libcjson-dev
   libcurl4-openssl-dev libarchive-dev libssl-dev python3-dev libmicrohttpd-dev zlib1g-dev"
 PY_PKGS="python3 python3-numpy python3-pandas python3-scipy python3-statsmodels
-  python3-sklearn python3-plotly python3-optuna"
+  python3-sklearn python3-plotly python3-optuna python3-matplotlib"
 TEST_PKGS="util-linux procps valgrind clang libclang-rt-14-dev python3-botocore
   curl bubblewrap firejail hyperfine chromium"
 

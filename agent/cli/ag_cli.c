@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +23,12 @@ static const struct {
     const char *arg, *help;
 } table[] = {
     {"--json", K_FLAG, OFF(json), 0, 0, NULL, "print the result record (JSON) instead of the script's output"},
-    {"--input", K_INPUT, 0, 0, 0, "PATH", "file or directory mounted read-only at /work/NAME (repeatable)"},
+    {"--input", K_INPUT, 0, 0, 0, "[NAME=]PATH", "file or directory mounted read-only at /work/NAME (repeatable; NAME defaults to its base name)"},
     {"--out", K_STR, OFF(out_dir), 0, 0, "DIR", "copy the files the script wrote to /out into DIR"},
     {"--out-archive", K_STR, OFF(out_archive), 0, 0, "FILE", "also pack /out into FILE (tar.gz)"},
     {"--upload", K_STR, OFF(upload), 0, 0, "s3://B/PREFIX/", "upload /out's bundle, results.json and report.html; print a presigned link"},
     {"--expires", K_LONG, OFF(expires), 1, 604800, "SECONDS", "how long presigned links work (default 3600)"},
-    {"--timeout", K_SECONDS, OFF(timeout), 0, 0, "SECONDS", "wall-clock limit (default 60)"},
+    {"--timeout", K_SECONDS, OFF(timeout), 0, 0, "SECONDS", NULL},   /* help: ag_cli_help's default */
     {"--cpu", K_ULONG, OFF(cpu), 1, 86400, "SECONDS", "CPU-time limit per process (default none)"},
     {"--memory", K_ULONG, OFF(memory), 16, 1u << 20, "MB", "memory limit (default 2048)"},
     {"--pids", K_ULONG, OFF(pids), 1, 100000, "N", "process and thread limit (default 256)"},
@@ -43,16 +44,56 @@ static const struct {
     {"--help", K_FLAG, OFF(help), 0, 0, NULL, "this help"},
 };
 
-void ag_cli_help(void)
+int ag_cli_fail(struct ag_run_opts *o, const char *fmt, ...)
 {
-    for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
-        char left[48];
-        snprintf(left, sizeof left, "%s%s%s", table[i].name, table[i].arg ? " " : "", table[i].arg ? table[i].arg : "");
-        printf("  %-30s %s\n", left, table[i].help);
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(o->error, sizeof o->error, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "sandboxrun: %s\n", o->error);
+    return -1;
+}
+
+/* "NAME=PATH" names the input when NAME is a plain file name (no '/');
+ * "./a=b.csv" stays a path. Splits val in place. */
+static void split_name(char *val, const char **name, const char **path)
+{
+    char *eq = strchr(val, '=');
+
+    *name = NULL;
+    *path = val;
+    if (eq && eq > val && eq[1] && !memchr(val, '/', (size_t)(eq - val))) {
+        *eq = '\0';
+        *name = val;
+        *path = eq + 1;
     }
 }
 
-static int set_value(struct ag_run_opts *o, size_t i, const char *val, const char *cmd)
+int ag_cli_option_arity(const char *name)
+{
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+        if (strcmp(name, table[i].name) == 0)
+            return table[i].kind == K_FLAG ? 0 : 1;
+    return -1;
+}
+
+void ag_cli_help(double default_timeout, int with_code)
+{
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
+        char left[48], help[160];
+        if (!with_code && strcmp(table[i].name, "-c") == 0)
+            continue;
+        snprintf(left, sizeof left, "%s%s%s", table[i].name, table[i].arg ? " " : "", table[i].arg ? table[i].arg : "");
+        if (table[i].kind == K_SECONDS)
+            snprintf(help, sizeof help, "wall-clock limit (default %.0f)", default_timeout);
+        else
+            snprintf(help, sizeof help, "%s", table[i].help);
+        printf("  %-30s %s\n", left, help);
+    }
+}
+
+static int set_value(struct ag_run_opts *o, size_t i, char *val, const char *cmd)
 {
     char *base = (char *)o;
     unsigned long v;
@@ -67,27 +108,30 @@ static int set_value(struct ag_run_opts *o, size_t i, const char *val, const cha
         return 0;
     case K_INPUT:
         if (o->ninputs == AG_MAX_INPUTS)
-            return fprintf(stderr, "sandboxrun %s: more than %d --input\n", cmd, AG_MAX_INPUTS), -1;
-        o->inputs[o->ninputs++] = val;
+            return ag_cli_fail(o, "%s: more than %d --input", cmd, AG_MAX_INPUTS);
+        split_name(val, &o->input_names[o->ninputs], &o->inputs[o->ninputs]);
+        if (o->input_names[o->ninputs] && (strcmp(val, ".") == 0 || strcmp(val, "..") == 0 || strlen(val) > 255))
+            return ag_cli_fail(o, "%s: --input %s=...: not a usable name under /work", cmd, val);
+        o->ninputs++;
         return 0;
     case K_ULONG:
         if (sr_parse_ulong(val, table[i].min, table[i].max, &v) < 0)
-            return fprintf(stderr, "sandboxrun %s: %s wants a whole number from %lu to %lu, not '%s'\n",
-                           cmd, table[i].name, table[i].min, table[i].max, val), -1;
+            return ag_cli_fail(o, "%s: %s wants a whole number from %lu to %lu, not '%s'",
+                               cmd, table[i].name, table[i].min, table[i].max, val);
         *(unsigned long *)(base + table[i].off) = v;
         return 0;
     case K_LONG:
         if (sr_parse_ulong(val, table[i].min, table[i].max, &v) < 0)
-            return fprintf(stderr, "sandboxrun %s: %s wants a whole number from %lu to %lu, not '%s'\n",
-                           cmd, table[i].name, table[i].min, table[i].max, val), -1;
+            return ag_cli_fail(o, "%s: %s wants a whole number from %lu to %lu, not '%s'",
+                               cmd, table[i].name, table[i].min, table[i].max, val);
         *(long *)(base + table[i].off) = (long)v;
         return 0;
     case K_SECONDS:
         errno = 0;
         o->timeout = strtod(val, &end);
         if (errno || *end || !(o->timeout >= 0.01 && o->timeout <= 86400))
-            return fprintf(stderr, "sandboxrun %s: %s wants seconds from 0.01 to 86400, not '%s'\n",
-                           cmd, table[i].name, val), -1;
+            return ag_cli_fail(o, "%s: %s wants seconds from 0.01 to 86400, not '%s'",
+                               cmd, table[i].name, val);
         return 0;
     }
     return -1;
@@ -100,11 +144,11 @@ static int take_extra(int argc, char **argv, int *i, const struct ag_extra_opt *
         if (strcmp(argv[*i], e->name) != 0)
             continue;
         if (o->nextra + 2 > AG_MAX_EXTRA)
-            return fprintf(stderr, "sandboxrun %s: too many options\n", argv[0]), -1;
+            return ag_cli_fail(o, "%s: too many options", argv[0]);
         o->extra[o->nextra++] = argv[*i];
         if (e->has_arg) {
             if (*i + 1 >= argc)
-                return fprintf(stderr, "sandboxrun %s: %s needs a value\n", argv[0], e->name), -1;
+                return ag_cli_fail(o, "%s: %s needs a value", argv[0], e->name);
             o->extra[o->nextra++] = argv[++*i];
         }
         return 1;
@@ -112,11 +156,10 @@ static int take_extra(int argc, char **argv, int *i, const struct ag_extra_opt *
     return 0;
 }
 
-int ag_cli_parse(int argc, char **argv, const struct ag_extra_opt *extras, struct ag_run_opts *o)
+static int parse(int argc, char **argv, const struct ag_extra_opt *extras, struct ag_run_opts *o)
 {
     int i, rc;
 
-    memset(o, 0, sizeof *o);
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         size_t t;
@@ -126,7 +169,7 @@ int ag_cli_parse(int argc, char **argv, const struct ag_extra_opt *extras, struc
         }
         if (a[0] != '-' || strcmp(a, "-") == 0) {
             if (o->npositional == AG_MAX_EXTRA)
-                return fprintf(stderr, "sandboxrun %s: too many arguments\n", argv[0]), -1;
+                return ag_cli_fail(o, "%s: too many arguments", argv[0]);
             o->positional[o->npositional++] = argv[i];
             continue;
         }
@@ -138,18 +181,30 @@ int ag_cli_parse(int argc, char **argv, const struct ag_extra_opt *extras, struc
         for (t = 0; t < sizeof table / sizeof *table && strcmp(a, table[t].name) != 0; t++)
             ;
         if (t == sizeof table / sizeof *table)
-            return fprintf(stderr, "sandboxrun %s: unknown option '%s' (see --help)\n", argv[0], a), -1;
+            return ag_cli_fail(o, "%s: unknown option '%s' (see --help)", argv[0], a);
         if (table[t].kind != K_FLAG && i + 1 >= argc)
-            return fprintf(stderr, "sandboxrun %s: %s needs a value\n", argv[0], a), -1;
+            return ag_cli_fail(o, "%s: %s needs a value", argv[0], a);
         if (set_value(o, t, table[t].kind == K_FLAG ? NULL : argv[++i], argv[0]) < 0)
             return -1;
     }
     for (; i < argc; i++) {
         if (o->npositional == AG_MAX_EXTRA)
-            return fprintf(stderr, "sandboxrun %s: too many arguments\n", argv[0]), -1;
+            return ag_cli_fail(o, "%s: too many arguments", argv[0]);
         o->positional[o->npositional++] = argv[i];
     }
     return 0;
+}
+
+int ag_cli_parse(int argc, char **argv, const struct ag_extra_opt *extras, struct ag_run_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    if (parse(argc, argv, extras, o) == 0)
+        return 0;
+    /* the refusal is a record too if --json was asked for anywhere */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--json") == 0)
+            o->json = 1;
+    return -1;
 }
 
 /* Absolute path of p without requiring it to exist (for --out). */
@@ -169,19 +224,34 @@ static char *absolute(const char *p)
     return out;
 }
 
-static int add_inputs(cJSON *req, const struct ag_run_opts *o)
+/* The name under /work: NAME= if given, else the resolved path's base name. */
+static const char *input_name(const struct ag_run_opts *o, size_t i, const char *real)
 {
-    cJSON *arr = cJSON_AddArrayToObject(req, "inputs");
+    const char *slash = strrchr(real, '/');
+
+    return o->input_names[i] ? o->input_names[i] : slash && slash[1] ? slash + 1 : "input";
+}
+
+static int add_inputs(cJSON *req, struct ag_run_opts *o)
+{
+    cJSON *arr = cJSON_AddArrayToObject(req, "inputs"), *prev;
 
     for (size_t i = 0; i < o->ninputs; i++) {
-        char *real = realpath(o->inputs[i], NULL), *slash;
+        char *real = realpath(o->inputs[i], NULL);
+        const char *name;
         cJSON *in;
         if (!real)
-            return fprintf(stderr, "sandboxrun: input %s: %s\n", o->inputs[i], strerror(errno)), -1;
-        slash = strrchr(real, '/');
+            return ag_cli_fail(o, "input %s: %s", o->inputs[i], strerror(errno));
+        name = input_name(o, i, real);
+        cJSON_ArrayForEach(prev, arr)
+            if (strcmp(cJSON_GetObjectItemCaseSensitive(prev, "name")->valuestring, name) == 0) {
+                ag_cli_fail(o, "two inputs would be /work/%s; name one with --input NAME=PATH", name);
+                free(real);
+                return -1;
+            }
         in = cJSON_CreateObject();
         cJSON_AddStringToObject(in, "path", real);
-        cJSON_AddStringToObject(in, "name", slash && slash[1] ? slash + 1 : "input");
+        cJSON_AddStringToObject(in, "name", name);
         cJSON_AddItemToArray(arr, in);
         free(real);
     }
@@ -194,7 +264,7 @@ static void add_ulong(cJSON *req, const char *key, unsigned long v)
         cJSON_AddNumberToObject(req, key, (double)v);
 }
 
-cJSON *ag_cli_request(const struct ag_run_opts *o, const char *code, const char *filename,
+cJSON *ag_cli_request(struct ag_run_opts *o, const char *code, const char *filename,
                       char *const *args, int nargs)
 {
     cJSON *req = cJSON_CreateObject(), *arr;
@@ -217,7 +287,7 @@ cJSON *ag_cli_request(const struct ag_run_opts *o, const char *code, const char 
     if (o->policy) {
         out = realpath(o->policy, NULL);
         if (!out) {
-            fprintf(stderr, "sandboxrun: policy %s: %s\n", o->policy, strerror(errno));
+            ag_cli_fail(o, "policy %s: %s", o->policy, strerror(errno));
             cJSON_Delete(req);
             return NULL;
         }

@@ -8,10 +8,12 @@
 
 #define AG_MAX_INPUTS 64
 #define AG_MAX_EXTRA 64
+#define AG_RUN_DEFAULT_TIMEOUT 60.0   /* sb_request's default, for the help */
 
 struct ag_run_opts {
     int json, allow_weaker, help, raw;
     const char *inputs[AG_MAX_INPUTS];
+    const char *input_names[AG_MAX_INPUTS];   /* from --input NAME=PATH, else NULL */
     size_t ninputs;
     const char *out_dir, *policy, *code;
     const char *upload, *out_archive;  /* orchestrator-side handling of /out */
@@ -23,6 +25,7 @@ struct ag_run_opts {
     int npositional;
     char *extra[AG_MAX_EXTRA];          /* command-specific options, passed on verbatim */
     int nextra;
+    char error[512];                    /* why the command was refused (for the --json record) */
 };
 
 /* A command-specific option, forwarded to the in-jail script as "--name value". */
@@ -35,11 +38,17 @@ struct ag_extra_opt {
  * opts->extra. Everything after "--" is positional. Returns 0, or -1 after
  * printing a usage error. */
 int ag_cli_parse(int argc, char **argv, const struct ag_extra_opt *extras, struct ag_run_opts *opts);
-/* Print the shared options' help to stdout. */
-void ag_cli_help(void);
+/* Refuse the command: print "sandboxrun CMD: MESSAGE" on stderr and keep the
+ * message in o->error for the record. Returns -1. */
+int ag_cli_fail(struct ag_run_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* 0 if name is a shared flag, 1 if it takes a value, -1 if it is not one. */
+int ag_cli_option_arity(const char *name);
+/* Print the shared options' help to stdout: --timeout with the command's
+ * default, -c only where a command runs code. */
+void ag_cli_help(double default_timeout, int with_code);
 /* Build the request JSON for a script (code already read) from the options.
- * Returns NULL with a message printed on a bad input path. */
-cJSON *ag_cli_request(const struct ag_run_opts *o, const char *code, const char *filename,
+ * Returns NULL after ag_cli_fail on a bad input path or two inputs of one name. */
+cJSON *ag_cli_request(struct ag_run_opts *o, const char *code, const char *filename,
                       char *const *args, int nargs);
 
 #endif

@@ -25,11 +25,11 @@ static void usage(void)
            "       sandboxrun [run] [OPTIONS] -c CODE [-- ARGS...]\n"
            "Runs the script in a fresh jail (embedded CPython with numpy, pandas, scipy,\n"
            "statsmodels, scikit-learn, plotly). SCRIPT may be - for standard input.\n\n");
-    ag_cli_help();
+    ag_cli_help(AG_RUN_DEFAULT_TIMEOUT, 1);
 }
 
-/* Read the script (capped); returns a NUL-free string or NULL after a message. */
-static char *read_script(const char *path)
+/* Read the script (capped); returns a NUL-free string or NULL after ag_cli_fail. */
+static char *read_script(struct ag_run_opts *o, const char *path)
 {
     struct sr_buf b;
     int rc;
@@ -41,12 +41,12 @@ static char *read_script(const char *path)
         rc = sr_read_file(path, MAX_SCRIPT, &b);
     }
     if (rc != 0) {
-        fprintf(stderr, "sandboxrun: %s: %s\n", path, rc > 0 ? "larger than 8 MiB" : strerror(errno));
+        ag_cli_fail(o, "%s: %s", path, rc > 0 ? "larger than 8 MiB" : strerror(errno));
         sr_buf_reset(&b);
         return NULL;
     }
     if (b.data && memchr(b.data, '\0', b.len)) {
-        fprintf(stderr, "sandboxrun: %s: contains NUL bytes; not a Python source file\n", path);
+        ag_cli_fail(o, "%s: contains NUL bytes; not a Python source file", path);
         sr_buf_reset(&b);
         return NULL;
     }
@@ -112,22 +112,22 @@ static void summarize(const cJSON *rec, enum sr_status st)
 
 int ag_run_prepare(struct ag_run_opts *o, struct ag_run_ctx *ctx)
 {
+    int rc;
+
     memset(ctx, 0, sizeof *ctx);
-    if (ag_inputs_stage(o, &ctx->staging) < 0)
-        return -1;
+    if ((rc = ag_inputs_stage(o, &ctx->staging)) != 0)
+        return rc == AG_INPUTS_S3 ? SR_S3_ERROR : SR_USAGE_ERROR;
     if ((o->upload || o->out_archive) && !o->out_dir) {
         snprintf(ctx->tmp_out, sizeof ctx->tmp_out, "/tmp/sandboxrun-out-XXXXXX");
         if (!mkdtemp(ctx->tmp_out)) {
-            fprintf(stderr, "sandboxrun: cannot create a temporary out dir: %s\n", strerror(errno));
+            ag_cli_fail(o, "cannot create a temporary out dir: %s", strerror(errno));
             ctx->tmp_out[0] = '\0';
-            return -1;
+            return SR_INTERNAL_ERROR;
         }
         o->out_dir = ctx->tmp_out;
     }
-    if (o->upload && strncmp(o->upload, "s3://", 5) != 0) {
-        fprintf(stderr, "sandboxrun: --upload wants s3://bucket/prefix/, not '%s'\n", o->upload);
-        return -1;
-    }
+    if (o->upload && strncmp(o->upload, "s3://", 5) != 0)
+        return ag_cli_fail(o, "--upload wants s3://bucket/prefix/, not '%s'", o->upload), SR_USAGE_ERROR;
     return 0;
 }
 
@@ -143,6 +143,32 @@ static void cleanup(struct ag_run_ctx *ctx)
     if (ctx->tmp_out[0])
         nftw(ctx->tmp_out, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     ctx->tmp_out[0] = '\0';
+}
+
+int ag_run_refuse(const struct ag_run_opts *o, enum sr_status st, const char *why, struct ag_run_ctx *ctx)
+{
+    cJSON *rec = o->json ? cJSON_CreateObject() : NULL;
+    char *text;
+
+    if (rec) {
+        cJSON_AddStringToObject(rec, "status", sr_status_name(st));
+        cJSON_AddNullToObject(rec, "exitCode");
+        cJSON_AddNullToObject(rec, "signal");
+        cJSON_AddStringToObject(rec, "stdout", "");
+        cJSON_AddStringToObject(rec, "stderr", "");
+        cJSON_AddFalseToObject(rec, "stdoutTruncated");
+        cJSON_AddFalseToObject(rec, "stderrTruncated");
+        cJSON_AddArrayToObject(rec, "blocks");
+        cJSON_AddArrayToObject(rec, "files");
+        cJSON_AddStringToObject(rec, "message", why && why[0] ? why : "refused (see stderr)");
+        if ((text = cJSON_Print(rec)))
+            printf("%s\n", text);
+        free(text);
+        cJSON_Delete(rec);
+    }
+    if (ctx)
+        cleanup(ctx);
+    return sr_status_exit_code(st);
 }
 
 /* --out-archive and --upload, once the run produced its files. 0 or -1. */
@@ -164,6 +190,30 @@ static int handle_outputs(const struct ag_run_opts *o, cJSON *rec)
     return 0;
 }
 
+/* A data-science script that refused its input (exit status 2 and an error
+ * block) did not run the analysis: the record says usage_error, its error
+ * names the code, and the CLI exits 2 as for any other bad input. */
+static enum sr_status input_refused(cJSON *rec, enum sr_status st)
+{
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(rec, "exitCode");
+    const cJSON *blocks = cJSON_GetObjectItemCaseSensitive(rec, "blocks");
+    const cJSON *last = cJSON_GetArrayItem(blocks, cJSON_GetArraySize(blocks) - 1);
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(last, "value"), "error");
+    const cJSON *ecode = cJSON_GetObjectItemCaseSensitive(e, "code"), *msg = cJSON_GetObjectItemCaseSensitive(e, "message");
+    cJSON *err;
+
+    if (st != SR_ERROR || !cJSON_IsNumber(code) || code->valueint != 2 || !cJSON_IsString(ecode) ||
+        !cJSON_IsString(msg) || cJSON_GetObjectItemCaseSensitive(rec, "error"))
+        return st;
+    err = cJSON_CreateObject();
+    cJSON_AddStringToObject(err, "type", "InputError");
+    cJSON_AddStringToObject(err, "code", ecode->valuestring);
+    cJSON_AddStringToObject(err, "message", msg->valuestring);
+    cJSON_AddItemToObject(rec, "error", err);
+    cJSON_ReplaceItemInObject(rec, "status", cJSON_CreateString(sr_status_name(SR_USAGE_ERROR)));
+    return SR_USAGE_ERROR;
+}
+
 int ag_run_and_report(const struct ag_run_opts *o, cJSON *req, struct ag_run_ctx *ctx)
 {
     cJSON *rec = NULL, *status;
@@ -182,11 +232,12 @@ int ag_run_and_report(const struct ag_run_opts *o, cJSON *req, struct ag_run_ctx
     cJSON_Delete(req);
     if (rc < 0) {
         fprintf(stderr, "sandboxrun: %s\n", err);
-        cleanup(ctx);
-        return sr_status_exit_code(SR_INTERNAL_ERROR);
+        return ag_run_refuse(o, SR_INTERNAL_ERROR, err, ctx);
     }
     status = cJSON_GetObjectItemCaseSensitive(rec, "status");
     st = sr_status_from_name(cJSON_IsString(status) ? status->valuestring : NULL);
+    if (ctx->input_errors)
+        st = input_refused(rec, st);
     if (handle_outputs(o, rec) < 0)
         rc = -1;
     if (o->json) {
@@ -212,21 +263,22 @@ int ag_cmd_run(int argc, char **argv)
     const char *name;
     char *code, *slash;
     cJSON *req;
-    int first_arg;
+    int first_arg, st;
 
     if (ag_cli_parse(argc, argv, NULL, &o) < 0)
-        return SR_EXIT_USAGE;
+        return ag_run_refuse(&o, SR_USAGE_ERROR, o.error, NULL);
     if (o.help)
         return usage(), 0;
-    if (!o.code && o.npositional == 0)
-        return fprintf(stderr, "sandboxrun: no script given (see sandboxrun --help)\n"), SR_EXIT_USAGE;
-    code = o.code ? sr_xstrdup(o.code) : read_script(o.positional[0]);
+    if (!o.code && o.npositional == 0) {
+        ag_cli_fail(&o, "no script given (see sandboxrun --help)");
+        return ag_run_refuse(&o, SR_USAGE_ERROR, o.error, NULL);
+    }
+    code = o.code ? sr_xstrdup(o.code) : read_script(&o, o.positional[0]);
     if (!code)
-        return SR_EXIT_USAGE;
-    if (ag_run_prepare(&o, &ctx) < 0) {
+        return ag_run_refuse(&o, SR_USAGE_ERROR, o.error, NULL);
+    if ((st = ag_run_prepare(&o, &ctx)) != 0) {
         free(code);
-        cleanup(&ctx);
-        return SR_EXIT_USAGE;
+        return ag_run_refuse(&o, (enum sr_status)st, o.error, &ctx);
     }
     first_arg = o.code ? 0 : 1;
     name = o.code ? "<string>" : o.positional[0];
@@ -234,9 +286,7 @@ int ag_cmd_run(int argc, char **argv)
     req = ag_cli_request(&o, code, strcmp(name, "-") == 0 ? "<stdin>" : slash ? slash + 1 : name,
                          o.positional + first_arg, o.npositional - first_arg);
     free(code);
-    if (!req) {
-        cleanup(&ctx);
-        return SR_EXIT_USAGE;
-    }
+    if (!req)
+        return ag_run_refuse(&o, SR_USAGE_ERROR, o.error, &ctx);
     return ag_run_and_report(&o, req, &ctx);
 }

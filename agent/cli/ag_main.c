@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ag_cli.h"
 #include "ag_cmd_ds.h"
 #include "ag_cmd_mcp.h"
 #include "ag_cmd_run.h"
@@ -22,6 +23,13 @@ static int cmd_check(int argc, char **argv)
 
     if (argc > 30)
         return fprintf(stderr, "sandboxrun check: too many arguments\n"), SR_EXIT_USAGE;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return printf("usage: sandboxrun check [--json] [--dump-policy] [--policy FILE]\n"
+                          "Probes which isolation features this kernel gives and what a run uses.\n"
+                          "  --json          the probes as JSON\n"
+                          "  --dump-policy   the compiled seccomp filter, rule by rule\n"
+                          "  --policy FILE   check FILE instead of policies/default.policy\n"), 0;
     for (int i = 1; i < argc; i++)
         args[i + 1] = argv[i];
     ag_runner_exec_tool(args);
@@ -55,21 +63,53 @@ static int cmd_help(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         printf("  %-10s %s\n", commands[i].name, commands[i].help);
     printf("\n  sandboxrun SCRIPT.py is short for sandboxrun run SCRIPT.py\n"
-           "exit codes: 0 ok, 1 error, 2 usage, 3 timeout, 4 memory_limit, 5 output_limit,\n"
-           "            6 policy_violation, 7 killed, 8 internal_error\n");
+           "\nexit codes (the record's status; README.md says when each happens):\n ");
+    /* the codes are 0..SR_STATUS_COUNT-1, one per status (sr_status.c) */
+    for (int code = 0; code < SR_STATUS_COUNT; code++)
+        for (int st = 0; st < SR_STATUS_COUNT; st++)
+            if (sr_status_exit_code((enum sr_status)st) == code)
+                printf(" %d %s%s", code, sr_status_name((enum sr_status)st), code == 4 ? "\n " : "");
+    printf("\n");
     return 0;
+}
+
+static int command_index(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* "sandboxrun --json --server S eda DATA" means "sandboxrun eda --json
+ * --server S DATA", as git and the AWS CLI take options before the command:
+ * when only shared options (and their values) come before a command's name,
+ * move the name to the front. Anything else is left for the run command. */
+static void command_first(int argc, char **argv)
+{
+    int i = 1, n;
+
+    while (i < argc && argv[i][0] == '-' && (n = ag_cli_option_arity(argv[i])) >= 0)
+        i += 1 + n;
+    if (i > 1 && i < argc && command_index(argv[i]) >= 0) {
+        char *cmd = argv[i];
+        memmove(argv + 2, argv + 1, (size_t)(i - 1) * sizeof *argv);
+        argv[1] = cmd;
+    }
 }
 
 int main(int argc, char **argv)
 {
+    int c;
+
     sr_log_init("sandboxrun", SR_LOG_WARN);
     if (argc < 2)
         return cmd_help(argc, argv), SR_EXIT_USAGE;
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return cmd_help(argc, argv);
-    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].fn(argc - 1, argv + 1);
+    command_first(argc, argv);
+    if ((c = command_index(argv[1])) >= 0)
+        return commands[c].fn(argc - 1, argv + 1);
     /* "sandboxrun [options] script.py": the run command */
     argv[0] = "run";
     return ag_cmd_run(argc, argv);

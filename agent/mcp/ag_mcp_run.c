@@ -409,7 +409,7 @@ static cJSON *script_args(const cJSON *a, const char *name)
         char num[32];
         if (!cJSON_IsNumber(v))
             continue;
-        snprintf(num, sizeof num, "%g", v->valuedouble);
+        snprintf(num, sizeof num, "%.15g", v->valuedouble);   /* 1234567, not 1.23457e+06 */
         add_arg(args, num_opts[i].flag, num);
     }
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(a, "features"))

@@ -159,10 +159,15 @@ static const char upload_out[] = J({"type": "object", "required": ["url", "s3Uri
 
 static const struct ag_mcp_tool tools[] = {
     {"execute_code", "Run Python code",
-     "Run Python (numpy, pandas, scipy, statsmodels, scikit-learn, plotly) in a jail without network. "
-     "Without sessionId each call gets a fresh interpreter; with sessionId variables persist across calls. "
-     "Print results; files written to /out come back (PNG as images, HTML as resources). "
-     "Returns the result record: status, stdout, stderr, error with traceback, files.",
+     "Run Python 3.11 in a jail without network. Installed: numpy, pandas, scipy, statsmodels, scikit-learn, "
+     "plotly, optuna (nothing else can be installed). Without sessionId each call gets a fresh interpreter; "
+     "with sessionId variables, imports and files persist across calls. Files given in 'files' are at "
+     "/work/NAME (read-only; in a session /tmp/NAME); the working directory /tmp is writable. Write outputs "
+     "to /out: they come back as files (PNG as images, HTML as resources) and can be published with "
+     "upload_artifact. For structured results print a JSON value between lines ===JSON_START=== and "
+     "===JSON_END=== (HTML between ===HTML_START=== and ===HTML_END===), or use "
+     "'from sandboxrun_io import emit_json, emit_html, out_path'; such blocks arrive parsed in 'blocks', "
+     "not in stdout. Returns the result record: status, stdout, stderr, blocks, files, error with traceback.",
      execute_code_in, record_schema, 0, 1, 0, 0, ag_mcp_execute_code},
     {"execute_command", "Run a shell command",
      "Run a /bin/sh command line in the same jail as execute_code (read-only /usr, writable /tmp and /out, "
@@ -336,15 +341,38 @@ static int check_object(const cJSON *schema, const cJSON *v, const char *where, 
     return 0;
 }
 
+/* A schema bound as people write it: 8388608, not 8.38861e+06. */
+static const char *bound(double v, char *buf, size_t len)
+{
+    snprintf(buf, len, "%.15g", v);
+    return buf;
+}
+
+/* "from A to B", "at least A" or "at most B" for the bounds that are set. */
+static const char *range(double lo, double hi, const char *from, char *buf, size_t len)
+{
+    char a[32], b[32];
+
+    if (isinf(lo))
+        snprintf(buf, len, "at most %s", bound(hi, b, sizeof b));
+    else if (isinf(hi))
+        snprintf(buf, len, "at least %s", bound(lo, a, sizeof a));
+    else
+        snprintf(buf, len, "%s%s to %s", from, bound(lo, a, sizeof a), bound(hi, b, sizeof b));
+    return buf;
+}
+
 static int check_array(const cJSON *schema, const cJSON *v, const char *where, char *err, size_t errlen)
 {
     const cJSON *items = cJSON_GetObjectItemCaseSensitive(schema, "items"), *it;
     int n = cJSON_GetArraySize(v), i = 0;
     char sub[256];
 
-    if (n < num(schema, "minItems", 0) || n > num(schema, "maxItems", 1e9))
-        return snprintf(err, errlen, "'%s' must have %g to %g items, not %d", where,
-                        num(schema, "minItems", 0), num(schema, "maxItems", 1e9), n), -1;
+    char r[96];
+
+    if (n < num(schema, "minItems", 0) || n > num(schema, "maxItems", INFINITY))
+        return snprintf(err, errlen, "'%s' must have %s items, not %d", where,
+                        range(num(schema, "minItems", 0), num(schema, "maxItems", INFINITY), "", r, sizeof r), n), -1;
     cJSON_ArrayForEach(it, v) {
         snprintf(sub, sizeof sub, "%s[%d]", where, i++);
         if (items && validate(items, it, sub, err, errlen) < 0)
@@ -356,16 +384,17 @@ static int check_array(const cJSON *schema, const cJSON *v, const char *where, c
 static int check_scalar(const cJSON *schema, const cJSON *v, const char *where, char *err, size_t errlen)
 {
     const cJSON *en = cJSON_GetObjectItemCaseSensitive(schema, "enum"), *e;
+    char r[96];
 
     if (cJSON_IsNumber(v) && (v->valuedouble < num(schema, "minimum", -INFINITY) ||
                               v->valuedouble > num(schema, "maximum", INFINITY)))
-        return snprintf(err, errlen, "'%s' must be from %g to %g", where, num(schema, "minimum", -INFINITY),
-                        num(schema, "maximum", INFINITY)), -1;
+        return snprintf(err, errlen, "'%s' must be %s", where, range(num(schema, "minimum", -INFINITY),
+                        num(schema, "maximum", INFINITY), "from ", r, sizeof r)), -1;
     if (cJSON_IsString(v)) {
         size_t n = strlen(v->valuestring);
-        if (n < num(schema, "minLength", 0) || n > num(schema, "maxLength", 1e18))
-            return snprintf(err, errlen, "'%s' must be %g to %g characters long", where,
-                            num(schema, "minLength", 0), num(schema, "maxLength", 1e18)), -1;
+        if (n < num(schema, "minLength", 0) || n > num(schema, "maxLength", INFINITY))
+            return snprintf(err, errlen, "'%s' must be %s characters long", where,
+                            range(num(schema, "minLength", 0), num(schema, "maxLength", INFINITY), "", r, sizeof r)), -1;
     }
     if (!en)
         return 0;

@@ -27,13 +27,13 @@ int ag_inputs_is_archive(const char *name)
     return 0;
 }
 
-static int make_staging(struct ag_staging *st)
+static int make_staging(struct ag_staging *st, char *err, size_t errlen)
 {
     if (st->dir[0])
         return 0;
     snprintf(st->dir, sizeof st->dir, "%s", "/tmp/sandboxrun-in-XXXXXX");
     if (!mkdtemp(st->dir)) {
-        fprintf(stderr, "sandboxrun: cannot create a staging directory: %s\n", strerror(errno));
+        snprintf(err, errlen, "cannot create a staging directory: %s", strerror(errno));
         st->dir[0] = '\0';
         return -1;
     }
@@ -60,65 +60,66 @@ static char *keep(struct ag_staging *st, char *path)
     return NULL;
 }
 
-/* Download an s3:// object into the staging directory. */
-static char *fetch(const char *uri, struct ag_staging *st)
+/* Download an s3:// object into the staging directory: 0, AG_INPUTS_BAD
+ * or AG_INPUTS_S3 with err set. */
+static int fetch(const char *uri, struct ag_staging *st, char **out, char *err, size_t errlen)
 {
-    char err[512], *dest;
+    enum ag_s3_err e;
+    char *dest;
     size_t n;
 
-    if (make_staging(st) < 0)
-        return NULL;
+    if (strcmp(base_name(uri), uri + 5) == 0)
+        return snprintf(err, errlen, "input %s: names a bucket, not an object", uri), AG_INPUTS_BAD;
+    if (make_staging(st, err, errlen) < 0)
+        return AG_INPUTS_BAD;
     n = strlen(st->dir) + strlen(base_name(uri)) + 2;
-    dest = malloc(n);
-    if (!dest)
-        return NULL;
+    if (!(dest = malloc(n)))
+        return snprintf(err, errlen, "out of memory"), AG_INPUTS_BAD;
     snprintf(dest, n, "%s/%s", st->dir, base_name(uri));
-    if (strcmp(base_name(uri), uri + 5) == 0 || ag_cmd_s3_fetch(uri, dest, err, sizeof err) != AG_S3_OK) {
-        fprintf(stderr, "sandboxrun: input %s: %s\n", uri,
-                strcmp(base_name(uri), uri + 5) == 0 ? "names a bucket, not an object" : err);
-        free(dest);
-        return NULL;
+    if ((e = ag_cmd_s3_fetch(uri, dest, err, errlen)) != AG_S3_OK) {
+        free(dest);   /* bad URI or credentials: as the s3 commands exit */
+        return ag_cmd_s3_exit_code(e) == AG_CMD_S3_EXIT_S3 ? AG_INPUTS_S3 : AG_INPUTS_BAD;
     }
-    return keep(st, dest);
+    return (*out = keep(st, dest)) ? 0 : AG_INPUTS_BAD;
 }
 
 /* Unpack an archive into staging/<name without extension>/. */
-static char *unpack(const char *path, struct ag_staging *st)
+static char *unpack(const char *path, struct ag_staging *st, char *err, size_t errlen)
 {
     struct ag_archive_limits lim;
     const char *name = base_name(path);
     size_t stem = strlen(name) - (size_t)ag_inputs_is_archive(name), n;
-    char err[512], *dest;
+    char *dest;
 
-    if (make_staging(st) < 0)
+    if (make_staging(st, err, errlen) < 0)
         return NULL;
     n = strlen(st->dir) + stem + 2;
-    dest = malloc(n);
-    if (!dest)
-        return NULL;
+    if (!(dest = malloc(n)))
+        return snprintf(err, errlen, "out of memory"), NULL;
     snprintf(dest, n, "%s/%.*s", st->dir, (int)stem, name);
     ag_archive_limits_default(&lim);
-    if (ag_archive_unpack(path, dest, &lim, err, sizeof err) != AG_ARCHIVE_OK) {
-        fprintf(stderr, "sandboxrun: input %s: %s\n", path, err);
+    if (ag_archive_unpack(path, dest, &lim, err, errlen) != AG_ARCHIVE_OK) {
         free(dest);
         return NULL;
     }
     return keep(st, dest);
 }
 
-int ag_inputs_stage_one(const char *input, struct ag_staging *st, const char **out)
+int ag_inputs_stage_one(const char *input, struct ag_staging *st, const char **out, char *err, size_t errlen)
 {
     const char *local = input;
     char *p;
+    int rc;
 
     if (strncmp(input, "s3://", 5) == 0) {
-        if (!(p = fetch(input, st)))
-            return -1;
+        if ((rc = fetch(input, st, &p, err, errlen)) != 0)
+            return rc;
         local = p;
     }
     if (ag_inputs_is_archive(local)) {
-        if (!(p = unpack(local, st)))
-            return -1;
+        char why[400] = "";
+        if (!(p = unpack(local, st, why, sizeof why)))
+            return snprintf(err, errlen, "input %s: %s", input, why), AG_INPUTS_BAD;
         local = p;
     }
     *out = local;
@@ -127,9 +128,19 @@ int ag_inputs_stage_one(const char *input, struct ag_staging *st, const char **o
 
 int ag_inputs_stage(struct ag_run_opts *opts, struct ag_staging *st)
 {
-    for (size_t i = 0; i < opts->ninputs; i++)
-        if (ag_inputs_stage_one(opts->inputs[i], st, &opts->inputs[i]) < 0)
-            return -1;
+    char err[512];
+    int rc;
+
+    for (size_t i = 0; i < opts->ninputs; i++) {
+        err[0] = '\0';
+        if ((rc = ag_inputs_stage_one(opts->inputs[i], st, &opts->inputs[i], err, sizeof err)) != 0) {
+            if (strncmp(opts->inputs[i], "s3://", 5) == 0 && strncmp(err, "input ", 6) != 0)
+                ag_cli_fail(opts, "input %s: %s", opts->inputs[i], err);
+            else
+                ag_cli_fail(opts, "%s", err);
+            return rc;
+        }
+    }
     return 0;
 }
 

@@ -15,11 +15,15 @@ struct ag_staging {
     char *paths[AG_MAX_INPUTS + 1];     /* owned replacements for opts->inputs */
 };
 
+enum { AG_INPUTS_BAD = -1, AG_INPUTS_S3 = -2 };   /* a bad input; an S3 transfer failed */
+
 /* Rewrite opts->inputs in place to local paths, staging what needs it.
- * 0, or -1 after printing which input failed and why. */
+ * 0, or AG_INPUTS_BAD / AG_INPUTS_S3 after ag_cli_fail said which input
+ * failed and why. */
 int ag_inputs_stage(struct ag_run_opts *opts, struct ag_staging *st);
-/* Stage one input (for a dataset argument); *out points into st (do not free). */
-int ag_inputs_stage_one(const char *input, struct ag_staging *st, const char **out);
+/* Stage one input; *out points into st (do not free). 0, or AG_INPUTS_BAD /
+ * AG_INPUTS_S3 with err set. */
+int ag_inputs_stage_one(const char *input, struct ag_staging *st, const char **out, char *err, size_t errlen);
 /* Remove the staging directory and free the paths. */
 void ag_inputs_cleanup(struct ag_staging *st);
 /* Whether name looks like an archive we unpack. */

@@ -162,20 +162,6 @@ static const char *guess_content_type(const char *key, const char *path)
     return t ? t : "application/octet-stream";
 }
 
-int ag_cmd_s3_exit_code(enum ag_s3_err e)
-{
-    switch (e) {
-    case AG_S3_OK:
-        return AG_CMD_S3_EXIT_OK;
-    case AG_S3_EINVAL:
-    case AG_S3_ECREDS:
-    case AG_S3_ELOCAL:
-        return AG_CMD_S3_EXIT_USAGE;
-    default:
-        return AG_CMD_S3_EXIT_S3;
-    }
-}
-
 /* Credentials + client for one command; err gets the reason on failure. */
 static enum ag_s3_err open_client(struct ag_creds **creds, struct ag_s3_client **c, time_t at,
                                   char *err, size_t errlen)

@@ -39,7 +39,20 @@ enum ag_s3_err ag_cmd_s3_publish(const char *path, const char *uri, const char *
                                  long expires, char *url, size_t url_size, char *err,
                                  size_t errlen);
 
-/* The exit code (0, 2 or 9) for an ag_s3 result. */
-int ag_cmd_s3_exit_code(enum ag_s3_err e);
+/* The exit code (0, 2 or 9) for an ag_s3 result. Inline: the main binary
+ * uses it without loading the S3 client (agent/run/ag_transfer.h). */
+static inline int ag_cmd_s3_exit_code(enum ag_s3_err e)
+{
+    switch (e) {
+    case AG_S3_OK:
+        return AG_CMD_S3_EXIT_OK;
+    case AG_S3_EINVAL:
+    case AG_S3_ECREDS:
+    case AG_S3_ELOCAL:
+        return AG_CMD_S3_EXIT_USAGE;
+    default:
+        return AG_CMD_S3_EXIT_S3;
+    }
+}
 
 #endif

@@ -288,8 +288,13 @@ static enum ag_creds_err load(struct ag_creds *c, char *err, size_t errlen)
 
     const char *r = env("AWS_REGION") ? env("AWS_REGION") : env("AWS_DEFAULT_REGION");
     c->region = r ? strdup(r) : conf.text ? ini_get(conf.text, conf_section, "region", NULL) : NULL;
-    if (!c->region)
+    if (!c->region) {
+        static int said;   /* the AWS tools default too, but users expect to be told */
+        if (!said++)
+            fprintf(stderr, "sandboxrun: no AWS_REGION, AWS_DEFAULT_REGION or region in %s; using us-east-1\n",
+                    conf.path ? conf.path : "~/.aws/config");
         c->region = strdup("us-east-1");
+    }
     const char *ep = env("AWS_ENDPOINT_URL_S3") ? env("AWS_ENDPOINT_URL_S3") : env("AWS_ENDPOINT_URL");
     c->endpoint = ep ? strdup(ep)
                      : conf.text ? ini_get(conf.text, conf_section, "endpoint_url", NULL) : NULL;

@@ -106,6 +106,10 @@ static int dump_policy(const char *path)
         fprintf(stderr, "sandboxrun: %s\n", err);
         return 2;
     }
+    printf("# libseccomp's PFC dump of %s. Actions: ALLOW runs the call; ERRNO(n) fails it\n"
+           "# with errno n; \"action 0x7fc00000\" is SECCOMP_RET_USER_NOTIF, a \"kill\" rule: the\n"
+           "# supervisor's listener names the syscall in the record, then kills the worker;\n"
+           "# KILL_PROCESS kills at once (foreign ABIs; kernels without the listener).\n", path);
     fflush(stdout);
     sb_seccomp_dump(ctx, 1);
     seccomp_release(ctx);

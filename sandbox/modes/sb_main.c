@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "sb_check.h"
@@ -38,6 +39,20 @@ static int write_record(cJSON *rec)
     free(text);
     cJSON_Delete(rec);
     return rc;
+}
+
+/* A one-shot record also says how much memory the supervisor itself used at
+ * its peak (it streams, parses and caps the run's output): ru_maxrss of
+ * RUSAGE_SELF is the kernel's high-water mark, so no run is too short to
+ * measure. The warm daemon's executors are threads of one long-lived
+ * process whose peak is not one run's, so its records leave it out. */
+static cJSON *with_own_peak(cJSON *rec)
+{
+    struct rusage ru;
+
+    if (rec && getrusage(RUSAGE_SELF, &ru) == 0)
+        cJSON_AddNumberToObject(rec, "supervisorMaxRssKb", (double)ru.ru_maxrss);
+    return rec;
 }
 
 static int cmd_run(void)
@@ -67,7 +82,7 @@ static int cmd_run(void)
     sr_buf_reset(&in);
     sb_outcome_init(&o);
     sb_supervise(&req, &o);
-    rc = write_record(sb_record_build(&o));
+    rc = write_record(with_own_peak(sb_record_build(&o)));
     sb_outcome_free(&o);
     sb_request_free(&req);
     return rc < 0 ? 1 : 0;

@@ -83,3 +83,31 @@ def run_json(code, args=(), user=None, timeout=120, cwd=None):
     except ValueError:
         rec = None
     return rc, rec, err
+
+
+def host_pids():
+    """Every pid on the host now."""
+    return {int(p) for p in os.listdir("/proc") if p.isdigit()}
+
+
+def parent(pid):
+    try:
+        return int(open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def not_ours(pids, host_before):
+    """The pids that descend from a host process which existed before the
+    run and is not this runner (another engineer's daemon or test on a shared
+    machine); a leftover of our run descends from our sandboxrun, or was
+    reparented to pid 1."""
+    mine, res = os.getpid(), set()
+    for p in pids:
+        a, seen = parent(p), 0
+        while a > 1 and seen < 64:
+            if a in host_before and a != mine:
+                res.add(p)
+                break
+            a, seen = parent(a), seen + 1
+    return res

@@ -4,8 +4,9 @@ processes, signal them, read its /tmp, connect to its abstract UNIX socket
 queue (per IPC namespace).
 Reference: CVE-2020-15257 (containerd-shim abstract socket reachable from
 containers sharing the host network namespace); ipc_namespaces(7).
-Outcome: run "a" sets everything up and waits; run "b", started during that
-wait, finds nothing: only its own pids, no /tmp file, ECONNREFUSED on the
+Outcome: run "a" sets everything up, renames itself to a marker the runner
+waits for, and waits; run "b", started then and over before "a" ends (the
+runner checks both), finds nothing: only its own pids, no /tmp file, ECONNREFUSED on the
 abstract name, ENOENT for the IPC keys, and kill(-1) reaches only its own
 processes; "a" reports no connection, no signal and an unchanged segment.
 """
@@ -42,6 +43,8 @@ if v == "a":
     addr = libc.shmat(sid, None, 0)
     ctypes.memset(addr, 0x41, 4096)
     print("a ready", flush=True)
+    if len(sys.argv) > 3:                          # tell the runner: start b now
+        libc.prctl(15, ctypes.c_char_p(sys.argv[3][:15].encode()), 0, 0, 0)   # PR_SET_NAME
     conns = 0
     end = time.time() + float(sys.argv[2] if len(sys.argv) > 2 else 6)
     while time.time() < end:
