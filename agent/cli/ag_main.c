@@ -23,6 +23,9 @@ static int cmd_check(int argc, char **argv)
     if (argc > 30)
         return fprintf(stderr, "sandboxrun check: too many arguments\n"), SR_EXIT_USAGE;
     for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--libraries") == 0)
+            return ag_cmd_libraries(argc, argv);
+    for (int i = 1; i < argc; i++)
         args[i + 1] = argv[i];
     ag_runner_exec_tool(args);
     return sr_status_exit_code(SR_INTERNAL_ERROR);
@@ -36,7 +39,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"run", ag_cmd_run, "run a Python script in a fresh jail (the default command)"},
-    {"check", cmd_check, "show which isolation features this kernel gives [--json] [--dump-policy]"},
+    {"check", cmd_check, "show which isolation features this kernel gives [--json] [--dump-policy] [--libraries]"},
     {"eda", ag_cmd_eda, "exploratory analysis of a time series: stationarity, decomposition, ACF/PACF"},
     {"features", ag_cmd_features, "feature recommendations and the engineered feature CSV"},
     {"forecast", ag_cmd_forecast, "tuned SARIMA, ETS, boosting and baselines compared; the best forecasts ahead"},
