@@ -10,7 +10,7 @@
 #define AG_MAX_EXTRA 64
 
 struct ag_run_opts {
-    int json, allow_weaker, help;
+    int json, allow_weaker, help, display;
     const char *inputs[AG_MAX_INPUTS];
     size_t ninputs;
     const char *out_dir, *policy, *code;

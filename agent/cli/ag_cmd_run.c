@@ -51,8 +51,10 @@ static char *read_script(const char *path)
     return sr_buf_steal(&b, NULL);
 }
 
-/* A daemon run cannot stream: print what the script printed, blocks included,
- * once the record is back. */
+/* A daemon run cannot stream: print what the script printed once the record
+ * is back, as a cold run's terminal shows it: JSON blocks as printed, a
+ * display item's plain text, one line for HTML and images. (The text and
+ * the blocks come back separated, so they print text first.) */
 static void replay_output(const cJSON *rec)
 {
     const cJSON *out = cJSON_GetObjectItemCaseSensitive(rec, "stdout");
@@ -67,8 +69,16 @@ static void replay_output(const cJSON *rec)
         if (json)
             printf("===JSON_START===\n%s\n===JSON_END===\n", json);
         else if (cJSON_IsString(type) && strcmp(type->valuestring, "html") == 0 && cJSON_IsString(v))
-            printf("===HTML_START===\n%s\n===HTML_END===\n", v->valuestring);
+            printf("[html block, %zu bytes: in the record's blocks (--json), not printed]\n", strlen(v->valuestring));
         free(json);
+    }
+    cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(rec, "results")) {
+        const char *mime = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "mimeType"));
+        const char *text = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "text"));
+        if (mime && text && strcmp(mime, "text/plain") == 0)
+            printf("%s\n", text);
+        else if (mime)
+            printf("[%.60s: in the record's results (--json)]\n", mime);
     }
     fflush(stdout);
     if (cJSON_IsString(err))
