@@ -37,6 +37,9 @@ static const char record_schema[] = J({
         "cpuTime": {"type": "number"},
         "maxRssKb": {"type": "number"},
         "blocks": {"type": "array", "items": {"type": "object"}},
+        "results": {"type": "array", "description": "Notebook-style display items in order: the last expression's value (isMainResult), display() calls, figures; large ones carry uri, size and sha256 instead of their data",
+            "items": {"type": "object", "properties": {"type": {"type": "string"}, "mimeType": {"type": "string"},
+                "isMainResult": {"type": "boolean"}, "uri": {"type": "string"}, "size": {"type": "number"}}}},
         "files": {"type": "array", "items": {"type": "object", "properties": {
             "path": {"type": "string"}, "size": {"type": "number"}, "sha256": {"type": "string"}}}},
         "message": {"type": "string"},
@@ -160,7 +163,9 @@ static const struct ag_mcp_tool tools[] = {
     {"execute_code", "Run Python code",
      "Run Python (numpy, pandas, scipy, statsmodels, scikit-learn, plotly) in a jail without network. "
      "Without sessionId each call gets a fresh interpreter; with sessionId variables persist across calls. "
-     "Print results; files written to /out come back (PNG as images, HTML as resources). "
+     "Runs as a notebook cell: the last expression's value, display(obj) and matplotlib/plotly figures come back "
+     "(PNG as images, text as text, HTML and large items as resource_link for resources/read); files written "
+     "to /out come back too. "
      "Returns the result record: status, stdout, stderr, error with traceback, files.",
      execute_code_in, record_schema, 0, 1, 0, 0, ag_mcp_execute_code},
     {"execute_command", "Run a shell command",
