@@ -101,6 +101,32 @@ static void summarize(const cJSON *rec, enum sr_status st)
     (void)files;
 }
 
+/* The short summary a plain run ends with: which files the script wrote to
+ * /out, and where they are now, or that they were not kept. */
+static void list_files(const cJSON *rec, const char *out_dir, int uploaded)
+{
+    const cJSON *files = cJSON_GetObjectItemCaseSensitive(rec, "files"), *f;
+    int n = cJSON_GetArraySize(files), i = 0;
+
+    if (n == 0)
+        return;
+    fprintf(stderr, "sandboxrun: %d file%s written to /out:", n, n == 1 ? "" : "s");
+    cJSON_ArrayForEach(f, files) {
+        if (i++ == 8) {
+            fprintf(stderr, " ...");
+            break;
+        }
+        fprintf(stderr, " %s (%.0f bytes)", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "path")) ?: "?",
+                cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(f, "size")));
+    }
+    if (out_dir)
+        fprintf(stderr, "\nsandboxrun: output files are in %s\n", out_dir);
+    else if (uploaded)
+        fprintf(stderr, "\n");
+    else
+        fprintf(stderr, "\nsandboxrun: they were not kept: pass --out DIR to keep them\n");
+}
+
 int ag_run_prepare(struct ag_run_opts *o, struct ag_run_ctx *ctx)
 {
     memset(ctx, 0, sizeof *ctx);
@@ -188,8 +214,8 @@ int ag_run_and_report(const struct ag_run_opts *o, cJSON *req, struct ag_run_ctx
     } else {
         summarize(rec, st);
     }
-    if (o->out_dir && !o->json && !ctx->tmp_out[0])
-        fprintf(stderr, "sandboxrun: output files are in %s\n", o->out_dir);
+    if (!o->json)
+        list_files(rec, o->out_dir && !ctx->tmp_out[0] ? o->out_dir : NULL, ctx->tmp_out[0] != 0);
     cJSON_Delete(rec);
     cleanup(ctx);
     /* the run's own outcome wins; a failed upload of an ok run is exit 9 */
