@@ -6,6 +6,7 @@
 
 #include "ag_datadirs.h"
 #include "ag_mcp_inline.h"
+#include "ag_mcp_store.h"
 #include "ag_mcp_server.h"
 #include "ag_mcp_session.h"
 #include "ag_runner.h"
@@ -28,6 +29,8 @@ static void usage(void)
            "  --max-sessions N  sessions alive at once (default 8)\n"
            "  --inline-budget B bytes of content one tool result carries inline, all blocks together\n"
            "                    (default 262144); larger items come as resource_link (resources/read)\n"
+           "  --retain S        seconds a call's outputs and resource links stay readable (default 3600;\n"
+           "                    the newest 64 outputs are kept at most)\n"
            "  --verbose         log each call on stderr\n");
 }
 
@@ -50,6 +53,13 @@ int ag_cmd_mcp(int argc, char **argv)
                 return fprintf(stderr, "sandboxrun mcp: --data wants a directory\n"), SR_EXIT_USAGE;
             if (ag_datadirs_add(argv[++i], err, sizeof err) < 0)
                 return fprintf(stderr, "sandboxrun mcp: %s\n", err), SR_EXIT_USAGE;
+            continue;
+        }
+        if (strcmp(a, "--retain") == 0) {
+            if (i + 1 >= argc || sr_parse_ulong(argv[i + 1], 1, 30u * 86400, &v) < 0)
+                return fprintf(stderr, "sandboxrun mcp: --retain wants seconds from 1 to 2592000\n"), SR_EXIT_USAGE;
+            ag_mcp_store_set_retention((double)v);
+            i++;
             continue;
         }
         if (strcmp(a, "--inline-budget") == 0) {
