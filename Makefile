@@ -79,7 +79,17 @@ SANDBOX_LIBOBJ := $(filter-out $(B)/sandbox/modes/sb_main.o,$(SANDBOX_OBJ))
 AGENT_LIBOBJ   := $(filter-out $(B)/agent/cli/ag_main.o $(B)/agent/run/ag_transfer.o,$(AGENT_OBJ)) \
                   $(TRANSFER_IMPL:%.c=$(B)/%.o) $(filter-out $(B)/agent/service/ag_http_main.o,$(SERVICE_OBJ))
 
-all: $(B)/sandboxrun $(B)/sandboxrun-supervisor $(B)/sandboxrun-transfer.so $(B)/sandboxrun-http
+all: $(B)/sandboxrun $(B)/sandboxrun-supervisor $(B)/sandboxrun-transfer.so $(B)/sandboxrun-http \
+     scripts/.mplcache/stamp
+
+# matplotlib's font list, built once here instead of in every cold run (the
+# jail's /tmp, its MPLCONFIGDIR, is new each run); sandboxrun_display.py
+# copies it there before the script runs. Installed with the scripts.
+scripts/.mplcache/stamp:
+	@mkdir -p $(@D)
+	@MPLCONFIGDIR=$(CURDIR)/$(@D) HOME=/nonexistent /usr/bin/python3 -c 'import matplotlib.font_manager' \
+	    2>/dev/null || echo "matplotlib is not installed: no prebuilt font cache" >&2
+	@touch $@
 
 $(B)/common/%.o: common/%.c
 	@mkdir -p $(@D)

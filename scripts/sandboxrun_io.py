@@ -4,7 +4,7 @@ A script publishes structured results by printing delimited blocks on stdout;
 the supervisor extracts them into the result record's ``blocks`` list. These
 helpers write the markers correctly so a script does not have to.
 
-    from sandboxrun_io import emit_json, emit_html, out_path
+    from sandboxrun_io import emit_json, emit_html, out_path, display
     emit_json({"rows": len(df)})
     emit_html(fig.to_html(include_plotlyjs=True, full_html=True))
     df.to_csv(out_path("clean.csv"))
@@ -69,3 +69,11 @@ def out_path(name):
     path = os.path.join(OUT_DIR, name)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     return path
+
+
+def display(*objs):
+    """Show objects as a notebook would: each becomes items of the record's
+    ``results`` (text, HTML, PNG...; see sandboxrun_display). In a code cell
+    ``display`` is also a builtin."""
+    from sandboxrun_display import display as show
+    show(*objs)

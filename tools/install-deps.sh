@@ -6,8 +6,15 @@ set -eu
 
 BUILD_PKGS="build-essential pkg-config libseccomp-dev libcap-dev libcjson-dev
   libcurl4-openssl-dev libarchive-dev libssl-dev python3-dev libmicrohttpd-dev zlib1g-dev"
+# the jail's libraries: AgentCore's pre-installed data-science list as far as
+# Debian 12 packages it (bokeh and pyarrow it does not; python3-torch is
+# optional, not installed here); scripts/libraries.py names the same set
 PY_PKGS="python3 python3-numpy python3-pandas python3-scipy python3-statsmodels
-  python3-sklearn python3-plotly python3-optuna python3-matplotlib"
+  python3-sklearn python3-plotly python3-optuna python3-matplotlib python3-seaborn
+  python3-openpyxl python3-xlrd python3-xlsxwriter python3-sympy python3-numba
+  python3-numexpr python3-patsy python3-joblib python3-threadpoolctl python3-skimage
+  python3-xgboost python3-networkx python3-tabulate python3-tqdm python3-pil
+  python3-bs4 python3-lxml"
 TEST_PKGS="util-linux procps valgrind clang libclang-rt-14-dev python3-botocore
   curl bubblewrap firejail hyperfine chromium"
 

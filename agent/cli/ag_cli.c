@@ -23,6 +23,7 @@ static const struct {
     const char *arg, *help;
 } table[] = {
     {"--json", K_FLAG, OFF(json), 0, 0, NULL, "print the result record (JSON) instead of the script's output"},
+    {"--display", K_FLAG, OFF(display), 0, 0, NULL, "run it as a notebook cell: the last value, display() and figures become the record's results"},
     {"--input", K_INPUT, 0, 0, 0, "[NAME=]PATH", "file or directory mounted read-only at /work/NAME (repeatable; NAME defaults to its base name)"},
     {"--out", K_STR, OFF(out_dir), 0, 0, "DIR", "copy the files the script wrote to /out into DIR"},
     {"--out-archive", K_STR, OFF(out_archive), 0, 0, "FILE", "also pack /out into FILE (tar.gz)"},
@@ -306,5 +307,7 @@ cJSON *ag_cli_request(struct ag_run_opts *o, const char *code, const char *filen
     cJSON_AddBoolToObject(req, "allowWeaker", o->allow_weaker);
     cJSON_AddBoolToObject(req, "passthrough", !o->json);
     cJSON_AddBoolToObject(req, "raw", o->raw);
+    if (o->display)
+        cJSON_AddBoolToObject(req, "display", 1);
     return req;
 }

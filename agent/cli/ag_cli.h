@@ -11,7 +11,7 @@
 #define AG_RUN_DEFAULT_TIMEOUT 60.0   /* sb_request's default, for the help */
 
 struct ag_run_opts {
-    int json, allow_weaker, help, raw;
+    int json, allow_weaker, help, raw, display;
     const char *inputs[AG_MAX_INPUTS];
     const char *input_names[AG_MAX_INPUTS];   /* from --input NAME=PATH, else NULL */
     size_t ninputs;

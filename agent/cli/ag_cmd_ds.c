@@ -206,3 +206,32 @@ int ag_cmd_features(int argc, char **argv) { return run_ds(argc, argv, feature_o
 int ag_cmd_forecast(int argc, char **argv) { return run_ds(argc, argv, model_opts, 1); }
 int ag_cmd_report(int argc, char **argv) { return run_ds(argc, argv, model_opts, 1); }
 int ag_cmd_pipeline(int argc, char **argv) { return run_ds(argc, argv, model_opts, 1); }
+
+/* check --libraries [--json]: scripts/libraries.py in the jail, so the answer
+ * is what a script there can import (not what the host has). */
+int ag_cmd_libraries(int argc, char **argv)
+{
+    char *cmd[] = {"check"}, *args[1] = {"--json"};
+    struct ag_run_ctx ctx;
+    struct ag_run_opts o;
+    int json = 0;
+    char *code;
+    cJSON *req;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if (strcmp(argv[i], "--libraries") != 0)
+            return fprintf(stderr, "sandboxrun check --libraries: unknown option '%s'\n", argv[i]), SR_EXIT_USAGE;
+    }
+    if (ag_cli_parse(1, cmd, NULL, &o) < 0 || !(code = load_script(&o, "libraries")))
+        return sr_status_exit_code(SR_INTERNAL_ERROR);
+    if (ag_run_prepare(&o, &ctx) < 0) {
+        free(code);
+        ag_run_and_report(&o, NULL, &ctx);
+        return SR_EXIT_USAGE;
+    }
+    req = ag_cli_request(&o, code, "libraries.py", args, json);
+    free(code);
+    return ag_run_and_report(&o, req, &ctx);
+}

@@ -9,5 +9,7 @@ int ag_cmd_features(int argc, char **argv);
 int ag_cmd_forecast(int argc, char **argv);
 int ag_cmd_report(int argc, char **argv);
 int ag_cmd_pipeline(int argc, char **argv);
+/* sandboxrun check --libraries [--json]: each library, its version, whether it imports in the jail. */
+int ag_cmd_libraries(int argc, char **argv);
 
 #endif

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "ag_datadirs.h"
+#include "ag_mcp_inline.h"
+#include "ag_mcp_store.h"
 #include "ag_mcp_server.h"
 #include "ag_mcp_session.h"
 #include "ag_runner.h"
@@ -25,6 +27,10 @@ static void usage(void)
            "  --workers N       tool calls running at once (default 4)\n"
            "  --max-queue N     calls waiting beyond those before new ones are refused (default 64)\n"
            "  --max-sessions N  sessions alive at once (default 8)\n"
+           "  --inline-budget B bytes of content one tool result carries inline, all blocks together\n"
+           "                    (default 262144); larger items come as resource_link (resources/read)\n"
+           "  --retain S        seconds a call's outputs and resource links stay readable (default 3600;\n"
+           "                    the newest 64 outputs are kept at most)\n"
            "  --verbose         log each call on stderr\n");
 }
 
@@ -47,6 +53,21 @@ int ag_cmd_mcp(int argc, char **argv)
                 return fprintf(stderr, "sandboxrun mcp: --data wants a directory\n"), SR_EXIT_USAGE;
             if (ag_datadirs_add(argv[++i], err, sizeof err) < 0)
                 return fprintf(stderr, "sandboxrun mcp: %s\n", err), SR_EXIT_USAGE;
+            continue;
+        }
+        if (strcmp(a, "--retain") == 0) {
+            if (i + 1 >= argc || sr_parse_ulong(argv[i + 1], 1, 30u * 86400, &v) < 0)
+                return fprintf(stderr, "sandboxrun mcp: --retain wants seconds from 1 to 2592000\n"), SR_EXIT_USAGE;
+            ag_mcp_store_set_retention((double)v);
+            i++;
+            continue;
+        }
+        if (strcmp(a, "--inline-budget") == 0) {
+            if (i + 1 >= argc || sr_parse_ulong(argv[i + 1], 4096, 1ul << 30, &v) < 0)
+                return fprintf(stderr, "sandboxrun mcp: --inline-budget wants bytes from 4096 to 1073741824\n"),
+                       SR_EXIT_USAGE;
+            ag_mcp_inline_set_budget(v);
+            i++;
             continue;
         }
         if (i + 1 >= argc || sr_parse_ulong(argv[i + 1], 1, strcmp(a, "--max-queue") == 0 ? 100000 : 32, &v) < 0)

@@ -70,8 +70,10 @@ static void show(FILE *f, const char *a, const char *text, const char *z, int ra
     fputs(z, f);
 }
 
-/* A daemon run cannot stream: print what the script printed, blocks included,
- * once the record is back. */
+/* A daemon run cannot stream: print what the script printed once the record
+ * is back, as a cold run's terminal shows it: JSON blocks as printed, a
+ * display item's plain text, one line for HTML and images. (The text and
+ * the blocks come back separated, so they print text first.) */
 static void replay_output(const cJSON *rec, int raw)
 {
     const cJSON *out = cJSON_GetObjectItemCaseSensitive(rec, "stdout");
@@ -86,8 +88,16 @@ static void replay_output(const cJSON *rec, int raw)
         if (json)
             show(stdout, "===JSON_START===\n", json, "\n===JSON_END===\n", raw);
         else if (cJSON_IsString(type) && strcmp(type->valuestring, "html") == 0 && cJSON_IsString(v))
-            show(stdout, "===HTML_START===\n", v->valuestring, "\n===HTML_END===\n", raw);
+            printf("[html block, %zu bytes: in the record's blocks (--json), not printed]\n", strlen(v->valuestring));
         free(json);
+    }
+    cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(rec, "results")) {
+        const char *mime = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "mimeType"));
+        const char *text = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "text"));
+        if (mime && text && strcmp(mime, "text/plain") == 0)
+            show(stdout, "", text, "\n", raw);
+        else if (mime)
+            printf("[%.60s: in the record's results (--json)]\n", mime);
     }
     fflush(stdout);
     if (cJSON_IsString(err))
@@ -108,6 +118,32 @@ static void summarize(const cJSON *rec, enum sr_status st)
     if (cJSON_GetArraySize(skipped) > 0)
         fprintf(stderr, "sandboxrun: %d entries in /out were skipped (see --json)\n", cJSON_GetArraySize(skipped));
     (void)files;
+}
+
+/* The short summary a plain run ends with: which files the script wrote to
+ * /out, and where they are now, or that they were not kept. */
+static void list_files(const cJSON *rec, const char *out_dir, int uploaded)
+{
+    const cJSON *files = cJSON_GetObjectItemCaseSensitive(rec, "files"), *f;
+    int n = cJSON_GetArraySize(files), i = 0;
+
+    if (n == 0)
+        return;
+    fprintf(stderr, "sandboxrun: %d file%s written to /out:", n, n == 1 ? "" : "s");
+    cJSON_ArrayForEach(f, files) {
+        if (i++ == 8) {
+            fprintf(stderr, " ...");
+            break;
+        }
+        fprintf(stderr, " %s (%.0f bytes)", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "path")) ?: "?",
+                cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(f, "size")));
+    }
+    if (out_dir)
+        fprintf(stderr, "\nsandboxrun: output files are in %s\n", out_dir);
+    else if (uploaded)
+        fprintf(stderr, "\n");
+    else
+        fprintf(stderr, "\nsandboxrun: they were not kept: pass --out DIR to keep them\n");
 }
 
 int ag_run_prepare(struct ag_run_opts *o, struct ag_run_ctx *ctx)
@@ -248,8 +284,8 @@ int ag_run_and_report(const struct ag_run_opts *o, cJSON *req, struct ag_run_ctx
     } else {
         summarize(rec, st);
     }
-    if (o->out_dir && !o->json && !ctx->tmp_out[0])
-        fprintf(stderr, "sandboxrun: output files are in %s\n", o->out_dir);
+    if (!o->json)
+        list_files(rec, o->out_dir && !ctx->tmp_out[0] ? o->out_dir : NULL, ctx->tmp_out[0] != 0);
     cJSON_Delete(rec);
     cleanup(ctx);
     /* the run's own outcome wins; a failed upload of an ok run is exit 9 */

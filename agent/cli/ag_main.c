@@ -23,13 +23,18 @@ static int cmd_check(int argc, char **argv)
 
     if (argc > 30)
         return fprintf(stderr, "sandboxrun check: too many arguments\n"), SR_EXIT_USAGE;
-    for (int i = 1; i < argc; i++)
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--libraries") == 0)
+            return ag_cmd_libraries(argc, argv);
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return printf("usage: sandboxrun check [--json] [--dump-policy] [--policy FILE]\n"
+                          "       sandboxrun check --libraries [--json]\n"
                           "Probes which isolation features this kernel gives and what a run uses.\n"
                           "  --json          the probes as JSON\n"
                           "  --dump-policy   the compiled seccomp filter, rule by rule\n"
-                          "  --policy FILE   check FILE instead of policies/default.policy\n"), 0;
+                          "  --policy FILE   check FILE instead of policies/default.policy\n"
+                          "  --libraries     each library of the jail, its version, and whether it imports there\n"), 0;
+    }
     for (int i = 1; i < argc; i++)
         args[i + 1] = argv[i];
     ag_runner_exec_tool(args);
@@ -44,7 +49,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"run", ag_cmd_run, "run a Python script in a fresh jail (the default command)"},
-    {"check", cmd_check, "show which isolation features this kernel gives [--json] [--dump-policy]"},
+    {"check", cmd_check, "show which isolation features this kernel gives [--json] [--dump-policy] [--libraries]"},
     {"eda", ag_cmd_eda, "exploratory analysis of a time series: stationarity, decomposition, ACF/PACF"},
     {"features", ag_cmd_features, "feature recommendations and the engineered feature CSV"},
     {"forecast", ag_cmd_forecast, "tuned SARIMA, ETS, boosting and baselines compared; the best forecasts ahead"},

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ag_mcp_inline.h"
 #include "sr_buf.h"
 #include "sr_io.h"
 
@@ -179,6 +180,11 @@ static char *record_text(const cJSON *rec, const char *output_id)
     return sr_buf_steal(&b, NULL);
 }
 
+static cJSON *content_of(cJSON *r)
+{
+    return cJSON_GetObjectItemCaseSensitive(r, "content");
+}
+
 static void add_resource(cJSON *r, const char *uri, const char *mime, const char *text)
 {
     cJSON *c = cJSON_CreateObject(), *res = cJSON_AddObjectToObject(c, "resource");
@@ -187,22 +193,118 @@ static void add_resource(cJSON *r, const char *uri, const char *mime, const char
     cJSON_AddStringToObject(res, "uri", uri);
     cJSON_AddStringToObject(res, "mimeType", mime);
     cJSON_AddStringToObject(res, "text", text);
-    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(r, "content"), c);
+    cJSON_AddItemToArray(content_of(r), c);
 }
 
-/* HTML blocks as embedded resources; returns how many. */
-static int add_html_blocks(cJSON *r, const cJSON *rec, const char *id)
+/* The text an agent reads first, within the budget (cut with a note past it). */
+static void add_budgeted_text(cJSON *r, struct ag_mcp_inline *b, const char *text)
 {
-    const cJSON *b;
-    int n = 0;
-    char uri[160];
+    static const char note[] = "\n[... cut at the inline budget; structuredContent has the whole record]";
+    size_t n = strlen(text), keep = b->left > 1024 ? b->left - 1024 : 0;
+    struct sr_buf cut;
 
-    cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(rec, "blocks")) {
-        const char *type = str(b, "type"), *v = str(b, "value");
+    if (n <= keep) {
+        add_text(r, text);
+        (void)ag_mcp_inline_take(b, n);
+        return;
+    }
+    sr_buf_init(&cut, keep + sizeof note);
+    sr_buf_append(&cut, text, keep);
+    sr_buf_append(&cut, note, sizeof note);   /* with its NUL */
+    add_text(r, cut.data ? cut.data : note);
+    (void)ag_mcp_inline_take(b, keep + sizeof note);
+    sr_buf_reset(&cut);
+}
+
+/* Put a link (or, when even that failed, a note) into the content, and make
+ * the structured item (or block) carry the reference instead of its payload. */
+static void add_link(cJSON *r, cJSON *link, const char *err, cJSON *item, const char *payload)
+{
+    char note[700];
+
+    if (!link) {
+        snprintf(note, sizeof note, "[an item past the inline budget could not be stored: %s]", err);
+        add_text(r, note);
+        return;
+    }
+    if (item) {
+        cJSON_DeleteItemFromObjectCaseSensitive(item, payload);
+        cJSON_AddStringToObject(item, "uri", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(link, "uri")));
+        cJSON_AddNumberToObject(item, "size", cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(link, "size")));
+        cJSON_AddStringToObject(item, "sha256", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+                                                    cJSON_GetObjectItemCaseSensitive(link, "_meta"), "sha256")));
+    }
+    cJSON_AddItemToArray(content_of(r), link);
+}
+
+/* One display item of the record's results as content: PNG as an image,
+ * plain text and markdown as text, SVG and JSON as embedded resources, when
+ * they fit the budget; HTML, and whatever does not fit, by reference. */
+static void add_result_item(cJSON *r, struct ag_mcp_inline *b, cJSON *item)
+{
+    const char *mime = str(item, "mimeType") ?: "", *text = str(item, "text"), *data = str(item, "data");
+    cJSON *json = cJSON_GetObjectItemCaseSensitive(item, "json");
+    char err[512] = "", *js = NULL;
+    int html = strcmp(mime, "text/html") == 0;
+    cJSON *link = NULL;
+
+    if (strcmp(mime, "image/png") == 0 && data) {
+        if (ag_mcp_inline_take(b, strlen(data)))
+            return (void)cJSON_AddItemToArray(content_of(r), ag_mcp_image_png(data));
+        size_t n = 0;
+        unsigned char *png = ag_mcp_unbase64(data, &n);
+        link = png ? ag_mcp_inline_store(b, png, n, mime, "png", err, sizeof err) : NULL;
+        if (!png)
+            snprintf(err, sizeof err, "the PNG is not base64");
+        free(png);
+        return add_link(r, link, err, item, "data");
+    }
+    if (json && !text)
+        text = js = cJSON_PrintUnformatted(json);
+    if (!text)
+        return free(js);
+    if (!html && ag_mcp_inline_take(b, strlen(text))) {
+        if (strcmp(mime, "text/plain") == 0 || strcmp(mime, "text/markdown") == 0)
+            add_text(r, text);
+        else
+            add_resource(r, "sandboxrun://result", mime, text);
+        return free(js);
+    }
+    link = ag_mcp_inline_store(b, text, strlen(text), mime,
+                               html ? "html" : json ? "json" : strcmp(mime, "image/svg+xml") == 0 ? "svg"
+                                   : strcmp(mime, "text/markdown") == 0 ? "md" : "txt", err, sizeof err);
+    add_link(r, link, err, item, js ? "json" : "text");
+    free(js);
+}
+
+static void add_results(cJSON *r, struct ag_mcp_inline *b, cJSON *rec)
+{
+    cJSON *item;
+
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(rec, "results"))
+        add_result_item(r, b, item);
+}
+
+/* HTML blocks as embedded resources, or by reference past the budget;
+ * returns how many. */
+static int add_html_blocks(cJSON *r, cJSON *rec, struct ag_mcp_inline *b)
+{
+    cJSON *blk, *link;
+    int n = 0;
+    char uri[160], err[512];
+
+    cJSON_ArrayForEach(blk, cJSON_GetObjectItemCaseSensitive(rec, "blocks")) {
+        const char *type = str(blk, "type"), *v = str(blk, "value");
         if (!type || strcmp(type, "html") != 0 || !v)
             continue;
-        snprintf(uri, sizeof uri, "sandboxrun://%s/block-%d.html", id ? id : "session", ++n);
-        add_resource(r, uri, "text/html", v);
+        ++n;
+        if (ag_mcp_inline_take(b, strlen(v))) {
+            snprintf(uri, sizeof uri, "sandboxrun://%s/block-%d.html", b->id[0] ? b->id : "session", n);
+            add_resource(r, uri, "text/html", v);
+            continue;
+        }
+        link = ag_mcp_inline_store(b, v, strlen(v), "text/html", "html", err, sizeof err);
+        add_link(r, link, err, blk, "value");
     }
     return n;
 }
@@ -217,17 +319,48 @@ cJSON *ag_mcp_image_png(const char *b64)
     return c;
 }
 
+/* Bytes the content blocks of a result carry (text, data, embedded text). */
+static size_t content_size(cJSON *result)
+{
+    const cJSON *c;
+    size_t n = 0;
+
+    cJSON_ArrayForEach(c, content_of(result)) {
+        const char *t = str(c, "text") ?: str(c, "data") ?: str(cJSON_GetObjectItemCaseSensitive(c, "resource"), "text");
+        n += t ? strlen(t) : 0;
+    }
+    return n;
+}
+
 void ag_mcp_result_add_images(cJSON *result, cJSON *images)
 {
-    cJSON *content = cJSON_GetObjectItemCaseSensitive(result, "content"), *it;
+    cJSON *content = content_of(result), *it;
+    size_t used = content_size(result);
+    struct ag_mcp_inline b;
+    char err[512];
 
-    while (images && (it = cJSON_DetachItemFromArray(images, 0)))
-        cJSON_AddItemToArray(content, it);
+    ag_mcp_inline_init(&b, NULL, NULL);   /* a link's copy goes to a new store output */
+    b.left = b.left > used ? b.left - used : 0;
+    while (images && (it = cJSON_DetachItemFromArray(images, 0))) {
+        const char *d = str(it, "data");
+        size_t n = 0;
+        unsigned char *png;
+        if (ag_mcp_inline_take(&b, d ? strlen(d) : 0)) {
+            cJSON_AddItemToArray(content, it);
+            continue;
+        }
+        png = d ? ag_mcp_unbase64(d, &n) : NULL;
+        add_link(result, png ? ag_mcp_inline_store(&b, png, n, "image/png", "png", err, sizeof err) : NULL,
+                 png ? err : "not base64", NULL, NULL);
+        free(png);
+        cJSON_Delete(it);
+    }
     cJSON_Delete(images);
 }
 
-/* PNG and (when no HTML block came) HTML files from /out. */
-static void add_out_files(cJSON *r, const cJSON *rec, const char *out_dir, const char *id, int html_done)
+/* PNG and (when no HTML block came) HTML files from /out, inline within the
+ * budget, else by reference. */
+static void add_out_files(cJSON *r, const cJSON *rec, const char *out_dir, struct ag_mcp_inline *b, int html_done)
 {
     const cJSON *f;
     int images = 0;
@@ -235,10 +368,16 @@ static void add_out_files(cJSON *r, const cJSON *rec, const char *out_dir, const
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(rec, "files")) {
         const char *p = str(f, "path"), *dot = p ? strrchr(p, '.') : NULL;
         int png = dot && strcasecmp(dot, ".png") == 0, html = dot && strcasecmp(dot, ".html") == 0;
-        char path[4096], uri[4200];
+        double size = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(f, "size"));
+        char path[4096], uri[4200], err[512];
         struct sr_buf data;
         if (!p || strstr(p, "..") || (!png && !(html && !html_done)) || (png && images >= AG_MCP_IMAGES_MAX))
             continue;
+        /* base64 is 4/3 of the PNG; HTML goes as it is */
+        if (size > (png ? AG_MCP_IMAGE_MAX : HTML_FILE_MAX) || !ag_mcp_inline_take(b, (size_t)(png ? size * 4 / 3 + 4 : size))) {
+            add_link(r, ag_mcp_inline_link_file(b, p, png ? "image/png" : "text/html", err, sizeof err), err, NULL, NULL);
+            continue;
+        }
         snprintf(path, sizeof path, "%s/%s", out_dir, p);
         if (sr_read_file(path, png ? AG_MCP_IMAGE_MAX : HTML_FILE_MAX, &data) != 0) {
             sr_buf_reset(&data);
@@ -246,11 +385,11 @@ static void add_out_files(cJSON *r, const cJSON *rec, const char *out_dir, const
         }
         if (png) {
             char *b64 = ag_mcp_base64(data.data, data.len);
-            cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(r, "content"), ag_mcp_image_png(b64 ? b64 : ""));
+            cJSON_AddItemToArray(content_of(r), ag_mcp_image_png(b64 ? b64 : ""));
             free(b64);
             images++;
         } else if (data.data && !memchr(data.data, '\0', data.len)) {
-            snprintf(uri, sizeof uri, "sandboxrun://%s/%s", id ? id : "session", p);
+            snprintf(uri, sizeof uri, "sandboxrun://%s/%s", b->id[0] ? b->id : "session", p);
             add_resource(r, uri, "text/html", data.data);
         }
         sr_buf_reset(&data);
@@ -262,18 +401,21 @@ cJSON *ag_mcp_result_record(cJSON *record, const char *out_dir, const char *outp
     const char *status = str(record, "status");
     int ok = status && strcmp(status, "ok") == 0, html;
     char *text = record_text(record, output_id);
+    struct ag_mcp_inline b;
     cJSON *r;
 
     if (output_id)
         cJSON_AddStringToObject(record, "outputId", output_id);
     if (session_id)
         cJSON_AddStringToObject(record, "sessionId", session_id);
+    ag_mcp_inline_init(&b, output_id, out_dir);
     r = result_new(record, !ok);
-    add_text(r, text ? text : "status: unknown");
+    add_budgeted_text(r, &b, text ? text : "status: unknown");
     free(text);
-    html = add_html_blocks(r, record, output_id);
+    add_results(r, &b, record);
+    html = add_html_blocks(r, record, &b);
     if (out_dir)
-        add_out_files(r, record, out_dir, output_id, html > 0);
+        add_out_files(r, record, out_dir, &b, html > 0);
     return r;
 }
 
@@ -315,6 +457,7 @@ cJSON *ag_mcp_result_analysis(const char *tool, cJSON *record, const char *out_d
     cJSON *s = cJSON_CreateObject(), *r;
     char *json = res ? cJSON_PrintUnformatted(res) : NULL, *text;
     struct sr_buf b;
+    struct ag_mcp_inline budget;
     char line[1024];
 
     cJSON_AddStringToObject(s, "status", status);
@@ -341,9 +484,10 @@ cJSON *ag_mcp_result_analysis(const char *tool, cJSON *record, const char *out_d
     free(json);
     text = sr_buf_steal(&b, NULL);
     r = result_new(s, !ok);
-    add_text(r, text ? text : "");
+    ag_mcp_inline_init(&budget, output_id, out_dir);
+    add_budgeted_text(r, &budget, text ? text : "");
     free(text);
-    add_html_blocks(r, record, output_id);
+    add_html_blocks(r, record, &budget);
     shrink_html(record);
     cJSON_AddItemToObject(s, "record", record);
     (void)out_dir;

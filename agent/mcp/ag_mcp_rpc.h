@@ -21,6 +21,7 @@
 #define AG_RPC_INTERNAL_ERROR (-32603)
 #define AG_RPC_SERVER_BUSY (-32000)
 #define AG_RPC_UNSUPPORTED_VERSION (-32022)   /* 2026-07-28: UnsupportedProtocolVersion */
+#define AG_RPC_RESOURCE_NOT_FOUND (-32002)    /* MCP: resources/read of an unknown URI */
 
 enum ag_mcp_read_res {
     AG_MCP_READ_LINE,       /* a complete line (without its newline) */

@@ -286,6 +286,8 @@ static cJSON *execute(struct ag_mcp_call *c, const char *code, int *rpc_code, ch
     req = cJSON_CreateObject();
     cJSON_AddStringToObject(req, "code", code);
     cJSON_AddStringToObject(req, "filename", "cell.py");
+    if (c->display)
+        cJSON_AddBoolToObject(req, "display", 1);
     rec = run_oneshot(c, &j, req);
     job_free(&j);
     fix(rec);
@@ -299,6 +301,7 @@ static void no_fix(cJSON *rec)
 
 cJSON *ag_mcp_execute_code(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
 {
+    c->display = 1;   /* the last value, display() and figures come back as results */
     return execute(c, arg_str(c->args, "code"), rpc_code, err, errlen, no_fix);
 }
 

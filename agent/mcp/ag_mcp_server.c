@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ag_mcp_inline.h"
 #include "ag_mcp_rpc.h"
 #include "ag_mcp_store.h"
 #include "ag_mcp_session.h"
@@ -88,6 +89,7 @@ static cJSON *capabilities(void)
     cJSON *c = cJSON_CreateObject();
 
     cJSON_AddItemToObject(c, "tools", cJSON_CreateObject());
+    cJSON_AddItemToObject(c, "resources", cJSON_CreateObject());   /* the resource_links of large results */
     cJSON_AddItemToObject(c, "logging", cJSON_CreateObject());
     return c;
 }
@@ -443,6 +445,25 @@ static void *ticker(void *arg)
     }
 }
 
+/* resources/read of a resource_link a result gave (ag_mcp_inline.h);
+ * resources/list is empty: links are only for the results that name them. */
+static void on_resources(const cJSON *id, const cJSON *params, int modern, int read)
+{
+    char err[600];
+    cJSON *r;
+
+    if (!read) {
+        r = cJSON_CreateObject();
+        cJSON_AddItemToObject(r, "resources", cJSON_CreateArray());
+        return reply(id, modern, r);
+    }
+    r = ag_mcp_inline_read(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(params, "uri")), err, sizeof err);
+    if (r)
+        reply(id, modern, r);
+    else
+        ag_mcp_send_error(id, AG_RPC_RESOURCE_NOT_FOUND, err, NULL);
+}
+
 /* ---- dispatch ---- */
 
 /* Handle one request (id set) or notification (id NULL); takes msg. */
@@ -468,6 +489,8 @@ static void dispatch(cJSON *msg, const char *method, const cJSON *id, const cJSO
         on_tools_list(id, params, modern);
     else if (strcmp(method, "ping") == 0)
         reply(id, modern, cJSON_CreateObject());
+    else if (strcmp(method, "resources/read") == 0 || strcmp(method, "resources/list") == 0)
+        on_resources(id, params, modern, strcmp(method, "resources/read") == 0);
     else if (strcmp(method, "server/discover") == 0 && modern)
         on_discover(id);
     else if (strcmp(method, "server/discover") == 0)

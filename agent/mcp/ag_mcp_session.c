@@ -157,6 +157,8 @@ int ag_mcp_session_exec(struct ag_mcp_sess *e, struct ag_mcp_call *c, const char
     cJSON_AddStringToObject(req, "code", code);
     cJSON_AddStringToObject(req, "filename", "cell.py");
     cJSON_AddNumberToObject(req, "timeout", timeout);
+    if (c && c->display)
+        cJSON_AddBoolToObject(req, "display", 1);
     rc = ag_session_exec(e->s, req, &c->scancel, record, err, errlen);
     cJSON_Delete(req);
     return rc;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sr_io.h"
@@ -18,6 +19,43 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static char root[PATH_MAX];
 static unsigned long n_outputs, n_scratch;
+static double retain_s = AG_MCP_RETAIN_S;
+static double made[AG_MCP_KEEP_OUTPUTS + 1];   /* creation time of output n, at n % (KEEP + 1) */
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void ag_mcp_store_set_retention(double seconds)
+{
+    retain_s = seconds;
+}
+
+/* Output n is past its retention time (or unknown). Lock held. */
+static int expired(unsigned long n)
+{
+    double t = made[n % (AG_MCP_KEEP_OUTPUTS + 1)];
+
+    return n == 0 || n > n_outputs || n + AG_MCP_KEEP_OUTPUTS <= n_outputs || t == 0 || now_s() - t > retain_s;
+}
+
+/* Remove the kept outputs past their retention time. Lock held. */
+static void sweep(void)
+{
+    char old[PATH_MAX];
+
+    for (unsigned long k = n_outputs > AG_MCP_KEEP_OUTPUTS ? n_outputs - AG_MCP_KEEP_OUTPUTS + 1 : 1; k < n_outputs; k++) {
+        if (made[k % (AG_MCP_KEEP_OUTPUTS + 1)] != 0 && expired(k)) {
+            snprintf(old, sizeof old, "%s/out-%lu", root, k);
+            ag_mcp_store_remove(old);
+            made[k % (AG_MCP_KEEP_OUTPUTS + 1)] = 0;
+        }
+    }
+}
 
 int ag_mcp_store_init(void)
 {
@@ -61,6 +99,8 @@ int ag_mcp_store_new_output(char *id, size_t idlen, char *dir, size_t dirlen, ch
 
     pthread_mutex_lock(&lock);
     n = ++n_outputs;
+    made[n % (AG_MCP_KEEP_OUTPUTS + 1)] = now_s();
+    sweep();
     pthread_mutex_unlock(&lock);
     snprintf(id, idlen, "out-%lu", n);
     snprintf(dir, dirlen, "%s/%s", root, id);
@@ -102,10 +142,13 @@ int ag_mcp_store_output_file(const char *id, const char *rel, char *path, size_t
 
     if (!valid_output_id(id))
         return snprintf(err, errlen, "unknown outputId '%.64s' (ids look like out-7)", id), -1;
+    pthread_mutex_lock(&lock);
+    ok = !expired(strtoul(id + 4, NULL, 10));
+    pthread_mutex_unlock(&lock);
     snprintf(dir, sizeof dir, "%s/%s", root, id);
-    if (!(rdir = realpath(dir, NULL)))
-        return snprintf(err, errlen, "outputId %s is unknown or expired (the newest %d are kept)", id,
-                        AG_MCP_KEEP_OUTPUTS), -1;
+    if (!ok || !(rdir = realpath(dir, NULL)))
+        return snprintf(err, errlen, "outputId %s is unknown or expired (the newest %d are kept, each for %.0f s)",
+                        id, AG_MCP_KEEP_OUTPUTS, retain_s), -1;
     snprintf(joined, sizeof joined, "%s/%s", rdir, rel[0] == '/' && strncmp(rel, "/out/", 5) == 0 ? rel + 5 : rel);
     real = realpath(joined, NULL);
     ok = real && strncmp(real, rdir, strlen(rdir)) == 0 && real[strlen(rdir)] == '/' &&

@@ -2,13 +2,18 @@
  * root (removed at exit) holding each call's output directory (the jail's
  * /out, copied back), kept for upload_artifact under an id like "out-7",
  * and scratch directories for inputs. The newest AG_MCP_KEEP_OUTPUTS
- * outputs are kept; older ones are removed. Thread-safe. */
+ * outputs are kept, each for the retention time at most; older ones are
+ * removed. Thread-safe. */
 #ifndef AG_MCP_STORE_H
 #define AG_MCP_STORE_H
 
 #include <stddef.h>
 
 #define AG_MCP_KEEP_OUTPUTS 64
+#define AG_MCP_RETAIN_S 3600.0   /* how long an output (and the links into it) stays readable */
+
+/* Keep each output this many seconds at most (mcp --retain). */
+void ag_mcp_store_set_retention(double seconds);
 
 /* Create the root under $TMPDIR (or /tmp), mode 0700. 0, or -1 logged. */
 int ag_mcp_store_init(void);

@@ -38,6 +38,9 @@ static const char record_schema[] = J({
         "cpuTime": {"type": "number"},
         "maxRssKb": {"type": "number"},
         "blocks": {"type": "array", "items": {"type": "object"}},
+        "results": {"type": "array", "description": "Notebook-style display items in order: the last expression's value (isMainResult), display() calls, figures; large ones carry uri, size and sha256 instead of their data",
+            "items": {"type": "object", "properties": {"type": {"type": "string"}, "mimeType": {"type": "string"},
+                "isMainResult": {"type": "boolean"}, "uri": {"type": "string"}, "size": {"type": "number"}}}},
         "files": {"type": "array", "items": {"type": "object", "properties": {
             "path": {"type": "string"}, "size": {"type": "number"}, "sha256": {"type": "string"}}}},
         "message": {"type": "string"},
@@ -160,14 +163,17 @@ static const char upload_out[] = J({"type": "object", "required": ["url", "s3Uri
 static const struct ag_mcp_tool tools[] = {
     {"execute_code", "Run Python code",
      "Run Python 3.11 in a jail without network. Installed: numpy, pandas, scipy, statsmodels, scikit-learn, "
-     "plotly, optuna (nothing else can be installed). Without sessionId each call gets a fresh interpreter; "
-     "with sessionId variables, imports and files persist across calls. Files given in 'files' are at "
-     "/work/NAME (read-only; in a session /tmp/NAME); the working directory /tmp is writable. Write outputs "
-     "to /out: they come back as files (PNG as images, HTML as resources) and can be published with "
-     "upload_artifact. For structured results print a JSON value between lines ===JSON_START=== and "
-     "===JSON_END=== (HTML between ===HTML_START=== and ===HTML_END===), or use "
-     "'from sandboxrun_io import emit_json, emit_html, out_path'; such blocks arrive parsed in 'blocks', "
-     "not in stdout. Returns the result record: status, stdout, stderr, blocks, files, error with traceback.",
+     "matplotlib, seaborn, plotly, sympy, networkx, xgboost, scikit-image, openpyxl, xlsxwriter, tqdm and more "
+     "(sandboxrun check --libraries; nothing else can be installed). Without sessionId each call gets a fresh "
+     "interpreter; with sessionId variables, imports and files persist across calls. Runs as a notebook cell: "
+     "the last expression's value, display(obj) and matplotlib/plotly figures come back in 'results' (PNG as "
+     "images, text as text, HTML and large items as resource_link for resources/read). Files given in 'files' "
+     "are at /work/NAME (read-only; in a session /tmp/NAME); the working directory /tmp is writable. Write "
+     "outputs to /out: they come back as files and can be published with upload_artifact. For structured "
+     "results print a JSON value between lines ===JSON_START=== and ===JSON_END=== (HTML between "
+     "===HTML_START=== and ===HTML_END===), or use 'from sandboxrun_io import emit_json, emit_html, out_path'; "
+     "such blocks arrive parsed in 'blocks', not in stdout. Returns the result record: status, stdout, stderr, "
+     "blocks, results, files, error with traceback.",
      execute_code_in, record_schema, 0, 1, 0, 0, ag_mcp_execute_code},
     {"execute_command", "Run a shell command",
      "Run a /bin/sh command line in the same jail as execute_code (read-only /usr, writable /tmp and /out, "

@@ -22,6 +22,7 @@ struct ag_mcp_call {
     struct ag_runner_job job;       /* the one-shot run, if any */
     struct ag_session_cancel scancel; /* the session execution, if any */
     double timeout;                 /* seconds the current run may take (progress total) */
+    int display;                    /* run the code as a notebook cell (execute_code) */
 };
 
 /* A handler returns a CallToolResult ({content, structuredContent, isError}),

@@ -328,6 +328,7 @@ static void execute(struct server *s, struct sb_worker *w, const struct sb_reque
     int code = -1;
 
     cJSON_AddStringToObject(frame, "code", req->code);
+    cJSON_AddBoolToObject(frame, "display", req->display);
     cJSON_AddStringToObject(frame, "filename", req->filename);
     for (int i = 1; i < req->argc; i++)
         cJSON_AddItemToArray(args, cJSON_CreateString(req->argv[i]));

@@ -83,7 +83,8 @@ static void execute(const char *text, size_t len)
     if (n && early_seq == n)
         sb_python_interrupt();
     if (cJSON_IsString(code))
-        status = sb_python_exec(code->valuestring, cJSON_IsString(file) ? file->valuestring : "<cell>", &error);
+        status = sb_python_exec(code->valuestring, cJSON_IsString(file) ? file->valuestring : "<cell>",
+                                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "display")), &error);
     running_seq = 0;
     sb_python_flush();
     cJSON_AddNumberToObject(done, "seq", n);   /* the supervisor takes only the answer to its request */

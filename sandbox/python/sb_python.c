@@ -159,12 +159,27 @@ static int is_memory_error(PyObject *type, PyObject *exc)
     return enomem;
 }
 
-/* Set *error to {"type","message","traceback","memoryError"} and print the
+/* sandboxrun_hints.annotate(exc): a one-line hint for a usual mistake, added
+ * to the exception as a note (the traceback shows it); new string or NULL. */
+static char *annotate(PyObject *exc)
+{
+    PyObject *mod = PyImport_ImportModule("sandboxrun_hints");
+    PyObject *r = mod ? PyObject_CallMethod(mod, "annotate", "O", exc) : NULL;
+    char *text = r && r != Py_None ? py_str(r) : NULL;
+
+    Py_XDECREF(r);
+    Py_XDECREF(mod);
+    PyErr_Clear();
+    return text;
+}
+
+/* Set *error to {"type","message","traceback","memoryError","hint"} and print the
  * traceback (with source lines, from linecache) to sys.stderr. Returns 0 if
  * the traceback was printed, -1 if the caller should use PyErr_Display. */
 static int report(char **error, PyObject *type, PyObject *exc)
 {
     PyObject *name = PyObject_GetAttrString(type, "__name__");
+    char *hint = annotate(exc);
     char *tname = py_str(name), *msg = py_str(exc), *tb = format_traceback(exc);
     PyObject *err = PySys_GetObject("stderr");   /* borrowed */
     int printed = tb && err && PyFile_WriteString(tb, err) == 0 ? 0 : -1;
@@ -175,6 +190,8 @@ static int report(char **error, PyObject *type, PyObject *exc)
     cJSON_AddStringToObject(o, "message", msg ? msg : "");
     cJSON_AddStringToObject(o, "traceback", tb ? tb : "");
     cJSON_AddBoolToObject(o, "memoryError", is_memory_error(type, exc));
+    if (hint)
+        cJSON_AddStringToObject(o, "hint", hint);
     text = cJSON_PrintUnformatted(o);
     if (!text || strlen(text) >= REPORT_MAX) {   /* too big or no memory: at least the type */
         free(text);
@@ -185,6 +202,7 @@ static int report(char **error, PyObject *type, PyObject *exc)
     free(tname);
     free(msg);
     free(tb);
+    free(hint);
     Py_XDECREF(name);
     PyErr_Clear();
     return printed;
@@ -216,12 +234,60 @@ static int handle_exception(char **error)
     return 1;
 }
 
-int sb_python_exec(const char *code, const char *filename, char **error)
+/* sandboxrun_display.start(cell): hook matplotlib and plotly, and make
+ * display() a builtin in a cell. The module (or NULL when the helper
+ * directory is absent: then code runs without display) is returned new. */
+static PyObject *display_start(int cell)
+{
+    PyObject *mod = PyImport_ImportModule("sandboxrun_display");
+    PyObject *r = mod ? PyObject_CallMethod(mod, "start", "i", cell) : NULL;
+
+    if (!r)
+        Py_CLEAR(mod);
+    Py_XDECREF(r);
+    PyErr_Clear();
+    return mod;
+}
+
+/* Run a cell split by sandboxrun_display.split_cell into (body, last):
+ * the body, then the last expression, whose value is shown. NULL with the
+ * exception set if the user's code raised. */
+static PyObject *eval_cell(PyObject *disp, PyObject *parts, PyObject *globals)
+{
+    PyObject *res = PyEval_EvalCode(PyTuple_GET_ITEM(parts, 0), globals, globals), *value, *shown;
+
+    if (!res)
+        return NULL;
+    Py_DECREF(res);
+    if (!(value = PyEval_EvalCode(PyTuple_GET_ITEM(parts, 1), globals, globals)))
+        return NULL;
+    shown = PyObject_CallMethod(disp, "show_result", "O", value);
+    Py_DECREF(value);
+    return shown;
+}
+
+/* sandboxrun_display.end_cell() (a cell's open figures), keeping whatever
+ * exception the code left pending; a failure of its own is printed. */
+static void display_end(PyObject *disp)
+{
+    PyObject *type, *exc, *tb, *r;
+
+    if (!disp)
+        return;
+    PyErr_Fetch(&type, &exc, &tb);
+    r = PyObject_CallMethod(disp, "end_cell", NULL);
+    if (!r)
+        PyErr_Print();
+    Py_XDECREF(r);
+    PyErr_Restore(type, exc, tb);
+}
+
+int sb_python_exec(const char *code, const char *filename, int cell, char **error)
 {
     PyObject *main = PyImport_AddModule("__main__");   /* borrowed */
     PyObject *globals = main ? PyModule_GetDict(main) : NULL;
     PyObject *file = PyUnicode_FromString(filename);
-    PyObject *co, *res;
+    PyObject *co = NULL, *res, *disp, *parts = NULL;
     int status = 0;
 
     if (!globals || !file || PyDict_SetItemString(globals, "__file__", file) < 0) {
@@ -230,12 +296,22 @@ int sb_python_exec(const char *code, const char *filename, char **error)
     }
     Py_DECREF(file);
     remember_source(code, filename);
-    co = Py_CompileStringExFlags(code, filename, Py_file_input, NULL, -1);
-    res = co ? PyEval_EvalCode(co, globals, globals) : NULL;
+    disp = display_start(cell);
+    if (disp && cell && !(parts = PyObject_CallMethod(disp, "split_cell", "ss", code, filename)))
+        PyErr_Clear();   /* cannot split: run it whole */
+    if (parts && PyTuple_Check(parts) && PyTuple_GET_SIZE(parts) == 2) {
+        res = eval_cell(disp, parts, globals);
+    } else {
+        co = Py_CompileStringExFlags(code, filename, Py_file_input, NULL, -1);
+        res = co ? PyEval_EvalCode(co, globals, globals) : NULL;
+    }
+    display_end(disp);
     if (!res)
         status = handle_exception(error);
     Py_XDECREF(res);
     Py_XDECREF(co);
+    Py_XDECREF(parts);
+    Py_XDECREF(disp);
     return status;
 }
 
@@ -418,7 +494,7 @@ int sb_python_run(const struct sb_pyjob *job)
     if (sb_python_init(job) < 0)
         return 120;
 
-    status = sb_python_exec(job->code, job->filename, &error);
+    status = sb_python_exec(job->code, job->filename, job->cell, &error);
     if (error)
         (void)sr_write_all(job->report_fd, error, strlen(error));
     free(error);

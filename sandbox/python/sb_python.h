@@ -12,6 +12,7 @@ struct sb_pyjob {
     char **argv;
     const char *extra_path;   /* prepended to sys.path (the helper scripts), or NULL */
     int report_fd;            /* an uncaught exception is written here as JSON */
+    int cell;                 /* a code cell: show the last value, display(), figures */
 };
 
 /* Initialize CPython for job (argv, sys.path, linecache of job->code if any).
@@ -20,8 +21,11 @@ int sb_python_init(const struct sb_pyjob *job);
 /* Run code in __main__'s globals (they persist between calls). Returns 0,
  * SystemExit's code, or 1 after printing the traceback to sys.stderr and
  * setting *error to a new JSON string {"type","message","traceback",
- * "memoryError"} (caller frees). */
-int sb_python_exec(const char *code, const char *filename, char **error);
+ * "memoryError"} (caller frees). A cell (cell != 0) runs as in a notebook:
+ * its last expression's value, display() calls and open figures become
+ * display blocks on stdout (scripts/sandboxrun_display.py); a script only
+ * has plt.show() and fig.show() captured. */
+int sb_python_exec(const char *code, const char *filename, int cell, char **error);
 /* Import each module of a comma-separated list (the warm preload), run the
  * warm-up file if one is named (trusted code; its failure is only logged),
  * then freeze the heap out of the collector's reach. 0, or -1 after logging

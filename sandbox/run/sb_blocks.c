@@ -1,17 +1,22 @@
 /* sb_blocks.c — streaming extractor for ===JSON_START=== / ===HTML_START=== blocks. */
 #include "sb_blocks.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sr_io.h"
+#include "sr_tty.h"
 #include "sr_utf8.h"
 
-enum { OUTSIDE = 0, IN_JSON = 1, IN_HTML = 2 };
+enum { OUTSIDE = 0, IN_JSON = 1, IN_HTML = 2, IN_DISPLAY = 3, LAST_KIND = IN_DISPLAY };
 
 static const struct { const char *start, *end, *type; } kinds[] = {
     [IN_JSON] = {"===JSON_START===", "===JSON_END===", "json"},
     [IN_HTML] = {"===HTML_START===", "===HTML_END===", "html"},
+    /* a display item (sandboxrun_display.py): a JSON object for "results" */
+    [IN_DISPLAY] = {"===DISPLAY_START===", "===DISPLAY_END===", "display"},
 };
 
 void sb_blocks_init(struct sb_blocks *b, size_t max_text, size_t max_block)
@@ -21,6 +26,8 @@ void sb_blocks_init(struct sb_blocks *b, size_t max_text, size_t max_block)
     sr_buf_init(&b->block, max_block);
     b->max_block = max_block;
     b->list = cJSON_CreateArray();
+    b->results = cJSON_CreateArray();
+    b->echo_fd = -1;
 }
 
 static void add_error(struct sb_blocks *b, int kind, const char *msg, size_t size)
@@ -39,10 +46,37 @@ static void add_error(struct sb_blocks *b, int kind, const char *msg, size_t siz
     cJSON_AddItemToArray(b->list, e);
 }
 
+/* Copy p[0..n) to the echo fd, through the terminal filter when there is one. */
+static void echo(const struct sb_blocks *b, const char *p, size_t n)
+{
+    if (b->echo_tty)
+        (void)sr_tty_write(b->echo_fd, b->echo_tty, p, n);
+    else
+        (void)sr_write_all(b->echo_fd, p, n);
+}
+
+/* A short formatted line to the echo fd. */
+__attribute__((format(printf, 2, 3))) static void echo_note(const struct sb_blocks *b, const char *fmt, ...)
+{
+    char line[200];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        echo(b, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
 /* Send bytes to wherever the parser is: the text or the open block. */
 static void sink(struct sb_blocks *b, const char *p, size_t n)
 {
     if (b->state == OUTSIDE) {
+        if (b->echo_fd >= 0) {
+            size_t skip = p == b->line ? (b->line_echoed < n ? b->line_echoed : n) : 0;
+            echo(b, p + skip, n - skip);
+        }
         if (!b->text_truncated && sr_buf_append(&b->text, p, n) != SR_BUF_OK)
             b->text_truncated = 1;
     } else if (!b->block_overflow && sr_buf_append(&b->block, p, n) != SR_BUF_OK) {
@@ -100,7 +134,7 @@ static cJSON *block_value(struct sb_blocks *b, int kind, size_t *values, char *m
     if (len && data[len - 1] == '\n')   /* the newline before the end marker */
         len--;
     *values = 1;
-    if (kind == IN_JSON) {
+    if (kind == IN_JSON || kind == IN_DISPLAY) {
         if ((depth = sb_json_shape(data, len, values)) > SB_JSON_MAX_DEPTH) {
             snprintf(msg, msglen, "JSON nested deeper than %d levels", SB_JSON_MAX_DEPTH);
             return NULL;
@@ -113,6 +147,11 @@ static cJSON *block_value(struct sb_blocks *b, int kind, size_t *values, char *m
         v = cJSON_ParseWithLengthOpts(data, len, &end, 0);
         if (!v || (end && (size_t)(end - data) < len && strspn(end, " \t\r\n") < len - (size_t)(end - data))) {
             snprintf(msg, msglen, "invalid JSON near byte %zu", end ? (size_t)(end - data) : 0);
+            cJSON_Delete(v);
+            return NULL;
+        }
+        if (kind == IN_DISPLAY && !cJSON_IsObject(v)) {
+            snprintf(msg, msglen, "a display item must be a JSON object");
             cJSON_Delete(v);
             return NULL;
         }
@@ -145,6 +184,36 @@ static size_t encoded_size(const cJSON *v)
     return n;
 }
 
+/* What the terminal sees of a closed block: a JSON block as printed (it is
+ * small and what the data-science commands show), a display item's plain
+ * text as a notebook prints it, anything else (HTML, images) as one line
+ * saying where it went (never megabytes of markup or base64). */
+static void echo_block(const struct sb_blocks *b, int kind, size_t size, const cJSON *item)
+{
+    const char *mime = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "mimeType"));
+    const char *text = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "text"));
+    char note[160];
+    int n;
+
+    if (b->echo_fd < 0)
+        return;
+    if (kind == IN_DISPLAY && mime && text && strcmp(mime, "text/plain") == 0) {
+        echo(b, text, strlen(text));
+        n = snprintf(note, sizeof note, "\n");
+    } else if (kind == IN_DISPLAY && mime) {
+        n = snprintf(note, sizeof note, "[%.60s, %zu bytes: in the record's results (--json)]\n", mime, size);
+    } else if (kind == IN_JSON) {
+        n = snprintf(note, sizeof note, "%s\n", kinds[kind].start);
+        echo(b, note, (size_t)n);
+        echo(b, b->block.data ? b->block.data : "", b->block.len);
+        n = snprintf(note, sizeof note, "%s\n", kinds[kind].end);
+    } else {
+        n = snprintf(note, sizeof note, "[%s block, %zu bytes: in the record's %s (--json), not printed]\n",
+                     kinds[kind].type, size, kind == IN_DISPLAY ? "results" : "blocks");
+    }
+    echo(b, note, (size_t)n);
+}
+
 static void close_block(struct sb_blocks *b)
 {
     char msg[160] = "";
@@ -165,7 +234,11 @@ static void close_block(struct sb_blocks *b)
         cJSON_Delete(v);
         v = NULL;
     }
-    if (v) {
+    echo_block(b, kind, size, v);
+    if (v && kind == IN_DISPLAY) {
+        b->total_block_bytes += cost + values * SB_NODE_COST;
+        cJSON_AddItemToArray(b->results, v);   /* the item itself, in the order shown */
+    } else if (v) {
         b->total_block_bytes += cost + values * SB_NODE_COST;
         e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "type", kinds[kind].type);
@@ -188,7 +261,7 @@ static void end_line(struct sb_blocks *b)
         n--;
     b->line[n] = '\0';
     if (b->state == OUTSIDE) {
-        for (int k = IN_JSON; k <= IN_HTML; k++) {
+        for (int k = IN_JSON; k <= LAST_KIND; k++) {
             if (strcmp(b->line, kinds[k].start) == 0) {
                 b->state = k;
                 return;
@@ -200,6 +273,27 @@ static void end_line(struct sb_blocks *b)
     }
     sink(b, b->line, b->line_len);
     sink(b, "\n", 1);
+}
+
+/* Could the partial line outside a block still become a start marker? */
+static int may_be_marker(const struct sb_blocks *b)
+{
+    for (int k = IN_JSON; k <= LAST_KIND; k++) {
+        size_t m = strlen(kinds[k].start);
+        if (b->line_len <= m + 1 && strncmp(b->line, kinds[k].start, b->line_len < m ? b->line_len : m) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Echo a partial line that cannot be a marker now, not at its newline: a
+ * prompt or a progress line printed without one shows while the run goes on. */
+static void echo_partial(struct sb_blocks *b)
+{
+    if (b->echo_fd < 0 || b->state != OUTSIDE || b->line_long || b->line_len <= b->line_echoed || may_be_marker(b))
+        return;
+    echo(b, b->line + b->line_echoed, b->line_len - b->line_echoed);
+    b->line_echoed = b->line_len;
 }
 
 void sb_blocks_feed(struct sb_blocks *b, const char *p, size_t n)
@@ -225,11 +319,13 @@ void sb_blocks_feed(struct sb_blocks *b, const char *p, size_t n)
                 end_line(b);
             b->line_len = 0;
             b->line_long = 0;
+            b->line_echoed = 0;
             seg++;
         }
         p += seg;
         n -= seg;
     }
+    echo_partial(b);
 }
 
 void sb_blocks_finish(struct sb_blocks *b)
@@ -245,9 +341,12 @@ void sb_blocks_finish(struct sb_blocks *b)
     }
     b->line_len = 0;
     b->line_long = 0;
+    b->line_echoed = 0;
     if (b->state != OUTSIDE) {
         char msg[64];
         snprintf(msg, sizeof msg, "unterminated block (no %s line)", kinds[b->state].end);
+        if (b->echo_fd >= 0)
+            echo_note(b, "[unterminated %s block, %zu bytes: not printed]\n", kinds[b->state].type, b->block.len);
         add_error(b, b->state, msg, b->block.len);
         sr_buf_reset(&b->block);
         b->state = OUTSIDE;
@@ -260,4 +359,6 @@ void sb_blocks_free(struct sb_blocks *b)
     sr_buf_reset(&b->block);
     cJSON_Delete(b->list);
     b->list = NULL;
+    cJSON_Delete(b->results);
+    b->results = NULL;
 }

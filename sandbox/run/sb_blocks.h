@@ -3,12 +3,16 @@
  * A marker counts only as a whole line (a trailing \r is allowed); markers may
  * be split across reads. Text outside blocks is kept up to max_text bytes. A
  * block is kept up to max_block bytes; an oversized, malformed or unterminated
- * block becomes an entry {"type":"error","blockType":..,"message":..}. Memory
+ * block becomes an entry {"type":"error","blockType":..,"message":..}.
+ * ===DISPLAY_START=== blocks hold one display item (a JSON object) each and
+ * go to the results list instead, under the same caps. Memory
  * is bounded whatever the input: no line is ever buffered whole. */
 #ifndef SB_BLOCKS_H
 #define SB_BLOCKS_H
 
 #include <cjson/cJSON.h>
+
+struct sr_tty_filter;
 #include <stddef.h>
 
 #include "sr_buf.h"
@@ -30,12 +34,17 @@ struct sb_blocks {
     struct sr_buf text;          /* stdout with the blocks removed */
     int text_truncated;          /* text hit max_text */
     cJSON *list;                 /* the "blocks" array */
+    cJSON *results;              /* the "results" array: display items, in order */
+    int echo_fd;                 /* -1, or where the text outside blocks is copied as it is decided
+                                  * (the terminal of a plain run); blocks are summarized there */
+    struct sr_tty_filter *echo_tty;  /* NULL, or the filter that shows control sequences as text */
     size_t total_block_bytes;    /* across all blocks: JSON text + SB_NODE_COST per value, capped at 4 * max_block */
     size_t dropped;              /* blocks and error entries past SB_MAX_BLOCKS + 1, not listed */
     /* parser state */
     int state;                   /* 0 outside a block, else the block kind */
     char line[SB_MARKER_MAX + 1];
     size_t line_len;
+    size_t line_echoed;          /* bytes of line already copied to echo_fd */
     int line_long;               /* the current line is too long to be a marker */
     struct sr_buf block;
     int block_overflow;
@@ -51,7 +60,7 @@ void sb_blocks_finish(struct sb_blocks *b);
  * an upper bound of how many values it holds, without building anything:
  * strings are skipped, the rest counted. Not a validator (cJSON is, after). */
 int sb_json_shape(const char *p, size_t n, size_t *values);
-/* Free everything; the caller may first take b->list (set it to NULL). */
+/* Free everything; the caller may first take b->list and b->results (set them to NULL). */
 void sb_blocks_free(struct sb_blocks *b);
 
 #endif

@@ -20,6 +20,7 @@ struct sb_outcome {
     double execution_time, setup_time, cpu_time;
     long max_rss_kb;
     cJSON *blocks;              /* owned */
+    cJSON *results;             /* owned: display items of a code cell (or a shown figure) */
     cJSON *files, *skipped;     /* owned */
     size_t blocks_dropped, skipped_dropped;   /* entries past a list's cap, only counted */
     cJSON *error;               /* owned: {"type","message","traceback"} or NULL */

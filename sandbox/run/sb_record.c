@@ -15,6 +15,7 @@ void sb_outcome_init(struct sb_outcome *o)
     o->exit_code = -1;
     o->violation_nr = -1;
     o->blocks = cJSON_CreateArray();
+    o->results = cJSON_CreateArray();
     o->files = cJSON_CreateArray();
     o->skipped = cJSON_CreateArray();
     o->weakened = cJSON_CreateArray();
@@ -26,6 +27,7 @@ void sb_outcome_free(struct sb_outcome *o)
     free(o->stdout_text);
     free(o->stderr_text);
     cJSON_Delete(o->blocks);
+    cJSON_Delete(o->results);
     cJSON_Delete(o->files);
     cJSON_Delete(o->skipped);
     cJSON_Delete(o->error);
@@ -119,6 +121,7 @@ cJSON *sb_record_build(const struct sb_outcome *o)
     add_copy(rec, "blocks", o->blocks);
     if (o->blocks_dropped)
         cJSON_AddNumberToObject(rec, "blocksDropped", (double)o->blocks_dropped);
+    add_copy(rec, "results", o->results);
     add_copy(rec, "files", o->files);
     if (cJSON_GetArraySize(o->skipped) > 0)
         add_copy(rec, "skippedFiles", o->skipped);

@@ -30,6 +30,7 @@ static const struct { const char *key; size_t off; } str_fields[] = {
 static const struct { const char *key; size_t off; } bool_fields[] = {
     {"allowWeaker", FIELD(allow_weaker)}, {"passthrough", FIELD(passthrough)},
     {"raw", FIELD(raw)},
+    {"display", FIELD(display)},   /* a code cell: notebook-style results (sandboxrun_display.py) */
 };
 
 void sb_request_defaults(struct sb_request *r)

@@ -30,7 +30,7 @@ struct sb_request {
     double timeout_s;
     double idle_timeout_s;         /* sessions: end after this long without a request */
     unsigned long cpu_s, memory_mb, pids, max_output, max_block, tmp_mb, out_mb, threads, max_out_files;
-    int allow_weaker, passthrough;
+    int allow_weaker, passthrough, display;
     int raw;   /* passthrough to a terminal keeps control sequences (else shown cat -v style) */
 };
 

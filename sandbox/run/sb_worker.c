@@ -121,6 +121,7 @@ static void fill_jail(const struct sb_request *req, struct sb_jail *j, int cgrou
     j->job.argc = req->argc;
     j->job.argv = (char **)req->argv;
     j->job.extra_path = req->scripts_dir ? "/sandboxrun" : NULL;
+    j->job.cell = req->display;
 }
 
 /* The worker's pipe ends (stdin, stdout, stderr, report, chan, ctl) and ours. */
@@ -247,8 +248,8 @@ static void on_stdout(struct sb_worker *w, struct sb_exec *x, const char *buf, s
      * not: past another 1 GiB of discarded bytes the run stops */
     unsigned long long cap = (unsigned long long)w->req->max_output + 4ULL * w->req->max_block + (1ULL << 30);
 
-    if (w->req->passthrough)
-        pass_through(w, x, 1, buf, n);
+    x->blocks.echo_fd = w->req->passthrough ? 1 : -1;   /* the text, not the blocks, goes through */
+    x->blocks.echo_tty = w->req->passthrough && !w->req->raw && isatty(1) ? &x->tty[0] : NULL;
     sb_blocks_feed(&x->blocks, buf, n);
     x->stdout_bytes += n;
     if ((x->blocks.text_truncated || x->stdout_bytes > cap) && !x->output_limit) {
@@ -628,6 +629,9 @@ void sb_worker_outcome(struct sb_worker *w, struct sb_exec *x, int code, const c
     o->blocks = x->blocks.list;
     o->blocks_dropped = x->blocks.dropped;
     x->blocks.list = NULL;
+    cJSON_Delete(o->results);
+    o->results = x->blocks.results;
+    x->blocks.results = NULL;
     o->setup_time = w->t_ready ? w->t_ready - w->t0 : 0;
     o->execution_time = x->t_end > x->t_start && x->t_start ? x->t_end - x->t_start : 0;
     o->memory_enforcement = sb_cgroup_kind_name(w->cg.kind);

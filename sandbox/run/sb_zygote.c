@@ -131,7 +131,8 @@ static int warm_runner(struct sb_jail *j)
     code = cJSON_GetObjectItemCaseSensitive(req, "code");
     argc = request_argv(req, argv, SB_MAX_ARGS + 2);
     if (cJSON_IsString(code) && sb_python_set_argv(argc, argv) == 0)
-        status = sb_python_exec(code->valuestring, argv[0], &error);
+        status = sb_python_exec(code->valuestring, argv[0],
+                                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "display")), &error);
     sb_python_atexit();
     sb_python_flush();
     done = cJSON_CreateObject();

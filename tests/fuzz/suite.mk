@@ -21,7 +21,7 @@ FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                 -Icommon $(SANDBOX_INC) $(call pkg_cflags,libseccomp libcjson)
 FUZZ_LIBS    := $(call pkg_libs,libseccomp libcjson)
-FUZZ_COMMON  := common/sr_buf.c common/sr_utf8.c common/sr_io.c common/sr_log.c common/sr_status.c
+FUZZ_COMMON  := common/sr_buf.c common/sr_utf8.c common/sr_io.c common/sr_log.c common/sr_status.c common/sr_tty.c
 
 $(FUZZ_B)/fuzz_blocks: tests/fuzz/fuzz_blocks.c sandbox/run/sb_blocks.c $(FUZZ_COMMON)
 	@mkdir -p $(FUZZ_B)

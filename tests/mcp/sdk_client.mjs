@@ -3,10 +3,10 @@
 // Prints one JSON line per check: {"ok": bool, "name": "...", "detail": "..."};
 // tests/mcp/run turns them into TAP.
 //
-//   node sdk_client.mjs BIN DATA_CSV PART     PART: basics | day | concurrency
+//   node sdk_client.mjs BIN DATA_CSV PART     PART: basics | day | concurrency | display
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 
 const [bin, csv, part] = process.argv.slice(2);
 
@@ -147,9 +147,13 @@ async function day() {
   check(!r.isError && r.structuredContent.result?.tool === "eda" && r.structuredContent.result.eda?.stationarity,
     "run_eda on the session file returns the EDA result", text(r).slice(0, 800));
   r = await call(client, "build_report", { sessionId: sid, dataset: "/tmp/data.csv", trials: 2, timeBudget: 5 }, { timeout: 300000 });
-  const html = r.content.find((c) => c.type === "resource" && c.resource.mimeType === "text/html");
-  check(!r.isError && html && /chart-forecast/.test(html.resource.text) && r.structuredContent.outputId,
-    "build_report returns report.html as an embedded text/html resource", text(r).slice(0, 800));
+  // the report (plotly.js inlined: megabytes) is past the inline budget: a link, not 9 MB of content
+  const html = r.content.find((c) => c.type === "resource_link" && c.mimeType === "text/html");
+  const page = html && await client.readResource({ uri: html.uri });
+  check(!r.isError && html && html.size > 256 * 1024 && contentBytes(r) <= 256 * 1024 &&
+        /chart-forecast/.test(page?.contents?.[0]?.text || "") && r.structuredContent.outputId,
+    "build_report returns report.html as a resource_link (past the inline budget) that resources/read returns",
+    text(r).slice(0, 800));
 
   const bytes = randomBytes(300000);
   r = await call(client, "write_files", { sessionId: sid, files: [{ path: "/out/blob.bin", content: bytes.toString("base64"), encoding: "base64" }] });
@@ -175,8 +179,81 @@ async function day() {
   await client.close();
 }
 
+// notebook-style results: images decode to PNGs of the figure's size, text
+// as text, HTML and what passes the inline budget as resource_link that
+// resources/read returns (size and sha256 as the link says)
+const pngSize = (b64) => {
+  const b = Buffer.from(b64, "base64");
+  return b.subarray(0, 8).toString("hex") === "89504e470d0a1a0a" && b.subarray(12, 16).toString() === "IHDR"
+    ? [b.readUInt32BE(16), b.readUInt32BE(20)] : null;
+};
+function contentBytes(r) {
+  return (r.content || []).reduce((n, c) => n + (c.text || c.data || c.resource?.text || "").length, 0);
+}
+
+async function display() {
+  const client = await connect();
+  let r = await call(client, "execute_code", {
+    code: "import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(4, 3), dpi=50)\nax.plot([1, 3, 2]);\n" });
+  const imgs = (r.content || []).filter((c) => c.type === "image");
+  check(!r.isError && imgs.length === 1 && imgs[0].mimeType === "image/png" &&
+        JSON.stringify(pngSize(imgs[0].data)) === "[200,150]",
+    "one-shot: an open figure comes back as image content, a valid PNG of the figure's size (200x150)",
+    JSON.stringify(r).slice(0, 600));
+  const res = r.structuredContent?.results || [];
+  check(res.length === 1 && res[0].type === "image" && res[0].width === 200 && res[0].data === imgs[0].data,
+    "structuredContent.results carries the same image", JSON.stringify(res).slice(0, 400));
+
+  r = await call(client, "execute_code", { code: "import pandas as pd\npd.DataFrame({'a': range(100), 'b': 2.5})" });
+  const sres = r.structuredContent?.results || [];
+  const html = sres.find((i) => i.mimeType === "text/html"), plain = sres.find((i) => i.mimeType === "text/plain");
+  const link = (r.content || []).find((c) => c.type === "resource_link" && c.mimeType === "text/html");
+  check(!r.isError && plain?.isMainResult && /\[100 rows x 2 columns\]/.test(text(r)) && /\.\./.test(plain.text),
+    "a DataFrame last line: its text (capped rows, as pandas shows it) as text content, isMainResult",
+    JSON.stringify(r).slice(0, 800));
+  let read = link && await client.readResource({ uri: link.uri });
+  check(html?.uri === link?.uri && /<table/.test(read?.contents?.[0]?.text || "") &&
+        createHash("sha256").update(read.contents[0].text).digest("hex") === link._meta?.sha256 &&
+        html.sha256 === link._meta.sha256,
+    "its HTML table comes by reference: a resource_link resources/read returns, sha256 as given",
+    JSON.stringify({ link, html }).slice(0, 600));
+
+  r = await call(client, "execute_code", { code:
+    "import plotly.express as px\nfig = px.scatter(x=list(range(3000)), y=list(range(3000)))\nfig.show()\nprint('shown')" });
+  const links = (r.content || []).filter((c) => c.type === "resource_link");
+  const big = links.find((c) => c.mimeType === "text/html");
+  check(!r.isError && contentBytes(r) <= 256 * 1024 && big && big.size > 1000000 && /shown/.test(text(r)),
+    "plotly fig.show(): self-contained HTML by reference, all content within the 256 KiB budget",
+    JSON.stringify(r.content).slice(0, 800));
+  const spec = r.structuredContent?.results?.find((i) => i.mimeType === "application/vnd.plotly.v1+json");
+  check(spec && (/^scatter/.test(spec.json?.data?.[0]?.type) || spec.uri),
+    "and its plotly JSON spec is in the results", JSON.stringify(spec).slice(0, 300));
+  read = big && await client.readResource({ uri: big.uri });
+  check(Buffer.byteLength(read?.contents?.[0]?.text || "") === big.size && /plotly/.test(read.contents[0].text.slice(0, 5000)),
+    "resources/read returns the whole HTML the link describes", JSON.stringify(read).slice(0, 300));
+  await expectRpcError(() => client.readResource({ uri: "sandboxrun://out-999999/x.html" }), -32002,
+    "resources/read of an unknown link is a resource-not-found error");
+
+  r = await call(client, "start_session", {});
+  const sid = r.structuredContent?.sessionId;
+  await call(client, "execute_code", { sessionId: sid, code: "x = 21" });
+  r = await call(client, "execute_code", { sessionId: sid, code: "display('first')\ndisplay({'k': 1})\nx * 2" });
+  const items = r.structuredContent?.results || [];
+  check(!r.isError && items.map((i) => i.text).filter(Boolean).join("|") === "'first'|{'k': 1}|42" &&
+        items[items.length - 1].isMainResult && !items[0].isMainResult,
+    "session: display() twice, then the last value (42) as the main result, in order", JSON.stringify(items));
+  r = await call(client, "execute_code", { sessionId: sid, code:
+    "import matplotlib.pyplot as plt\nplt.figure(figsize=(2, 2), dpi=40); plt.plot([1, 2])\nplt.show()\nx;" });
+  const simg = (r.content || []).filter((c) => c.type === "image");
+  check(simg.length === 1 && JSON.stringify(pngSize(simg[0].data)) === "[80,80]" &&
+        !(r.structuredContent?.results || []).some((i) => i.isMainResult),
+    "session: plt.show() gives one PNG (80x80); a trailing ';' hides the value", JSON.stringify(r).slice(0, 500));
+  await call(client, "stop_session", { sessionId: sid });
+  await client.close();
+}
+
 try {
-  await { basics, day, concurrency }[part]();
+  await { basics, day, concurrency, display }[part]();
 } catch (e) {
   check(false, `${part}: unexpected exception`, e.stack || e);
 }

@@ -1,6 +1,8 @@
-/* Unit tests: streaming extraction of ===JSON_START=== / ===HTML_START=== blocks. */
+/* Unit tests: streaming extraction of ===JSON_START=== / ===HTML_START=== / ===DISPLAY_START=== blocks. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sb_blocks.h"
 #include "tap.h"
@@ -137,5 +139,40 @@ int main(void)
        strcmp(type_of(&b, 1), "json") == 0,
        "301 values (600 bytes of text) overflow a 4 KiB budget at 128 bytes each; a small block still fits");
     sb_blocks_free(&b);
+    /* display items go to results, in order; a non-object is an error block */
+    for (size_t step = 1; step <= 8; step += 7) {
+        sb_blocks_init(&b, 1 << 20, 1 << 20);
+        feed(&b, "a\n===DISPLAY_START===\n{\"type\":\"text\",\"text\":\"1\"}\n===DISPLAY_END===\nb\n"
+                 "===DISPLAY_START===\n[2]\n===DISPLAY_END===\n===DISPLAY_START===\n{\"n\":3}\n===DISPLAY_END===\n", step);
+        ok(strcmp(b.text.data, "a\nb\n") == 0 && cJSON_GetArraySize(b.results) == 2 &&
+           cJSON_GetObjectItem(cJSON_GetArrayItem(b.results, 1), "n")->valuedouble == 3 &&
+           cJSON_GetArraySize(b.list) == 1 && strcmp(type_of(&b, 0), "error") == 0,
+           "display items to results in order, a non-object refused, chunks of %zu", step);
+        sb_blocks_free(&b);
+    }
+
+    /* the echo (a plain run's terminal): text as it comes, JSON blocks as
+     * printed, HTML and display blocks as one line each */
+    {
+        int p[2];
+        char got[512] = "";
+        ssize_t n;
+        ok(pipe(p) == 0, "pipe");
+        sb_blocks_init(&b, 1 << 20, 1 << 20);
+        b.echo_fd = p[1];
+        sb_blocks_feed(&b, "pro", 3);
+        sb_blocks_feed(&b, "mpt", 3);
+        n = read(p[0], got, sizeof got - 1);
+        ok(n == 6 && memcmp(got, "prompt", 6) == 0, "a partial line that is no marker is echoed at once");
+        sb_blocks_feed(&b, "\n===", 4);
+        feed(&b, "HTML_START===\n<p>big</p>\n===HTML_END===\n===JSON_START===\n[1]\n===JSON_END===\nend", 5);
+        close(p[1]);
+        n = read(p[0], got, sizeof got - 1);
+        got[n > 0 ? n : 0] = '\0';
+        ok(strcmp(got, "\n[html block, 11 bytes: in the record's blocks (--json), not printed]\n"
+                       "===JSON_START===\n[1]\n===JSON_END===\nend") == 0, "echo: text, a JSON block as printed, an HTML block as one line");
+        close(p[0]);
+        sb_blocks_free(&b);
+    }
     return tap_done();
 }

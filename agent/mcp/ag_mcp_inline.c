@@ -1,0 +1,166 @@
+/* ag_mcp_inline.c — inline budget and resource links of tool results. */
+#include "ag_mcp_inline.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "ag_mcp_result.h"
+#include "ag_mcp_store.h"
+#include "sr_buf.h"
+#include "sr_io.h"
+#include "sr_utf8.h"
+
+#define READ_MAX (64u << 20)       /* largest stored item resources/read returns */
+#define LINK_DIR ".sandboxrun-results"
+
+static size_t budget = AG_MCP_INLINE_BUDGET;
+
+void ag_mcp_inline_set_budget(size_t bytes)
+{
+    budget = bytes;
+}
+
+size_t ag_mcp_inline_budget(void)
+{
+    return budget;
+}
+
+void ag_mcp_inline_init(struct ag_mcp_inline *b, const char *id, const char *dir)
+{
+    memset(b, 0, sizeof *b);
+    b->left = budget;
+    if (id && dir) {
+        snprintf(b->id, sizeof b->id, "%s", id);
+        snprintf(b->dir, sizeof b->dir, "%s", dir);
+    }
+}
+
+int ag_mcp_inline_take(struct ag_mcp_inline *b, size_t n)
+{
+    if (n > b->left)
+        return 0;
+    b->left -= n;
+    return 1;
+}
+
+void ag_mcp_sha256_hex(const void *data, size_t n, char hex[65])
+{
+    unsigned char md[32];
+    unsigned int len = 0;
+
+    EVP_Digest(data, n, md, &len, EVP_sha256(), NULL);
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+static cJSON *link_item(const struct ag_mcp_inline *b, const char *rel, const char *mime, size_t n, const char *sha)
+{
+    cJSON *c = cJSON_CreateObject(), *meta;
+    char uri[PATH_MAX + 96];
+
+    snprintf(uri, sizeof uri, "sandboxrun://%s/%s", b->id, rel);
+    cJSON_AddStringToObject(c, "type", "resource_link");
+    cJSON_AddStringToObject(c, "uri", uri);
+    cJSON_AddStringToObject(c, "name", strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel);
+    cJSON_AddStringToObject(c, "mimeType", mime);
+    cJSON_AddNumberToObject(c, "size", (double)n);
+    cJSON_AddStringToObject(c, "description", "sent by reference (HTML, or past the inline budget): fetch it with resources/read");
+    meta = cJSON_AddObjectToObject(c, "_meta");
+    cJSON_AddStringToObject(meta, "sha256", sha);
+    return c;
+}
+
+cJSON *ag_mcp_inline_store(struct ag_mcp_inline *b, const void *data, size_t n, const char *mime, const char *ext,
+                           char *err, size_t errlen)
+{
+    char rel[96], path[PATH_MAX + 128], dir[PATH_MAX + 32], sha[65];
+
+    if (!b->id[0] && ag_mcp_store_new_output(b->id, sizeof b->id, b->dir, sizeof b->dir, err, errlen) < 0)
+        return b->id[0] = '\0', NULL;
+    snprintf(dir, sizeof dir, "%s/" LINK_DIR, b->dir);
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno)), NULL;
+    snprintf(rel, sizeof rel, LINK_DIR "/result-%d.%s", ++b->links, ext);
+    snprintf(path, sizeof path, "%s/%s", b->dir, rel);
+    if (ag_mcp_store_write(path, data, n, err, errlen) < 0)
+        return NULL;
+    ag_mcp_sha256_hex(data, n, sha);
+    return link_item(b, rel, mime, n, sha);
+}
+
+cJSON *ag_mcp_inline_link_file(struct ag_mcp_inline *b, const char *rel, const char *mime, char *err, size_t errlen)
+{
+    char path[PATH_MAX], sha[65];
+    struct sr_buf data;
+    cJSON *c;
+
+    if (ag_mcp_store_output_file(b->id, rel, path, sizeof path, err, errlen) < 0)
+        return NULL;
+    if (sr_read_file(path, READ_MAX, &data) != 0) {
+        sr_buf_reset(&data);
+        return snprintf(err, errlen, "%s: unreadable or larger than %u bytes", rel, READ_MAX), NULL;
+    }
+    ag_mcp_sha256_hex(data.data ? data.data : "", data.len, sha);
+    c = link_item(b, rel, mime, data.len, sha);
+    sr_buf_reset(&data);
+    return c;
+}
+
+/* The MIME type a stored name stands for. */
+static const char *mime_of(const char *name)
+{
+    static const struct { const char *ext, *mime; } types[] = {
+        {".png", "image/png"}, {".svg", "image/svg+xml"}, {".html", "text/html"}, {".htm", "text/html"},
+        {".json", "application/json"}, {".csv", "text/csv"}, {".txt", "text/plain"}, {".md", "text/markdown"},
+    };
+    const char *dot = strrchr(name, '.');
+
+    for (size_t i = 0; dot && i < sizeof types / sizeof *types; i++)
+        if (strcasecmp(dot, types[i].ext) == 0)
+            return types[i].mime;
+    return "application/octet-stream";
+}
+
+cJSON *ag_mcp_inline_read(const char *uri, char *err, size_t errlen)
+{
+    const char *p = uri && strncmp(uri, "sandboxrun://", 13) == 0 ? uri + 13 : NULL, *slash = p ? strchr(p, '/') : NULL;
+    char id[64], path[PATH_MAX];
+    const char *mime;
+    struct sr_buf data;
+    cJSON *r, *c;
+    char *text;
+
+    if (!slash || slash == p || (size_t)(slash - p) >= sizeof id || !slash[1])
+        return snprintf(err, errlen, "resources/read: not a sandboxrun:// link: %.200s", uri ? uri : "(none)"), NULL;
+    memcpy(id, p, (size_t)(slash - p));
+    id[slash - p] = '\0';
+    if (ag_mcp_store_output_file(id, slash + 1, path, sizeof path, err, errlen) < 0)
+        return NULL;
+    if (sr_read_file(path, READ_MAX, &data) != 0) {
+        sr_buf_reset(&data);
+        return snprintf(err, errlen, "%.200s: unreadable or larger than %u bytes", uri, READ_MAX), NULL;
+    }
+    mime = mime_of(slash + 1);
+    r = cJSON_CreateObject();
+    c = cJSON_CreateObject();
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(r, "contents"), c);
+    cJSON_AddStringToObject(c, "uri", uri);
+    cJSON_AddStringToObject(c, "mimeType", mime);
+    if (strncmp(mime, "image/png", 9) != 0 && strcmp(mime, "application/octet-stream") != 0 &&
+        (!data.data || !memchr(data.data, '\0', data.len))) {
+        text = sr_utf8_sanitize(data.data ? data.data : "", data.len);
+        cJSON_AddStringToObject(c, "text", text ? text : "");
+        free(text);
+    } else {
+        text = ag_mcp_base64(data.data ? data.data : "", data.len);
+        cJSON_AddStringToObject(c, "blob", text ? text : "");
+        free(text);
+    }
+    sr_buf_reset(&data);
+    return r;
+}
