@@ -344,6 +344,60 @@ static const struct ag_http_route *route_for(const struct ag_http *h, const char
     return NULL;
 }
 
+/* req's method, path, headers and query from connection (its strings stay
+ * MHD's or p's, p's from the last call only); -1 when there are too many. */
+static int collect_req(struct MHD_Connection *connection, const char *url, const char *method, struct pending *p,
+                       struct ag_http_req *req)
+{
+    struct collect col = {req, p, 0};
+
+    for (size_t i = 0; i < p->nquery_mem; i++)   /* an earlier collection's (its req is gone) */
+        free(p->query_mem[i]);
+    p->nquery_mem = 0;
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, add_header, &col);
+    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, add_query, &col);
+    req->method = method;
+    req->path = url;
+    req->body = "";
+    return col.overflow ? -1 : 0;
+}
+
+/* Send resp (set by a handler), or a 500 if it has no answer. */
+static enum MHD_Result answer(struct MHD_Connection *connection, struct ag_http_resp *resp)
+{
+    enum MHD_Result rc;
+
+    if (!resp->status) {
+        free(resp->body);
+        return front_error(connection, 500, "InternalServerException", "the handler gave no answer");
+    }
+    rc = send_resp(connection, resp);
+    free(resp->body);
+    return rc;
+}
+
+/* The headers are in: the route's admission check. 1 if it answered. */
+static int admit(struct ag_http *h, struct MHD_Connection *connection, const char *url, const char *method,
+                 struct pending *p, enum MHD_Result *rc)
+{
+    const struct ag_http_route *rt = route_for(h, url);
+    struct ag_http_req *req;
+    struct ag_http_resp resp = {0};
+
+    if (!rt || !rt->admit)
+        return 0;
+    if (!(req = calloc(1, sizeof *req)))
+        return *rc = MHD_NO, 1;
+    if (collect_req(connection, url, method, p, req) == 0)
+        rt->admit(req, &resp, rt->ctx);
+    free(req);
+    if (!resp.status)
+        return 0;   /* too many headers too: dispatch says so */
+    ag_http_add_header(&resp, "Connection", "close");
+    *rc = answer(connection, &resp);
+    return 1;
+}
+
 /* The whole request has arrived: run its route. */
 static enum MHD_Result dispatch(struct ag_http *h, struct MHD_Connection *connection, const char *url,
                                 const char *method, struct pending *p)
@@ -351,15 +405,11 @@ static enum MHD_Result dispatch(struct ag_http *h, struct MHD_Connection *connec
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
     struct ag_http_req *req = calloc(1, sizeof *req);
     struct ag_http_resp resp = {0};
-    struct collect col = {req, p, 0};
     const struct ag_http_route *rt = route_for(h, url);
-    enum MHD_Result rc;
 
     if (!req)
         return MHD_NO;
-    MHD_get_connection_values(connection, MHD_HEADER_KIND, add_header, &col);
-    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, add_query, &col);
-    if (col.overflow) {
+    if (collect_req(connection, url, method, p, req) < 0) {
         free(req);
         return front_error(connection, 400, "ValidationException", "too many headers or query parameters");
     }
@@ -367,20 +417,12 @@ static enum MHD_Result dispatch(struct ag_http *h, struct MHD_Connection *connec
         free(req);
         return front_error(connection, 404, "UnknownOperationException", "no such operation");
     }
-    req->method = method;
-    req->path = url;
     req->body = p->body.data ? p->body.data : "";
     req->body_len = p->body.len;
     req->fd = ci ? ci->connect_fd : -1;
     rt->fn(req, &resp, rt->ctx);
     free(req);
-    if (!resp.status) {
-        free(resp.body);
-        return front_error(connection, 500, "InternalServerException", "the handler gave no answer");
-    }
-    rc = send_resp(connection, &resp);
-    free(resp.body);
-    return rc;
+    return answer(connection, &resp);
 }
 
 /* Whether the announced Content-Length is over the cap. */
@@ -414,6 +456,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
             set_receiving(h, connection, 0);
             snprintf(msg, sizeof msg, "request body over the %zu-byte cap", h->o.max_body);
             return front_error(connection, 413, "ValidationException", msg);
+        }
+        enum MHD_Result rc;
+        if (admit(h, connection, url, method, p, &rc)) {
+            set_receiving(h, connection, 0);
+            return rc;
         }
         return MHD_YES;
     }

@@ -61,6 +61,11 @@ struct ag_http_route {
     const char *prefix;          /* "/code-interpreters/"; a path equal to it or under it */
     ag_http_handler fn;
     void *ctx;
+    /* optional: called once the headers are in, before any of the body is
+     * read (req->body is empty); an answer it gives is sent at once and the
+     * body never buffered — so a request that cannot be authentic costs no
+     * memory */
+    ag_http_handler admit;
 };
 
 struct ag_http;
