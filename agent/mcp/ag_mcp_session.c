@@ -73,7 +73,10 @@ static void destroy(struct ag_mcp_sess *e)
     free(e);
 }
 
-/* Take e out of the registry (lock held); returns e if it can be destroyed now. */
+/* Take e out of the registry (lock held); returns e if it can be destroyed
+ * now. One still in use (stopped, or past its time-to-live, during a call)
+ * is ended at once, so its call returns and its jail goes now, not when the
+ * call would have finished; it is freed when the last call lets go. */
 static struct ag_mcp_sess *unregister(struct ag_mcp_sess *e)
 {
     for (struct ag_mcp_sess **p = &sessions; *p; p = &(*p)->next)
@@ -83,6 +86,8 @@ static struct ag_mcp_sess *unregister(struct ag_mcp_sess *e)
         }
     count--;
     e->gone = 1;
+    if (e->refs)
+        ag_session_end(e->s);
     return e->refs == 0 ? e : NULL;
 }
 
