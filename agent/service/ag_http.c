@@ -48,6 +48,7 @@ struct ag_http {
 struct pending {
     struct sr_buf body;
     int too_large;
+    struct ag_http_resp *refused;   /* the admit check's answer: the body is read and dropped, then this goes */
     char *query_mem[AG_HTTP_QUERY_MAX * 2];
     size_t nquery_mem;
 };
@@ -376,26 +377,26 @@ static enum MHD_Result answer(struct MHD_Connection *connection, struct ag_http_
     return rc;
 }
 
-/* The headers are in: the route's admission check. 1 if it answered. */
-static int admit(struct ag_http *h, struct MHD_Connection *connection, const char *url, const char *method,
-                 struct pending *p, enum MHD_Result *rc)
+/* The headers are in: the route's admission check. Its answer, if it gave
+ * one, goes to p->refused, to be sent once the body is in (read, not kept:
+ * answering before it, the client could see a broken pipe, not the error). */
+static void admit(struct ag_http *h, struct MHD_Connection *connection, const char *url, const char *method,
+                  struct pending *p)
 {
     const struct ag_http_route *rt = route_for(h, url);
     struct ag_http_req *req;
-    struct ag_http_resp resp = {0};
+    struct ag_http_resp *resp;
 
-    if (!rt || !rt->admit)
-        return 0;
-    if (!(req = calloc(1, sizeof *req)))
-        return *rc = MHD_NO, 1;
-    if (collect_req(connection, url, method, p, req) == 0)
-        rt->admit(req, &resp, rt->ctx);
+    if (!rt || !rt->admit || !(req = calloc(1, sizeof *req)))
+        return;
+    if ((resp = calloc(1, sizeof *resp)) && collect_req(connection, url, method, p, req) == 0)
+        rt->admit(req, resp, rt->ctx);
     free(req);
-    if (!resp.status)
-        return 0;   /* too many headers too: dispatch says so */
-    ag_http_add_header(&resp, "Connection", "close");
-    *rc = answer(connection, &resp);
-    return 1;
+    if (resp && !resp->status) {   /* admitted (too many headers too: dispatch says so) */
+        free(resp->body);
+        free(resp), resp = NULL;
+    }
+    p->refused = resp;
 }
 
 /* The whole request has arrived: run its route. */
@@ -457,15 +458,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
             snprintf(msg, sizeof msg, "request body over the %zu-byte cap", h->o.max_body);
             return front_error(connection, 413, "ValidationException", msg);
         }
-        enum MHD_Result rc;
-        if (admit(h, connection, url, method, p, &rc)) {
-            set_receiving(h, connection, 0);
-            return rc;
-        }
+        admit(h, connection, url, method, p);
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (!p->too_large && sr_buf_append(&p->body, upload_data, *upload_data_size) != SR_BUF_OK) {
+        if (!p->too_large && !p->refused && sr_buf_append(&p->body, upload_data, *upload_data_size) != SR_BUF_OK) {
             p->too_large = 1;
             sr_buf_reset(&p->body);
         }
@@ -476,6 +473,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     if (p->too_large) {
         snprintf(msg, sizeof msg, "request body over the %zu-byte cap", h->o.max_body);
         return front_error(connection, 413, "ValidationException", msg);
+    }
+    if (p->refused) {
+        struct ag_http_resp *r = p->refused;
+        enum MHD_Result rc;
+        p->refused = NULL;
+        rc = answer(connection, r);
+        free(r);
+        return rc;
     }
     return dispatch(h, connection, url, method, p);
 }
@@ -489,6 +494,8 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
     if (!p)
         return;
     sr_buf_reset(&p->body);
+    if (p->refused)
+        free(p->refused->body), free(p->refused);
     for (size_t i = 0; i < p->nquery_mem; i++)
         free(p->query_mem[i]);
     free(p);

@@ -62,9 +62,9 @@ struct ag_http_route {
     ag_http_handler fn;
     void *ctx;
     /* optional: called once the headers are in, before any of the body is
-     * read (req->body is empty); an answer it gives is sent at once and the
-     * body never buffered — so a request that cannot be authentic costs no
-     * memory */
+     * read (req->body is empty); if it answers, the body is read but never
+     * kept, and that answer is sent — so a request that cannot be authentic
+     * costs no memory */
     ag_http_handler admit;
 };
 
