@@ -187,6 +187,16 @@ void ag_agentcore_admit(const struct ag_http_req *req, struct ag_http_resp *resp
 
 /* ---- records ---- */
 
+/* Bring r's status up to date: TERMINATED once its session is gone (lock held). */
+static void refresh(struct record *r)
+{
+    if (!r->terminated && !r->starting && !ag_mcp_session_running(r->id, r->tenant)) {
+        double end = r->created + r->ttl, t = wall();
+        r->terminated = 1;
+        r->updated = end < t ? end : t;
+    }
+}
+
 /* tenant's record of sid under interp (lock held), its status brought up to date. */
 static struct record *find(const char *tenant, const char *interp, const char *sid)
 {
@@ -195,17 +205,19 @@ static struct record *find(const char *tenant, const char *interp, const char *s
     for (r = records; r; r = r->next)
         if (strcmp(r->id, sid) == 0 && strcmp(r->tenant, tenant) == 0 && strcmp(r->interp, interp) == 0)
             break;
-    if (r && !r->terminated && !r->starting && !ag_mcp_session_running(r->id, r->tenant)) {
-        double end = r->created + r->ttl, t = wall();
-        r->terminated = 1;
-        r->updated = end < t ? end : t;
-    }
+    if (r)
+        refresh(r);
     return r;
 }
 
-/* Drop the oldest terminated records past the cap (lock held). */
+/* Drop the oldest terminated records past the cap (lock held). Statuses
+ * are refreshed first: a session that expired unseen is terminated too,
+ * or records of sessions no one asked about again would pile up forever. */
 static void trim(void)
 {
+    if (nrecords > RECORDS_MAX)
+        for (struct record *r = records; r; r = r->next)
+            refresh(r);
     while (nrecords > RECORDS_MAX) {
         struct record **victim = NULL;
         for (struct record **p = &records; *p; p = &(*p)->next)
@@ -531,7 +543,7 @@ static void op_list(const struct ag_http_req *req, struct ag_http_resp *resp, co
     for (r = records; r; r = r->next) {
         if (strcmp(r->tenant, tenant) != 0 || strcmp(r->interp, interp) != 0 || r->starting)
             continue;
-        find(tenant, interp, r->id);
+        refresh(r);
         if (skipping) {
             skipping = strcmp(r->id, next) != 0;
             continue;
