@@ -73,7 +73,10 @@ static void destroy(struct ag_mcp_sess *e)
     free(e);
 }
 
-/* Take e out of the registry (lock held); returns e if it can be destroyed now. */
+/* Take e out of the registry (lock held); returns e if it can be destroyed
+ * now. One still in use (stopped, or past its time-to-live, during a call)
+ * is ended at once, so its call returns and its jail goes now, not when the
+ * call would have finished; it is freed when the last call lets go. */
 static struct ag_mcp_sess *unregister(struct ag_mcp_sess *e)
 {
     for (struct ag_mcp_sess **p = &sessions; *p; p = &(*p)->next)
@@ -83,6 +86,8 @@ static struct ag_mcp_sess *unregister(struct ag_mcp_sess *e)
         }
     count--;
     e->gone = 1;
+    if (e->refs)
+        ag_session_end(e->s);
     return e->refs == 0 ? e : NULL;
 }
 
@@ -177,8 +182,17 @@ static int new_id(char *id, size_t idlen)
     return 0;
 }
 
-/* Make room in the registry for one more session of tenant (lock not held). */
-static int reserve_slot(const char *tenant, int tenant_max)
+/* A session being started: it holds its tenant's slot until it is in the
+ * registry (or has failed), so concurrent starts cannot pass the cap. */
+struct opening {
+    struct opening *next;
+    const char *tenant;
+};
+static struct opening *openings;
+
+/* Make room in the registry for one more session of tenant, held by o
+ * (lock not held). */
+static int reserve_slot(const char *tenant, int tenant_max, struct opening *o)
 {
     int ok, mine = 0;
 
@@ -186,16 +200,33 @@ static int reserve_slot(const char *tenant, int tenant_max)
     pthread_mutex_lock(&lock);
     for (struct ag_mcp_sess *e = sessions; e; e = e->next)
         mine += owned_by(e, tenant);
+    for (struct opening *p = openings; p; p = p->next)
+        mine += strcmp(p->tenant, tenant ? tenant : "") == 0;
     ok = count < max_sessions && (tenant_max <= 0 || mine < tenant_max);
-    if (ok)
+    if (ok) {
         count++;
+        o->tenant = tenant ? tenant : "";
+        o->next = openings;
+        openings = o;
+    }
     pthread_mutex_unlock(&lock);
     return ok ? 0 : -1;
 }
 
-static void release_slot(void)
+/* o's start is over (lock held). */
+static void opened(struct opening *o)
+{
+    for (struct opening **p = &openings; *p; p = &(*p)->next)
+        if (*p == o) {
+            *p = o->next;
+            break;
+        }
+}
+
+static void release_slot(struct opening *o)
 {
     pthread_mutex_lock(&lock);
+    opened(o);
     count--;
     pthread_mutex_unlock(&lock);
 }
@@ -204,15 +235,16 @@ enum ag_mcp_open_res ag_mcp_session_open(const struct ag_mcp_sess_spec *spec, st
                                          char *id, size_t idlen, char *err, size_t errlen)
 {
     struct ag_mcp_sess *e;
+    struct opening o;
     cJSON *opts;
     int rc;
 
-    if (reserve_slot(spec->tenant, spec->tenant_max) < 0)
+    if (reserve_slot(spec->tenant, spec->tenant_max, &o) < 0)
         return AG_MCP_OPEN_FULL;
     e = calloc(1, sizeof *e);
     if (!e || new_id(e->id, sizeof e->id) < 0) {
         free(e);
-        release_slot();
+        release_slot(&o);
         return snprintf(err, errlen, "out of memory or randomness"), AG_MCP_OPEN_FAILED;
     }
     snprintf(e->tenant, sizeof e->tenant, "%s", spec->tenant ? spec->tenant : "");
@@ -226,18 +258,19 @@ enum ag_mcp_open_res ag_mcp_session_open(const struct ag_mcp_sess_spec *spec, st
     cJSON_Delete(opts);
     if (rc < 0) {
         free(e);
-        release_slot();
+        release_slot(&o);
         return AG_MCP_OPEN_FAILED;
     }
     if (ag_mcp_call_commit(c) < 0) {   /* cancelled: no one will learn its id, so no one could stop it */
         destroy(e);
-        release_slot();
+        release_slot(&o);
         return AG_MCP_OPEN_CANCELLED;
     }
     e->last_used = now();
     e->expires = spec->ttl > 0 ? e->last_used + spec->ttl : 0;
     snprintf(id, idlen, "%s", e->id);
     pthread_mutex_lock(&lock);
+    opened(&o);
     e->next = sessions;
     sessions = e;
     pthread_mutex_unlock(&lock);

@@ -201,6 +201,12 @@ static int reap_within(pid_t pid, int ms)
     return 0;
 }
 
+void ag_session_end(struct ag_session *s)
+{
+    if (s && s->pid > 0)
+        kill(s->pid, SIGTERM);   /* still our unreaped child: the pid cannot be another's */
+}
+
 void ag_session_stop(struct ag_session **sp)
 {
     struct ag_session *s = *sp;

@@ -49,6 +49,11 @@ void ag_session_cancel(struct ag_session_cancel *cancel);
 pid_t ag_session_pid(const struct ag_session *s);
 /* Whether the session's worker is still alive. */
 int ag_session_alive(const struct ag_session *s);
+/* End the session now, while an execution may still use it: its supervisor
+ * is told to kill the jail, and the execution ends with "the session's
+ * supervisor went away". Frees nothing (ag_session_stop still must be
+ * called); safe from any thread. */
+void ag_session_end(struct ag_session *s);
 /* Stop the session: every process of it is killed, its /tmp and /out are gone. */
 void ag_session_stop(struct ag_session **s);
 

@@ -120,12 +120,45 @@ static void not_found(struct ag_http_resp *resp, const char *sid)
 
 /* ---- who calls ---- */
 
+/* The x-amzn-RequestId header every answer carries. */
+static void add_request_id(struct ag_http_resp *resp)
+{
+    char rid[40];
+    unsigned char rnd[16];
+
+    if (getrandom(rnd, sizeof rnd, GRND_NONBLOCK) == sizeof rnd) {
+        for (size_t i = 0; i < sizeof rnd; i++)
+            snprintf(rid + 2 * i, 3, "%02x", rnd[i]);
+    } else {
+        snprintf(rid, sizeof rid, "0");
+    }
+    ag_http_add_header(resp, "x-amzn-RequestId", rid);
+}
+
+/* Answer 403 for auth result res (not AG_AUTH_OK) with reason why. */
+static void refuse(const struct ag_http_req *req, struct ag_http_resp *resp, enum ag_auth_res res, const char *why)
+{
+    SR_INFO("agentcore: refused %s %.200s: %s", req->method, req->path, why);
+    /* the type AWS answers with: InvalidSignatureException for a clock off by
+     * more than 5 minutes lets the SDKs correct their clock from our Date header */
+    ag_agentcore_error(resp, 403, res == AG_AUTH_SKEWED ? "InvalidSignatureException"
+                                  : res == AG_AUTH_BAD_SIGNATURE ? "InvalidSignatureException"
+                                  : res == AG_AUTH_UNKNOWN_KEY || res == AG_AUTH_BAD_TOKEN ? "UnrecognizedClientException"
+                                  : res == AG_AUTH_MISSING ? "MissingAuthenticationTokenException"
+                                  : "AccessDeniedException", "%s", why);
+}
+
+static struct ag_auth_request auth_request(const struct ag_http_req *req)
+{
+    return (struct ag_auth_request){.method = req->method, .path = req->path, .query = req->query,
+                                    .nquery = req->nquery, .headers = req->headers, .nheaders = req->nheaders,
+                                    .body = req->body, .body_len = req->body_len, .now = time(NULL)};
+}
+
 /* The caller's tenant, or NULL after answering 403. */
 static const char *authenticate(const struct ag_http_req *req, struct ag_http_resp *resp)
 {
-    struct ag_auth_request r = {.method = req->method, .path = req->path, .query = req->query,
-                                .nquery = req->nquery, .headers = req->headers, .nheaders = req->nheaders,
-                                .body = req->body, .body_len = req->body_len, .now = time(NULL)};
+    struct ag_auth_request r = auth_request(req);
     const char *tenant = NULL;
     char why[300];
     enum ag_auth_res res;
@@ -135,18 +168,34 @@ static const char *authenticate(const struct ag_http_req *req, struct ag_http_re
     res = ag_auth_verify(O->auth, &r, O->region, &tenant, why, sizeof why);
     if (res == AG_AUTH_OK)
         return tenant;
-    SR_INFO("agentcore: refused %s %.200s: %s", req->method, req->path, why);
-    /* the type AWS answers with: InvalidSignatureException for a clock off by
-     * more than 5 minutes lets the SDKs correct their clock from our Date header */
-    ag_agentcore_error(resp, 403, res == AG_AUTH_SKEWED ? "InvalidSignatureException"
-                                  : res == AG_AUTH_BAD_SIGNATURE ? "InvalidSignatureException"
-                                  : res == AG_AUTH_UNKNOWN_KEY || res == AG_AUTH_BAD_TOKEN ? "UnrecognizedClientException"
-                                  : res == AG_AUTH_MISSING ? "MissingAuthenticationTokenException"
-                                  : "AccessDeniedException", "%s", why);
+    refuse(req, resp, res, why);
     return NULL;
 }
 
+void ag_agentcore_admit(const struct ag_http_req *req, struct ag_http_resp *resp, void *ctx)
+{
+    struct ag_auth_request r = auth_request(req);
+    char why[300];
+    enum ag_auth_res res;
+
+    (void)ctx;
+    if (O->auth && (res = ag_auth_precheck(O->auth, &r, O->region, why, sizeof why)) != AG_AUTH_OK) {
+        refuse(req, resp, res, why);
+        add_request_id(resp);
+    }
+}
+
 /* ---- records ---- */
+
+/* Bring r's status up to date: TERMINATED once its session is gone (lock held). */
+static void refresh(struct record *r)
+{
+    if (!r->terminated && !r->starting && !ag_mcp_session_running(r->id, r->tenant)) {
+        double end = r->created + r->ttl, t = wall();
+        r->terminated = 1;
+        r->updated = end < t ? end : t;
+    }
+}
 
 /* tenant's record of sid under interp (lock held), its status brought up to date. */
 static struct record *find(const char *tenant, const char *interp, const char *sid)
@@ -156,17 +205,19 @@ static struct record *find(const char *tenant, const char *interp, const char *s
     for (r = records; r; r = r->next)
         if (strcmp(r->id, sid) == 0 && strcmp(r->tenant, tenant) == 0 && strcmp(r->interp, interp) == 0)
             break;
-    if (r && !r->terminated && !r->starting && !ag_mcp_session_running(r->id, r->tenant)) {
-        double end = r->created + r->ttl, t = wall();
-        r->terminated = 1;
-        r->updated = end < t ? end : t;
-    }
+    if (r)
+        refresh(r);
     return r;
 }
 
-/* Drop the oldest terminated records past the cap (lock held). */
+/* Drop the oldest terminated records past the cap (lock held). Statuses
+ * are refreshed first: a session that expired unseen is terminated too,
+ * or records of sessions no one asked about again would pile up forever. */
 static void trim(void)
 {
+    if (nrecords > RECORDS_MAX)
+        for (struct record *r = records; r; r = r->next)
+            refresh(r);
     while (nrecords > RECORDS_MAX) {
         struct record **victim = NULL;
         for (struct record **p = &records; *p; p = &(*p)->next)
@@ -492,7 +543,7 @@ static void op_list(const struct ag_http_req *req, struct ag_http_resp *resp, co
     for (r = records; r; r = r->next) {
         if (strcmp(r->tenant, tenant) != 0 || strcmp(r->interp, interp) != 0 || r->starting)
             continue;
-        find(tenant, interp, r->id);
+        refresh(r);
         if (skipping) {
             skipping = strcmp(r->id, next) != 0;
             continue;
@@ -600,16 +651,8 @@ void ag_agentcore_handle(const struct ag_http_req *req, struct ag_http_resp *res
     const struct op *op = NULL;
     const char *tenant;
     char interp[128];
-    char rid[40];
-    unsigned char rnd[16];
 
     (void)ctx;
-    if (getrandom(rnd, sizeof rnd, GRND_NONBLOCK) == sizeof rnd) {
-        for (size_t i = 0; i < sizeof rnd; i++)
-            snprintf(rid + 2 * i, 3, "%02x", rnd[i]);
-    } else {
-        snprintf(rid, sizeof rid, "0");
-    }
     for (size_t i = 0; slash && i < sizeof ops / sizeof *ops; i++)
         if (strcmp(slash, ops[i].suffix) == 0 && strcmp(req->method, ops[i].method) == 0)
             op = &ops[i];
@@ -623,5 +666,5 @@ void ag_agentcore_handle(const struct ag_http_req *req, struct ag_http_resp *res
         else
             op->fn(req, resp, tenant, interp);
     }
-    ag_http_add_header(resp, "x-amzn-RequestId", rid);
+    add_request_id(resp);
 }

@@ -42,6 +42,10 @@ struct ag_agentcore_opts {
 void ag_agentcore_init(const struct ag_agentcore_opts *o);
 /* The route handler for "/code-interpreters/". */
 void ag_agentcore_handle(const struct ag_http_req *req, struct ag_http_resp *resp, void *ctx);
+/* The route's admission check (ag_http_route.admit): a request whose
+ * signature header cannot be good (missing, malformed, out of scope or of
+ * the clock window, an unknown key) is refused before its body is read. */
+void ag_agentcore_admit(const struct ag_http_req *req, struct ag_http_resp *resp, void *ctx);
 /* Cancel every tool call in progress (at shutdown). */
 void ag_agentcore_cancel_all(void);
 

@@ -409,32 +409,54 @@ static enum ag_sigv4_err expected(const struct key *k, const struct authz *z, co
     return e;
 }
 
+/* Everything but the signature and the body: the header, its scope and
+ * date, the key and its token. The key on AG_AUTH_OK. */
+static enum ag_auth_res check_headers(const struct ag_auth *a, const struct ag_auth_request *r, const char *region,
+                                      struct authz *z, char date[64], const struct key **key, char *err,
+                                      size_t errlen)
+{
+    char hbuf[2048];
+    const char *h = header(r, "authorization", hbuf, sizeof hbuf);
+    const char *d = header(r, "x-amz-date", date, 64);
+    enum ag_auth_res res;
+
+    if (!h || !d)
+        return snprintf(err, errlen, "Missing Authentication Token (a SigV4 Authorization header and "
+                        "X-Amz-Date)"), AG_AUTH_MISSING;
+    if (parse_authz(z, h) < 0)
+        return snprintf(err, errlen, "Authorization header requires Credential, SignedHeaders and Signature "
+                        "(AWS4-HMAC-SHA256)"), AG_AUTH_MALFORMED;
+    if ((res = check_scope(z, r, region, d, err, errlen)))
+        return res;
+    if (!(*key = find_key(a, z->key)))
+        return snprintf(err, errlen, "The security token included in the request is invalid (unknown access "
+                        "key)"), AG_AUTH_UNKNOWN_KEY;
+    return check_token(*key, z, r, err, errlen);
+}
+
+enum ag_auth_res ag_auth_precheck(const struct ag_auth *a, const struct ag_auth_request *r, const char *region,
+                                  char *err, size_t errlen)
+{
+    struct authz z;
+    char date[64];
+    const struct key *k;
+
+    return check_headers(a, r, region, &z, date, &k, err, errlen);
+}
+
 enum ag_auth_res ag_auth_verify(const struct ag_auth *a, const struct ag_auth_request *r, const char *region,
                                 const char **tenant, char *err, size_t errlen)
 {
-    char hbuf[2048], date[64], sig[65], sha[128];
-    const char *h = header(r, "authorization", hbuf, sizeof hbuf);
-    const char *d = header(r, "x-amz-date", date, sizeof date);
+    char date[64], sig[65], sha[128];
     const char *content_sha = header(r, "x-amz-content-sha256", sha, sizeof sha);
-    const struct key *k;
+    const struct key *k = NULL;
     struct authz z;
     enum ag_auth_res res;
 
     *tenant = NULL;
-    if (!h || !d)
-        return snprintf(err, errlen, "Missing Authentication Token (a SigV4 Authorization header and "
-                        "X-Amz-Date)"), AG_AUTH_MISSING;
-    if (parse_authz(&z, h) < 0)
-        return snprintf(err, errlen, "Authorization header requires Credential, SignedHeaders and Signature "
-                        "(AWS4-HMAC-SHA256)"), AG_AUTH_MALFORMED;
-    if ((res = check_scope(&z, r, region, d, err, errlen)))
+    if ((res = check_headers(a, r, region, &z, date, &k, err, errlen)))
         return res;
-    if (!(k = find_key(a, z.key)))
-        return snprintf(err, errlen, "The security token included in the request is invalid (unknown access "
-                        "key)"), AG_AUTH_UNKNOWN_KEY;
-    if ((res = check_token(k, &z, r, err, errlen)))
-        return res;
-    if (expected(k, &z, r, region, d, sig) != AG_SIGV4_OK ||
+    if (expected(k, &z, r, region, date, sig) != AG_SIGV4_OK ||
         CRYPTO_memcmp(sig, z.signature, 64) != 0)
         return snprintf(err, errlen, "The request signature we calculated does not match the signature you "
                         "provided"), AG_AUTH_BAD_SIGNATURE;

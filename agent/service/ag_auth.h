@@ -58,6 +58,11 @@ enum ag_auth_res {
  * Otherwise err holds a message for the caller (never a secret). */
 enum ag_auth_res ag_auth_verify(const struct ag_auth *a, const struct ag_auth_request *r, const char *region,
                                 const char **tenant, char *err, size_t errlen);
+/* The checks ag_auth_verify makes before the signature, on r's headers
+ * alone (r->body unused): whether the request could be good at all, so
+ * that a request that cannot be is refused before its body is read. */
+enum ag_auth_res ag_auth_precheck(const struct ag_auth *a, const struct ag_auth_request *r, const char *region,
+                                  char *err, size_t errlen);
 /* The tenant of bearer token tok, or NULL (constant time in the token). */
 const char *ag_auth_bearer(const struct ag_auth *a, const char *tok);
 

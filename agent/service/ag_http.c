@@ -48,6 +48,7 @@ struct ag_http {
 struct pending {
     struct sr_buf body;
     int too_large;
+    struct ag_http_resp *refused;   /* the admit check's answer: the body is read and dropped, then this goes */
     char *query_mem[AG_HTTP_QUERY_MAX * 2];
     size_t nquery_mem;
 };
@@ -344,6 +345,60 @@ static const struct ag_http_route *route_for(const struct ag_http *h, const char
     return NULL;
 }
 
+/* req's method, path, headers and query from connection (its strings stay
+ * MHD's or p's, p's from the last call only); -1 when there are too many. */
+static int collect_req(struct MHD_Connection *connection, const char *url, const char *method, struct pending *p,
+                       struct ag_http_req *req)
+{
+    struct collect col = {req, p, 0};
+
+    for (size_t i = 0; i < p->nquery_mem; i++)   /* an earlier collection's (its req is gone) */
+        free(p->query_mem[i]);
+    p->nquery_mem = 0;
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, add_header, &col);
+    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, add_query, &col);
+    req->method = method;
+    req->path = url;
+    req->body = "";
+    return col.overflow ? -1 : 0;
+}
+
+/* Send resp (set by a handler), or a 500 if it has no answer. */
+static enum MHD_Result answer(struct MHD_Connection *connection, struct ag_http_resp *resp)
+{
+    enum MHD_Result rc;
+
+    if (!resp->status) {
+        free(resp->body);
+        return front_error(connection, 500, "InternalServerException", "the handler gave no answer");
+    }
+    rc = send_resp(connection, resp);
+    free(resp->body);
+    return rc;
+}
+
+/* The headers are in: the route's admission check. Its answer, if it gave
+ * one, goes to p->refused, to be sent once the body is in (read, not kept:
+ * answering before it, the client could see a broken pipe, not the error). */
+static void admit(struct ag_http *h, struct MHD_Connection *connection, const char *url, const char *method,
+                  struct pending *p)
+{
+    const struct ag_http_route *rt = route_for(h, url);
+    struct ag_http_req *req;
+    struct ag_http_resp *resp;
+
+    if (!rt || !rt->admit || !(req = calloc(1, sizeof *req)))
+        return;
+    if ((resp = calloc(1, sizeof *resp)) && collect_req(connection, url, method, p, req) == 0)
+        rt->admit(req, resp, rt->ctx);
+    free(req);
+    if (resp && !resp->status) {   /* admitted (too many headers too: dispatch says so) */
+        free(resp->body);
+        free(resp), resp = NULL;
+    }
+    p->refused = resp;
+}
+
 /* The whole request has arrived: run its route. */
 static enum MHD_Result dispatch(struct ag_http *h, struct MHD_Connection *connection, const char *url,
                                 const char *method, struct pending *p)
@@ -351,15 +406,11 @@ static enum MHD_Result dispatch(struct ag_http *h, struct MHD_Connection *connec
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
     struct ag_http_req *req = calloc(1, sizeof *req);
     struct ag_http_resp resp = {0};
-    struct collect col = {req, p, 0};
     const struct ag_http_route *rt = route_for(h, url);
-    enum MHD_Result rc;
 
     if (!req)
         return MHD_NO;
-    MHD_get_connection_values(connection, MHD_HEADER_KIND, add_header, &col);
-    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, add_query, &col);
-    if (col.overflow) {
+    if (collect_req(connection, url, method, p, req) < 0) {
         free(req);
         return front_error(connection, 400, "ValidationException", "too many headers or query parameters");
     }
@@ -367,20 +418,12 @@ static enum MHD_Result dispatch(struct ag_http *h, struct MHD_Connection *connec
         free(req);
         return front_error(connection, 404, "UnknownOperationException", "no such operation");
     }
-    req->method = method;
-    req->path = url;
     req->body = p->body.data ? p->body.data : "";
     req->body_len = p->body.len;
     req->fd = ci ? ci->connect_fd : -1;
     rt->fn(req, &resp, rt->ctx);
     free(req);
-    if (!resp.status) {
-        free(resp.body);
-        return front_error(connection, 500, "InternalServerException", "the handler gave no answer");
-    }
-    rc = send_resp(connection, &resp);
-    free(resp.body);
-    return rc;
+    return answer(connection, &resp);
 }
 
 /* Whether the announced Content-Length is over the cap. */
@@ -415,10 +458,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
             snprintf(msg, sizeof msg, "request body over the %zu-byte cap", h->o.max_body);
             return front_error(connection, 413, "ValidationException", msg);
         }
+        admit(h, connection, url, method, p);
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (!p->too_large && sr_buf_append(&p->body, upload_data, *upload_data_size) != SR_BUF_OK) {
+        if (!p->too_large && !p->refused && sr_buf_append(&p->body, upload_data, *upload_data_size) != SR_BUF_OK) {
             p->too_large = 1;
             sr_buf_reset(&p->body);
         }
@@ -429,6 +473,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     if (p->too_large) {
         snprintf(msg, sizeof msg, "request body over the %zu-byte cap", h->o.max_body);
         return front_error(connection, 413, "ValidationException", msg);
+    }
+    if (p->refused) {
+        struct ag_http_resp *r = p->refused;
+        enum MHD_Result rc;
+        p->refused = NULL;
+        rc = answer(connection, r);
+        free(r);
+        return rc;
     }
     return dispatch(h, connection, url, method, p);
 }
@@ -442,6 +494,8 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
     if (!p)
         return;
     sr_buf_reset(&p->body);
+    if (p->refused)
+        free(p->refused->body), free(p->refused);
     for (size_t i = 0; i < p->nquery_mem; i++)
         free(p->query_mem[i]);
     free(p);

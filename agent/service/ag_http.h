@@ -61,6 +61,11 @@ struct ag_http_route {
     const char *prefix;          /* "/code-interpreters/"; a path equal to it or under it */
     ag_http_handler fn;
     void *ctx;
+    /* optional: called once the headers are in, before any of the body is
+     * read (req->body is empty); if it answers, the body is read but never
+     * kept, and that answer is sent — so a request that cannot be authentic
+     * costs no memory */
+    ag_http_handler admit;
 };
 
 struct ag_http;

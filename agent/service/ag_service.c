@@ -167,7 +167,7 @@ int ag_service_main(int argc, char **argv)
                      .exec_timeout = 300, .memory = 2048};
     struct ag_auth *auth = NULL;
     struct ag_http *http = NULL;
-    struct ag_http_route routes[] = {{"/code-interpreters/", ag_agentcore_handle, NULL}};
+    struct ag_http_route routes[] = {{"/code-interpreters/", ag_agentcore_handle, NULL, ag_agentcore_admit}};
     sigset_t block;
     char err[600];
     int loopback, fd, rc = parse(argc, argv, &o);

@@ -148,6 +148,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                      .body = req->body, .body_len = req->body_len, .now = 1796122742};
         enum ag_auth_res res = ag_auth_verify(auth, &ar, "us-east-1", &tenant, err, sizeof err);
         assert(res == AG_AUTH_OK ? tenant != NULL : tenant == NULL);
+        /* the check before the body refuses only what the full check would, with its verdict */
+        enum ag_auth_res pre = ag_auth_precheck(auth, &ar, "us-east-1", err, sizeof err);
+        assert(pre == AG_AUTH_OK || pre == res);
         if (strncmp(req->path, "/code-interpreters", 18) == 0 && !strstr(req->path, "/sessions/start")) {
             ag_agentcore_handle(req, &resp, NULL);
             assert(resp.status >= 200 && resp.status < 600);
