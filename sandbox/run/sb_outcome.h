@@ -23,7 +23,7 @@ struct sb_outcome {
     cJSON *results;             /* owned: display items of a code cell (or a shown figure) */
     cJSON *files, *skipped;     /* owned */
     size_t blocks_dropped, skipped_dropped;   /* entries past a list's cap, only counted */
-    cJSON *error;               /* owned: {"type","message","traceback"} or NULL */
+    cJSON *error;               /* owned: {"type","message","traceback"[,"hint"]} or NULL */
     int violation_nr;           /* -1 if none */
     char violation_name[64];
     char message[1024];         /* why: the cause of a limit, or what failed */

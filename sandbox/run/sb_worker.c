@@ -491,9 +491,10 @@ void sb_worker_watch(struct sb_worker *w, struct sb_exec *x)
 
 /* ---- classification ------------------------------------------------------------- */
 
-/* The script-side error report {"type","message","traceback","memoryError"}.
- * The script can write to the report's fd itself, so only those three
- * strings are kept (no nesting, no other keys reach the record), and only
+/* The script-side error report {"type","message","traceback","memoryError",
+ * "hint"}. The script can write to the report's fd itself, so only those
+ * three strings and an optional "hint" string are kept (no nesting, no other
+ * keys reach the record), and only
  * when the exit status agrees that the script failed: a script that exited 0
  * raised nothing, whatever the fd says. */
 static void take_error(cJSON *rep, int code, struct sb_outcome *o)
@@ -506,6 +507,8 @@ static void take_error(cJSON *rep, int code, struct sb_outcome *o)
             const cJSON *v = cJSON_GetObjectItemCaseSensitive(rep, keys[i]);
             cJSON_AddStringToObject(e, keys[i], cJSON_IsString(v) ? v->valuestring : "");
         }
+        if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rep, "hint")))
+            cJSON_AddStringToObject(e, "hint", cJSON_GetObjectItemCaseSensitive(rep, "hint")->valuestring);
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rep, "memoryError")))
             o->status = SR_MEMORY_LIMIT;
         cJSON_Delete(o->error);
