@@ -210,17 +210,18 @@ def _hook_pyplot(plt):
     plt.Figure.show = lambda self, *a, **k: _show(_figure_items(self))
 
 
+def _plotly_show(fig, renderer=None, validate=True, **kwargs):
+    """fig.show() and plotly.io.show(): the figure as display items."""
+    _show(_plotly_items(fig.to_dict() if hasattr(fig, "to_dict") else fig))
+
+
 def _hook_plotly(pio):
-    from plotly.io._base_renderers import ExternalRenderer
-
-    class SandboxrunRenderer(ExternalRenderer):
-        """fig.show(): the figure as a display item."""
-
-        def render(self, fig_dict):
-            _show(_plotly_items(fig_dict))
-
-    pio.renderers["sandboxrun"] = SandboxrunRenderer()
-    pio.renderers.default = "sandboxrun"
+    # fig.show() looks plotly.io.show up at each call. Replacing it imports
+    # nothing: registering a renderer would pull in plotly modules that
+    # change warnings.formatwarning, before the code runs in a warm worker
+    # (plotly.io is preloaded there) but only at the script's own import in
+    # a cold run, and warm and cold runs would warn differently.
+    pio.show = _plotly_show
 
 
 _HOOKS = {"matplotlib.pyplot": _hook_pyplot, "plotly.io": _hook_plotly}
