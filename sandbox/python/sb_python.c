@@ -338,8 +338,10 @@ int sb_python_init(const struct sb_pyjob *job)
 
 int sb_python_environ(char *const *env)
 {
-    /* os.environ.clear() unsets every name it knows, then each assignment
-     * puts one back (putenv): the C environment as it was, plus env */
+    /* the C environment is copied into _pairs and cleared; os.environ.clear()
+     * then forgets the names it knew, and each assignment puts one back
+     * (putenv), in the order of the copy: the C environment as it was, in
+     * its order, plus env */
     static const char sync[] =
         "import os\n"
         "os.environ.clear()\n"
@@ -356,7 +358,7 @@ int sb_python_environ(char *const *env)
         if (append_decoded(pairs, *env) < 0)
             Py_CLEAR(pairs);
     if (pairs && ns && PyDict_SetItemString(ns, "__builtins__", PyEval_GetBuiltins()) == 0 &&
-        PyDict_SetItemString(ns, "_pairs", pairs) == 0)
+        PyDict_SetItemString(ns, "_pairs", pairs) == 0 && clearenv() == 0)
         res = PyRun_String(sync, Py_file_input, ns, ns);
     if (res) {
         rc = 0;
