@@ -11,7 +11,7 @@
 
 #include "sr_io.h"
 
-enum kind { K_FLAG, K_STR, K_ULONG, K_LONG, K_SECONDS, K_INPUT };
+enum kind { K_FLAG, K_STR, K_ULONG, K_LONG, K_SECONDS, K_INPUT, K_ENV };
 
 #define OFF(f) offsetof(struct ag_run_opts, f)
 
@@ -25,6 +25,7 @@ static const struct {
     {"--json", K_FLAG, OFF(json), 0, 0, NULL, "print the result record (JSON) instead of the script's output"},
     {"--display", K_FLAG, OFF(display), 0, 0, NULL, "run it as a notebook cell: the last value, display() and figures become the record's results"},
     {"--input", K_INPUT, 0, 0, 0, "[NAME=]PATH", "file or directory mounted read-only at /work/NAME (repeatable; NAME defaults to its base name)"},
+    {"--env", K_ENV, 0, 0, 0, "NAME=VALUE", "set NAME in the script's environment (repeatable; not PATH, HOME, LC_*, PYTHON*, LD_*, the thread counts ...: README)"},
     {"--out", K_STR, OFF(out_dir), 0, 0, "DIR", "copy the files the script wrote to /out into DIR"},
     {"--out-archive", K_STR, OFF(out_archive), 0, 0, "FILE", "also pack /out into FILE (tar.gz)"},
     {"--upload", K_STR, OFF(upload), 0, 0, "s3://B/PREFIX/", "upload /out's bundle, results.json and report.html; print a presigned link"},
@@ -94,6 +95,27 @@ void ag_cli_help(double default_timeout, int with_code)
     }
 }
 
+/* --env NAME=VALUE: the value is given, never taken from our own environment
+ * (which must not reach the script); the name is checked by sr_env's rule
+ * and may come once. */
+static int add_env(struct ag_run_opts *o, const char *val, const char *cmd)
+{
+    const char *eq = strchr(val, '='), *value;
+    char name[SR_ENV_MAX_NAME + 2], err[300];   /* one past the longest name: still refused */
+
+    if (!eq || eq == val)
+        return ag_cli_fail(o, "%s: --env wants NAME=VALUE, not '%.100s' (a value is never taken from "
+                           "sandboxrun's own environment)", cmd, val);
+    value = sr_env_split(val, name, sizeof name);
+    if (sr_env_check(&o->env_tally, name, value, err, sizeof err) < 0)
+        return ag_cli_fail(o, "%s: --env: %s", cmd, err);
+    for (size_t i = 0; i < o->nenv; i++)
+        if (strncmp(o->env[i], val, (size_t)(eq - val) + 1) == 0)
+            return ag_cli_fail(o, "%s: --env %s is given twice", cmd, name);
+    o->env[o->nenv++] = val;
+    return 0;
+}
+
 static int set_value(struct ag_run_opts *o, size_t i, char *val, const char *cmd)
 {
     char *base = (char *)o;
@@ -115,6 +137,8 @@ static int set_value(struct ag_run_opts *o, size_t i, char *val, const char *cmd
             return ag_cli_fail(o, "%s: --input %s=...: not a usable name under /work", cmd, val);
         o->ninputs++;
         return 0;
+    case K_ENV:
+        return add_env(o, val, cmd);
     case K_ULONG:
         if (sr_parse_ulong(val, table[i].min, table[i].max, &v) < 0)
             return ag_cli_fail(o, "%s: %s wants a whole number from %lu to %lu, not '%s'",
@@ -309,5 +333,7 @@ cJSON *ag_cli_request(struct ag_run_opts *o, const char *code, const char *filen
     cJSON_AddBoolToObject(req, "raw", o->raw);
     if (o->display)
         cJSON_AddBoolToObject(req, "display", 1);
+    if (o->nenv)
+        sr_env_add_json(req, "env", o->env, o->nenv);
     return req;
 }

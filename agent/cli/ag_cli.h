@@ -6,6 +6,8 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
+#include "sr_env.h"
+
 #define AG_MAX_INPUTS 64
 #define AG_MAX_EXTRA 64
 #define AG_RUN_DEFAULT_TIMEOUT 60.0   /* sb_request's default, for the help */
@@ -15,6 +17,9 @@ struct ag_run_opts {
     const char *inputs[AG_MAX_INPUTS];
     const char *input_names[AG_MAX_INPUTS];   /* from --input NAME=PATH, else NULL */
     size_t ninputs;
+    const char *env[SR_ENV_MAX_VARS];   /* --env NAME=VALUE, checked (sr_env) */
+    size_t nenv;
+    struct sr_env_tally env_tally;
     const char *out_dir, *policy, *code;
     const char *upload, *out_archive;  /* orchestrator-side handling of /out */
     const char *server;                /* a warm daemon's socket (else $SANDBOXRUN_SOCKET) */

@@ -21,6 +21,7 @@
 #include "ag_mcp_session.h"
 #include "ag_mcp_store.h"
 #include "ag_mcp_tools.h"
+#include "sr_env.h"
 #include "sr_io.h"
 #include "sr_log.h"
 #include "sr_paths.h"
@@ -251,16 +252,46 @@ static cJSON *run_in_session(struct ag_mcp_call *c, struct job *j, const char *c
     return rec;
 }
 
+/* The call's "env" object, under the rule the CLI's --env follows
+ * (common/sr_env.h). A session's environment is the one it started with:
+ * env with sessionId is refused. 0, or -1 with err. */
+static int env_ok(const cJSON *env, const char *sid, char *err, size_t errlen)
+{
+    struct sr_env_tally tally = {0, 0};
+    const cJSON *e;
+    char why[300];
+
+    if (!env)
+        return 0;
+    if (sid)
+        return snprintf(err, errlen, "invalid arguments for execute_code: env is for a call without sessionId "
+                        "(a session keeps the environment it started with)"), -1;
+    cJSON_ArrayForEach(e, env) {
+        if (!cJSON_IsString(e))
+            return snprintf(err, errlen, "invalid arguments for execute_code: env.%.64s must be a string", e->string), -1;
+        if (sr_env_check(&tally, e->string, e->valuestring, why, sizeof why) < 0)
+            return snprintf(err, errlen, "invalid arguments for execute_code: env: %s", why), -1;
+        if (cJSON_GetObjectItemCaseSensitive(env, e->string) != e)
+            return snprintf(err, errlen, "invalid arguments for execute_code: env.%s is given twice", e->string), -1;
+    }
+    return 0;
+}
+
 /* Shared body of execute_code and execute_command. */
 static cJSON *execute(struct ag_mcp_call *c, const char *code, int *rpc_code, char *err, size_t errlen,
                       void (*fix)(cJSON *rec))
 {
     const char *sid = arg_str(c->args, "sessionId");
     const cJSON *files = cJSON_GetObjectItemCaseSensitive(c->args, "files");
+    const cJSON *env = cJSON_GetObjectItemCaseSensitive(c->args, "env");
     struct job j = {0};
     cJSON *rec, *req, *images, *result;
     char why[600];
 
+    if (env_ok(env, sid, err, errlen) < 0) {
+        *rpc_code = AG_RPC_INVALID_PARAMS;   /* as for the schema's checks */
+        return NULL;
+    }
     c->timeout = arg_num(c->args, "timeout", DEFAULT_TIMEOUT);
     if (sid) {
         if (!(j.sess = ag_mcp_session_acquire(sid, c->tenant, why, sizeof why)))
@@ -288,6 +319,8 @@ static cJSON *execute(struct ag_mcp_call *c, const char *code, int *rpc_code, ch
     cJSON_AddStringToObject(req, "filename", "cell.py");
     if (c->display)
         cJSON_AddBoolToObject(req, "display", 1);
+    if (env)
+        cJSON_AddItemToObject(req, "env", cJSON_Duplicate(env, 1));
     rec = run_oneshot(c, &j, req);
     job_free(&j);
     fix(rec);

@@ -62,7 +62,9 @@ static const char execute_code_in[] = "{\"type\": \"object\", \"properties\": {"
               "name": {"type": "string", "minLength": 1, "maxLength": 255},
               "content": {"type": "string", "maxLength": 11184812},
               "encoding": {"type": "string", "enum": ["utf-8", "base64"]},
-              "source": {"type": "string", "minLength": 1, "maxLength": 4096}}}}) ","
+              "source": {"type": "string", "minLength": 1, "maxLength": 4096}}}},
+      "env": {"type": "object", "maxProperties": 64, "additionalProperties": {"type": "string", "maxLength": 32768},
+              "description": "Environment variables for the code ({\"NAME\": \"value\"}; not with sessionId). Names the jail fixes (PATH, HOME, LANG, LC_*, TZ, thread counts such as OMP_NUM_THREADS) or that change the interpreter or loader (PYTHON*, LD_*, MPL*, ...) are refused"}) ","
     SESSION_ID_PROP "," TIMEOUT_PROP
     "}, \"required\": [\"code\"], \"additionalProperties\": false}";
 

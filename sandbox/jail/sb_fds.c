@@ -10,7 +10,10 @@
 
 #define PARK_FD 64   /* descriptors are parked above this while being renumbered */
 
-/* The whole environment the script sees; nothing of the caller's leaks in. */
+/* The environment the script sees; nothing of the caller's leaks in. The
+ * request's own variables (--env) are added by the runner when it runs the
+ * request (sb_python_environ), under common/sr_env.h's rule, which refuses
+ * every name set here. */
 static const char *const fixed_env[][2] = {
     {"PATH", "/usr/local/bin:/usr/bin:/bin"},
     {"HOME", "/tmp"},

@@ -332,6 +332,8 @@ static void execute(struct server *s, struct sb_worker *w, const struct sb_reque
     cJSON_AddStringToObject(frame, "filename", req->filename);
     for (int i = 1; i < req->argc; i++)
         cJSON_AddItemToArray(args, cJSON_CreateString(req->argv[i]));
+    /* the worker was jailed before the request came: it sets them itself */
+    sr_env_add_json(frame, "env", (const char *const *)req->env, req->nenv);
     text = cJSON_PrintUnformatted(frame);
     cJSON_Delete(frame);
     w->req = req;   /* same limits as the worker was made with; per-run caps and outDir */

@@ -6,6 +6,8 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "sr_io.h"
@@ -315,13 +317,60 @@ int sb_python_exec(const char *code, const char *filename, int cell, char **erro
     return status;
 }
 
+/* Append the C string s, decoded as os.environ decodes it. 0 or -1. */
+static int append_decoded(PyObject *list, const char *s)
+{
+    PyObject *v = PyUnicode_DecodeFSDefault(s);
+    int rc = v ? PyList_Append(list, v) : -1;
+
+    Py_XDECREF(v);
+    return rc;
+}
+
 int sb_python_init(const struct sb_pyjob *job)
 {
     if (init_python(job) < 0)
         return -1;
     if (add_path(job->extra_path) < 0)
         SR_WARN("could not add %s to sys.path", job->extra_path);
-    return 0;
+    return sb_python_environ(job->env);
+}
+
+int sb_python_environ(char *const *env)
+{
+    /* the C environment is copied into _pairs and cleared; os.environ.clear()
+     * then forgets the names it knew, and each assignment puts one back
+     * (putenv), in the order of the copy: the C environment as it was, in
+     * its order, plus env */
+    static const char sync[] =
+        "import os\n"
+        "os.environ.clear()\n"
+        "for _kv in _pairs:\n"
+        "    _k, _, _v = _kv.partition('=')\n"
+        "    os.environ[_k] = _v\n";
+    PyObject *pairs = PyList_New(0), *ns = PyDict_New(), *res = NULL;
+    int rc = -1;
+
+    for (char **e = environ; pairs && *e; e++)
+        if (append_decoded(pairs, *e) < 0)
+            Py_CLEAR(pairs);
+    for (; pairs && env && *env; env++)
+        if (append_decoded(pairs, *env) < 0)
+            Py_CLEAR(pairs);
+    if (pairs && ns && PyDict_SetItemString(ns, "__builtins__", PyEval_GetBuiltins()) == 0 &&
+        PyDict_SetItemString(ns, "_pairs", pairs) == 0 && clearenv() == 0)
+        res = PyRun_String(sync, Py_file_input, ns, ns);
+    if (res) {
+        rc = 0;
+    } else {
+        PyErr_Print();
+        SR_LOG("could not set the script's environment");
+    }
+    Py_XDECREF(res);
+    Py_XDECREF(ns);
+    Py_XDECREF(pairs);
+    PyErr_Clear();
+    return rc;
 }
 
 /* Run the warm-up file in a namespace of its own (thrown away after). A

@@ -13,10 +13,12 @@ struct sb_pyjob {
     const char *extra_path;   /* prepended to sys.path (the helper scripts), or NULL */
     int report_fd;            /* an uncaught exception is written here as JSON */
     int cell;                 /* a code cell: show the last value, display(), figures */
+    char *const *env;         /* "NAME=VALUE" added to the environment (the request's), or NULL */
 };
 
-/* Initialize CPython for job (argv, sys.path, linecache of job->code if any).
- * 0, or -1 after logging. */
+/* Initialize CPython for job (argv, sys.path, linecache of job->code if any,
+ * the environment as sb_python_environ(job->env) makes it). 0, or -1 after
+ * logging. */
 int sb_python_init(const struct sb_pyjob *job);
 /* Run code in __main__'s globals (they persist between calls). Returns 0,
  * SystemExit's code, or 1 after printing the traceback to sys.stderr and
@@ -43,6 +45,12 @@ int sb_python_warm_up(void);
 /* As if SIGINT arrived: Python runs its SIGINT handler (KeyboardInterrupt
  * by default) at its next check. Async-signal-safe (PyErr_SetInterrupt). */
 void sb_python_interrupt(void);
+/* Add env ("NAME=VALUE" strings, NULL-terminated, or NULL) to the
+ * environment and make os.environ the C environment, in the C environment's
+ * order: a warm worker's pre-imported interpreter still holds the zygote's
+ * os.environ, a cold one the jail's. Both end with the same os.environ and
+ * C environment. 0, or -1 after logging. */
+int sb_python_environ(char *const *env);
 /* Set sys.argv for the request. */
 int sb_python_set_argv(int argc, char **argv);
 /* Run the atexit callbacks, as the python3 command does at exit (without

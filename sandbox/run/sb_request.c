@@ -122,6 +122,42 @@ static int parse_inputs(struct sb_request *r, const cJSON *v, char *err, size_t 
     return 0;
 }
 
+/* "env": {"NAME": "VALUE", ...}; a repeated 'env' key replaces the earlier one. */
+static int parse_env(struct sb_request *r, const cJSON *v, char *err, size_t errlen)
+{
+    struct sr_env_tally tally = {0, 0};
+    const cJSON *e;
+
+    if (!cJSON_IsObject(v)) {
+        snprintf(err, errlen, "request: 'env' must be an object of strings");
+        return -1;
+    }
+    for (; r->nenv; r->nenv--) {
+        free(r->env[r->nenv - 1]);
+        r->env[r->nenv - 1] = NULL;
+    }
+    cJSON_ArrayForEach(e, v) {
+        size_t n;
+        if (!cJSON_IsString(e)) {
+            snprintf(err, errlen, "request: env %.64s must be a string", e->string);
+            return -1;
+        }
+        if (sr_env_check(&tally, e->string, e->valuestring, err, errlen) < 0)
+            return -1;
+        n = strlen(e->string);
+        for (size_t i = 0; i < r->nenv; i++) {
+            if (strncmp(r->env[i], e->string, n) == 0 && r->env[i][n] == '=') {
+                snprintf(err, errlen, "request: env %s is given twice", e->string);
+                return -1;
+            }
+        }
+        if (asprintf(&r->env[r->nenv], "%s=%s", e->string, e->valuestring) < 0)
+            abort();   /* as sr_xstrdup: a request is small */
+        r->nenv++;
+    }
+    return 0;
+}
+
 /* Returns 1 if key was a table field (parsed or failed via *rc), else 0. */
 static int parse_table_field(struct sb_request *r, const cJSON *v, int *rc, char *err, size_t errlen)
 {
@@ -169,6 +205,8 @@ static int parse_field(struct sb_request *r, const cJSON *v, char *err, size_t e
         return parse_args(r, v, err, errlen);
     if (strcmp(v->string, "inputs") == 0)
         return parse_inputs(r, v, err, errlen);
+    if (strcmp(v->string, "env") == 0)
+        return parse_env(r, v, err, errlen);
     if (strcmp(v->string, "idleTimeout") == 0) {
         if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1 && v->valuedouble <= 86400)) {
             snprintf(err, errlen, "request: 'idleTimeout' must be seconds from 1 to 86400");
@@ -220,6 +258,8 @@ void sb_request_free(struct sb_request *r)
         free(r->inputs[i].path);
         free(r->inputs[i].name);
     }
+    for (size_t i = 0; i < r->nenv; i++)
+        free(r->env[i]);
     free(r->code);
     free(r->filename);
     free(r->out_dir);

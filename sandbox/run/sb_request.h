@@ -5,16 +5,19 @@
  *    "outDir": "/abs/results" | null, "policy": "/path/x.policy", "scriptsDir": "/path",
  *    "timeout": 60, "cpu": 0, "memoryMb": 1024, "pids": 256, "maxOutput": 4194304,
  *    "maxBlock": 33554432, "tmpMb": 512, "outMb": 512, "threads": 1,
- *    "maxOutFiles": 1000, "allowWeaker": false, "passthrough": false}
+ *    "maxOutFiles": 1000, "allowWeaker": false, "passthrough": false,
+ *    "env": {"NAME": "VALUE"}}
  * "code" is required for a run (a session's start request has none; sessions
  * also take "idleTimeout"). Unknown keys are an error (a typo must not silently
- * run with defaults). */
+ * run with defaults). "env" adds variables to the script's fixed environment,
+ * under common/sr_env.h's rule. */
 #ifndef SB_REQUEST_H
 #define SB_REQUEST_H
 
 #include <stddef.h>
 
 #include "sb_mounts.h"
+#include "sr_env.h"
 
 #define SB_REQUEST_MAX (16u << 20)
 #define SB_MAX_ARGS 256
@@ -26,6 +29,8 @@ struct sb_request {
     int argc;
     struct { char *path, *name; } inputs[SB_MAX_INPUTS];
     size_t ninputs;
+    char *env[SR_ENV_MAX_VARS + 1];   /* "NAME=VALUE", in the request's order, NULL-terminated */
+    size_t nenv;
     char *out_dir, *policy, *scripts_dir;
     double timeout_s;
     double idle_timeout_s;         /* sessions: end after this long without a request */

@@ -122,6 +122,7 @@ static void fill_jail(const struct sb_request *req, struct sb_jail *j, int cgrou
     j->job.argv = (char **)req->argv;
     j->job.extra_path = req->scripts_dir ? "/sandboxrun" : NULL;
     j->job.cell = req->display;
+    j->job.env = req->nenv ? req->env : NULL;
 }
 
 /* The worker's pipe ends (stdin, stdout, stderr, report, chan, ctl) and ours. */

@@ -61,6 +61,26 @@ static int request_argv(const cJSON *req, char **argv, int max)
     return n;
 }
 
+/* The request's "env" object as "NAME=VALUE" strings in env (NULL-terminated;
+ * the daemon validated them). Free with free_env. */
+static void request_env(const cJSON *req, char **env, size_t max)
+{
+    const cJSON *e;
+    size_t n = 0;
+
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(req, "env")) {
+        if (n + 1 < max && cJSON_IsString(e) && asprintf(&env[n], "%s=%s", e->string, e->valuestring) >= 0)
+            n++;
+    }
+    env[n] = NULL;
+}
+
+static void free_env(char **env)
+{
+    for (; *env; env++)
+        free(*env);
+}
+
 /* CPU seconds of this process and the children it waited for. */
 static double cpu_now(long *max_rss)
 {
@@ -114,7 +134,7 @@ static int warm_runner(struct sb_jail *j)
 {
     struct sr_buf b;
     cJSON *req, *done;
-    char *argv[SB_MAX_ARGS + 2], *error = NULL, *out;
+    char *argv[SB_MAX_ARGS + 2], *env[SR_ENV_MAX_VARS + 1], *error = NULL, *out;
     const cJSON *code;
     int argc, status = 2;
     double cpu_start;
@@ -130,7 +150,9 @@ static int warm_runner(struct sb_jail *j)
     sr_buf_reset(&b);
     code = cJSON_GetObjectItemCaseSensitive(req, "code");
     argc = request_argv(req, argv, SB_MAX_ARGS + 2);
-    if (cJSON_IsString(code) && sb_python_set_argv(argc, argv) == 0)
+    request_env(req, env, SR_ENV_MAX_VARS + 1);
+    /* as sb_python_init does in a cold run: this os.environ is the zygote's */
+    if (cJSON_IsString(code) && sb_python_set_argv(argc, argv) == 0 && sb_python_environ(env) == 0)
         status = sb_python_exec(code->valuestring, argv[0],
                                 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "display")), &error);
     sb_python_atexit();
@@ -146,6 +168,7 @@ static int warm_runner(struct sb_jail *j)
         (void)sb_frame_write(SB_FD_REPORT, out);
     free(out);
     free(error);
+    free_env(env);
     cJSON_Delete(done);
     cJSON_Delete(req);
     return status;

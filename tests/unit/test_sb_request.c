@@ -1,0 +1,87 @@
+/* Unit tests: a request's "env" (sb_request_parse under common/sr_env's rule). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sb_request.h"
+#include "tap.h"
+
+/* Parse text; 0 or -1, with r's env left in *r (freed by the caller) and the
+ * error in err. */
+static int parse(const char *text, struct sb_request *r, char *err, size_t errlen)
+{
+    sb_request_defaults(r);
+    err[0] = '\0';
+    return sb_request_parse(text, strlen(text), r, err, errlen);
+}
+
+static int refused(const char *text, const char *why)
+{
+    struct sb_request r;
+    char err[512];
+    int rc = parse(text, &r, err, sizeof err);
+
+    sb_request_free(&r);
+    if (rc == 0 || !strstr(err, why))
+        printf("#   %.200s -> %d '%s'\n", text, rc, err);
+    return rc < 0 && strstr(err, why) != NULL;
+}
+
+int main(void)
+{
+    struct sb_request r;
+    static char big[100000];
+    char err[512];
+    int rc;
+
+    rc = parse("{\"code\": \"1\", \"env\": {\"FOO\": \"bar\", \"SP\": \"a b=c\", \"E\": \"\"}}", &r, err, sizeof err);
+    ok(rc == 0 && r.nenv == 3 && strcmp(r.env[0], "FOO=bar") == 0 && strcmp(r.env[1], "SP=a b=c") == 0 &&
+       strcmp(r.env[2], "E=") == 0 && r.env[3] == NULL, "env becomes NAME=VALUE strings in the request's order");
+    sb_request_free(&r);
+    rc = parse("{\"env\": {\"A\": \"1\"}, \"env\": {\"B\": \"2\"}}", &r, err, sizeof err);
+    ok(rc == 0 && r.nenv == 1 && strcmp(r.env[0], "B=2") == 0, "a repeated 'env' key replaces the earlier one");
+    sb_request_free(&r);
+
+    static const struct { const char *text, *why, *what; } bad[] = {
+        {"{\"env\": [\"A=1\"]}", "must be an object", "env must be an object"},
+        {"{\"env\": {\"A\": 1}}", "must be a string", "a value must be a string"},
+        {"{\"env\": {\"A\": \"1\", \"A\": \"2\"}}", "given twice", "a name given twice is refused"},
+        {"{\"env\": {\"PATH\": \"/tmp\"}}", "PATH", "PATH is refused"},
+        {"{\"env\": {\"LC_TIME\": \"C\"}}", "LC_*", "LC_* is refused"},
+        {"{\"env\": {\"PYTHONSTARTUP\": \"x\"}}", "PYTHON*", "PYTHON* is refused"},
+        {"{\"env\": {\"LD_AUDIT\": \"x\"}}", "LD_*", "LD_* is refused"},
+        {"{\"env\": {\"NUMEXPR_MAX_THREADS\": \"8\"}}", "NUMEXPR_*", "a thread count is refused"},
+        {"{\"env\": {\"NPY_DISABLE_CPU_FEATURES\": \"AVX2\"}}", "NPY_*", "numpy's import-time NPY_* is refused"},
+        {"{\"env\": {\"9A\": \"x\"}}", "[A-Za-z_]", "a name starting with a digit is refused"},
+        {"{\"env\": {\"A.B\": \"x\"}}", "[A-Za-z_]", "a name with a dot is refused"},
+        {"{\"env\": {\"\": \"x\"}}", "[A-Za-z_]", "an empty name is refused"},
+        {"{\"env\": {\"A\": \"\xff\"}}", "not UTF-8", "a value that is not UTF-8 is refused"},
+    };
+
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        ok(refused(bad[i].text, bad[i].why), "%s", bad[i].what);
+
+    memcpy(big, "{\"env\": {\"A\": \"", 15);
+    memset(big + 15, 'x', 32769);
+    snprintf(big + 15 + 32769, sizeof big - 15 - 32769, "\"}}");
+    ok(refused(big, "over 32768"), "a value over 32 KiB is refused");
+    {
+        size_t n = (size_t)snprintf(big, sizeof big, "{\"env\": {");
+        for (int i = 0; i < 65; i++)
+            n += (size_t)snprintf(big + n, sizeof big - n, "%s\"V%d\": \"x\"", i ? ", " : "", i);
+        snprintf(big + n, sizeof big - n, "}}");
+        ok(refused(big, "more than 64"), "65 variables are refused");
+    }
+    {
+        size_t n = (size_t)snprintf(big, sizeof big, "{\"env\": {");
+        for (int i = 0; i < 3; i++) {
+            n += (size_t)snprintf(big + n, sizeof big - n, "%s\"V%d\": \"", i ? ", " : "", i);
+            memset(big + n, 'y', 30000);
+            n += 30000;
+            n += (size_t)snprintf(big + n, sizeof big - n, "\"");
+        }
+        snprintf(big + n, sizeof big - n, "}}");
+        ok(refused(big, "over 65536 bytes together"), "more than 64 KiB together is refused");
+    }
+    return tap_done();
+}
