@@ -312,7 +312,13 @@ int sb_zygote_main(int argc, char **argv)
 
 /* ---- the daemon's side ---------------------------------------------------------- */
 
-static char *const zygote_env[] = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8", NULL};
+/* The preload imports load the OpenMP and BLAS runtimes here, once, and
+ * they size their thread pools from the environment at load: so the zygote
+ * starts with the thread counts of a default run (--threads 1), as the jail's
+ * environment gives a cold run. A run with another --threads gets that count
+ * in its environment, which only runtimes it loads itself still read. */
+static char *const zygote_env[] = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8", "OPENBLAS_NUM_THREADS=1",
+                                   "OMP_NUM_THREADS=1", "MKL_NUM_THREADS=1", "NUMEXPR_NUM_THREADS=1", NULL};
 
 /* Wait for one message of the zygote (ms deadline); returns its type or -1. */
 static int wait_msg(struct sb_zygote *z, int ms, void *buf, size_t cap, ssize_t *len)
