@@ -25,11 +25,6 @@ void ag_mcp_inline_set_budget(size_t bytes)
     budget = bytes;
 }
 
-size_t ag_mcp_inline_budget(void)
-{
-    return budget;
-}
-
 void ag_mcp_inline_init(struct ag_mcp_inline *b, const char *id, const char *dir)
 {
     memset(b, 0, sizeof *b);

@@ -23,7 +23,6 @@ struct ag_mcp_inline {
 
 /* Set the budget of every later result (bytes, > 0). */
 void ag_mcp_inline_set_budget(size_t bytes);
-size_t ag_mcp_inline_budget(void);
 /* Start a result's budget; id/dir name an existing store output (a one-shot
  * call's /out copy) or are NULL (one is made when the first link needs it). */
 void ag_mcp_inline_init(struct ag_mcp_inline *b, const char *id, const char *dir);

@@ -133,14 +133,6 @@ static int parse(int argc, char **argv, struct opts *o)
     return 0;
 }
 
-int ag_service_wanted(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--http") == 0)
-            return 1;
-    return 0;
-}
-
 /* Wait for a stop signal, reaping expired sessions every second. */
 static void run_until_signal(void)
 {
