@@ -7,7 +7,7 @@
 #include "ag_datadirs.h"
 #include "ag_mcp_inline.h"
 #include "ag_mcp_store.h"
-#include "ag_mcp_server.h"
+#include "ag_mcp_stdio.h"
 #include "ag_mcp_session.h"
 #include "ag_runner.h"
 #include "sr_io.h"

@@ -25,10 +25,11 @@ void ag_mcp_inline_set_budget(size_t bytes)
     budget = bytes;
 }
 
-void ag_mcp_inline_init(struct ag_mcp_inline *b, const char *id, const char *dir)
+void ag_mcp_inline_init(struct ag_mcp_inline *b, const char *id, const char *dir, const char *tenant)
 {
     memset(b, 0, sizeof *b);
     b->left = budget;
+    b->tenant = tenant;
     if (id && dir) {
         snprintf(b->id, sizeof b->id, "%s", id);
         snprintf(b->dir, sizeof b->dir, "%s", dir);
@@ -75,7 +76,7 @@ cJSON *ag_mcp_inline_store(struct ag_mcp_inline *b, const void *data, size_t n, 
 {
     char rel[96], path[PATH_MAX + 128], dir[PATH_MAX + 32], sha[65];
 
-    if (!b->id[0] && ag_mcp_store_new_output(b->id, sizeof b->id, b->dir, sizeof b->dir, err, errlen) < 0)
+    if (!b->id[0] && ag_mcp_store_new_output(b->tenant, b->id, sizeof b->id, b->dir, sizeof b->dir, err, errlen) < 0)
         return b->id[0] = '\0', NULL;
     snprintf(dir, sizeof dir, "%s/" LINK_DIR, b->dir);
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
@@ -94,7 +95,7 @@ cJSON *ag_mcp_inline_link_file(struct ag_mcp_inline *b, const char *rel, const c
     struct sr_buf data;
     cJSON *c;
 
-    if (ag_mcp_store_output_file(b->id, rel, path, sizeof path, err, errlen) < 0)
+    if (ag_mcp_store_output_file(b->tenant, b->id, rel, path, sizeof path, err, errlen) < 0)
         return NULL;
     if (sr_read_file(path, READ_MAX, &data) != 0) {
         sr_buf_reset(&data);
@@ -121,7 +122,7 @@ static const char *mime_of(const char *name)
     return "application/octet-stream";
 }
 
-cJSON *ag_mcp_inline_read(const char *uri, char *err, size_t errlen)
+cJSON *ag_mcp_inline_read(const char *uri, const char *tenant, char *err, size_t errlen)
 {
     const char *p = uri && strncmp(uri, "sandboxrun://", 13) == 0 ? uri + 13 : NULL, *slash = p ? strchr(p, '/') : NULL;
     char id[64], path[PATH_MAX];
@@ -134,7 +135,7 @@ cJSON *ag_mcp_inline_read(const char *uri, char *err, size_t errlen)
         return snprintf(err, errlen, "resources/read: not a sandboxrun:// link: %.200s", uri ? uri : "(none)"), NULL;
     memcpy(id, p, (size_t)(slash - p));
     id[slash - p] = '\0';
-    if (ag_mcp_store_output_file(id, slash + 1, path, sizeof path, err, errlen) < 0)
+    if (ag_mcp_store_output_file(tenant, id, slash + 1, path, sizeof path, err, errlen) < 0)
         return NULL;
     if (sr_read_file(path, READ_MAX, &data) != 0) {
         sr_buf_reset(&data);

@@ -19,13 +19,15 @@ struct ag_mcp_inline {
     char id[64];              /* the store output links point into ("" until needed) */
     char dir[PATH_MAX];
     int links;                /* files written for links so far */
+    const char *tenant;       /* whose call the result answers (NULL: the local user) */
 };
 
 /* Set the budget of every later result (bytes, > 0). */
 void ag_mcp_inline_set_budget(size_t bytes);
-/* Start a result's budget; id/dir name an existing store output (a one-shot
- * call's /out copy) or are NULL (one is made when the first link needs it). */
-void ag_mcp_inline_init(struct ag_mcp_inline *b, const char *id, const char *dir);
+/* Start a result's budget for tenant's call; id/dir name an existing store
+ * output (a one-shot call's /out copy) or are NULL (one is made when the
+ * first link needs it). */
+void ag_mcp_inline_init(struct ag_mcp_inline *b, const char *id, const char *dir, const char *tenant);
 /* Take n bytes of the budget: 1 if they fit (and are now spent), else 0. */
 int ag_mcp_inline_take(struct ag_mcp_inline *b, size_t n);
 /* A resource_link content item for data (n bytes) written to the store under
@@ -36,7 +38,8 @@ cJSON *ag_mcp_inline_store(struct ag_mcp_inline *b, const void *data, size_t n, 
 cJSON *ag_mcp_inline_link_file(struct ag_mcp_inline *b, const char *rel, const char *mime, char *err, size_t errlen);
 /* Lowercase hex SHA-256 of n bytes into hex[65]. */
 void ag_mcp_sha256_hex(const void *data, size_t n, char hex[65]);
-/* resources/read for uri: the MCP {contents:[...]} result, or NULL with err set. */
-cJSON *ag_mcp_inline_read(const char *uri, char *err, size_t errlen);
+/* resources/read of uri by tenant: the MCP {contents:[...]} result, or NULL
+ * with err set. */
+cJSON *ag_mcp_inline_read(const char *uri, const char *tenant, char *err, size_t errlen);
 
 #endif

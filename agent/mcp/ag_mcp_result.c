@@ -332,14 +332,14 @@ static size_t content_size(cJSON *result)
     return n;
 }
 
-void ag_mcp_result_add_images(cJSON *result, cJSON *images)
+void ag_mcp_result_add_images(cJSON *result, cJSON *images, const char *tenant)
 {
     cJSON *content = content_of(result), *it;
     size_t used = content_size(result);
     struct ag_mcp_inline b;
     char err[512];
 
-    ag_mcp_inline_init(&b, NULL, NULL);   /* a link's copy goes to a new store output */
+    ag_mcp_inline_init(&b, NULL, NULL, tenant);   /* a link's copy goes to a new store output */
     b.left = b.left > used ? b.left - used : 0;
     while (images && (it = cJSON_DetachItemFromArray(images, 0))) {
         const char *d = str(it, "data");
@@ -396,7 +396,8 @@ static void add_out_files(cJSON *r, const cJSON *rec, const char *out_dir, struc
     }
 }
 
-cJSON *ag_mcp_result_record(cJSON *record, const char *out_dir, const char *output_id, const char *session_id)
+cJSON *ag_mcp_result_record(cJSON *record, const char *out_dir, const char *output_id, const char *session_id,
+                            const char *tenant)
 {
     const char *status = str(record, "status");
     int ok = status && strcmp(status, "ok") == 0, html;
@@ -408,7 +409,7 @@ cJSON *ag_mcp_result_record(cJSON *record, const char *out_dir, const char *outp
         cJSON_AddStringToObject(record, "outputId", output_id);
     if (session_id)
         cJSON_AddStringToObject(record, "sessionId", session_id);
-    ag_mcp_inline_init(&b, output_id, out_dir);
+    ag_mcp_inline_init(&b, output_id, out_dir, tenant);
     r = result_new(record, !ok);
     add_budgeted_text(r, &b, text ? text : "status: unknown");
     free(text);
@@ -449,7 +450,8 @@ static void shrink_html(cJSON *rec)
     }
 }
 
-cJSON *ag_mcp_result_analysis(const char *tool, cJSON *record, const char *out_dir, const char *output_id)
+cJSON *ag_mcp_result_analysis(const char *tool, cJSON *record, const char *out_dir, const char *output_id,
+                              const char *tenant)
 {
     const char *status = str(record, "status") ?: "internal_error";
     const cJSON *res = first_json(record), *err = cJSON_GetObjectItemCaseSensitive(res, "error");
@@ -484,7 +486,7 @@ cJSON *ag_mcp_result_analysis(const char *tool, cJSON *record, const char *out_d
     free(json);
     text = sr_buf_steal(&b, NULL);
     r = result_new(s, !ok);
-    ag_mcp_inline_init(&budget, output_id, out_dir);
+    ag_mcp_inline_init(&budget, output_id, out_dir, tenant);
     add_budgeted_text(r, &budget, text ? text : "");
     free(text);
     add_html_blocks(r, record, &budget);

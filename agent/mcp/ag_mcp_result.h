@@ -12,15 +12,17 @@
 
 /* The result of a code execution; takes record. structuredContent is the
  * record plus outputId/sessionId (either may be NULL); isError unless the
- * status is ok. out_dir (or NULL) is where the run's /out files are. */
+ * status is ok. out_dir (or NULL) is where the run's /out files are. What
+ * goes by link is stored for tenant (NULL: the local user). */
 cJSON *ag_mcp_result_record(cJSON *record, const char *out_dir, const char *output_id,
-                            const char *session_id);
-/* Append image contents (an array, taken; may be NULL) to a result. */
-void ag_mcp_result_add_images(cJSON *result, cJSON *images);
+                            const char *session_id, const char *tenant);
+/* Append image contents (an array, taken; may be NULL) to tenant's result. */
+void ag_mcp_result_add_images(cJSON *result, cJSON *images, const char *tenant);
 /* An MCP image content item for PNG data given as base64 text. */
 cJSON *ag_mcp_image_png(const char *b64);
 /* The result of an analysis script run (run_eda ...); takes record. */
-cJSON *ag_mcp_result_analysis(const char *tool, cJSON *record, const char *out_dir, const char *output_id);
+cJSON *ag_mcp_result_analysis(const char *tool, cJSON *record, const char *out_dir, const char *output_id,
+                              const char *tenant);
 /* A successful result: structured (taken) and a text for the agent. */
 cJSON *ag_mcp_result_ok(cJSON *structured, const char *text);
 /* A failed result (isError) with a message an agent can act on. */

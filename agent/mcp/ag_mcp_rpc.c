@@ -1,4 +1,4 @@
-/* ag_mcp_rpc.c — line framing and serialized writes for JSON-RPC over stdio. */
+/* ag_mcp_rpc.c — JSON-RPC messages, the stdio out, and line framing. */
 #include "ag_mcp_rpc.h"
 
 #include <ctype.h>
@@ -195,35 +195,47 @@ enum ag_mcp_read_res ag_mcp_reader_next(struct ag_mcp_reader *r, char **line, si
 
 /* ---- output ---- */
 
-static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
-static int out_fd = 1, out_dead;
+struct fd_out {
+    struct ag_mcp_out out;
+    pthread_mutex_t lock;
+    int fd, dead;
+};
 
-void ag_mcp_out_init(int fd)
+static int fd_deliver(struct ag_mcp_out *o, char *text, size_t len, int final)
 {
-    out_fd = fd;
-}
-
-int ag_mcp_send(const cJSON *msg)
-{
-    char *text = cJSON_PrintUnformatted(msg);
-    size_t n;
+    struct fd_out *f = (struct fd_out *)o;
     int rc = -1;
 
-    if (!text)
-        return SR_LOG("mcp: cannot serialize a message (out of memory)"), -1;
-    n = strlen(text);
-    text[n] = '\n';            /* replaces the NUL; the buffer has n + 1 bytes */
-    pthread_mutex_lock(&out_lock);
-    if (!out_dead) {
-        rc = sr_write_all(out_fd, text, n + 1);
+    (void)final;
+    text[len] = '\n';          /* the spare byte */
+    pthread_mutex_lock(&f->lock);
+    if (!f->dead) {
+        rc = sr_write_all(f->fd, text, len + 1);
         if (rc < 0) {
-            out_dead = 1;
+            f->dead = 1;
             SR_PLOG("mcp: write to the client");
         }
     }
-    pthread_mutex_unlock(&out_lock);
+    pthread_mutex_unlock(&f->lock);
     free(text);
     return rc;
+}
+
+struct ag_mcp_out *ag_mcp_fd_out(int fd)
+{
+    static struct fd_out f = {.out = {.deliver = fd_deliver}, .lock = PTHREAD_MUTEX_INITIALIZER};
+
+    f.fd = fd;
+    return &f.out;
+}
+
+int ag_mcp_send(struct ag_mcp_out *o, const cJSON *msg, int final)
+{
+    char *text = cJSON_PrintUnformatted(msg);
+
+    if (!text)
+        return SR_LOG("mcp: cannot serialize a message (out of memory)"), -1;
+    return o->deliver(o, text, strlen(text), final);   /* the NUL is the spare byte */
 }
 
 static cJSON *envelope(const cJSON *id)
@@ -235,18 +247,18 @@ static cJSON *envelope(const cJSON *id)
     return m;
 }
 
-int ag_mcp_send_result(const cJSON *id, cJSON *result)
+int ag_mcp_send_result(struct ag_mcp_out *o, const cJSON *id, cJSON *result)
 {
     cJSON *m = envelope(id);
     int rc;
 
     cJSON_AddItemToObject(m, "result", result ? result : cJSON_CreateObject());
-    rc = ag_mcp_send(m);
+    rc = ag_mcp_send(o, m, 1);
     cJSON_Delete(m);
     return rc;
 }
 
-int ag_mcp_send_error(const cJSON *id, int code, const char *message, cJSON *data)
+int ag_mcp_send_error(struct ag_mcp_out *o, const cJSON *id, int code, const char *message, cJSON *data)
 {
     cJSON *m = envelope(id), *e = cJSON_AddObjectToObject(m, "error");
     int rc;
@@ -255,12 +267,12 @@ int ag_mcp_send_error(const cJSON *id, int code, const char *message, cJSON *dat
     cJSON_AddStringToObject(e, "message", message);
     if (data)
         cJSON_AddItemToObject(e, "data", data);
-    rc = ag_mcp_send(m);
+    rc = ag_mcp_send(o, m, 1);
     cJSON_Delete(m);
     return rc;
 }
 
-int ag_mcp_send_notification(const char *method, cJSON *params)
+int ag_mcp_send_notification(struct ag_mcp_out *o, const char *method, cJSON *params)
 {
     cJSON *m = cJSON_CreateObject();
     int rc;
@@ -269,7 +281,21 @@ int ag_mcp_send_notification(const char *method, cJSON *params)
     cJSON_AddStringToObject(m, "method", method);
     if (params)
         cJSON_AddItemToObject(m, "params", params);
-    rc = ag_mcp_send(m);
+    rc = ag_mcp_send(o, m, 0);
     cJSON_Delete(m);
     return rc;
+}
+
+cJSON *ag_mcp_parse_message(const char *text, size_t len)
+{
+    const char *end = NULL;
+    cJSON *msg = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+
+    while (msg && end < text + len && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+        end++;                    /* JSON's white space */
+    if (msg && end != text + len) {
+        cJSON_Delete(msg);
+        return NULL;
+    }
+    return msg;
 }

@@ -1,6 +1,7 @@
-/* ag_mcp_rpc — JSON-RPC 2.0 over stdio for the MCP server: one message per
- * line, read in bounded chunks with a cap per line, written whole under one
- * mutex so concurrent threads never interleave their messages.
+/* ag_mcp_rpc — JSON-RPC 2.0 for the MCP server: messages built and sent to
+ * an out (a stdio line under one mutex, or an HTTP response), parsed whole,
+ * and the stdio framing: one message per line, read in bounded chunks with a
+ * cap per line.
  *
  * Nothing but protocol messages goes to the output fd; logs go to stderr. */
 #ifndef AG_MCP_RPC_H
@@ -64,16 +65,34 @@ cJSON *ag_mcp_id_dup(const cJSON *id);
  * differ by a relative epsilon, so 2^53-2 would match 2^53-1). */
 int ag_mcp_id_equal(const cJSON *a, const cJSON *b);
 
-/* Messages go to fd (default 1). After a write error, further messages are
- * dropped silently (the client is gone; the reader sees EOF soon). */
-void ag_mcp_out_init(int fd);
-/* Send msg as one line. 0, or -1 when the output is gone. Thread-safe. */
-int ag_mcp_send(const cJSON *msg);
+/* Where the messages for a client go: the stdio connection (ag_mcp_fd_out),
+ * or one HTTP response (agent/service/ag_mcp_http.c). The server holds an
+ * out while a call it queued runs, and drops it after the answer. */
+struct ag_mcp_out {
+    /* Take text (malloc'd, len bytes of JSON and one spare byte at
+     * text[len]); final: it answers the request the out was made for.
+     * 0, or -1 once the client is gone (then later messages are dropped). */
+    int (*deliver)(struct ag_mcp_out *o, char *text, size_t len, int final);
+    void (*hold)(struct ag_mcp_out *o);   /* optional */
+    void (*drop)(struct ag_mcp_out *o);   /* optional */
+};
+
+/* The out writing one line per message to fd, under one mutex so that
+ * concurrent threads never interleave (one per process: stdio). After a
+ * write error, later messages are dropped silently (the reader sees EOF). */
+struct ag_mcp_out *ag_mcp_fd_out(int fd);
+
+/* Send msg to o. 0, or -1 when the client is gone. Thread-safe. */
+int ag_mcp_send(struct ag_mcp_out *o, const cJSON *msg, int final);
 /* {"jsonrpc":"2.0","id":id,"result":result}; result is consumed. */
-int ag_mcp_send_result(const cJSON *id, cJSON *result);
+int ag_mcp_send_result(struct ag_mcp_out *o, const cJSON *id, cJSON *result);
 /* {"jsonrpc":"2.0","id":id|null,"error":{code,message,data?}}; data consumed. */
-int ag_mcp_send_error(const cJSON *id, int code, const char *message, cJSON *data);
+int ag_mcp_send_error(struct ag_mcp_out *o, const cJSON *id, int code, const char *message, cJSON *data);
 /* {"jsonrpc":"2.0","method":method,"params":params}; params consumed. */
-int ag_mcp_send_notification(const char *method, cJSON *params);
+int ag_mcp_send_notification(struct ag_mcp_out *o, const char *method, cJSON *params);
+
+/* text (len bytes) as one JSON value, or NULL if it is not valid JSON or
+ * anything but white space follows the value ('{...} garbage', '{...}{...}'). */
+cJSON *ag_mcp_parse_message(const char *text, size_t len);
 
 #endif

@@ -305,12 +305,12 @@ static cJSON *execute(struct ag_mcp_call *c, const char *code, int *rpc_code, ch
         /* PNGs the call wrote or changed in the session's /out come back as images */
         images = ag_mcp_session_new_images(j.sess, c, rec, AG_MCP_IMAGES_MAX, AG_MCP_IMAGE_MAX);
         job_free(&j);
-        result = ag_mcp_result_record(rec, NULL, NULL, sid);
-        ag_mcp_result_add_images(result, images);
+        result = ag_mcp_result_record(rec, NULL, NULL, sid, c->tenant);
+        ag_mcp_result_add_images(result, images, c->tenant);
         return result;
     }
     if (files_as_inputs(&j, files, why, sizeof why) < 0 ||
-        ag_mcp_store_new_output(j.out_id, sizeof j.out_id, j.out_dir, sizeof j.out_dir, why, sizeof why) < 0) {
+        ag_mcp_store_new_output(c->tenant, j.out_id, sizeof j.out_id, j.out_dir, sizeof j.out_dir, why, sizeof why) < 0) {
         job_free(&j);
         return ag_mcp_result_error("Could not provide the files: %s", why);
     }
@@ -324,7 +324,7 @@ static cJSON *execute(struct ag_mcp_call *c, const char *code, int *rpc_code, ch
     rec = run_oneshot(c, &j, req);
     job_free(&j);
     fix(rec);
-    return ag_mcp_result_record(rec, j.out_dir, j.out_id, NULL);
+    return ag_mcp_result_record(rec, j.out_dir, j.out_id, NULL, c->tenant);
 }
 
 static void no_fix(cJSON *rec)
@@ -475,7 +475,7 @@ static cJSON *analysis(struct ag_mcp_call *c, const char *tool, const char *scri
         return ag_mcp_result_error("cannot read %s", rel);
     }
     if (dataset_input(c, &j, name, sizeof name, why, sizeof why) < 0 ||
-        ag_mcp_store_new_output(j.out_id, sizeof j.out_id, j.out_dir, sizeof j.out_dir, why, sizeof why) < 0) {
+        ag_mcp_store_new_output(c->tenant, j.out_id, sizeof j.out_id, j.out_dir, sizeof j.out_dir, why, sizeof why) < 0) {
         sr_buf_reset(&code);
         job_free(&j);
         return ag_mcp_result_error("Cannot use the dataset: %s", why);
@@ -487,7 +487,7 @@ static cJSON *analysis(struct ag_mcp_call *c, const char *tool, const char *scri
     sr_buf_reset(&code);
     rec = run_oneshot(c, &j, req);
     job_free(&j);
-    return ag_mcp_result_analysis(tool, rec, j.out_dir, j.out_id);
+    return ag_mcp_result_analysis(tool, rec, j.out_dir, j.out_id, c->tenant);
 }
 
 cJSON *ag_mcp_run_eda(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
@@ -536,7 +536,7 @@ cJSON *ag_mcp_upload_artifact(struct ag_mcp_call *c, int *rpc_code, char *err, s
         snprintf(err, errlen, "upload_artifact needs exactly one of outputId and sessionId, and an s3:// URI");
         return *rpc_code = AG_RPC_INVALID_PARAMS, NULL;
     }
-    if (oid && ag_mcp_store_output_file(oid, rel, file, sizeof file, why, sizeof why) < 0)
+    if (oid && ag_mcp_store_output_file(c->tenant, oid, rel, file, sizeof file, why, sizeof why) < 0)
         return ag_mcp_result_error("%s", why);
     if (sid) {
         if (!(j.sess = ag_mcp_session_acquire(sid, c->tenant, why, sizeof why)) || ensure_scratch(&j, why, sizeof why) < 0) {

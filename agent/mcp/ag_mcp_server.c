@@ -1,22 +1,18 @@
 /* ag_mcp_server.c — MCP lifecycle, method dispatch, and the tool-call pool.
  *
- * The reader (this thread) parses each line and answers the quick methods
- * itself; tools/call goes to a FIFO served by a fixed number of worker
- * threads, so calls run concurrently and may answer out of order. A ticker
- * thread sends progress notifications and reaps idle sessions. Every write to
- * the client goes through ag_mcp_send (one mutex). */
+ * The transport's thread hands in each message and gets the quick methods
+ * answered at once; tools/call goes to a FIFO served by a fixed number of
+ * worker threads, so calls run concurrently and may answer out of order. A
+ * ticker thread sends progress notifications and reaps idle sessions. Every
+ * message for a client goes to the out it came with. */
 #include "ag_mcp_server.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "ag_mcp_inline.h"
 #include "ag_mcp_rpc.h"
@@ -25,8 +21,8 @@
 #include "ag_mcp_tools.h"
 #include "sr_log.h"
 
-#define MODERN_VERSION "2026-07-28"
-#define KEY_VERSION "io.modelcontextprotocol/protocolVersion"
+#define MODERN_VERSION AG_MCP_MODERN_VERSION
+#define KEY_VERSION AG_MCP_KEY_VERSION
 #define KEY_CAPS "io.modelcontextprotocol/clientCapabilities"
 #define KEY_LOGLEVEL "io.modelcontextprotocol/logLevel"
 #define KEY_SERVERINFO "io.modelcontextprotocol/serverInfo"
@@ -50,6 +46,10 @@ struct request {
     const cJSON *id;
     const struct ag_mcp_tool *tool;
     const cJSON *progress_token;
+    struct ag_mcp_out *out;          /* held until the answer */
+    unsigned long long client;       /* the client's serial, for notifications/cancelled */
+    char tenant[AG_MCP_TENANT_MAX + 1];
+    int local;
     int modern, log_level;           /* log_level: index into log_levels, or -1 */
     enum req_state state;
     double started, last_progress;
@@ -61,10 +61,10 @@ static struct {
     pthread_cond_t cond;
     struct request *qhead, *qtail, *all;
     int nqueued, max_queue, stopping;
-    int log_level;                   /* set by logging/setLevel (legacy); -1 none */
+    unsigned long long serials;      /* clients made so far */
     pthread_t workers[AG_MCP_MAX_WORKERS], ticker;
     int nworkers;
-} S = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER, .log_level = -1};
+} S = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 static double now(void)
 {
@@ -95,7 +95,7 @@ static cJSON *capabilities(void)
 }
 
 /* Answer a request; modern-era results carry resultType and our identity. */
-static void reply(const cJSON *id, int modern, cJSON *result)
+static void reply(struct ag_mcp_out *out, const cJSON *id, int modern, cJSON *result)
 {
     if (modern) {
         cJSON *meta = cJSON_GetObjectItemCaseSensitive(result, "_meta");
@@ -105,7 +105,7 @@ static void reply(const cJSON *id, int modern, cJSON *result)
         if (!cJSON_GetObjectItemCaseSensitive(result, "resultType"))
             cJSON_AddStringToObject(result, "resultType", "complete");
     }
-    ag_mcp_send_result(id, result);
+    ag_mcp_send_result(out, id, result);
 }
 
 static int level_index(const char *name)
@@ -117,7 +117,7 @@ static int level_index(const char *name)
 }
 
 /* A notifications/message to the client, if it asked for this level. */
-static void client_log(int wanted, int level, const char *text)
+static void client_log(struct ag_mcp_out *out, int wanted, int level, const char *text)
 {
     cJSON *p;
 
@@ -127,13 +127,13 @@ static void client_log(int wanted, int level, const char *text)
     cJSON_AddStringToObject(p, "level", log_levels[level]);
     cJSON_AddStringToObject(p, "logger", "sandboxrun");
     cJSON_AddStringToObject(p, "data", text);
-    ag_mcp_send_notification("notifications/message", p);
+    ag_mcp_send_notification(out, "notifications/message", p);
 }
 
 /* ---- the era of a request ---- */
 
 /* 1 modern, 0 legacy, -1 after answering an error (bad envelope or version). */
-static int classify(const cJSON *id, const cJSON *params, int *log_level)
+static int classify(struct ag_mcp_out *out, const cJSON *id, const cJSON *params, int *log_level)
 {
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(params, "_meta");
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(meta, KEY_VERSION);
@@ -145,7 +145,7 @@ static int classify(const cJSON *id, const cJSON *params, int *log_level)
         return 0;
     if (!cJSON_IsString(ver) || !cJSON_IsObject(caps) || (lvl && level_index(cJSON_GetStringValue(lvl)) < 0)) {
         if (id)
-            ag_mcp_send_error(id, AG_RPC_INVALID_PARAMS,
+            ag_mcp_send_error(out, id, AG_RPC_INVALID_PARAMS,
                               "Invalid _meta envelope for protocol revision " MODERN_VERSION ": "
                               KEY_VERSION " must be a string, " KEY_CAPS " an object, " KEY_LOGLEVEL
                               " a log level", NULL);
@@ -158,7 +158,7 @@ static int classify(const cJSON *id, const cJSON *params, int *log_level)
             cJSON_AddItemToObject(data, "supported", cJSON_CreateStringArray((const char *[]){MODERN_VERSION}, 1));
             cJSON_AddStringToObject(data, "requested", ver->valuestring);
             snprintf(msg, sizeof msg, "Unsupported protocol version: %.64s", ver->valuestring);
-            ag_mcp_send_error(id, AG_RPC_UNSUPPORTED_VERSION, msg, data);
+            ag_mcp_send_error(out, id, AG_RPC_UNSUPPORTED_VERSION, msg, data);
         }
         return -1;
     }
@@ -168,14 +168,14 @@ static int classify(const cJSON *id, const cJSON *params, int *log_level)
 
 /* ---- quick methods ---- */
 
-static void on_initialize(const cJSON *id, const cJSON *params)
+static void on_initialize(struct ag_mcp_out *out, const cJSON *id, const cJSON *params)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, "protocolVersion");
     const char *chosen = legacy_versions[0];
     cJSON *r;
 
     if (!cJSON_IsString(v)) {
-        ag_mcp_send_error(id, AG_RPC_INVALID_PARAMS, "initialize needs params.protocolVersion (a string)", NULL);
+        ag_mcp_send_error(out, id, AG_RPC_INVALID_PARAMS, "initialize needs params.protocolVersion (a string)", NULL);
         return;
     }
     for (size_t i = 0; i < sizeof legacy_versions / sizeof *legacy_versions; i++)
@@ -186,10 +186,10 @@ static void on_initialize(const cJSON *id, const cJSON *params)
     cJSON_AddItemToObject(r, "capabilities", capabilities());
     cJSON_AddItemToObject(r, "serverInfo", server_info());
     cJSON_AddStringToObject(r, "instructions", instructions);
-    ag_mcp_send_result(id, r);
+    ag_mcp_send_result(out, id, r);
 }
 
-static void on_discover(const cJSON *id)
+static void on_discover(struct ag_mcp_out *out, const cJSON *id)
 {
     cJSON *r = cJSON_CreateObject();
 
@@ -198,15 +198,15 @@ static void on_discover(const cJSON *id)
     cJSON_AddStringToObject(r, "instructions", instructions);
     cJSON_AddNumberToObject(r, "ttlMs", 0);
     cJSON_AddStringToObject(r, "cacheScope", "private");
-    reply(id, 1, r);
+    reply(out, id, 1, r);
 }
 
-static void on_tools_list(const cJSON *id, const cJSON *params, int modern)
+static void on_tools_list(struct ag_mcp_out *out, const cJSON *id, const cJSON *params, int modern)
 {
     cJSON *r;
 
     if (cJSON_GetObjectItemCaseSensitive(params, "cursor")) {
-        ag_mcp_send_error(id, AG_RPC_INVALID_PARAMS, "invalid cursor: tools/list has a single page", NULL);
+        ag_mcp_send_error(out, id, AG_RPC_INVALID_PARAMS, "invalid cursor: tools/list has a single page", NULL);
         return;
     }
     r = cJSON_CreateObject();
@@ -215,28 +215,30 @@ static void on_tools_list(const cJSON *id, const cJSON *params, int modern)
         cJSON_AddNumberToObject(r, "ttlMs", 300000);   /* the table is fixed for the process's life */
         cJSON_AddStringToObject(r, "cacheScope", "public");
     }
-    reply(id, modern, r);
+    reply(out, id, modern, r);
 }
 
-static void on_set_level(const cJSON *id, const cJSON *params)
+static void on_set_level(struct ag_mcp_client *c, struct ag_mcp_out *out, const cJSON *id, const cJSON *params)
 {
     int lvl = level_index(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(params, "level")));
 
     if (lvl < 0) {
-        ag_mcp_send_error(id, AG_RPC_INVALID_PARAMS, "level must be one of debug, info, notice, warning, "
+        ag_mcp_send_error(out, id, AG_RPC_INVALID_PARAMS, "level must be one of debug, info, notice, warning, "
                           "error, critical, alert, emergency", NULL);
         return;
     }
     pthread_mutex_lock(&S.lock);
-    S.log_level = lvl;
+    c->log_level = lvl;
     pthread_mutex_unlock(&S.lock);
-    ag_mcp_send_result(id, cJSON_CreateObject());
+    ag_mcp_send_result(out, id, cJSON_CreateObject());
 }
 
 /* ---- tool calls ---- */
 
 static void request_free(struct request *r)
 {
+    if (r->out->drop)
+        r->out->drop(r->out);
     cJSON_Delete(r->msg);
     free(r);
 }
@@ -251,19 +253,25 @@ static void unlink_all(struct request *r)
         }
 }
 
-/* Queue a validated call; takes msg. Refuses when the queue is full. */
-static void enqueue(cJSON *msg, const cJSON *id, const struct ag_mcp_tool *t, const cJSON *args,
-                    const cJSON *params, int modern, int log_level)
+/* Queue a validated call of client c; takes msg. Refuses when the queue is full. */
+static void enqueue(const struct ag_mcp_client *c, struct ag_mcp_out *out, cJSON *msg, const cJSON *id,
+                    const struct ag_mcp_tool *t, const cJSON *args, const cJSON *params, int modern, int log_level)
 {
     struct request *r = calloc(1, sizeof *r);
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(params, "_meta");
     const cJSON *tok = cJSON_GetObjectItemCaseSensitive(meta, "progressToken");
 
     if (!r) {
-        ag_mcp_send_error(id, AG_RPC_INTERNAL_ERROR, "out of memory", NULL);
+        ag_mcp_send_error(out, id, AG_RPC_INTERNAL_ERROR, "out of memory", NULL);
         cJSON_Delete(msg);
         return;
     }
+    if (out->hold)
+        out->hold(out);
+    r->out = out;
+    r->client = c->serial;
+    r->local = c->local;
+    snprintf(r->tenant, sizeof r->tenant, "%s", c->tenant);
     r->msg = msg;
     r->id = id;
     r->tool = t;
@@ -271,10 +279,11 @@ static void enqueue(cJSON *msg, const cJSON *id, const struct ag_mcp_tool *t, co
     r->log_level = log_level;
     r->progress_token = ag_mcp_id_ok(tok) ? tok : NULL;
     ag_mcp_call_init(&r->call, args);
+    r->call.tenant = r->local ? NULL : r->tenant;
     pthread_mutex_lock(&S.lock);
     if (S.nqueued >= S.max_queue || S.stopping) {
         pthread_mutex_unlock(&S.lock);
-        ag_mcp_send_error(id, AG_RPC_SERVER_BUSY, "server busy: too many tool calls waiting; retry later", NULL);
+        ag_mcp_send_error(out, id, AG_RPC_SERVER_BUSY, "server busy: too many tool calls waiting; retry later", NULL);
         request_free(r);
         return;
     }
@@ -290,7 +299,8 @@ static void enqueue(cJSON *msg, const cJSON *id, const struct ag_mcp_tool *t, co
     pthread_mutex_unlock(&S.lock);
 }
 
-static void on_tools_call(cJSON *msg, const cJSON *id, const cJSON *params, int modern, int log_level)
+static void on_tools_call(const struct ag_mcp_client *c, struct ag_mcp_out *out, cJSON *msg, const cJSON *id,
+                          const cJSON *params, int modern, int log_level)
 {
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(params, "name");
     cJSON *args = cJSON_GetObjectItemCaseSensitive(params, "arguments");
@@ -298,12 +308,12 @@ static void on_tools_call(cJSON *msg, const cJSON *id, const cJSON *params, int 
     char err[512];
 
     if (!cJSON_IsString(name)) {
-        ag_mcp_send_error(id, AG_RPC_INVALID_PARAMS, "tools/call needs params.name (a string)", NULL);
+        ag_mcp_send_error(out, id, AG_RPC_INVALID_PARAMS, "tools/call needs params.name (a string)", NULL);
         return cJSON_Delete(msg);
     }
     if (!(t = ag_mcp_tool_find(name->valuestring))) {
         snprintf(err, sizeof err, "Unknown tool: %.100s (see tools/list)", name->valuestring);
-        ag_mcp_send_error(id, AG_RPC_INVALID_PARAMS, err, NULL);
+        ag_mcp_send_error(out, id, AG_RPC_INVALID_PARAMS, err, NULL);
         return cJSON_Delete(msg);
     }
     if (!args)
@@ -311,10 +321,10 @@ static void on_tools_call(cJSON *msg, const cJSON *id, const cJSON *params, int 
     if (ag_mcp_tool_validate(t, args, err, sizeof err) < 0) {
         char msg2[600];
         snprintf(msg2, sizeof msg2, "Invalid arguments for tool %s: %s", t->name, err);
-        ag_mcp_send_error(id, AG_RPC_INVALID_PARAMS, msg2, NULL);
+        ag_mcp_send_error(out, id, AG_RPC_INVALID_PARAMS, msg2, NULL);
         return cJSON_Delete(msg);
     }
-    enqueue(msg, id, t, args, params, modern, log_level);
+    enqueue(c, out, msg, id, t, args, params, modern, log_level);
 }
 
 /* Commit r to its answer: 0, or -1 if it was cancelled first. Either way it
@@ -343,7 +353,7 @@ static void run_call(struct request *r)
     if (ag_mcp_call_cancelled(&r->call))
         return;                       /* cancelled while it waited in the queue */
     snprintf(line, sizeof line, "%s started", r->tool->name);
-    client_log(r->log_level, 1, line);
+    client_log(r->out, r->log_level, 1, line);
     result = r->tool->fn(&r->call, &code, err, sizeof err);
     if (finish(r) < 0) {
         SR_INFO("mcp: %s cancelled; no answer sent, as the protocol asks", r->tool->name);
@@ -352,11 +362,11 @@ static void run_call(struct request *r)
     }
     snprintf(line, sizeof line, "%s finished%s", r->tool->name,
              cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "isError")) ? " with an error" : "");
-    client_log(r->log_level, 1, line);
+    client_log(r->out, r->log_level, 1, line);
     if (result)
-        reply(r->id, r->modern, result);
+        reply(r->out, r->id, r->modern, result);
     else
-        ag_mcp_send_error(r->id, code, err[0] ? err : "the tool failed", NULL);
+        ag_mcp_send_error(r->out, r->id, code, err[0] ? err : "the tool failed", NULL);
 }
 
 static void *worker(void *arg)
@@ -387,14 +397,14 @@ static void *worker(void *arg)
     }
 }
 
-/* notifications/cancelled: stop the named call; a queued one never runs. */
-static void on_cancelled(const cJSON *params)
+/* notifications/cancelled from client c: stop the named call; a queued one never runs. */
+static void on_cancelled(const struct ag_mcp_client *c, const cJSON *params)
 {
     const cJSON *rid = cJSON_GetObjectItemCaseSensitive(params, "requestId");
 
     pthread_mutex_lock(&S.lock);
     for (struct request *r = S.all; rid && r; r = r->anext) {
-        if (r->state == FINISHED || !ag_mcp_id_equal(r->id, rid))
+        if (r->state == FINISHED || r->client != c->serial || !ag_mcp_id_equal(r->id, rid))
             continue;             /* one being answered: too late to cancel */
         SR_INFO("mcp: cancelling %s", r->tool->name);
         ag_mcp_call_cancel(&r->call);     /* a queued one: the worker sees it and skips the answer */
@@ -423,7 +433,7 @@ static void send_progress(void)
             cJSON_AddNumberToObject(p, "total", r->call.timeout);
         snprintf(msg, sizeof msg, "%s running for %.0f s", r->tool->name, elapsed);
         cJSON_AddStringToObject(p, "message", msg);
-        ag_mcp_send_notification("notifications/progress", p);
+        ag_mcp_send_notification(r->out, "notifications/progress", p);
     }
     pthread_mutex_unlock(&S.lock);
 }
@@ -447,7 +457,8 @@ static void *ticker(void *arg)
 
 /* resources/read of a resource_link a result gave (ag_mcp_inline.h);
  * resources/list is empty: links are only for the results that name them. */
-static void on_resources(const cJSON *id, const cJSON *params, int modern, int read)
+static void on_resources(const struct ag_mcp_client *c, struct ag_mcp_out *out, const cJSON *id,
+                         const cJSON *params, int modern, int read)
 {
     char err[600];
     cJSON *r;
@@ -455,93 +466,73 @@ static void on_resources(const cJSON *id, const cJSON *params, int modern, int r
     if (!read) {
         r = cJSON_CreateObject();
         cJSON_AddItemToObject(r, "resources", cJSON_CreateArray());
-        return reply(id, modern, r);
+        return reply(out, id, modern, r);
     }
-    r = ag_mcp_inline_read(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(params, "uri")), err, sizeof err);
+    r = ag_mcp_inline_read(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(params, "uri")),
+                           c->local ? NULL : c->tenant, err, sizeof err);
     if (r)
-        reply(id, modern, r);
+        reply(out, id, modern, r);
     else
-        ag_mcp_send_error(id, AG_RPC_RESOURCE_NOT_FOUND, err, NULL);
+        ag_mcp_send_error(out, id, AG_RPC_RESOURCE_NOT_FOUND, err, NULL);
 }
 
 /* ---- dispatch ---- */
 
-/* Handle one request (id set) or notification (id NULL); takes msg. */
-static void dispatch(cJSON *msg, const char *method, const cJSON *id, const cJSON *params)
+/* Handle one request (id set) or notification (id NULL) of client c; takes msg. */
+static void dispatch(struct ag_mcp_client *c, struct ag_mcp_out *out, cJSON *msg, const char *method,
+                     const cJSON *id, const cJSON *params)
 {
-    int log_level = -1, level_now, modern = classify(id, params, &log_level);
+    int log_level = -1, level_now, modern = classify(out, id, params, &log_level);
 
     if (modern < 0)
         return cJSON_Delete(msg);
     pthread_mutex_lock(&S.lock);
-    level_now = S.log_level;
+    level_now = c->log_level;
     pthread_mutex_unlock(&S.lock);
     if (!modern)
         log_level = level_now;
     if (!id) {
         if (strcmp(method, "notifications/cancelled") == 0)
-            on_cancelled(params);
+            on_cancelled(c, params);
         return cJSON_Delete(msg);     /* initialized, progress, roots/list_changed...: nothing to do */
     }
     if (strcmp(method, "tools/call") == 0)
-        return on_tools_call(msg, id, params, modern, log_level);
+        return on_tools_call(c, out, msg, id, params, modern, log_level);
     if (strcmp(method, "tools/list") == 0)
-        on_tools_list(id, params, modern);
+        on_tools_list(out, id, params, modern);
     else if (strcmp(method, "ping") == 0)
-        reply(id, modern, cJSON_CreateObject());
+        reply(out, id, modern, cJSON_CreateObject());
     else if (strcmp(method, "resources/read") == 0 || strcmp(method, "resources/list") == 0)
-        on_resources(id, params, modern, strcmp(method, "resources/read") == 0);
+        on_resources(c, out, id, params, modern, strcmp(method, "resources/read") == 0);
     else if (strcmp(method, "server/discover") == 0 && modern)
-        on_discover(id);
+        on_discover(out, id);
     else if (strcmp(method, "server/discover") == 0)
-        ag_mcp_send_error(id, AG_RPC_INVALID_PARAMS, "server/discover needs the _meta envelope of protocol "
+        ag_mcp_send_error(out, id, AG_RPC_INVALID_PARAMS, "server/discover needs the _meta envelope of protocol "
                           "revision " MODERN_VERSION " (" KEY_VERSION ", " KEY_CAPS ")", NULL);
     else if (strcmp(method, "initialize") == 0 && !modern)
-        on_initialize(id, params);
+        on_initialize(out, id, params);
     else if (strcmp(method, "logging/setLevel") == 0 && !modern)
-        on_set_level(id, params);
+        on_set_level(c, out, id, params);
     else {
         char err[200];
         snprintf(err, sizeof err, "Method not found: %.100s", method);
-        ag_mcp_send_error(id, AG_RPC_METHOD_NOT_FOUND, err, NULL);
+        ag_mcp_send_error(out, id, AG_RPC_METHOD_NOT_FOUND, err, NULL);
     }
     cJSON_Delete(msg);
 }
 
-/* The line as one JSON value, or NULL if it is not valid JSON or anything
- * but white space follows the value ('{...} garbage', '{...}{...}'). */
-static cJSON *parse_line(const char *line, size_t len)
+void ag_mcp_handle(struct ag_mcp_client *c, struct ag_mcp_out *out, cJSON *msg)
 {
-    const char *end = NULL;
-    cJSON *msg = cJSON_ParseWithLengthOpts(line, len, &end, 0);
+    cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "id");
+    cJSON *method = cJSON_GetObjectItemCaseSensitive(msg, "method");
+    cJSON *params = cJSON_GetObjectItemCaseSensitive(msg, "params");
 
-    while (msg && end < line + len && (*end == ' ' || *end == '\t' || *end == '\r'))
-        end++;                    /* JSON's white space (a line holds no '\n') */
-    if (msg && end != line + len) {
-        cJSON_Delete(msg);
-        return NULL;
-    }
-    return msg;
-}
-
-/* One line from the client: parse, check the JSON-RPC shape, dispatch. */
-static void handle_line(const char *line, size_t len)
-{
-    cJSON *msg = parse_line(line, len), *id, *method, *params;
-
-    if (!msg) {
-        ag_mcp_send_error(NULL, AG_RPC_PARSE_ERROR, "Parse error: the line is not valid JSON", NULL);
-        return;
-    }
-    id = cJSON_GetObjectItemCaseSensitive(msg, "id");
-    method = cJSON_GetObjectItemCaseSensitive(msg, "method");
-    params = cJSON_GetObjectItemCaseSensitive(msg, "params");
     if (cJSON_IsObject(msg) && !method && (cJSON_HasObjectItem(msg, "result") || cJSON_HasObjectItem(msg, "error")))
         return cJSON_Delete(msg);     /* a response: we send no requests, so nothing awaits it */
     if (!cJSON_IsObject(msg) || !cJSON_IsString(method) || (id && !ag_mcp_id_ok(id)) ||
         strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(msg, "jsonrpc")) ?: "", "2.0") != 0 ||
         (params && !cJSON_IsObject(params))) {
-        ag_mcp_send_error(ag_mcp_id_ok(id) ? id : NULL, AG_RPC_INVALID_REQUEST, cJSON_IsArray(msg)
+        ag_mcp_send_error(out, ag_mcp_id_ok(id) ? id : NULL, AG_RPC_INVALID_REQUEST, cJSON_IsArray(msg)
                           ? "Invalid Request: batches are not supported"
                           : "Invalid Request: expected {\"jsonrpc\":\"2.0\", \"method\": string, "
                             "\"params\"?: object, \"id\"?: string|integer}", NULL);
@@ -549,18 +540,49 @@ static void handle_line(const char *line, size_t len)
     }
     if (!params)
         params = cJSON_AddObjectToObject(msg, "params");
-    dispatch(msg, method->valuestring, id, params);
+    dispatch(c, out, msg, method->valuestring, id, params);
+}
+
+void ag_mcp_handle_text(struct ag_mcp_client *c, struct ag_mcp_out *out, const char *text, size_t len)
+{
+    cJSON *msg = ag_mcp_parse_message(text, len);
+
+    if (!msg) {
+        ag_mcp_send_error(out, NULL, AG_RPC_PARSE_ERROR, "Parse error: the message is not valid JSON", NULL);
+        return;
+    }
+    ag_mcp_handle(c, out, msg);
+}
+
+int ag_mcp_is_modern(const cJSON *msg)
+{
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(msg, "params"), "_meta");
+
+    return cJSON_GetObjectItemCaseSensitive(meta, KEY_VERSION) != NULL;
+}
+
+void ag_mcp_client_init(struct ag_mcp_client *c, const char *tenant, const char *protocol)
+{
+    memset(c, 0, sizeof *c);
+    pthread_mutex_lock(&S.lock);
+    c->serial = ++S.serials;
+    pthread_mutex_unlock(&S.lock);
+    c->local = tenant == NULL;
+    snprintf(c->tenant, sizeof c->tenant, "%s", tenant ? tenant : "");
+    c->protocol = protocol;
+    c->log_level = -1;
+}
+
+void ag_mcp_cancel_client(const struct ag_mcp_client *c)
+{
+    pthread_mutex_lock(&S.lock);
+    for (struct request *r = S.all; r; r = r->anext)
+        if (r->state != FINISHED && r->client == c->serial)
+            ag_mcp_call_cancel(&r->call);
+    pthread_mutex_unlock(&S.lock);
 }
 
 /* ---- start and stop ---- */
-
-static int sig_pipe[2] = {-1, -1};
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    (void)!write(sig_pipe[1], "x", 1);
-}
 
 static int start_threads(int nworkers)
 {
@@ -575,8 +597,16 @@ static int start_threads(int nworkers)
     return 0;
 }
 
-/* Cancel everything, wait for the workers, stop the sessions. */
-static void shut_down(void)
+int ag_mcp_server_start(const struct ag_mcp_opts *o)
+{
+    if (ag_mcp_tools_init() < 0 || ag_mcp_store_init() < 0)
+        return -1;
+    S.max_queue = o->max_queue > 0 ? o->max_queue : 64;
+    S.stopping = 0;
+    return start_threads(o->workers > 0 && o->workers <= AG_MCP_MAX_WORKERS ? o->workers : 4);
+}
+
+void ag_mcp_server_stop(void)
 {
     pthread_mutex_lock(&S.lock);
     S.stopping = 1;
@@ -589,49 +619,4 @@ static void shut_down(void)
     pthread_join(S.ticker, NULL);
     ag_mcp_sessions_stop_all();
     ag_mcp_store_cleanup();
-}
-
-static void read_loop(int in_fd, size_t max_line)
-{
-    struct ag_mcp_reader rd;
-    char *line;
-    size_t len;
-    cJSON *id;
-
-    ag_mcp_reader_init(&rd, in_fd, sig_pipe[0], max_line);
-    for (;;) {
-        enum ag_mcp_read_res rc = ag_mcp_reader_next(&rd, &line, &len, &id);
-        if (rc == AG_MCP_READ_EOF || rc == AG_MCP_READ_ERROR)
-            break;
-        if (rc == AG_MCP_READ_OVERSIZED) {
-            char msg[120];
-            snprintf(msg, sizeof msg, "Invalid Request: message longer than %zu bytes; nothing was done", max_line);
-            SR_WARN("mcp: refused a message longer than %zu bytes", max_line);
-            ag_mcp_send_error(id, AG_RPC_INVALID_REQUEST, msg, NULL);
-            cJSON_Delete(id);
-        } else if (len > 0) {
-            handle_line(line, len);
-        }
-    }
-    ag_mcp_reader_free(&rd);
-}
-
-int ag_mcp_serve(int in_fd, int out_fd, const struct ag_mcp_opts *o)
-{
-    struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
-
-    if (ag_mcp_tools_init() < 0 || ag_mcp_store_init() < 0 || pipe2(sig_pipe, O_CLOEXEC) < 0)
-        return 1;
-    S.max_queue = o->max_queue > 0 ? o->max_queue : 64;
-    ag_mcp_out_init(out_fd);
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    if (start_threads(o->workers > 0 && o->workers <= AG_MCP_MAX_WORKERS ? o->workers : 4) < 0)
-        return 1;
-    read_loop(in_fd, o->max_line ? o->max_line : AG_MCP_LINE_MAX);
-    shut_down();
-    return 0;
 }

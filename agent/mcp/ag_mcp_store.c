@@ -21,6 +21,7 @@ static char root[PATH_MAX];
 static unsigned long n_outputs, n_scratch;
 static double retain_s = AG_MCP_RETAIN_S;
 static double made[AG_MCP_KEEP_OUTPUTS + 1];   /* creation time of output n, at n % (KEEP + 1) */
+static char owner[AG_MCP_KEEP_OUTPUTS + 1][64]; /* its tenant ("" the local user), at the same place */
 
 static double now_s(void)
 {
@@ -92,7 +93,8 @@ void ag_mcp_store_cleanup(void)
     pthread_mutex_unlock(&lock);
 }
 
-int ag_mcp_store_new_output(char *id, size_t idlen, char *dir, size_t dirlen, char *err, size_t errlen)
+int ag_mcp_store_new_output(const char *tenant, char *id, size_t idlen, char *dir, size_t dirlen,
+                            char *err, size_t errlen)
 {
     unsigned long n;
     char old[PATH_MAX];
@@ -100,6 +102,7 @@ int ag_mcp_store_new_output(char *id, size_t idlen, char *dir, size_t dirlen, ch
     pthread_mutex_lock(&lock);
     n = ++n_outputs;
     made[n % (AG_MCP_KEEP_OUTPUTS + 1)] = now_s();
+    snprintf(owner[n % (AG_MCP_KEEP_OUTPUTS + 1)], sizeof owner[0], "%s", tenant ? tenant : "");
     sweep();
     pthread_mutex_unlock(&lock);
     snprintf(id, idlen, "out-%lu", n);
@@ -133,17 +136,19 @@ static int valid_output_id(const char *id)
     return strncmp(id, "out-", 4) == 0 && sr_parse_ulong(id + 4, 1, ~0UL, &v) == 0;
 }
 
-int ag_mcp_store_output_file(const char *id, const char *rel, char *path, size_t pathlen,
+int ag_mcp_store_output_file(const char *tenant, const char *id, const char *rel, char *path, size_t pathlen,
                              char *err, size_t errlen)
 {
+    unsigned long n;
     char dir[PATH_MAX], joined[PATH_MAX * 2], *real, *rdir;
     struct stat st;
     int ok;
 
     if (!valid_output_id(id))
         return snprintf(err, errlen, "unknown outputId '%.64s' (ids look like out-7)", id), -1;
+    n = strtoul(id + 4, NULL, 10);
     pthread_mutex_lock(&lock);
-    ok = !expired(strtoul(id + 4, NULL, 10));
+    ok = !expired(n) && strcmp(owner[n % (AG_MCP_KEEP_OUTPUTS + 1)], tenant ? tenant : "") == 0;
     pthread_mutex_unlock(&lock);
     snprintf(dir, sizeof dir, "%s/%s", root, id);
     if (!ok || !(rdir = realpath(dir, NULL)))

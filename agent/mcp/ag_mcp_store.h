@@ -3,7 +3,7 @@
  * /out, copied back), kept for upload_artifact under an id like "out-7",
  * and scratch directories for inputs. The newest AG_MCP_KEEP_OUTPUTS
  * outputs are kept, each for the retention time at most; older ones are
- * removed. Thread-safe. */
+ * removed. Each output belongs to the tenant whose call made it. Thread-safe. */
 #ifndef AG_MCP_STORE_H
 #define AG_MCP_STORE_H
 
@@ -19,15 +19,18 @@ void ag_mcp_store_set_retention(double seconds);
 int ag_mcp_store_init(void);
 /* Remove the root and everything in it. */
 void ag_mcp_store_cleanup(void);
-/* A new empty output directory: its id and path. 0, or -1 with err set. */
-int ag_mcp_store_new_output(char *id, size_t idlen, char *dir, size_t dirlen, char *err, size_t errlen);
+/* A new empty output directory of tenant (NULL: the local user): its id and
+ * path. 0, or -1 with err set. */
+int ag_mcp_store_new_output(const char *tenant, char *id, size_t idlen, char *dir, size_t dirlen,
+                            char *err, size_t errlen);
 /* A new empty scratch directory (remove it with ag_mcp_store_remove). */
 int ag_mcp_store_new_scratch(char *dir, size_t dirlen, char *err, size_t errlen);
 /* Remove a directory tree made by this module. */
 void ag_mcp_store_remove(const char *dir);
-/* The real path of file rel inside output id, refusing paths that leave it
- * (.., symlinks out) and anything but regular files. 0, or -1 with err set. */
-int ag_mcp_store_output_file(const char *id, const char *rel, char *path, size_t pathlen,
+/* The real path of file rel inside tenant's output id, refusing paths that
+ * leave it (.., symlinks out) and anything but regular files. Another
+ * tenant's output is "unknown", in the same words. 0, or -1 with err set. */
+int ag_mcp_store_output_file(const char *tenant, const char *id, const char *rel, char *path, size_t pathlen,
                              char *err, size_t errlen);
 /* Write n bytes to a new file path, mode 0644 so the jail's unprivileged user can read
  * it when mounted (the root directory, 0700, keeps other host users out). 0, or -1 with err set. */

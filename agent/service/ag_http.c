@@ -295,21 +295,64 @@ static enum MHD_Result add_query(void *cls, enum MHD_ValueKind kind, const char 
     return MHD_YES;
 }
 
+/* MHD's content reader over a handler's stream. */
+static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct ag_http_resp *r = cls;
+    long n;
+
+    (void)pos;
+    n = r->stream_read(r->stream_ctx, buf, max);
+    return n > 0 ? (ssize_t)n : n == AG_HTTP_STREAM_END ? MHD_CONTENT_READER_END_OF_STREAM
+                                                          : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_free(void *cls)
+{
+    struct ag_http_resp *r = cls;
+
+    r->stream_done(r->stream_ctx);
+    free(r);
+}
+
+/* A response reading r's stream; r's stream is handed to it (done called in any case). */
+static struct MHD_Response *stream_response(struct ag_http_resp *r)
+{
+    struct ag_http_resp *keep = malloc(sizeof *keep);
+    struct MHD_Response *m;
+
+    if (!keep) {
+        r->stream_done(r->stream_ctx);
+        return NULL;
+    }
+    *keep = *r;
+    keep->body = NULL;
+    m = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, stream_reader, keep, stream_free);
+    if (!m)
+        stream_free(keep);
+    return m;
+}
+
 static enum MHD_Result send_resp(struct MHD_Connection *connection, struct ag_http_resp *r)
 {
     struct MHD_Response *m;
     enum MHD_Result rc;
 
-    if (!r->body) {
-        r->body = strdup("");
-        r->len = 0;
-    }
-    m = MHD_create_response_from_buffer_with_free_callback(r->len, r->body, free);
-    if (!m) {
+    if (r->stream_read) {
         free(r->body);
-        return MHD_NO;
+        m = stream_response(r);
+    } else {
+        if (!r->body) {
+            r->body = strdup("");
+            r->len = 0;
+        }
+        m = MHD_create_response_from_buffer_with_free_callback(r->len, r->body, free);
+        if (!m)
+            free(r->body);
     }
     r->body = NULL;
+    if (!m)
+        return MHD_NO;
     if (r->content_type)
         MHD_add_response_header(m, "Content-Type", r->content_type);
     for (size_t i = 0; i < r->nheaders; i++)
@@ -595,6 +638,19 @@ const char *ag_http_query(const struct ag_http_req *req, const char *name)
         if (strcmp(req->query[i].name, name) == 0)
             return req->query[i].value;
     return NULL;
+}
+
+void ag_http_stream(struct ag_http_resp *resp, int status, const char *content_type, ag_http_read_fn read,
+                    ag_http_done_fn done, void *ctx)
+{
+    free(resp->body);
+    resp->body = NULL;
+    resp->len = 0;
+    resp->status = status;
+    resp->content_type = content_type;
+    resp->stream_read = read;
+    resp->stream_done = done;
+    resp->stream_ctx = ctx;
 }
 
 void ag_http_respond(struct ag_http_resp *resp, int status, const char *content_type, char *body, size_t len)

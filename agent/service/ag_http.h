@@ -46,11 +46,24 @@ struct ag_http_req {
     int fd;                      /* the client's socket, to notice it hang up (never read it) */
 };
 
+/* A streamed body (Server-Sent Events): read is called on the connection's
+ * thread, may block, and returns how many bytes it put in buf (> 0),
+ * AG_HTTP_STREAM_END once the body is complete, or AG_HTTP_STREAM_ABORT to
+ * cut the connection; done is called once when the response is over (sent,
+ * cut, or never started). */
+#define AG_HTTP_STREAM_END (-1)
+#define AG_HTTP_STREAM_ABORT (-2)
+typedef long (*ag_http_read_fn)(void *ctx, char *buf, size_t max);
+typedef void (*ag_http_done_fn)(void *ctx);
+
 struct ag_http_resp {
     int status;
     const char *content_type;    /* static */
     char *body;                  /* malloc'd; the front frees it */
     size_t len;
+    ag_http_read_fn stream_read; /* set by ag_http_stream: the body comes from it instead */
+    ag_http_done_fn stream_done;
+    void *stream_ctx;
     char hname[AG_HTTP_RESP_HEADERS][64], hvalue[AG_HTTP_RESP_HEADERS][256];
     size_t nheaders;
 };
@@ -87,6 +100,9 @@ const char *ag_http_header(const struct ag_http_req *req, const char *name);
 const char *ag_http_query(const struct ag_http_req *req, const char *name);
 /* Set the response: status, a static content type, body (taken). */
 void ag_http_respond(struct ag_http_resp *resp, int status, const char *content_type, char *body, size_t len);
+/* Set a streamed response (see ag_http_read_fn); done(ctx) is called in any case. */
+void ag_http_stream(struct ag_http_resp *resp, int status, const char *content_type, ag_http_read_fn read,
+                    ag_http_done_fn done, void *ctx);
 /* Add a response header (names and values longer than the slots are refused). */
 int ag_http_add_header(struct ag_http_resp *resp, const char *name, const char *value);
 
