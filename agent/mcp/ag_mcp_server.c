@@ -606,7 +606,7 @@ int ag_mcp_server_start(const struct ag_mcp_opts *o)
     return start_threads(o->workers > 0 && o->workers <= AG_MCP_MAX_WORKERS ? o->workers : 4);
 }
 
-void ag_mcp_server_stop(void)
+void ag_mcp_server_cancel_all(void)
 {
     pthread_mutex_lock(&S.lock);
     S.stopping = 1;
@@ -614,6 +614,11 @@ void ag_mcp_server_stop(void)
         ag_mcp_call_cancel(&r->call);
     pthread_cond_broadcast(&S.cond);
     pthread_mutex_unlock(&S.lock);
+}
+
+void ag_mcp_server_stop(void)
+{
+    ag_mcp_server_cancel_all();
     for (int i = 0; i < S.nworkers; i++)
         pthread_join(S.workers[i], NULL);
     pthread_join(S.ticker, NULL);

@@ -43,6 +43,8 @@ void ag_mcp_client_init(struct ag_mcp_client *c, const char *tenant, const char 
 
 /* Start the pool and the ticker (progress, idle sessions). 0, or -1 logged. */
 int ag_mcp_server_start(const struct ag_mcp_opts *o);
+/* Cancel every call (they end soon; none is answered) and queue no more. */
+void ag_mcp_server_cancel_all(void);
 /* Cancel every call, wait for the pool, stop the sessions and the store. */
 void ag_mcp_server_stop(void);
 

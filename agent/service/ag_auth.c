@@ -74,6 +74,11 @@ size_t ag_auth_nkeys(const struct ag_auth *a)
     return a ? a->nkeys : 0;
 }
 
+size_t ag_auth_ntokens(const struct ag_auth *a)
+{
+    return a ? a->ntokens : 0;
+}
+
 /* A copy of the string member key of o, if it is a string of 1..max
  * printable ASCII characters; NULL otherwise (and when optional, absent). */
 static char *field(const cJSON *o, const char *key, size_t max)

@@ -26,8 +26,9 @@ struct ag_auth;
 /* Load path. 0 with *out, or -1 with err set (permissions, JSON, fields). */
 int ag_auth_load(const char *path, struct ag_auth **out, char *err, size_t errlen);
 void ag_auth_free(struct ag_auth **a);
-/* How many keys and tokens the file holds. */
+/* How many keys, and how many bearer tokens, the file holds. */
 size_t ag_auth_nkeys(const struct ag_auth *a);
+size_t ag_auth_ntokens(const struct ag_auth *a);
 
 /* A request as received. path is as sent (percent-encoded, no query);
  * query holds the decoded pairs; headers every header received. */

@@ -12,9 +12,9 @@
 #include "ag_agentcore.h"
 #include "ag_auth.h"
 #include "ag_http.h"
+#include "ag_mcp_http.h"
+#include "ag_mcp_server.h"
 #include "ag_mcp_session.h"
-#include "ag_mcp_store.h"
-#include "ag_mcp_tools.h"
 #include "ag_runner.h"
 #include "ag_tenants.h"
 #include "sr_io.h"
@@ -25,8 +25,10 @@ struct opts {
     const char *listen, *auth, *region;
     unsigned long sessions, tenant_sessions, tenant_execs, execs, exec_timeout, memory;
     unsigned long max_body, max_conns, idle, deadline;
+    unsigned long mcp_sessions, tenant_mcp_sessions, mcp_idle;
     int verbose;
     struct ag_agentcore_opts ac;
+    struct ag_mcp_http_opts mcp;
 };
 
 /* The numeric options, table-driven: name, where, bounds. */
@@ -45,15 +47,19 @@ static const struct num_opt {
     {"--max-connections", offsetof(struct opts, max_conns), 1, 10000},
     {"--client-timeout", offsetof(struct opts, idle), 1, 3600},
     {"--request-deadline", offsetof(struct opts, deadline), 1, 3600},
+    {"--mcp-sessions", offsetof(struct opts, mcp_sessions), 1, 65536},
+    {"--tenant-mcp-sessions", offsetof(struct opts, tenant_mcp_sessions), 1, 65536},
+    {"--mcp-idle", offsetof(struct opts, mcp_idle), 1, 86400},
 };
 
 static void usage(void)
 {
     printf("usage: sandboxrun serve --http ADDR:PORT|PORT|[V6]:PORT|unix:PATH [--auth FILE] [--region R]\n"
            "                        [--interpreter NAME[=MEMORY_MB]]... [options]\n"
-           "Serves the AWS Bedrock AgentCore Code Interpreter data plane over HTTP/1.1: an agent written\n"
-           "for AgentCore changes only its endpoint and credentials. Requests are SigV4-signed\n"
-           "(service bedrock-agentcore) with a key of the --auth file (JSON, mode 0600):\n"
+           "Serves the AWS Bedrock AgentCore Code Interpreter data plane over HTTP/1.1 (an agent written\n"
+           "for AgentCore changes only its endpoint and credentials) and MCP over Streamable HTTP at\n"
+           "/mcp. AgentCore requests are SigV4-signed (service bedrock-agentcore) with a key of the\n"
+           "--auth file (JSON, mode 0600); MCP requests carry 'Authorization: Bearer TOKEN' of a token:\n"
            "  {\"keys\": [{\"accessKeyId\": \"...\", \"secretAccessKey\": \"...\", \"tenant\": \"team-a\"}],\n"
            "   \"tokens\": [{\"token\": \"...\", \"tenant\": \"team-a\"}]}\n"
            "A non-loopback address needs --auth. Without --auth only unix:PATH (0600) serves, unsigned,\n"
@@ -71,6 +77,13 @@ static void usage(void)
            "  --max-connections N     connections at once (default 64)\n"
            "  --client-timeout S      seconds a connection may stay silent (default 30)\n"
            "  --request-deadline S    seconds to send one whole request (default 60)\n"
+           "  --allow-origin ORIGIN   an Origin header MCP requests may carry (repeatable; any other: 403)\n"
+           "  --public-url URL        how clients reach this service, for the OAuth resource metadata\n"
+           "                          (default http://HOST of the request)\n"
+           "  --authorization-server URL  where clients get tokens, listed in that metadata (repeatable)\n"
+           "  --mcp-sessions N        MCP sessions at once (default 256)\n"
+           "  --tenant-mcp-sessions N MCP sessions at once per tenant (default 64)\n"
+           "  --mcp-idle S            seconds an MCP session may go unused before it ends (default 1800)\n"
            "  --verbose               log each refusal and session on stderr\n");
 }
 
@@ -117,6 +130,20 @@ static int parse(int argc, char **argv, struct opts *o)
             o->listen = v;
         } else if (strcmp(a, "--auth") == 0) {
             o->auth = v;
+        } else if (strcmp(a, "--allow-origin") == 0) {
+            if (o->mcp.norigins == AG_MCP_HTTP_ORIGINS_MAX || !*v || strpbrk(v, " \r\n"))
+                return fprintf(stderr, "sandboxrun serve: --allow-origin wants an origin like https://app.example "
+                               "(at most %d)\n", AG_MCP_HTTP_ORIGINS_MAX), SR_EXIT_USAGE;
+            o->mcp.origins[o->mcp.norigins++] = v;
+        } else if (strcmp(a, "--public-url") == 0 || strcmp(a, "--authorization-server") == 0) {
+            if ((strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) || strlen(v) > 200 ||
+                strpbrk(v, " \"\r\n") || (a[2] == 'a' && o->mcp.nauth_servers == 4))
+                return fprintf(stderr, "sandboxrun serve: %s wants an http(s):// URL (at most 200 bytes%s)\n", a,
+                               a[2] == 'a' ? ", 4 of them" : ""), SR_EXIT_USAGE;
+            if (a[2] == 'p')
+                o->mcp.public_url = v;
+            else
+                o->mcp.auth_servers[o->mcp.nauth_servers++] = v;
         } else if (strcmp(a, "--region") == 0) {
             if (!*v || strlen(v) > 64 || strpbrk(v, "/ \r\n"))
                 return fprintf(stderr, "sandboxrun serve: --region %s is not a region name\n", v), SR_EXIT_USAGE;
@@ -150,16 +177,20 @@ static void run_until_signal(void)
             return;
         }
         ag_mcp_sessions_reap();
+        ag_mcp_http_reap();
     }
 }
 
 int ag_service_main(int argc, char **argv)
 {
     struct opts o = {.region = "us-east-1", .sessions = 32, .tenant_sessions = 8, .tenant_execs = 4, .execs = 16,
-                     .exec_timeout = 300, .memory = 2048};
+                     .exec_timeout = 300, .memory = 2048, .mcp_sessions = 256, .tenant_mcp_sessions = 64,
+                     .mcp_idle = 1800};
     struct ag_auth *auth = NULL;
     struct ag_http *http = NULL;
-    struct ag_http_route routes[] = {{"/code-interpreters/", ag_agentcore_handle, NULL, ag_agentcore_admit}};
+    struct ag_http_route routes[] = {{"/code-interpreters/", ag_agentcore_handle, NULL, ag_agentcore_admit},
+                                     {"/mcp", ag_mcp_http_handle, NULL, ag_mcp_http_admit},
+                                     {"/.well-known/oauth-protected-resource", ag_mcp_http_metadata, NULL, NULL}};
     sigset_t block;
     char err[600];
     int loopback, fd, rc = parse(argc, argv, &o);
@@ -182,7 +213,9 @@ int ag_service_main(int argc, char **argv)
                 loopback ? "is a TCP port any local user can reach" : "is not a loopback address");
         return SR_EXIT_USAGE;
     }
-    if (!ag_runner_supervisor_path() || ag_mcp_tools_init() < 0 || ag_mcp_store_init() < 0) {
+    struct ag_mcp_opts mo = {.workers = o.execs < AG_MCP_MAX_WORKERS ? (int)o.execs : AG_MCP_MAX_WORKERS,
+                             .max_queue = 64};
+    if (!ag_runner_supervisor_path() || ag_mcp_server_start(&mo) < 0) {
         close(fd);
         ag_auth_free(&auth);
         return sr_status_exit_code(SR_INTERNAL_ERROR);
@@ -196,6 +229,12 @@ int ag_service_main(int argc, char **argv)
             o.ac.interps[i].memory_mb = (long)o.memory;
     ag_agentcore_init(&o.ac);
     ag_mcp_sessions_init((int)o.sessions);
+    o.mcp.auth = auth;
+    o.mcp.max_sessions = (int)o.mcp_sessions;
+    o.mcp.tenant_sessions = (int)o.tenant_mcp_sessions;
+    o.mcp.idle = (double)o.mcp_idle;
+    o.mcp.keepalive = o.idle && o.idle < 30 ? (unsigned)(o.idle + 1) / 2 : 15;
+    ag_mcp_http_init(&o.mcp);
     ag_tenants_init((int)o.tenant_execs, (int)o.execs);
     /* every thread starts with the stop signals blocked; this one waits for them */
     signal(SIGPIPE, SIG_IGN);
@@ -208,17 +247,18 @@ int ag_service_main(int argc, char **argv)
                               .idle_timeout = (unsigned)o.idle, .request_deadline = (unsigned)o.deadline};
     if (ag_http_start(fd, &ho, routes, sizeof routes / sizeof *routes, &http, err, sizeof err) < 0) {
         fprintf(stderr, "sandboxrun serve: %s\n", err);
-        ag_mcp_store_cleanup();
+        ag_mcp_server_stop();
         ag_auth_free(&auth);
         return sr_status_exit_code(SR_INTERNAL_ERROR);
     }
-    fprintf(stderr, "sandboxrun serve: AgentCore Code Interpreter API on %s (%zu keys, region %s)\n", o.listen,
-            ag_auth_nkeys(auth), o.region);
+    fprintf(stderr, "sandboxrun serve: AgentCore Code Interpreter API and MCP (/mcp) on %s (%zu keys, %zu tokens, "
+            "region %s)\n", o.listen, ag_auth_nkeys(auth), ag_auth_ntokens(auth), o.region);
     run_until_signal();
+    ag_mcp_http_shutdown();        /* new MCP requests get 503; open streams end */
     ag_agentcore_cancel_all();     /* running calls end now; their answers go out */
+    ag_mcp_server_cancel_all();    /* an MCP call cancelled is not answered (MCP) */
     ag_http_stop(&http);
-    ag_mcp_sessions_stop_all();
-    ag_mcp_store_cleanup();
+    ag_mcp_server_stop();          /* the pool, then the sessions and the store */
     ag_auth_free(&auth);
     if (strncmp(o.listen, "unix:", 5) == 0)
         unlink(o.listen + 5);

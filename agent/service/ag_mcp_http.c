@@ -1,0 +1,535 @@
+/* ag_mcp_http.c — the /mcp endpoint: who calls (bearer token, Origin), the
+ * MCP sessions, and each POST handed to the MCP server with an ag_mcp_sse
+ * stream for its answer; see ag_mcp_http.h. */
+#include "ag_mcp_http.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "ag_mcp_server.h"
+#include "ag_mcp_sse.h"
+#include "ag_tenants.h"
+#include "sr_log.h"
+
+#define LOCAL_TENANT "local"
+#define SID_HEX 64                       /* 32 random bytes */
+#define ERR_HEADER_MISMATCH (-32001)     /* 2026-07-28: a header does not say what the body says */
+#define ERR_SESSION (-32001)             /* as the SDKs answer for an unknown session */
+
+static const char *const header_versions[] = {"2025-11-25", "2025-06-18", "2025-03-26", AG_MCP_MODERN_VERSION};
+
+/* One MCP session: a client of the MCP server, owned by a tenant. */
+struct msess {
+    struct msess *next;
+    char id[SID_HEX + 1];
+    struct ag_mcp_client client;
+    double last_used;
+    int refs;                            /* the registry's and each request's */
+    int ended;                           /* deleted or expired: out of the registry */
+};
+
+static const struct ag_mcp_http_opts *O;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct msess *sessions;
+static int nsessions;
+static atomic_int stopping;
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void ag_mcp_http_init(const struct ag_mcp_http_opts *o)
+{
+    O = o;
+}
+
+/* ---- answers ---- */
+
+static void respond_text(struct ag_http_resp *resp, int status, const char *type, const char *text)
+{
+    ag_http_respond(resp, status, type, strdup(text), strlen(text));
+}
+
+/* An HTTP error carrying a JSON-RPC error body (id null), as the SDKs send. */
+static void rpc_refuse(struct ag_http_resp *resp, int status, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void rpc_refuse(struct ag_http_resp *resp, int status, int code, const char *fmt, ...)
+{
+    cJSON *m = cJSON_CreateObject(), *e;
+    char msg[512], *text;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cJSON_AddStringToObject(m, "jsonrpc", "2.0");
+    e = cJSON_AddObjectToObject(m, "error");
+    cJSON_AddNumberToObject(e, "code", code);
+    cJSON_AddStringToObject(e, "message", msg);
+    cJSON_AddNullToObject(m, "id");
+    text = cJSON_PrintUnformatted(m);
+    cJSON_Delete(m);
+    ag_http_respond(resp, status, "application/json", text, text ? strlen(text) : 0);
+    SR_INFO("mcp-http: %d: %s", status, msg);
+}
+
+/* The base URL clients reach us at: --public-url, or http://HOST from a
+ * Host header of plain host characters (anything else: localhost). */
+static void base_url(const struct ag_http_req *req, char *out, size_t n)
+{
+    const char *host = ag_http_header(req, "Host");
+
+    if (O->public_url) {
+        snprintf(out, n, "%s", O->public_url);
+        size_t len = strlen(out);
+        if (len && out[len - 1] == '/')
+            out[len - 1] = '\0';
+        return;
+    }
+    if (!host || !*host || strlen(host) > 255 ||
+        strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") != strlen(host))
+        host = "localhost";
+    snprintf(out, n, "http://%s", host);
+}
+
+/* ---- who calls ---- */
+
+/* Whether req's Origin (if any) is one of --allow-origin's. */
+static int origin_ok(const struct ag_http_req *req)
+{
+    const char *origin = ag_http_header(req, "Origin");
+
+    if (!origin)
+        return 1;        /* not a browser: DNS rebinding needs one */
+    for (int i = 0; i < O->norigins; i++)
+        if (strcasecmp(origin, O->origins[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The caller's tenant, or NULL after answering 401/403. */
+static const char *authenticate(const struct ag_http_req *req, struct ag_http_resp *resp)
+{
+    const char *h = ag_http_header(req, "Authorization"), *tenant;
+    char base[300], www[256];
+
+    if (!origin_ok(req)) {
+        rpc_refuse(resp, 403, AG_RPC_INVALID_REQUEST, "Forbidden: Origin %.100s is not allowed (serve --allow-origin)",
+                   ag_http_header(req, "Origin"));
+        return NULL;
+    }
+    if (!O->auth)
+        return LOCAL_TENANT;
+    if (h && strncasecmp(h, "Bearer ", 7) == 0 && (tenant = ag_auth_bearer(O->auth, h + 7)))
+        return tenant;
+    base_url(req, base, sizeof base);
+    snprintf(www, sizeof www, "Bearer resource_metadata=\"%.200s/.well-known/oauth-protected-resource/mcp\"%s",
+             base, h ? ", error=\"invalid_token\"" : "");
+    rpc_refuse(resp, 401, AG_RPC_INVALID_REQUEST, "Unauthorized: %s",
+               h ? "the bearer token is not valid here" : "an Authorization: Bearer token is required");
+    ag_http_add_header(resp, "WWW-Authenticate", www);
+    return NULL;
+}
+
+void ag_mcp_http_admit(const struct ag_http_req *req, struct ag_http_resp *resp, void *ctx)
+{
+    (void)ctx;
+    authenticate(req, resp);      /* a refusal answers now; the body is never kept */
+}
+
+/* ---- sessions ---- */
+
+static void unref_locked(struct msess *m)
+{
+    if (--m->refs == 0)
+        free(m);
+}
+
+static void release(struct msess *m)
+{
+    pthread_mutex_lock(&lock);
+    unref_locked(m);
+    pthread_mutex_unlock(&lock);
+}
+
+/* Take m out of the registry (lock held); its calls are cancelled by the caller. */
+static void end_locked(struct msess *m)
+{
+    for (struct msess **p = &sessions; *p; p = &(*p)->next)
+        if (*p == m) {
+            *p = m->next;
+            break;
+        }
+    m->ended = 1;
+    nsessions--;
+}
+
+/* tenant's session id (a reference), or NULL. */
+static struct msess *acquire(const char *id, const char *tenant)
+{
+    struct msess *found = NULL;
+
+    if (strlen(id) != SID_HEX)
+        return NULL;
+    pthread_mutex_lock(&lock);
+    for (struct msess *m = sessions; m && !found; m = m->next)
+        if (CRYPTO_memcmp(m->id, id, SID_HEX) == 0 && strcmp(m->client.tenant, tenant) == 0 &&
+            now() - m->last_used <= O->idle)
+            found = m;
+    if (found) {
+        found->refs++;
+        found->last_used = now();
+    }
+    pthread_mutex_unlock(&lock);
+    return found;
+}
+
+/* A new session of tenant (a reference, and the registry's), or NULL with why. */
+static struct msess *open_session(const char *tenant, const char **why)
+{
+    unsigned char rnd[SID_HEX / 2];
+    struct msess *m;
+    int mine = 0;
+
+    ag_mcp_http_reap();
+    if (RAND_bytes(rnd, sizeof rnd) != 1 || !(m = calloc(1, sizeof *m)))
+        return *why = "cannot make a session id", NULL;
+    for (size_t i = 0; i < sizeof rnd; i++)
+        snprintf(m->id + 2 * i, 3, "%02x", rnd[i]);
+    ag_mcp_client_init(&m->client, tenant, "mcp-http");
+    m->last_used = now();
+    m->refs = 2;
+    pthread_mutex_lock(&lock);
+    for (struct msess *e = sessions; e; e = e->next)
+        mine += strcmp(e->client.tenant, tenant) == 0;
+    if (nsessions >= O->max_sessions || mine >= O->tenant_sessions) {
+        pthread_mutex_unlock(&lock);
+        free(m);
+        return *why = nsessions >= O->max_sessions ? "too many MCP sessions on this server"
+                                                   : "too many MCP sessions for this tenant", NULL;
+    }
+    m->next = sessions;
+    sessions = m;
+    nsessions++;
+    pthread_mutex_unlock(&lock);
+    return m;
+}
+
+/* End m (a reference the caller holds): out of the registry, calls cancelled. */
+static void end_session(struct msess *m)
+{
+    pthread_mutex_lock(&lock);
+    if (!m->ended) {
+        end_locked(m);
+        unref_locked(m);          /* the registry's */
+    }
+    pthread_mutex_unlock(&lock);
+    ag_mcp_cancel_client(&m->client);
+}
+
+void ag_mcp_http_reap(void)
+{
+    struct msess *gone[64];
+    size_t n = 0;
+
+    pthread_mutex_lock(&lock);
+    for (struct msess *m = sessions, *next; m && n < sizeof gone / sizeof *gone; m = next) {
+        next = m->next;
+        if (now() - m->last_used > O->idle) {
+            end_locked(m);
+            gone[n++] = m;        /* the registry's reference, now ours */
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    for (size_t i = 0; i < n; i++) {
+        SR_INFO("mcp-http: session of %s expired after %.0f s unused", gone[i]->client.tenant, O->idle);
+        ag_mcp_cancel_client(&gone[i]->client);
+        release(gone[i]);
+    }
+}
+
+void ag_mcp_http_shutdown(void)
+{
+    atomic_store(&stopping, 1);
+    ag_mcp_sse_shutdown();
+}
+
+/* ---- POST ---- */
+
+static int version_known(const char *v)
+{
+    for (size_t i = 0; i < sizeof header_versions / sizeof *header_versions; i++)
+        if (strcmp(v, header_versions[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Whether the Accept header takes both JSON and an event stream. */
+static int accepts_both(const char *accept)
+{
+    return accept && (strstr(accept, "*/*") ||
+                      (strstr(accept, "application/json") && strstr(accept, "text/event-stream")));
+}
+
+/* The 2026-07-28 headers must say what the body says (a missing one is
+ * let pass). 0, or -1 after answering 400. */
+static int headers_match(const struct ag_http_req *req, struct ag_http_resp *resp, const cJSON *msg)
+{
+    const char *ver = ag_http_header(req, "MCP-Protocol-Version"), *meth = ag_http_header(req, "Mcp-Method");
+    const char *name = ag_http_header(req, "Mcp-Name");
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(msg, "params");
+    const char *method = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(msg, "method"));
+    const char *body_name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(params, "name"));
+
+    if (!body_name)
+        body_name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(params, "uri"));
+    if (ver && strcmp(ver, AG_MCP_MODERN_VERSION) != 0)
+        return rpc_refuse(resp, 400, ERR_HEADER_MISMATCH, "HeaderMismatch: MCP-Protocol-Version %.40s, but the body's "
+                          "_meta says " AG_MCP_MODERN_VERSION, ver), -1;
+    if (meth && method && strcmp(meth, method) != 0)
+        return rpc_refuse(resp, 400, ERR_HEADER_MISMATCH, "HeaderMismatch: Mcp-Method %.64s, but the body's method "
+                          "is %.64s", meth, method), -1;
+    if (name && body_name && strcmp(name, body_name) != 0)
+        return rpc_refuse(resp, 400, ERR_HEADER_MISMATCH, "HeaderMismatch: Mcp-Name %.64s, but the body names "
+                          "%.64s", name, body_name), -1;
+    return 0;
+}
+
+/* The checks of a POST before its message: 0, or -1 after answering. */
+static int post_ok(const struct ag_http_req *req, struct ag_http_resp *resp)
+{
+    const char *ct = ag_http_header(req, "Content-Type"), *ver = ag_http_header(req, "MCP-Protocol-Version");
+
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0)
+        return rpc_refuse(resp, 415, AG_RPC_INVALID_REQUEST, "Unsupported Media Type: Content-Type must be "
+                          "application/json"), -1;
+    if (!accepts_both(ag_http_header(req, "Accept")))
+        return rpc_refuse(resp, 406, AG_RPC_INVALID_REQUEST, "Not Acceptable: Accept must list both "
+                          "application/json and text/event-stream"), -1;
+    if (ver && !version_known(ver))
+        return rpc_refuse(resp, 400, AG_RPC_INVALID_REQUEST, "Bad Request: unsupported MCP-Protocol-Version %.40s "
+                          "(supported: 2025-11-25, 2025-06-18, 2025-03-26, " AG_MCP_MODERN_VERSION ")", ver), -1;
+    return 0;
+}
+
+/* Answer with what the server sent on s: the answer as JSON if it came
+ * alone and at once, else the event stream (202 for a notification). */
+static void answer_from(struct ag_mcp_sse *s, struct ag_http_resp *resp, int is_request, const char *sid)
+{
+    char *text;
+    size_t len;
+
+    if (!is_request) {
+        ag_mcp_sse_release(s);
+        return ag_http_respond(resp, 202, NULL, NULL, 0);
+    }
+    if (ag_mcp_sse_take_answer(s, &text, &len)) {
+        ag_mcp_sse_release(s);
+        ag_http_respond(resp, 200, "application/json", text, len);
+    } else {
+        ag_mcp_sse_respond(s, resp);
+    }
+    if (sid)
+        ag_http_add_header(resp, "MCP-Session-Id", sid);
+}
+
+/* Whether the JSON answer in resp is a JSON-RPC error (a failed initialize). */
+static int answered_error(const struct ag_http_resp *resp)
+{
+    cJSON *m = resp->body ? cJSON_ParseWithLength(resp->body, resp->len) : NULL;
+    int err = !m || cJSON_HasObjectItem(m, "error");
+
+    cJSON_Delete(m);
+    return err;
+}
+
+/* initialize without a session: a new one, kept if the server accepts. */
+static void post_initialize(const struct ag_http_req *req, struct ag_http_resp *resp, const char *tenant, cJSON *msg,
+                            struct ag_mcp_sse *s)
+{
+    const char *why;
+    struct msess *m = open_session(tenant, &why);
+
+    if (!m) {
+        cJSON_Delete(msg);
+        ag_mcp_sse_release(s);
+        return rpc_refuse(resp, 429, AG_RPC_SERVER_BUSY, "%s; end one (DELETE /mcp) or retry later", why);
+    }
+    ag_mcp_handle(&m->client, ag_mcp_sse_out(s), msg);
+    answer_from(s, resp, 1, m->id);
+    if (resp->stream_read || answered_error(resp))
+        end_session(m);
+    else
+        SR_INFO("mcp-http: session for %s opened", tenant);
+    release(m);
+    (void)req;
+}
+
+/* A tools/call needs one of the tenant's execution slots, held by s until
+ * it ends. 0, or -1 after answering. */
+static int take_slot(struct ag_http_resp *resp, const char *tenant, const cJSON *msg, struct ag_mcp_sse *s)
+{
+    const char *method = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(msg, "method"));
+
+    if (!method || strcmp(method, "tools/call") != 0 || !cJSON_GetObjectItemCaseSensitive(msg, "id"))
+        return 0;
+    if (ag_tenants_exec_begin(tenant) < 0) {
+        cJSON *id = ag_mcp_id_dup(cJSON_GetObjectItemCaseSensitive(msg, "id"));
+        cJSON *m = cJSON_CreateObject(), *e;
+        char *text;
+        cJSON_AddStringToObject(m, "jsonrpc", "2.0");
+        cJSON_AddItemToObject(m, "id", id);
+        e = cJSON_AddObjectToObject(m, "error");
+        cJSON_AddNumberToObject(e, "code", AG_RPC_SERVER_BUSY);
+        cJSON_AddStringToObject(e, "message", "server busy: too many tool calls at once for this tenant or "
+                                              "this server; retry later");
+        text = cJSON_PrintUnformatted(m);
+        cJSON_Delete(m);
+        ag_http_respond(resp, 200, "application/json", text, text ? strlen(text) : 0);
+        return -1;
+    }
+    ag_mcp_sse_own_slot(s, tenant);
+    return 0;
+}
+
+static void post(const struct ag_http_req *req, struct ag_http_resp *resp, const char *tenant)
+{
+    const char *sid = ag_http_header(req, "MCP-Session-Id");
+    cJSON *msg, *method, *id;
+    struct ag_mcp_sse *s;
+    struct msess *m;
+
+    if (post_ok(req, resp) < 0)
+        return;
+    if (!(msg = ag_mcp_parse_message(req->body, req->body_len)))
+        return rpc_refuse(resp, 400, AG_RPC_PARSE_ERROR, "Parse error: the body is not one JSON value");
+    if (!cJSON_IsObject(msg)) {
+        cJSON_Delete(msg);
+        return rpc_refuse(resp, 400, AG_RPC_INVALID_REQUEST, "Invalid Request: one JSON-RPC message per POST "
+                          "(batches are not supported)");
+    }
+    method = cJSON_GetObjectItemCaseSensitive(msg, "method");
+    id = cJSON_GetObjectItemCaseSensitive(msg, "id");
+    if (!(s = ag_mcp_sse_new(req->fd, O->keepalive))) {
+        cJSON_Delete(msg);
+        return rpc_refuse(resp, 500, AG_RPC_INTERNAL_ERROR, "out of memory");
+    }
+    int is_request = cJSON_IsString(method) && id;
+    if (ag_mcp_is_modern(msg)) {
+        /* stateless: a client of its own, and a dropped stream cancels the call */
+        struct ag_mcp_client c;
+        if (headers_match(req, resp, msg) < 0 || take_slot(resp, tenant, msg, s) < 0) {
+            cJSON_Delete(msg);
+            return ag_mcp_sse_release(s);
+        }
+        ag_mcp_client_init(&c, tenant, "mcp-http");
+        ag_mcp_sse_cancel_on_hangup(s, &c);
+        ag_mcp_handle(&c, ag_mcp_sse_out(s), msg);
+        return answer_from(s, resp, is_request, NULL);
+    }
+    if (!sid && is_request && strcmp(method->valuestring, "initialize") == 0)
+        return post_initialize(req, resp, tenant, msg, s);
+    if (!sid || !(m = acquire(sid, tenant))) {
+        cJSON_Delete(msg);
+        ag_mcp_sse_release(s);
+        if (!sid)
+            return rpc_refuse(resp, 400, AG_RPC_INVALID_REQUEST, "Bad Request: MCP-Session-Id header is required "
+                              "(initialize first)");
+        return rpc_refuse(resp, 404, ERR_SESSION, "Session not found (ended, expired, or never was): "
+                          "initialize a new one");
+    }
+    if (is_request && strcmp(method->valuestring, "initialize") == 0) {
+        release(m);
+        cJSON_Delete(msg);
+        ag_mcp_sse_release(s);
+        return rpc_refuse(resp, 400, AG_RPC_INVALID_REQUEST, "Invalid Request: this session is already initialized");
+    }
+    if (take_slot(resp, tenant, msg, s) < 0) {
+        release(m);
+        cJSON_Delete(msg);
+        return ag_mcp_sse_release(s);
+    }
+    ag_mcp_handle(&m->client, ag_mcp_sse_out(s), msg);
+    release(m);
+    answer_from(s, resp, is_request, NULL);
+}
+
+/* DELETE: end the session named. */
+static void delete_session(const struct ag_http_req *req, struct ag_http_resp *resp, const char *tenant)
+{
+    const char *sid = ag_http_header(req, "MCP-Session-Id");
+    struct msess *m;
+
+    if (!sid)
+        return rpc_refuse(resp, 400, AG_RPC_INVALID_REQUEST, "Bad Request: MCP-Session-Id header is required");
+    if (!(m = acquire(sid, tenant)))
+        return rpc_refuse(resp, 404, ERR_SESSION, "Session not found");
+    end_session(m);
+    release(m);
+    SR_INFO("mcp-http: session of %s ended by the client", tenant);
+    ag_http_respond(resp, 200, NULL, NULL, 0);
+}
+
+void ag_mcp_http_handle(const struct ag_http_req *req, struct ag_http_resp *resp, void *ctx)
+{
+    const char *tenant;
+
+    (void)ctx;
+    if (strcmp(req->path, "/mcp") != 0 && strcmp(req->path, "/mcp/") != 0)
+        return rpc_refuse(resp, 404, AG_RPC_METHOD_NOT_FOUND, "Not Found: the MCP endpoint is /mcp");
+    if (!(tenant = authenticate(req, resp)))
+        return;
+    if (atomic_load(&stopping)) {
+        rpc_refuse(resp, 503, AG_RPC_SERVER_BUSY, "the server is shutting down");
+        ag_http_add_header(resp, "Connection", "close");
+        return;
+    }
+    if (strcmp(req->method, "POST") == 0)
+        return post(req, resp, tenant);
+    if (strcmp(req->method, "DELETE") == 0)
+        return delete_session(req, resp, tenant);
+    /* GET would open a stream for messages the server sends unasked: it sends none */
+    rpc_refuse(resp, 405, AG_RPC_INVALID_REQUEST, "Method Not Allowed: POST a message, or DELETE the session");
+    ag_http_add_header(resp, "Allow", "POST, DELETE");
+}
+
+/* ---- RFC 9728 ---- */
+
+void ag_mcp_http_metadata(const struct ag_http_req *req, struct ag_http_resp *resp, void *ctx)
+{
+    char base[300], res[340], *text;
+    cJSON *m;
+
+    (void)ctx;
+    if (strcmp(req->path, "/.well-known/oauth-protected-resource") != 0 &&
+        strcmp(req->path, "/.well-known/oauth-protected-resource/mcp") != 0)
+        return respond_text(resp, 404, "application/json", "{\"message\":\"no such metadata\"}");
+    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+        respond_text(resp, 405, "application/json", "{\"message\":\"GET only\"}");
+        ag_http_add_header(resp, "Allow", "GET");
+        return;
+    }
+    base_url(req, base, sizeof base);
+    snprintf(res, sizeof res, "%s/mcp", base);
+    m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "resource", res);
+    if (O->nauth_servers)
+        cJSON_AddItemToObject(m, "authorization_servers", cJSON_CreateStringArray(O->auth_servers, O->nauth_servers));
+    cJSON_AddItemToObject(m, "bearer_methods_supported", cJSON_CreateStringArray((const char *[]){"header"}, 1));
+    cJSON_AddStringToObject(m, "resource_name", "sandboxrun code interpreter");
+    text = cJSON_PrintUnformatted(m);
+    cJSON_Delete(m);
+    ag_http_respond(resp, 200, "application/json", text, text ? strlen(text) : 0);
+    ag_http_add_header(resp, "Cache-Control", "max-age=3600");
+}
