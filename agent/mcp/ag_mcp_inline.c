@@ -71,22 +71,50 @@ static cJSON *link_item(const struct ag_mcp_inline *b, const char *rel, const ch
     return c;
 }
 
+/* Write n bytes to a new file of the budget's output (made when needed),
+ * its name there into rel. 0, or -1 with err set. */
+static int save(struct ag_mcp_inline *b, const void *data, size_t n, const char *ext, char *rel, size_t rellen,
+                char *err, size_t errlen)
+{
+    char path[PATH_MAX + 128], dir[PATH_MAX + 32];
+
+    if (!b->id[0] && ag_mcp_store_new_output(b->tenant, b->id, sizeof b->id, b->dir, sizeof b->dir, err, errlen) < 0)
+        return b->id[0] = '\0', -1;
+    snprintf(dir, sizeof dir, "%s/" LINK_DIR, b->dir);
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno)), -1;
+    snprintf(rel, rellen, LINK_DIR "/result-%d.%s", ++b->links, ext);
+    snprintf(path, sizeof path, "%s/%s", b->dir, rel);
+    return ag_mcp_store_write(path, data, n, err, errlen);
+}
+
 cJSON *ag_mcp_inline_store(struct ag_mcp_inline *b, const void *data, size_t n, const char *mime, const char *ext,
                            char *err, size_t errlen)
 {
-    char rel[96], path[PATH_MAX + 128], dir[PATH_MAX + 32], sha[65];
+    char rel[96], sha[65];
 
-    if (!b->id[0] && ag_mcp_store_new_output(b->tenant, b->id, sizeof b->id, b->dir, sizeof b->dir, err, errlen) < 0)
-        return b->id[0] = '\0', NULL;
-    snprintf(dir, sizeof dir, "%s/" LINK_DIR, b->dir);
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-        return snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno)), NULL;
-    snprintf(rel, sizeof rel, LINK_DIR "/result-%d.%s", ++b->links, ext);
-    snprintf(path, sizeof path, "%s/%s", b->dir, rel);
-    if (ag_mcp_store_write(path, data, n, err, errlen) < 0)
+    if (save(b, data, n, ext, rel, sizeof rel, err, errlen) < 0)
         return NULL;
     ag_mcp_sha256_hex(data, n, sha);
     return link_item(b, rel, mime, n, sha);
+}
+
+cJSON *ag_mcp_inline_embed(struct ag_mcp_inline *b, const char *text, const char *mime, const char *ext,
+                           char *err, size_t errlen)
+{
+    char rel[96], uri[200];
+    cJSON *c, *res;
+
+    if (save(b, text, strlen(text), ext, rel, sizeof rel, err, errlen) < 0)
+        return NULL;
+    snprintf(uri, sizeof uri, "sandboxrun://%s/%s", b->id, rel);
+    c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "type", "resource");
+    res = cJSON_AddObjectToObject(c, "resource");
+    cJSON_AddStringToObject(res, "uri", uri);
+    cJSON_AddStringToObject(res, "mimeType", mime);
+    cJSON_AddStringToObject(res, "text", text);
+    return c;
 }
 
 cJSON *ag_mcp_inline_link_file(struct ag_mcp_inline *b, const char *rel, const char *mime, char *err, size_t errlen)

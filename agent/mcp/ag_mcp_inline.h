@@ -34,6 +34,11 @@ int ag_mcp_inline_take(struct ag_mcp_inline *b, size_t n);
  * a new name ending in ext; NULL with err set if it cannot be stored. */
 cJSON *ag_mcp_inline_store(struct ag_mcp_inline *b, const void *data, size_t n, const char *mime, const char *ext,
                            char *err, size_t errlen);
+/* An embedded resource content item holding text (within the budget: the
+ * caller took it), also written to the store so that its sandboxrun:// URI
+ * answers resources/read. NULL with err set if it cannot be stored. */
+cJSON *ag_mcp_inline_embed(struct ag_mcp_inline *b, const char *text, const char *mime, const char *ext,
+                           char *err, size_t errlen);
 /* A resource_link for a file already in the budget's output (rel inside it). */
 cJSON *ag_mcp_inline_link_file(struct ag_mcp_inline *b, const char *rel, const char *mime, char *err, size_t errlen);
 /* Lowercase hex SHA-256 of n bytes into hex[65]. */

@@ -11,6 +11,7 @@
 #include "ag_mcp_inline.h"
 #include "sr_buf.h"
 #include "sr_io.h"
+#include "sr_log.h"
 
 #define TEXT_MAX (256u << 10)       /* stdout/stderr shown in the text content; the record has it all */
 #define HTML_FILE_MAX (16u << 20)
@@ -196,6 +197,20 @@ static void add_resource(cJSON *r, const char *uri, const char *mime, const char
     cJSON_AddItemToArray(content_of(r), c);
 }
 
+/* text as an embedded resource whose URI resources/read answers (when the
+ * store cannot keep a copy, the text still goes, under a URI that says so). */
+static void add_embedded(cJSON *r, struct ag_mcp_inline *b, const char *mime, const char *ext, const char *text)
+{
+    char err[512];
+    cJSON *c = ag_mcp_inline_embed(b, text, mime, ext, err, sizeof err);
+
+    if (!c) {
+        SR_WARN("mcp: a result's %s is embedded but not kept: %s", mime, err);
+        return add_resource(r, "sandboxrun://unstored", mime, text);
+    }
+    cJSON_AddItemToArray(content_of(r), c);
+}
+
 /* The text an agent reads first, within the budget (cut with a note past it). */
 static void add_budgeted_text(cJSON *r, struct ag_mcp_inline *b, const char *text)
 {
@@ -267,7 +282,7 @@ static void add_result_item(cJSON *r, struct ag_mcp_inline *b, cJSON *item)
         if (strcmp(mime, "text/plain") == 0 || strcmp(mime, "text/markdown") == 0)
             add_text(r, text);
         else
-            add_resource(r, "sandboxrun://result", mime, text);
+            add_embedded(r, b, mime, json ? "json" : strcmp(mime, "image/svg+xml") == 0 ? "svg" : "txt", text);
         return free(js);
     }
     link = ag_mcp_inline_store(b, text, strlen(text), mime,
@@ -291,7 +306,7 @@ static int add_html_blocks(cJSON *r, cJSON *rec, struct ag_mcp_inline *b)
 {
     cJSON *blk, *link;
     int n = 0;
-    char uri[160], err[512];
+    char err[512];
 
     cJSON_ArrayForEach(blk, cJSON_GetObjectItemCaseSensitive(rec, "blocks")) {
         const char *type = str(blk, "type"), *v = str(blk, "value");
@@ -299,8 +314,7 @@ static int add_html_blocks(cJSON *r, cJSON *rec, struct ag_mcp_inline *b)
             continue;
         ++n;
         if (ag_mcp_inline_take(b, strlen(v))) {
-            snprintf(uri, sizeof uri, "sandboxrun://%s/block-%d.html", b->id[0] ? b->id : "session", n);
-            add_resource(r, uri, "text/html", v);
+            add_embedded(r, b, "text/html", "html", v);
             continue;
         }
         link = ag_mcp_inline_store(b, v, strlen(v), "text/html", "html", err, sizeof err);

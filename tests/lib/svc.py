@@ -1,0 +1,74 @@
+"""tests/lib/svc.py — start `sandboxrun serve --http` for a test on a free
+loopback port, with an --auth file of the test's keys and tokens."""
+
+import json
+import os
+import pwd
+import socket
+import subprocess
+import time
+
+from tap import BIN, as_user_prefix
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def descendants():
+    """(pid, comm) of this process's children."""
+    me, kids = os.getpid(), []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{pid}/comm") as f:
+                comm = f.read().strip()
+        except OSError:
+            continue
+        if ppid == me:
+            kids.append((int(pid), comm))
+    return kids
+
+
+class Service:
+    """The service on 127.0.0.1:self.port, its log in tmp/serve.log."""
+
+    def __init__(self, tmp, keys, *extra, user=None):
+        self.port = free_port()
+        self.auth = os.path.join(tmp, "keys.json")
+        with open(self.auth, "w") as f:
+            json.dump(keys, f)
+        os.chmod(self.auth, 0o600)
+        if user:
+            os.chown(self.auth, pwd.getpwnam(user).pw_uid, -1)
+        self.log = open(os.path.join(tmp, "serve.log"), "w+")
+        self.p = subprocess.Popen(as_user_prefix(user) + [BIN, "serve", "--http", f"127.0.0.1:{self.port}",
+                                                          "--auth", self.auth, "--verbose"] + list(extra),
+                                  stdout=self.log, stderr=self.log)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+
+    def logtext(self):
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self, timeout=30):
+        """SIGTERM; the exit status (None if it did not exit in time: killed)."""
+        self.p.terminate()
+        try:
+            return self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+            return None
