@@ -152,8 +152,7 @@ static int parse_tokens(struct ag_auth *a, const cJSON *arr, char *err, size_t e
     return 0;
 }
 
-/* Read path if it is a regular file of ours that no one else may read. */
-static int read_private(const char *path, struct sr_buf *b, char *err, size_t errlen)
+int ag_auth_read_private(const char *path, struct sr_buf *b, char *err, size_t errlen)
 {
     struct stat st;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), rc;
@@ -183,7 +182,7 @@ int ag_auth_load(const char *path, struct ag_auth **out, char *err, size_t errle
     *out = NULL;
     if (!a)
         return snprintf(err, errlen, "out of memory"), -1;
-    if (read_private(path, &b, err, errlen) == 0) {
+    if (ag_auth_read_private(path, &b, err, errlen) == 0) {
         j = cJSON_ParseWithLength(b.data ? b.data : "", b.len);
         if (!cJSON_IsObject(j))
             snprintf(err, errlen, "%s is not a JSON object", path);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "ag_sigv4.h"
+#include "sr_buf.h"
 
 #define AG_AUTH_FILE_MAX (1u << 20)
 #define AG_AUTH_SKEW 300            /* seconds a request's X-Amz-Date may be off */
@@ -23,6 +24,11 @@
 
 struct ag_auth;
 
+/* Read path (at most AG_AUTH_FILE_MAX bytes into b, which the caller
+ * wipes and resets) if it is a regular file of this uid that no one else
+ * may read (mode 0600 or stricter; a symlink is refused). 0, or -1 with err
+ * set. For every file that holds a secret: the --auth file, a TLS key. */
+int ag_auth_read_private(const char *path, struct sr_buf *b, char *err, size_t errlen);
 /* Load path. 0 with *out, or -1 with err set (permissions, JSON, fields). */
 int ag_auth_load(const char *path, struct ag_auth **out, char *err, size_t errlen);
 void ag_auth_free(struct ag_auth **a);

@@ -572,23 +572,36 @@ int ag_http_start(int fd, const struct ag_http_opts *o, const struct ag_http_rou
     h->nroutes = n;
     pthread_mutex_init(&h->lock, NULL);
     pthread_cond_init(&h->wake, NULL);
-    h->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
-                            0, NULL, NULL, on_request, h,
-                            MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-                            /* the header cap: libmicrohttpd keeps the request line and headers in
-                             * this per-connection pool and answers 431 when they do not fit */
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(h->o.max_header + 16384),
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned int)h->o.max_connections,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)h->o.idle_timeout,
-                            MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
-                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-                            MHD_OPTION_END);
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    struct MHD_OptionItem ops[] = {
+        {MHD_OPTION_LISTEN_SOCKET, fd, NULL},
+        /* the header cap: libmicrohttpd keeps the request line and headers in
+         * this per-connection pool and answers 431 when they do not fit */
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(h->o.max_header + 16384), NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)h->o.max_connections, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)h->o.idle_timeout, NULL},
+        {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)no_unescape, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, h},
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
+        {MHD_OPTION_END, 0, NULL},   /* the TLS options go here and after */
+        {MHD_OPTION_END, 0, NULL},
+        {MHD_OPTION_END, 0, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (o->tls_cert && o->tls_key) {
+        size_t i = 8;
+        flags |= MHD_USE_TLS;
+        ops[i++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)o->tls_cert};
+        ops[i++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)o->tls_key};
+        ops[i++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)AG_HTTP_TLS_PRIORITIES};
+    }
+    h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
     if (!h->d) {
         close(fd);
         ag_http_stop(&h);
-        return snprintf(err, errlen, "libmicrohttpd could not start on the socket"), -1;
+        return snprintf(err, errlen, "libmicrohttpd could not start on the socket%s",
+                        o->tls_cert ? " (is the TLS key the certificate's, both PEM?)" : ""), -1;
     }
     if (pthread_create(&h->watchdog, NULL, watchdog, h) == 0)
         h->watchdog_started = 1;

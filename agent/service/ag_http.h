@@ -30,7 +30,12 @@ struct ag_http_opts {
     unsigned max_connections;    /* at once (default 64) */
     unsigned idle_timeout;       /* seconds a connection may be silent (default 30) */
     unsigned request_deadline;   /* seconds to receive one whole request (default 60) */
+    const char *tls_cert;        /* PEM certificate chain and key (kept until ag_http_stop), or */
+    const char *tls_key;         /* both NULL: plain HTTP */
 };
+
+/* TLS 1.2 and 1.3 only, GnuTLS's secure defaults for the rest. */
+#define AG_HTTP_TLS_PRIORITIES "SECURE:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
 /* A request. Pairs use ag_sigv4_pair (a plain name/value pair) so they go
  * to the SigV4 verifier as they are. Valid during the handler call. */

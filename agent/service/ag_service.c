@@ -1,6 +1,8 @@
 /* ag_service.c — options, start-up checks and the life of the service. */
 #include "ag_service.h"
 
+#include <fcntl.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
@@ -17,12 +19,13 @@
 #include "ag_mcp_session.h"
 #include "ag_runner.h"
 #include "ag_tenants.h"
+#include "sr_buf.h"
 #include "sr_io.h"
 #include "sr_log.h"
 #include "sr_status.h"
 
 struct opts {
-    const char *listen, *auth, *region;
+    const char *listen, *auth, *region, *tls_cert, *tls_key;
     unsigned long sessions, tenant_sessions, tenant_execs, execs, exec_timeout, memory;
     unsigned long max_body, max_conns, idle, deadline;
     unsigned long mcp_sessions, tenant_mcp_sessions, mcp_idle;
@@ -64,6 +67,8 @@ static void usage(void)
            "   \"tokens\": [{\"token\": \"...\", \"tenant\": \"team-a\"}]}\n"
            "A non-loopback address needs --auth. Without --auth only unix:PATH (0600) serves, unsigned,\n"
            "as tenant 'local'.\n\n"
+           "  --tls-cert FILE --tls-key FILE  serve HTTPS (TLS 1.2/1.3) with this PEM certificate chain\n"
+           "                          and key (the key file: ours, mode 0600)\n"
            "  --region R              the region of the signing scope (default us-east-1)\n"
            "  --interpreter NAME[=MB] a codeInterpreterIdentifier besides aws.codeinterpreter.v1, with\n"
            "                          its sessions' memory limit (repeatable)\n"
@@ -130,6 +135,10 @@ static int parse(int argc, char **argv, struct opts *o)
             o->listen = v;
         } else if (strcmp(a, "--auth") == 0) {
             o->auth = v;
+        } else if (strcmp(a, "--tls-cert") == 0) {
+            o->tls_cert = v;
+        } else if (strcmp(a, "--tls-key") == 0) {
+            o->tls_key = v;
         } else if (strcmp(a, "--allow-origin") == 0) {
             if (o->mcp.norigins == AG_MCP_HTTP_ORIGINS_MAX || !*v || strpbrk(v, " \r\n"))
                 return fprintf(stderr, "sandboxrun serve: --allow-origin wants an origin like https://app.example "
@@ -160,6 +169,41 @@ static int parse(int argc, char **argv, struct opts *o)
     return 0;
 }
 
+/* The TLS certificate and key files into cert and key (the key read as a
+ * secret). 0 (also without TLS), or -1 after saying what is wrong. */
+static int load_tls(const struct opts *o, struct sr_buf *cert, struct sr_buf *key)
+{
+    char err[600];
+    int fd;
+
+    sr_buf_init(cert, AG_AUTH_FILE_MAX);
+    sr_buf_init(key, AG_AUTH_FILE_MAX);
+    if (!o->tls_cert && !o->tls_key)
+        return 0;
+    if (!o->tls_cert || !o->tls_key)
+        return fprintf(stderr, "sandboxrun serve: --tls-cert and --tls-key go together\n"), -1;
+    if (ag_auth_read_private(o->tls_key, key, err, sizeof err) < 0)
+        return fprintf(stderr, "sandboxrun serve: --tls-key: %s\n", err), -1;
+    if ((fd = open(o->tls_cert, O_RDONLY | O_CLOEXEC)) < 0 || sr_read_all(fd, cert) != 0 ||
+        !strstr(cert->data ? cert->data : "", "-----BEGIN CERTIFICATE-----")) {
+        fprintf(stderr, "sandboxrun serve: --tls-cert %s: not a readable PEM certificate (at most 1 MiB)\n",
+                o->tls_cert);
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+/* Forget a secret buffer. */
+static void wipe_buf(struct sr_buf *b)
+{
+    if (b->data)
+        OPENSSL_cleanse(b->data, b->len);
+    sr_buf_reset(b);
+}
+
 /* Wait for a stop signal, reaping expired sessions every second. */
 static void run_until_signal(void)
 {
@@ -181,19 +225,97 @@ static void run_until_signal(void)
     }
 }
 
+/* The listening socket for o->listen, refused without auth on TCP; or -1
+ * after saying why. */
+static int listen_checked(const struct opts *o, const struct ag_auth *auth, int tls)
+{
+    char err[600];
+    int loopback, fd = ag_http_listen(o->listen, &loopback, err, sizeof err);
+
+    if (fd < 0)
+        return fprintf(stderr, "sandboxrun serve: %s\n", err), -1;
+    if (!auth && strncmp(o->listen, "unix:", 5) != 0) {
+        close(fd);
+        fprintf(stderr, "sandboxrun serve: %s %s; give --auth FILE (a keys file, mode 0600)\n", o->listen,
+                loopback ? "is a TCP port any local user can reach" : "is not a loopback address");
+        return -1;
+    }
+    if (!loopback && !tls && ag_auth_ntokens(auth))
+        fprintf(stderr, "sandboxrun serve: warning: bearer tokens cross the network in clear on %s; give "
+                "--tls-cert/--tls-key, or end TLS in front of it\n", o->listen);
+    return fd;
+}
+
+/* Configure the modules from o (auth loaded, fd listening) and serve until
+ * a stop signal; an exit status. */
+static int serve(struct opts *o, const struct ag_auth *auth, int fd, const struct sr_buf *cert,
+                 const struct sr_buf *key)
+{
+    struct ag_http *http = NULL;
+    struct ag_http_route routes[] = {{"/code-interpreters/", ag_agentcore_handle, NULL, ag_agentcore_admit},
+                                     {"/mcp", ag_mcp_http_handle, NULL, ag_mcp_http_admit},
+                                     {"/.well-known/oauth-protected-resource", ag_mcp_http_metadata, NULL, NULL}};
+    struct ag_mcp_opts mo = {.workers = o->execs < AG_MCP_MAX_WORKERS ? (int)o->execs : AG_MCP_MAX_WORKERS,
+                             .max_queue = 64};
+    struct ag_http_opts ho = {.listen = o->listen, .max_body = o->max_body, .max_connections = (unsigned)o->max_conns,
+                              .idle_timeout = (unsigned)o->idle, .request_deadline = (unsigned)o->deadline,
+                              .tls_cert = cert->data, .tls_key = key->data};
+    sigset_t block;
+    char err[600];
+
+    if (!ag_runner_supervisor_path() || ag_mcp_server_start(&mo) < 0) {
+        close(fd);
+        return sr_status_exit_code(SR_INTERNAL_ERROR);
+    }
+    o->ac.auth = auth;
+    o->ac.region = o->region;
+    o->ac.exec_timeout = (double)o->exec_timeout;
+    o->ac.tenant_sessions = (int)o->tenant_sessions;
+    for (int i = 0; i < o->ac.ninterps; i++)
+        if (!o->ac.interps[i].memory_mb)
+            o->ac.interps[i].memory_mb = (long)o->memory;
+    ag_agentcore_init(&o->ac);
+    ag_mcp_sessions_init((int)o->sessions);
+    o->mcp.auth = auth;
+    o->mcp.max_sessions = (int)o->mcp_sessions;
+    o->mcp.tenant_sessions = (int)o->tenant_mcp_sessions;
+    o->mcp.idle = (double)o->mcp_idle;
+    o->mcp.keepalive = o->idle && o->idle < 30 ? (unsigned)(o->idle + 1) / 2 : 15;
+    ag_mcp_http_init(&o->mcp);
+    ag_tenants_init((int)o->tenant_execs, (int)o->execs);
+    /* every thread starts with the stop signals blocked; this one waits for them */
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, NULL);
+    if (ag_http_start(fd, &ho, routes, sizeof routes / sizeof *routes, &http, err, sizeof err) < 0) {
+        fprintf(stderr, "sandboxrun serve: %s\n", err);
+        ag_mcp_server_stop();
+        return sr_status_exit_code(SR_INTERNAL_ERROR);
+    }
+    fprintf(stderr, "sandboxrun serve: AgentCore Code Interpreter API and MCP (/mcp) on %s%s (%zu keys, %zu tokens, "
+            "region %s)\n", o->listen, cert->data ? " over TLS" : "", ag_auth_nkeys(auth), ag_auth_ntokens(auth),
+            o->region);
+    run_until_signal();
+    ag_mcp_http_shutdown();        /* new MCP requests get 503; open streams end */
+    ag_agentcore_cancel_all();     /* running calls end now; their answers go out */
+    ag_mcp_server_cancel_all();    /* an MCP call cancelled is not answered (MCP) */
+    ag_http_stop(&http);
+    ag_mcp_server_stop();          /* the pool, then the sessions and the store */
+    return 0;
+}
+
 int ag_service_main(int argc, char **argv)
 {
     struct opts o = {.region = "us-east-1", .sessions = 32, .tenant_sessions = 8, .tenant_execs = 4, .execs = 16,
                      .exec_timeout = 300, .memory = 2048, .mcp_sessions = 256, .tenant_mcp_sessions = 64,
                      .mcp_idle = 1800};
     struct ag_auth *auth = NULL;
-    struct ag_http *http = NULL;
-    struct ag_http_route routes[] = {{"/code-interpreters/", ag_agentcore_handle, NULL, ag_agentcore_admit},
-                                     {"/mcp", ag_mcp_http_handle, NULL, ag_mcp_http_admit},
-                                     {"/.well-known/oauth-protected-resource", ag_mcp_http_metadata, NULL, NULL}};
-    sigset_t block;
+    struct sr_buf cert, key;
     char err[600];
-    int loopback, fd, rc = parse(argc, argv, &o);
+    int fd = -1, rc = parse(argc, argv, &o);
 
     if (rc)
         return rc < 0 ? 0 : rc;
@@ -203,64 +325,14 @@ int ag_service_main(int argc, char **argv)
         return fprintf(stderr, "sandboxrun serve: --http wants ADDR:PORT or unix:PATH\n"), SR_EXIT_USAGE;
     if (o.auth && ag_auth_load(o.auth, &auth, err, sizeof err) < 0)
         return fprintf(stderr, "sandboxrun serve: --auth: %s\n", err), SR_EXIT_USAGE;
-    if ((fd = ag_http_listen(o.listen, &loopback, err, sizeof err)) < 0) {
-        ag_auth_free(&auth);
-        return fprintf(stderr, "sandboxrun serve: %s\n", err), SR_EXIT_USAGE;
-    }
-    if (!auth && strncmp(o.listen, "unix:", 5) != 0) {
-        close(fd);
-        fprintf(stderr, "sandboxrun serve: %s %s; give --auth FILE (a keys file, mode 0600)\n", o.listen,
-                loopback ? "is a TCP port any local user can reach" : "is not a loopback address");
-        return SR_EXIT_USAGE;
-    }
-    struct ag_mcp_opts mo = {.workers = o.execs < AG_MCP_MAX_WORKERS ? (int)o.execs : AG_MCP_MAX_WORKERS,
-                             .max_queue = 64};
-    if (!ag_runner_supervisor_path() || ag_mcp_server_start(&mo) < 0) {
-        close(fd);
-        ag_auth_free(&auth);
-        return sr_status_exit_code(SR_INTERNAL_ERROR);
-    }
-    o.ac.auth = auth;
-    o.ac.region = o.region;
-    o.ac.exec_timeout = (double)o.exec_timeout;
-    o.ac.tenant_sessions = (int)o.tenant_sessions;
-    for (int i = 0; i < o.ac.ninterps; i++)
-        if (!o.ac.interps[i].memory_mb)
-            o.ac.interps[i].memory_mb = (long)o.memory;
-    ag_agentcore_init(&o.ac);
-    ag_mcp_sessions_init((int)o.sessions);
-    o.mcp.auth = auth;
-    o.mcp.max_sessions = (int)o.mcp_sessions;
-    o.mcp.tenant_sessions = (int)o.tenant_mcp_sessions;
-    o.mcp.idle = (double)o.mcp_idle;
-    o.mcp.keepalive = o.idle && o.idle < 30 ? (unsigned)(o.idle + 1) / 2 : 15;
-    ag_mcp_http_init(&o.mcp);
-    ag_tenants_init((int)o.tenant_execs, (int)o.execs);
-    /* every thread starts with the stop signals blocked; this one waits for them */
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &block, NULL);
-    struct ag_http_opts ho = {.listen = o.listen, .max_body = o.max_body, .max_connections = (unsigned)o.max_conns,
-                              .idle_timeout = (unsigned)o.idle, .request_deadline = (unsigned)o.deadline};
-    if (ag_http_start(fd, &ho, routes, sizeof routes / sizeof *routes, &http, err, sizeof err) < 0) {
-        fprintf(stderr, "sandboxrun serve: %s\n", err);
-        ag_mcp_server_stop();
-        ag_auth_free(&auth);
-        return sr_status_exit_code(SR_INTERNAL_ERROR);
-    }
-    fprintf(stderr, "sandboxrun serve: AgentCore Code Interpreter API and MCP (/mcp) on %s (%zu keys, %zu tokens, "
-            "region %s)\n", o.listen, ag_auth_nkeys(auth), ag_auth_ntokens(auth), o.region);
-    run_until_signal();
-    ag_mcp_http_shutdown();        /* new MCP requests get 503; open streams end */
-    ag_agentcore_cancel_all();     /* running calls end now; their answers go out */
-    ag_mcp_server_cancel_all();    /* an MCP call cancelled is not answered (MCP) */
-    ag_http_stop(&http);
-    ag_mcp_server_stop();          /* the pool, then the sessions and the store */
-    ag_auth_free(&auth);
-    if (strncmp(o.listen, "unix:", 5) == 0)
+    if (load_tls(&o, &cert, &key) < 0 || (fd = listen_checked(&o, auth, cert.data != NULL)) < 0)
+        rc = SR_EXIT_USAGE;
+    else
+        rc = serve(&o, auth, fd, &cert, &key);
+    if (fd >= 0 && strncmp(o.listen, "unix:", 5) == 0)
         unlink(o.listen + 5);
-    return 0;
+    wipe_buf(&key);
+    sr_buf_reset(&cert);
+    ag_auth_free(&auth);
+    return rc;
 }

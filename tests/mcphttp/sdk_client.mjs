@@ -3,7 +3,7 @@
 // StreamableHTTPClientTransport). Prints one JSON line per check:
 // {"ok": bool, "name": "...", "detail": "..."}; tests/mcphttp/run turns them into TAP.
 //
-//   node sdk_client.mjs URL TOKEN_A TOKEN_B PART     PART: basics | tenants | auth
+//   node sdk_client.mjs URL TOKEN_A TOKEN_B PART     PART: basics | tenants | auth | smoke
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { createHash, randomBytes } from "node:crypto";
@@ -150,7 +150,15 @@ async function auth() {
   await client.close().catch(() => {});
 }
 
-const parts = { basics, tenants, auth };
+// over HTTPS (the CA comes from NODE_EXTRA_CA_CERTS)
+async function smoke() {
+  const { client } = await connect(tokenA);
+  const r = await call(client, "execute_code", { code: "print('over tls')" });
+  check(r.structuredContent?.stdout === "over tls\n", "initialize and execute_code over HTTPS", text(r));
+  await client.close();
+}
+
+const parts = { basics, tenants, auth, smoke };
 try {
   await parts[part]();
 } catch (e) {
