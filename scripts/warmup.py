@@ -72,7 +72,11 @@ def _import_matplotlib():
     here = os.path.dirname(os.path.abspath(_import_matplotlib.__code__.co_filename))
     cache = os.path.join(here, ".mplcache")
     saved = {k: os.environ.get(k) for k in ("MPLCONFIGDIR", *MPL_ENV)}
-    cwd, tmp = os.getcwd(), tempfile.mkdtemp(prefix="sandboxrun-mpl-")
+    try:
+        cwd, tmp = os.getcwd(), tempfile.mkdtemp(prefix="sandboxrun-mpl-")
+    except OSError as e:   # the rest of the warm-up still runs; workers import matplotlib themselves
+        print("warm-up: matplotlib is not preloaded: %s" % e, file=sys.stderr)
+        return
     try:
         for name in os.listdir(cache) if os.path.isdir(cache) else ():
             if name.startswith("fontlist-"):
