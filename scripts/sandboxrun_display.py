@@ -252,10 +252,12 @@ class _ImportHook:
 
 def _seed_font_cache():
     """Copy the font list `make` built (scripts/.mplcache) into MPLCONFIGDIR,
-    a fresh /tmp in every cold run, so matplotlib does not rebuild it (about
-    0.4 s) at its first import."""
+    a fresh /tmp in every run, so matplotlib does not rebuild it (about
+    0.4 s) at its first import. A warm worker's matplotlib was imported with
+    the same list (scripts/warmup.py); the copy is made there too, so that
+    warm and cold runs see the same /tmp."""
     src, dst = os.path.join(os.path.dirname(__file__), ".mplcache"), os.environ.get("MPLCONFIGDIR")
-    if "matplotlib" in sys.modules or not dst or not os.path.isdir(src):
+    if not dst or not os.path.isdir(src):
         return
     for name in os.listdir(src):
         target = os.path.join(dst, name)
@@ -267,6 +269,22 @@ def _seed_font_cache():
                 pass   # matplotlib then builds it, as without the copy
 
 
+def _rebase_matplotlib():
+    """In a warm worker, matplotlib was imported by the zygote outside the
+    jail, with a config directory of its own (scripts/warmup.py): what its
+    import computed from MPLCONFIGDIR is computed again here, from the
+    jail's, as a cold run's first import computes it. A cold run has not
+    imported matplotlib yet: nothing to do."""
+    mpl = sys.modules.get("matplotlib")
+    if mpl is None:
+        return
+    for name, fmt in (("get_configdir", "CONFIGDIR=%s"), ("get_cachedir", "CACHEDIR=%s")):
+        setattr(mpl, name, mpl._logged_cached(fmt, getattr(mpl, name).__wrapped__))
+    core = sys.modules.get("matplotlib.style.core")
+    if core is not None:
+        core.USER_LIBRARY_PATHS[:] = [os.path.join(mpl.get_configdir(), "stylelib")]
+
+
 def start(cell):
     """Before user code runs: hook matplotlib and plotly (now if imported,
     else on import), and for a cell make display() a builtin."""
@@ -274,6 +292,7 @@ def start(cell):
     if not _state["hooked"]:
         _state["hooked"] = True
         _seed_font_cache()
+        _rebase_matplotlib()
         for name, hook in _HOOKS.items():
             if name in sys.modules:
                 hook(sys.modules[name])

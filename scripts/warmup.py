@@ -25,11 +25,20 @@ state is put back, so that the worker imports it afresh at the same point
 a cold run would. What is left (validators, templates, compiled code) is
 cache only. tests/warm compares warm and cold records of scripts that warn
 before and after their first figure.
+
+matplotlib.pyplot is imported here too (about 0.5 s of every first import),
+with a private config directory that holds the prebuilt font list: see
+_import_matplotlib. Its import registers two exit functions that only free
+memory (Gcf.destroy_all, PIL's clear_cache); they stay, so a warm worker
+runs them at exit even if its script never imports matplotlib.
 """
 
 import atexit
 import io
+import os
+import shutil
 import sys
+import tempfile
 import warnings
 
 # Imported here, not under catch_warnings() below: a warnings filter a module
@@ -44,6 +53,49 @@ from sklearn.linear_model import LinearRegression
 from statsmodels.tsa.arima.model import ARIMA
 from statsmodels.tsa.seasonal import STL, seasonal_decompose
 from statsmodels.tsa.stattools import acf, adfuller, kpss, pacf
+
+# The jail's values (sandbox/jail/sb_fds.c): matplotlib reads MPLBACKEND at
+# import. MPLCONFIGDIR is the jail's /tmp, which does not exist here.
+MPL_ENV = {"MPLBACKEND": "Agg"}
+
+
+def _import_matplotlib():
+    """Import matplotlib.pyplot and its Agg backend as a cold run's first
+    import in the jail does: with the jail's MPLBACKEND, and an MPLCONFIGDIR
+    (here a private directory, removed afterwards, also the working
+    directory so no matplotlibrc of the daemon's is read) that holds the
+    font list `make` built (scripts/.mplcache), the one sandboxrun_display
+    copies into a cold run's MPLCONFIGDIR. Drawing nothing: a font opened
+    here would be an fd the worker closes. The config and cache paths
+    matplotlib remembers are computed again in the worker, from the jail's
+    MPLCONFIGDIR (sandboxrun_display._rebase_matplotlib)."""
+    here = os.path.dirname(os.path.abspath(_import_matplotlib.__code__.co_filename))
+    cache = os.path.join(here, ".mplcache")
+    saved = {k: os.environ.get(k) for k in ("MPLCONFIGDIR", *MPL_ENV)}
+    try:
+        cwd, tmp = os.getcwd(), tempfile.mkdtemp(prefix="sandboxrun-mpl-")
+    except OSError as e:   # the rest of the warm-up still runs; workers import matplotlib themselves
+        print("warm-up: matplotlib is not preloaded: %s" % e, file=sys.stderr)
+        return
+    try:
+        for name in os.listdir(cache) if os.path.isdir(cache) else ():
+            if name.startswith("fontlist-"):
+                shutil.copyfile(os.path.join(cache, name), os.path.join(tmp, name))
+        os.environ.update(MPL_ENV, MPLCONFIGDIR=tmp)
+        os.chdir(tmp)
+        import matplotlib.pyplot  # noqa: F401
+        import matplotlib.backends.backend_agg  # noqa: F401
+    finally:
+        os.chdir(cwd)
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+_import_matplotlib()
 
 
 def _pandas_and_stats():

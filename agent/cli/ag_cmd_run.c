@@ -99,6 +99,9 @@ static void replay_output(const cJSON *rec, int raw)
         else if (mime)
             printf("[%.60s: in the record's results (--json)]\n", mime);
     }
+    b = cJSON_GetObjectItemCaseSensitive(rec, "resultsDropped");
+    if (cJSON_IsNumber(b))
+        printf("[%.0f more display items were not kept (the record's resultsDropped)]\n", b->valuedouble);
     fflush(stdout);
     if (cJSON_IsString(err))
         show(stderr, "", err->valuestring, "", raw);

@@ -59,13 +59,13 @@ static cJSON *link_item(const struct ag_mcp_inline *b, const char *rel, const ch
     cJSON *c = cJSON_CreateObject(), *meta;
     char uri[PATH_MAX + 96];
 
-    snprintf(uri, sizeof uri, "sandboxrun://%s/%s", b->id, rel);
+    snprintf(uri, sizeof uri, AG_MCP_LINK_SCHEME "%s/%s", b->id, rel);
     cJSON_AddStringToObject(c, "type", "resource_link");
     cJSON_AddStringToObject(c, "uri", uri);
     cJSON_AddStringToObject(c, "name", strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel);
     cJSON_AddStringToObject(c, "mimeType", mime);
     cJSON_AddNumberToObject(c, "size", (double)n);
-    cJSON_AddStringToObject(c, "description", "sent by reference (HTML, or past the inline budget): fetch it with resources/read");
+    cJSON_AddStringToObject(c, "description", "sent by reference (HTML, or past the inline budget): fetch it with resources/read, or read_files with this uri as a path");
     meta = cJSON_AddObjectToObject(c, "_meta");
     cJSON_AddStringToObject(meta, "sha256", sha);
     return c;
@@ -135,6 +135,17 @@ cJSON *ag_mcp_inline_link_file(struct ag_mcp_inline *b, const char *rel, const c
     return c;
 }
 
+char *ag_mcp_utf8_exact(const char *p, size_t n)
+{
+    char *text = sr_utf8_sanitize(p ? p : "", n);
+
+    if (text && (strlen(text) != n || memcmp(text, p ? p : "", n) != 0)) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
 /* The MIME type a stored name stands for. */
 static const char *mime_of(const char *name)
 {
@@ -176,9 +187,8 @@ cJSON *ag_mcp_inline_read(const char *uri, const char *tenant, char *err, size_t
     cJSON_AddStringToObject(c, "uri", uri);
     cJSON_AddStringToObject(c, "mimeType", mime);
     if (strncmp(mime, "image/png", 9) != 0 && strcmp(mime, "application/octet-stream") != 0 &&
-        (!data.data || !memchr(data.data, '\0', data.len))) {
-        text = sr_utf8_sanitize(data.data ? data.data : "", data.len);
-        cJSON_AddStringToObject(c, "text", text ? text : "");
+        (text = ag_mcp_utf8_exact(data.data, data.len))) {
+        cJSON_AddStringToObject(c, "text", text);   /* only text that is the file's bytes exactly */
         free(text);
     } else {
         text = ag_mcp_base64(data.data ? data.data : "", data.len);

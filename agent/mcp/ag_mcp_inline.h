@@ -3,8 +3,9 @@
  * (AG_MCP_INLINE_BUDGET unless `mcp --inline-budget` says otherwise); an item
  * past it is written to the output store and sent as a resource_link (name,
  * mimeType, size, sha256, uri sandboxrun://out-N/NAME) that resources/read
- * answers for as long as the store keeps that output. Shared by every
- * result builder (MCP now, AgentCore's executeCode later). */
+ * (and read_files, given the uri as a path) answers for as long as the store
+ * keeps that output. Shared by every result builder (MCP, AgentCore's
+ * executeCode). */
 #ifndef AG_MCP_INLINE_H
 #define AG_MCP_INLINE_H
 
@@ -13,6 +14,7 @@
 #include <stddef.h>
 
 #define AG_MCP_INLINE_BUDGET (256u << 10)
+#define AG_MCP_LINK_SCHEME "sandboxrun://"   /* of the links' uri: sandboxrun://out-N/NAME */
 
 struct ag_mcp_inline {
     size_t left;              /* bytes of content still allowed inline */
@@ -43,6 +45,9 @@ cJSON *ag_mcp_inline_embed(struct ag_mcp_inline *b, const char *text, const char
 cJSON *ag_mcp_inline_link_file(struct ag_mcp_inline *b, const char *rel, const char *mime, char *err, size_t errlen);
 /* Lowercase hex SHA-256 of n bytes into hex[65]. */
 void ag_mcp_sha256_hex(const void *data, size_t n, char hex[65]);
+/* A NUL-terminated copy of p[0..n) if it is valid UTF-8 without NUL bytes,
+ * else NULL (also on OOM). Caller frees. */
+char *ag_mcp_utf8_exact(const char *p, size_t n);
 /* resources/read of uri by tenant: the MCP {contents:[...]} result, or NULL
  * with err set. */
 cJSON *ag_mcp_inline_read(const char *uri, const char *tenant, char *err, size_t errlen);

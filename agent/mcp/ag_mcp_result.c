@@ -178,6 +178,11 @@ static char *record_text(const cJSON *rec, const char *output_id)
                  output_id ? "; outputId " : "", output_id ? output_id : "");
         sr_buf_puts(&b, line);
     }
+    if (cJSON_IsNumber(t = cJSON_GetObjectItemCaseSensitive(rec, "resultsDropped"))) {
+        snprintf(line, sizeof line, "%.0f more display items were not kept (resultsDropped): the results list "
+                 "is capped; display fewer objects\n", t->valuedouble);
+        sr_buf_puts(&b, line);
+    }
     return sr_buf_steal(&b, NULL);
 }
 

@@ -10,11 +10,13 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "ag_mcp_inline.h"
 #include "ag_mcp_result.h"
 #include "ag_mcp_rpc.h"
 #include "ag_mcp_store.h"
 #include "ag_session.h"
 #include "sr_buf.h"
+#include "sr_io.h"
 #include "sr_log.h"
 
 #define DEFAULT_IDLE 900.0
@@ -524,8 +526,8 @@ static size_t write_size(const cJSON *files)
     return total;
 }
 
-/* Shared body of the four file tools. */
-static cJSON *file_tool(struct ag_mcp_call *c, const char *op, int *rpc_code, char *err, size_t errlen)
+/* Shared body of the four file tools; cap: the bytes a read may return in all. */
+static cJSON *file_tool(struct ag_mcp_call *c, const char *op, size_t cap, int *rpc_code, char *err, size_t errlen)
 {
     const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c->args, "sessionId"));
     const cJSON *files = cJSON_GetObjectItemCaseSensitive(c->args, "files");
@@ -540,12 +542,14 @@ static cJSON *file_tool(struct ag_mcp_call *c, const char *op, int *rpc_code, ch
         return *rpc_code = AG_RPC_INVALID_PARAMS, NULL;
     if (files && write_size(files) > AG_MCP_FILES_MAX)
         return ag_mcp_result_error("Too much data: at most %u bytes per write_files call; split it.", AG_MCP_FILES_MAX);
+    if (!id)   /* optional in read_files' schema, for resource links */
+        return ag_mcp_result_error("A sessionId is needed for session paths (only sandboxrun:// links need none).");
     if (!(e = ag_mcp_session_acquire(id, c->tenant, why, sizeof why)))
         return ag_mcp_result_error("%s", why);
     req = cJSON_Duplicate(c->args, 1);
     cJSON_DeleteItemFromObjectCaseSensitive(req, "sessionId");
     cJSON_AddStringToObject(req, "op", op);
-    cJSON_AddNumberToObject(req, "cap", AG_MCP_FILES_MAX);
+    cJSON_AddNumberToObject(req, "cap", (double)cap);
     c->timeout = 120;
     answer = files_op(e, c, req, why, sizeof why);
     ag_mcp_session_release(e);
@@ -576,25 +580,143 @@ static cJSON *with_json_text(cJSON *r)
 
 cJSON *ag_mcp_write_files(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
 {
-    cJSON *r = file_tool(c, "write", rpc_code, err, errlen);
+    cJSON *r = file_tool(c, "write", AG_MCP_FILES_MAX, rpc_code, err, errlen);
     return r ? with_json_text(r) : NULL;
+}
+
+/* ---- read_files of resource links (sandboxrun://out-N/NAME) ---- */
+
+static int is_link(const char *path)
+{
+    return path && strncmp(path, AG_MCP_LINK_SCHEME, sizeof AG_MCP_LINK_SCHEME - 1) == 0;
+}
+
+static int has_link(const cJSON *paths)
+{
+    const cJSON *p;
+
+    cJSON_ArrayForEach(p, paths)
+        if (is_link(cJSON_GetStringValue(p)))
+            return 1;
+    return 0;
+}
+
+/* The bytes a resources/read answer carries (text or blob); caller frees. */
+static char *contents_bytes(const cJSON *answer, size_t *n)
+{
+    const cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(answer, "contents"), 0);
+    const char *text = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "text"));
+    const char *blob = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "blob"));
+
+    if (text)
+        return *n = strlen(text), sr_xstrdup(text);
+    return blob ? (char *)ag_mcp_unbase64(blob, n) : NULL;
+}
+
+/* One read_files entry for a resource link, under the rules the session
+ * snippet applies to a session file (encoding auto/utf-8/base64, the
+ * call's byte budget *left). The output store is read here and only here. */
+static cJSON *read_link(struct ag_mcp_call *c, const char *uri, const char *enc, size_t *left)
+{
+    cJSON *f = cJSON_CreateObject(), *answer;
+    char why[600] = "out of memory", *data = NULL, *text = NULL;
+    size_t n = 0;
+
+    cJSON_AddStringToObject(f, "path", uri);
+    if ((answer = ag_mcp_inline_read(uri, c->tenant, why, sizeof why)))
+        data = contents_bytes(answer, &n);
+    cJSON_Delete(answer);
+    if (!data || n > *left) {
+        if (data)
+            snprintf(why, sizeof why, "too large: at most %u bytes in all per call", AG_MCP_FILES_MAX);
+        cJSON_AddStringToObject(f, "error", why);
+    } else if (!(enc && strcmp(enc, "base64") == 0) && (text = ag_mcp_utf8_exact(data, n))) {
+        cJSON_AddNumberToObject(f, "size", (double)n);
+        cJSON_AddStringToObject(f, "encoding", "utf-8");
+        cJSON_AddStringToObject(f, "content", text);
+        *left -= n;
+    } else if (enc && strcmp(enc, "utf-8") == 0) {
+        cJSON_AddStringToObject(f, "error", "not valid UTF-8; read it with encoding base64");
+    } else {
+        text = ag_mcp_base64(data, n);
+        cJSON_AddNumberToObject(f, "size", (double)n);
+        cJSON_AddStringToObject(f, "encoding", "base64");
+        cJSON_AddStringToObject(f, "content", text ? text : "");
+        *left -= n;
+    }
+    free(text);
+    free(data);
+    return f;
+}
+
+/* Put the session's answers (got, in order) where files holds nulls. */
+static void fill_in(cJSON *files, const cJSON *got)
+{
+    for (cJSON *f = files->child, *next; f && got; f = next) {
+        next = f->next;
+        if (cJSON_IsNull(f)) {
+            cJSON_ReplaceItemViaPointer(files, f, cJSON_Duplicate(got, 1));
+            got = got->next;
+        }
+    }
+}
+
+/* read_files with resource links among its paths: the links are read from
+ * the output store (no session needed), the other paths from the session,
+ * in one answer in the order asked, under one byte budget. */
+static cJSON *read_with_links(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
+{
+    const cJSON *paths = cJSON_GetObjectItemCaseSensitive(c->args, "paths"), *p;
+    const char *enc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c->args, "encoding"));
+    const cJSON *saved;
+    cJSON *files = cJSON_CreateArray(), *rest = cJSON_CreateArray(), *args, *r, *out;
+    size_t left = AG_MCP_FILES_MAX;
+
+    cJSON_ArrayForEach(p, paths) {
+        if (is_link(p->valuestring)) {
+            cJSON_AddItemToArray(files, read_link(c, p->valuestring, enc, &left));
+        } else {
+            cJSON_AddItemToArray(files, cJSON_CreateNull());
+            cJSON_AddItemToArray(rest, cJSON_CreateString(p->valuestring));
+        }
+    }
+    if (cJSON_GetArraySize(rest) == 0) {
+        cJSON_Delete(rest);
+    } else {
+        args = cJSON_Duplicate(c->args, 1);
+        cJSON_ReplaceItemInObjectCaseSensitive(args, "paths", rest);
+        saved = c->args;
+        c->args = args;
+        r = file_tool(c, "read", left, rpc_code, err, errlen);
+        c->args = saved;
+        cJSON_Delete(args);
+        if (!r || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "isError")))
+            return cJSON_Delete(files), r;
+        fill_in(files, cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+                           cJSON_GetObjectItemCaseSensitive(r, "structuredContent"), "files"), 0));
+        cJSON_Delete(r);
+    }
+    out = cJSON_CreateObject();
+    cJSON_AddItemToObject(out, "files", files);
+    return ag_mcp_result_ok(out, "Contents are in structuredContent.files.");
 }
 
 cJSON *ag_mcp_read_files(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
 {
-    cJSON *r = file_tool(c, "read", rpc_code, err, errlen);
+    cJSON *r = has_link(cJSON_GetObjectItemCaseSensitive(c->args, "paths")) ? read_with_links(c, rpc_code, err, errlen)
+                                                                             : file_tool(c, "read", AG_MCP_FILES_MAX, rpc_code, err, errlen);
     return r ? with_json_text(r) : NULL;
 }
 
 cJSON *ag_mcp_list_files(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
 {
-    cJSON *r = file_tool(c, "list", rpc_code, err, errlen);
+    cJSON *r = file_tool(c, "list", AG_MCP_FILES_MAX, rpc_code, err, errlen);
     return r ? with_json_text(r) : NULL;
 }
 
 cJSON *ag_mcp_remove_files(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
 {
-    cJSON *r = file_tool(c, "remove", rpc_code, err, errlen);
+    cJSON *r = file_tool(c, "remove", AG_MCP_FILES_MAX, rpc_code, err, errlen);
     return r ? with_json_text(r) : NULL;
 }
 

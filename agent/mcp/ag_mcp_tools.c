@@ -127,7 +127,7 @@ static const char read_files_in[] = "{\"type\": \"object\", \"properties\": {" S
     "\"paths\": {\"type\": \"array\", \"minItems\": 1, \"maxItems\": 64, \"items\": " PATH_ITEM "},"
     J("encoding": {"type": "string", "enum": ["auto", "utf-8", "base64"],
                    "description": "auto (default): utf-8 text when the bytes are valid UTF-8, else base64"})
-    "}, \"required\": [\"sessionId\", \"paths\"], \"additionalProperties\": false}";
+    "}, \"required\": [\"paths\"], \"additionalProperties\": false}";
 static const char list_files_in[] = "{\"type\": \"object\", \"properties\": {" SESSION_ID_PROP ","
     J("path": {"type": "string", "minLength": 1, "maxLength": 1024, "description": "directory (default /tmp)"},
       "recursive": {"type": "boolean"})
@@ -194,7 +194,8 @@ static const struct ag_mcp_tool tools[] = {
      "binary as base64. At most 64 files and 8 MiB in all per call.",
      write_files_in, files_out, 0, 1, 1, 0, ag_mcp_write_files},
     {"read_files", "Read files from a session",
-     "Read files under /tmp or /out of a session. Text comes back as utf-8, binary as base64 "
+     "Read files under /tmp or /out of a session, or the sandboxrun://out-N/NAME uri of a resource_link "
+     "a result gave (no sessionId needed for those). Text comes back as utf-8, binary as base64 "
      "(or as encoding says). At most 8 MiB in all per call.",
      read_files_in, files_out, 1, 0, 1, 0, ag_mcp_read_files},
     {"list_files", "List files in a session",

@@ -21,6 +21,7 @@
 
 #include "ag_agentcore.h"
 #include "ag_eventstream.h"
+#include "ag_mcp_inline.h"
 #include "ag_mcp_result.h"
 #include "ag_mcp_tools.h"
 #include "ag_tenants.h"
@@ -250,6 +251,59 @@ static const char clear_context_py[] =
 
 /* ---- results: the MCP CallToolResult into AgentCore's CodeInterpreterResult ---- */
 
+static void add_text(cJSON *content, const char *text)
+{
+    cJSON *t = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(t, "type", "text");
+    cJSON_AddStringToObject(t, "text", text);
+    cJSON_AddItemToArray(content, t);
+}
+
+/* The inline budget of one result's content blocks (ag_mcp_inline's). */
+static size_t inline_budget(void)
+{
+    struct ag_mcp_inline b;
+
+    ag_mcp_inline_init(&b, NULL, NULL, NULL);   /* counting only: nothing is stored */
+    return b.left;
+}
+
+/* The bytes content blocks carry inline (text, image data, embedded resources). */
+static size_t content_bytes(const cJSON *content)
+{
+    const cJSON *c, *res;
+    size_t n = 0;
+
+    cJSON_ArrayForEach(c, content) {
+        res = cJSON_GetObjectItemCaseSensitive(c, "resource");
+        n += strlen(arg_str(c, "text") ?: "") + strlen(arg_str(c, "data") ?: "") +
+             strlen(arg_str(res, "text") ?: "") + strlen(arg_str(res, "blob") ?: "");
+    }
+    return n;
+}
+
+/* An MCP resource_link (an item past the inline budget, or HTML) as
+ * AgentCore's resource_link ContentBlock: uri, name, mimeType, size, and a
+ * description that says how to read it and its sha256 (AgentCore's block
+ * has no _meta). */
+static void link_block(cJSON *b, const cJSON *c)
+{
+    const cJSON *size = cJSON_GetObjectItemCaseSensitive(c, "size");
+    const char *sha = arg_str(cJSON_GetObjectItemCaseSensitive(c, "_meta"), "sha256");
+    char what[256];
+
+    cJSON_AddStringToObject(b, "uri", arg_str(c, "uri") ?: "");
+    cJSON_AddStringToObject(b, "name", arg_str(c, "name") ?: "");
+    if (arg_str(c, "mimeType"))
+        cJSON_AddStringToObject(b, "mimeType", arg_str(c, "mimeType"));
+    if (cJSON_IsNumber(size))
+        cJSON_AddNumberToObject(b, "size", size->valuedouble);
+    snprintf(what, sizeof what, "sent by reference (HTML, or past the %zu-byte inline budget): read it with "
+             "readFiles, this uri as a path%s%s", inline_budget(), sha ? "; sha256 " : "", sha ? sha : "");
+    cJSON_AddStringToObject(b, "description", what);
+}
+
 /* One MCP content item as an AgentCore ContentBlock (the same model). */
 static cJSON *block(const cJSON *c)
 {
@@ -271,6 +325,8 @@ static cJSON *block(const cJSON *c)
             cJSON_AddStringToObject(r, "mimeType", arg_str(res, "mimeType"));
         cJSON_AddStringToObject(r, arg_str(res, "blob") ? "blob" : "text",
                                 arg_str(res, "blob") ?: arg_str(res, "text") ?: "");
+    } else if (strcmp(type, "resource_link") == 0) {
+        link_block(b, c);
     }
     return b;
 }
@@ -282,6 +338,11 @@ static char *stdout_with_blocks(const cJSON *rec, cJSON *content)
 {
     const cJSON *b;
     struct sr_buf out;
+    struct ag_mcp_inline budget;
+    char note[160];
+
+    ag_mcp_inline_init(&budget, NULL, NULL, NULL);   /* counting only */
+    (void)ag_mcp_inline_take(&budget, content_bytes(content));   /* what the MCP result already carries */
 
     sr_buf_init(&out, 64u << 20);
     sr_buf_puts(&out, arg_str(rec, "stdout") ?: "");
@@ -295,10 +356,13 @@ static char *stdout_with_blocks(const cJSON *rec, cJSON *content)
         sr_buf_puts(&out, "===JSON_START===\n");
         sr_buf_puts(&out, json);
         sr_buf_puts(&out, "\n===JSON_END===\n");
-        cJSON *t = cJSON_CreateObject();   /* and each as a text block of its own */
-        cJSON_AddStringToObject(t, "type", "text");
-        cJSON_AddStringToObject(t, "text", json);
-        cJSON_AddItemToArray(content, t);
+        if (ag_mcp_inline_take(&budget, strlen(json))) {   /* and each as a text block of its own, if it fits */
+            add_text(content, json);
+        } else {
+            snprintf(note, sizeof note, "[a JSON block of %zu bytes, past the inline budget: it is in "
+                     "structuredContent.stdout]", strlen(json));
+            add_text(content, note);
+        }
         free(json);
     }
     return sr_buf_steal(&out, NULL);
@@ -328,15 +392,6 @@ static const char *base_name(const char *p)
     return s && s[1] ? s + 1 : p;
 }
 
-static void add_text(cJSON *content, const char *text)
-{
-    cJSON *t = cJSON_CreateObject();
-
-    cJSON_AddStringToObject(t, "type", "text");
-    cJSON_AddStringToObject(t, "text", text);
-    cJSON_AddItemToArray(content, t);
-}
-
 /* readFiles: one embedded resource per file read (an error as text). */
 static int files_read(const cJSON *files, cJSON *content)
 {
@@ -353,7 +408,10 @@ static int files_read(const cJSON *files, cJSON *content)
             failed = 1;
             continue;
         }
-        snprintf(uri, sizeof uri, "file://%s%s", p[0] == '/' ? "" : "/tmp/", p);
+        if (strncmp(p, AG_MCP_LINK_SCHEME, sizeof AG_MCP_LINK_SCHEME - 1) == 0)   /* a link: its own uri */
+            snprintf(uri, sizeof uri, "%s", p);
+        else
+            snprintf(uri, sizeof uri, "file://%s%s", p[0] == '/' ? "" : "/tmp/", p);
         cJSON *b = cJSON_CreateObject(), *r = cJSON_AddObjectToObject(b, "resource");
         cJSON_AddStringToObject(b, "type", "resource");
         cJSON_AddStringToObject(r, "type", bin ? "blob" : "text");
@@ -567,8 +625,8 @@ static void send_event(struct ag_http_resp *resp, cJSON *result, const char *sid
             cJSON *content = cJSON_GetObjectItemCaseSensitive(result, "content"), *c;
             for (int i = cJSON_GetArraySize(content) - 1; i >= 0; i--) {
                 c = cJSON_GetArrayItem(content, i);
-                if (strcmp(arg_str(c, "type") ?: "", "text") != 0)
-                    cJSON_DeleteItemFromArray(content, i);
+                if (strcmp(arg_str(c, "type") ?: "", "text") != 0 && strcmp(arg_str(c, "type") ?: "", "resource_link") != 0)
+                    cJSON_DeleteItemFromArray(content, i);   /* links are small, and say where the data is */
             }
             add_text(content, "[images and resources left out: the answer would exceed the 24 MiB event limit]");
         }

@@ -214,7 +214,16 @@ static void echo_block(const struct sb_blocks *b, int kind, size_t size, const c
     echo(b, note, (size_t)n);
 }
 
-static void close_block(struct sb_blocks *b)
+/* A display item past SB_MAX_RESULTS: counted, and said once on the terminal. */
+static void drop_result(struct sb_blocks *b)
+{
+    if (b->results_dropped++ == 0)
+        echo_note(b, "[more than %d display items: the rest are not kept (the record's resultsDropped counts them)]\n",
+                  SB_MAX_RESULTS);
+}
+
+/* The closed block as a blocks entry, a display item or an error entry. */
+static void keep_block(struct sb_blocks *b)
 {
     char msg[160] = "";
     cJSON *v = NULL, *e;
@@ -247,6 +256,14 @@ static void close_block(struct sb_blocks *b)
     } else {
         add_error(b, kind, msg, size);
     }
+}
+
+static void close_block(struct sb_blocks *b)
+{
+    if (b->state == IN_DISPLAY && cJSON_GetArraySize(b->results) >= SB_MAX_RESULTS)
+        drop_result(b);
+    else
+        keep_block(b);
     sr_buf_reset(&b->block);
     b->block_overflow = 0;
     b->state = OUTSIDE;

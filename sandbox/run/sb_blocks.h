@@ -5,7 +5,7 @@
  * block is kept up to max_block bytes; an oversized, malformed or unterminated
  * block becomes an entry {"type":"error","blockType":..,"message":..}.
  * ===DISPLAY_START=== blocks hold one display item (a JSON object) each and
- * go to the results list instead, under the same caps. Memory
+ * go to the results list instead, under the same caps and SB_MAX_RESULTS. Memory
  * is bounded whatever the input: no line is ever buffered whole. */
 #ifndef SB_BLOCKS_H
 #define SB_BLOCKS_H
@@ -19,6 +19,9 @@ struct sr_tty_filter;
 
 #define SB_MARKER_MAX 32
 #define SB_MAX_BLOCKS 1000
+/* Display items a record lists at most; later ones are only counted (the
+ * record's resultsDropped), not parsed, not echoed. */
+#define SB_MAX_RESULTS 1000
 /* A JSON block nests at most this deep (arrays and objects): the record adds
  * 3 levels and the MCP answer 3 more, far below cJSON's 1000 and Python's
  * recursion limit of 1000. */
@@ -40,6 +43,7 @@ struct sb_blocks {
     struct sr_tty_filter *echo_tty;  /* NULL, or the filter that shows control sequences as text */
     size_t total_block_bytes;    /* across all blocks: JSON text + SB_NODE_COST per value, capped at 4 * max_block */
     size_t dropped;              /* blocks and error entries past SB_MAX_BLOCKS + 1, not listed */
+    size_t results_dropped;      /* display items past SB_MAX_RESULTS, not listed */
     /* parser state */
     int state;                   /* 0 outside a block, else the block kind */
     char line[SB_MARKER_MAX + 1];

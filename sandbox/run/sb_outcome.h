@@ -22,7 +22,7 @@ struct sb_outcome {
     cJSON *blocks;              /* owned */
     cJSON *results;             /* owned: display items of a code cell (or a shown figure) */
     cJSON *files, *skipped;     /* owned */
-    size_t blocks_dropped, skipped_dropped;   /* entries past a list's cap, only counted */
+    size_t blocks_dropped, skipped_dropped, results_dropped;   /* entries past a list's cap, only counted */
     cJSON *error;               /* owned: {"type","message","traceback"[,"hint"]} or NULL */
     int violation_nr;           /* -1 if none */
     char violation_name[64];

@@ -122,6 +122,8 @@ cJSON *sb_record_build(const struct sb_outcome *o)
     if (o->blocks_dropped)
         cJSON_AddNumberToObject(rec, "blocksDropped", (double)o->blocks_dropped);
     add_copy(rec, "results", o->results);
+    if (o->results_dropped)
+        cJSON_AddNumberToObject(rec, "resultsDropped", (double)o->results_dropped);
     add_copy(rec, "files", o->files);
     if (cJSON_GetArraySize(o->skipped) > 0)
         add_copy(rec, "skippedFiles", o->skipped);

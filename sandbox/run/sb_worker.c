@@ -632,6 +632,7 @@ void sb_worker_outcome(struct sb_worker *w, struct sb_exec *x, int code, const c
     cJSON_Delete(o->blocks);
     o->blocks = x->blocks.list;
     o->blocks_dropped = x->blocks.dropped;
+    o->results_dropped = x->blocks.results_dropped;
     x->blocks.list = NULL;
     cJSON_Delete(o->results);
     o->results = x->blocks.results;

@@ -151,6 +151,19 @@ int main(void)
         sb_blocks_free(&b);
     }
 
+    /* past SB_MAX_RESULTS display items are only counted; other blocks go on */
+    {
+        static const char item[] = "===DISPLAY_START===\n{\"type\":\"text\",\"text\":\"x\"}\n===DISPLAY_END===\n";
+        sb_blocks_init(&b, 1 << 20, 8 << 20);
+        for (int i = 0; i < SB_MAX_RESULTS + 5; i++)
+            feed(&b, item, sizeof item - 1);
+        feed(&b, "===JSON_START===\n{\"after\": 1}\n===JSON_END===\nend\n", 64);
+        ok(cJSON_GetArraySize(b.results) == SB_MAX_RESULTS && b.results_dropped == 5 &&
+           cJSON_GetArraySize(b.list) == 1 && strcmp(type_of(&b, 0), "json") == 0 && strcmp(b.text.data, "end\n") == 0,
+           "%d display items kept, 5 more counted, a later JSON block still listed", SB_MAX_RESULTS);
+        sb_blocks_free(&b);
+    }
+
     /* the echo (a plain run's terminal): text as it comes, JSON blocks as
      * printed, HTML and display blocks as one line each */
     {
