@@ -242,6 +242,26 @@ static void pass_through(const struct sb_worker *w, struct sb_exec *x, int fd, c
         (void)sr_write_all(fd, buf, n);
 }
 
+/* Output went past the cap. A session's execution gets a KeyboardInterrupt,
+ * so the interpreter and its state live on (the worker dies only if the
+ * code does not stop within the grace, as for a cancel); a one-shot run is
+ * killed. What the code prints meanwhile is counted and dropped. */
+static void over_output(struct sb_worker *w, struct sb_exec *x)
+{
+    double t = sr_now();
+
+    if (x->output_limit)
+        return;
+    x->output_limit = 1;
+    if (x->interrupt_first && !x->interrupted_at && sb_worker_interrupt(w, x->seq) == 0) {
+        x->interrupted_at = t;
+        if (x->deadline > t + INTERRUPT_GRACE_S)
+            x->deadline = t + INTERRUPT_GRACE_S;
+        return;
+    }
+    sb_worker_kill(w);
+}
+
 static void on_stdout(struct sb_worker *w, struct sb_exec *x, const char *buf, size_t n)
 {
     /* text is capped at max_output and kept blocks at 4 * max_block; an
@@ -253,20 +273,16 @@ static void on_stdout(struct sb_worker *w, struct sb_exec *x, const char *buf, s
     x->blocks.echo_tty = w->req->passthrough && !w->req->raw && isatty(1) ? &x->tty[0] : NULL;
     sb_blocks_feed(&x->blocks, buf, n);
     x->stdout_bytes += n;
-    if ((x->blocks.text_truncated || x->stdout_bytes > cap) && !x->output_limit) {
-        x->output_limit = 1;
-        sb_worker_kill(w);
-    }
+    if (x->blocks.text_truncated || x->stdout_bytes > cap)
+        over_output(w, x);
 }
 
 static void on_stderr(struct sb_worker *w, struct sb_exec *x, const char *buf, size_t n)
 {
     if (w->req->passthrough)
         pass_through(w, x, 2, buf, n);
-    if (sr_buf_append(&x->err, buf, n) != SR_BUF_OK && !x->output_limit) {
-        x->output_limit = 1;
-        sb_worker_kill(w);
-    }
+    if (sr_buf_append(&x->err, buf, n) != SR_BUF_OK)
+        over_output(w, x);
 }
 
 /* The "seq" of a done-frame's JSON, or 0. */
@@ -414,7 +430,7 @@ static void on_deadline(struct sb_worker *w, struct sb_exec *x)
         sb_worker_kill(w);
         return;
     }
-    if (x->cancelled && x->interrupted_at) {   /* it ignored the cancel's KeyboardInterrupt */
+    if ((x->cancelled || x->output_limit) && x->interrupted_at) {   /* it ignored the KeyboardInterrupt */
         sb_worker_kill(w);
         return;
     }
@@ -580,7 +596,10 @@ static void classify(struct sb_worker *w, struct sb_exec *x, struct sb_outcome *
         snprintf(o->message, sizeof o->message, "wall-clock limit of %g s reached", x->timeout_s);
     } else if (x->output_limit) {
         o->status = SR_OUTPUT_LIMIT;
-        snprintf(o->message, sizeof o->message, "output passed the %lu-byte limit; the run was stopped", w->req->max_output);
+        snprintf(o->message, sizeof o->message, "output passed the %lu-byte limit; %s", w->req->max_output,
+                 !x->interrupted_at ? "the run was stopped"
+                 : x->done ? "the execution was interrupted, and the session keeps its state"
+                           : "the code did not stop at KeyboardInterrupt, so its worker was killed");
     } else if (x->aborted) {
         o->status = SR_KILLED;
         snprintf(o->message, sizeof o->message, "the client went away; the run was stopped");
