@@ -74,7 +74,9 @@ struct ag_mcp_out {
      * 0, or -1 once the client is gone (then later messages are dropped). */
     int (*deliver)(struct ag_mcp_out *o, char *text, size_t len, int final);
     void (*hold)(struct ag_mcp_out *o);   /* optional */
-    void (*drop)(struct ag_mcp_out *o);   /* optional */
+    /* optional: the server lets go; answered 0 means the request it held
+     * the out for will never be answered (cancelled: MCP sends nothing) */
+    void (*drop)(struct ag_mcp_out *o, int answered);
 };
 
 /* The out writing one line per message to fd, under one mutex so that

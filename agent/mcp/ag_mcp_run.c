@@ -15,6 +15,7 @@
 
 #include "ag_cmd_s3.h"
 #include "ag_datadirs.h"
+#include "ag_mcp_policy.h"
 #include "ag_mcp_result.h"
 #include "ag_server.h"
 #include "ag_mcp_rpc.h"
@@ -37,6 +38,7 @@ struct job {
     unsigned ndownloads;           /* s3:// objects fetched so far: scratch/.s3-N/ */
     char out_id[64], out_dir[PATH_MAX];
     struct ag_mcp_sess *sess;
+    const char *tenant;            /* whose call (ag_mcp_policy); NULL the local user */
 };
 
 static void job_free(struct job *j)
@@ -125,6 +127,8 @@ static int fetch_source(struct job *j, const char *src, char *out, size_t outlen
         const char *name = base_name(src + 5);
         if (!plain_name(name) || strchr(src + 5, '/') == NULL)
             return snprintf(err, errlen, "%.200s does not name an object (s3://bucket/key)", src), -1;
+        if (ag_mcp_policy_s3(j->tenant, src, err, errlen) < 0)
+            return -1;
         if (download_dir(j, dir, sizeof dir, err, errlen) < 0)
             return -1;
         snprintf(out, outlen, "%s/%s", dir, name);
@@ -284,7 +288,7 @@ static cJSON *execute(struct ag_mcp_call *c, const char *code, int *rpc_code, ch
     const char *sid = arg_str(c->args, "sessionId");
     const cJSON *files = cJSON_GetObjectItemCaseSensitive(c->args, "files");
     const cJSON *env = cJSON_GetObjectItemCaseSensitive(c->args, "env");
-    struct job j = {0};
+    struct job j = {.tenant = c->tenant};
     cJSON *rec, *req, *images, *result;
     char why[600];
 
@@ -292,7 +296,7 @@ static cJSON *execute(struct ag_mcp_call *c, const char *code, int *rpc_code, ch
         *rpc_code = AG_RPC_INVALID_PARAMS;   /* as for the schema's checks */
         return NULL;
     }
-    c->timeout = arg_num(c->args, "timeout", DEFAULT_TIMEOUT);
+    c->timeout = ag_mcp_policy_timeout(c->tenant, arg_num(c->args, "timeout", DEFAULT_TIMEOUT));
     if (sid) {
         if (!(j.sess = ag_mcp_session_acquire(sid, c->tenant, why, sizeof why)))
             return ag_mcp_result_error("%s", why);
@@ -460,11 +464,11 @@ static cJSON *analysis(struct ag_mcp_call *c, const char *tool, const char *scri
 {
     char rel[64], name[300], why[600], *path;
     struct sr_buf code;
-    struct job j = {0};
+    struct job j = {.tenant = c->tenant};
     cJSON *req, *rec;
     int rc;
 
-    c->timeout = arg_num(c->args, "timeout", ANALYSIS_TIMEOUT);
+    c->timeout = ag_mcp_policy_timeout(c->tenant, arg_num(c->args, "timeout", ANALYSIS_TIMEOUT));
     snprintf(rel, sizeof rel, "scripts/%s", script);
     if (!(path = sr_paths_find(rel)))
         return ag_mcp_result_error("sandboxrun is installed without %s", rel);
@@ -528,7 +532,7 @@ cJSON *ag_mcp_upload_artifact(struct ag_mcp_call *c, int *rpc_code, char *err, s
     const char *sid = arg_str(c->args, "sessionId"), *uri = arg_str(c->args, "s3Uri");
     long expires = (long)arg_num(c->args, "expires", AG_CMD_S3_DEFAULT_EXPIRES);
     char file[PATH_MAX], url[8192], why[600];
-    struct job j = {0};
+    struct job j = {.tenant = c->tenant};
     struct stat st;
     cJSON *out;
 
@@ -536,7 +540,8 @@ cJSON *ag_mcp_upload_artifact(struct ag_mcp_call *c, int *rpc_code, char *err, s
         snprintf(err, errlen, "upload_artifact needs exactly one of outputId and sessionId, and an s3:// URI");
         return *rpc_code = AG_RPC_INVALID_PARAMS, NULL;
     }
-    if (oid && ag_mcp_store_output_file(c->tenant, oid, rel, file, sizeof file, why, sizeof why) < 0)
+    if (ag_mcp_policy_s3(c->tenant, uri, why, sizeof why) < 0 ||
+        (oid && ag_mcp_store_output_file(c->tenant, oid, rel, file, sizeof file, why, sizeof why) < 0))
         return ag_mcp_result_error("%s", why);
     if (sid) {
         if (!(j.sess = ag_mcp_session_acquire(sid, c->tenant, why, sizeof why)) || ensure_scratch(&j, why, sizeof why) < 0) {

@@ -51,6 +51,7 @@ struct request {
     char tenant[AG_MCP_TENANT_MAX + 1];
     int local;
     int modern, log_level;           /* log_level: index into log_levels, or -1 */
+    int answered;                    /* its answer went to out */
     enum req_state state;
     double started, last_progress;
     struct ag_mcp_call call;
@@ -95,7 +96,7 @@ static cJSON *capabilities(void)
 }
 
 /* Answer a request; modern-era results carry resultType and our identity. */
-static void reply(struct ag_mcp_out *out, const cJSON *id, int modern, cJSON *result)
+static int reply(struct ag_mcp_out *out, const cJSON *id, int modern, cJSON *result)
 {
     if (modern) {
         cJSON *meta = cJSON_GetObjectItemCaseSensitive(result, "_meta");
@@ -105,7 +106,7 @@ static void reply(struct ag_mcp_out *out, const cJSON *id, int modern, cJSON *re
         if (!cJSON_GetObjectItemCaseSensitive(result, "resultType"))
             cJSON_AddStringToObject(result, "resultType", "complete");
     }
-    ag_mcp_send_result(out, id, result);
+    return ag_mcp_send_result(out, id, result);
 }
 
 static int level_index(const char *name)
@@ -238,7 +239,7 @@ static void on_set_level(struct ag_mcp_client *c, struct ag_mcp_out *out, const 
 static void request_free(struct request *r)
 {
     if (r->out->drop)
-        r->out->drop(r->out);
+        r->out->drop(r->out, r->answered);
     cJSON_Delete(r->msg);
     free(r);
 }
@@ -283,7 +284,8 @@ static void enqueue(const struct ag_mcp_client *c, struct ag_mcp_out *out, cJSON
     pthread_mutex_lock(&S.lock);
     if (S.nqueued >= S.max_queue || S.stopping) {
         pthread_mutex_unlock(&S.lock);
-        ag_mcp_send_error(out, id, AG_RPC_SERVER_BUSY, "server busy: too many tool calls waiting; retry later", NULL);
+        r->answered = ag_mcp_send_error(out, id, AG_RPC_SERVER_BUSY, "server busy: too many tool calls waiting; "
+                                        "retry later", NULL) == 0;
         request_free(r);
         return;
     }
@@ -364,9 +366,9 @@ static void run_call(struct request *r)
              cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "isError")) ? " with an error" : "");
     client_log(r->out, r->log_level, 1, line);
     if (result)
-        reply(r->out, r->id, r->modern, result);
+        r->answered = reply(r->out, r->id, r->modern, result) == 0;
     else
-        ag_mcp_send_error(r->out, r->id, code, err[0] ? err : "the tool failed", NULL);
+        r->answered = ag_mcp_send_error(r->out, r->id, code, err[0] ? err : "the tool failed", NULL) == 0;
 }
 
 static void *worker(void *arg)
@@ -466,7 +468,8 @@ static void on_resources(const struct ag_mcp_client *c, struct ag_mcp_out *out, 
     if (!read) {
         r = cJSON_CreateObject();
         cJSON_AddItemToObject(r, "resources", cJSON_CreateArray());
-        return reply(out, id, modern, r);
+        reply(out, id, modern, r);
+        return;
     }
     r = ag_mcp_inline_read(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(params, "uri")),
                            c->local ? NULL : c->tenant, err, sizeof err);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "ag_mcp_inline.h"
+#include "ag_mcp_policy.h"
 #include "ag_mcp_result.h"
 #include "ag_mcp_rpc.h"
 #include "ag_mcp_store.h"
@@ -306,13 +307,19 @@ cJSON *ag_mcp_start_session(struct ag_mcp_call *c, int *rpc_code, char *err, siz
 {
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(c->args, "timeout");
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(c->args, "memory");
-    struct ag_mcp_sess_spec spec = {.tenant = c->tenant, .idle = cJSON_IsNumber(t) ? t->valuedouble : DEFAULT_IDLE,
-                                    .memory_mb = cJSON_IsNumber(m) ? (long)m->valuedouble : DEFAULT_MEMORY_MB};
+    struct ag_mcp_sess_spec spec = {
+        .tenant = c->tenant,
+        .idle = ag_mcp_policy_idle(c->tenant, cJSON_IsNumber(t) ? t->valuedouble : DEFAULT_IDLE),
+        .memory_mb = ag_mcp_policy_memory(c->tenant, cJSON_IsNumber(m) ? (long)m->valuedouble : DEFAULT_MEMORY_MB),
+        .tenant_max = ag_mcp_policy_tenant_sessions(c->tenant)};
     char id[40], why[512];
     cJSON *out;
 
     switch (ag_mcp_session_open(&spec, c, id, sizeof id, why, sizeof why)) {
     case AG_MCP_OPEN_FULL:
+        if (spec.tenant_max > 0)
+            return ag_mcp_result_error("Too many sessions (at most %d in all, %d for this tenant). Stop one with "
+                                       "stop_session first.", max_sessions, spec.tenant_max);
         return ag_mcp_result_error("Too many sessions (at most %d). Stop one with stop_session first.", max_sessions);
     case AG_MCP_OPEN_CANCELLED:
         return ag_mcp_result_error("Cancelled; the session was stopped.");

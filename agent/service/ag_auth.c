@@ -31,11 +31,19 @@ struct key {
 struct token {
     char *token, *tenant;
 };
+/* A tenant's grants: the S3 prefixes its calls may read and write. */
+struct grant {
+    char *tenant;
+    char *s3[AG_AUTH_S3_PREFIXES];
+    size_t ns3;
+};
 struct ag_auth {
     struct key *keys;
     size_t nkeys;
     struct token *tokens;
     size_t ntokens;
+    struct grant *grants;
+    size_t ngrants;
 };
 
 static void wipe(char **s)
@@ -63,8 +71,14 @@ void ag_auth_free(struct ag_auth **pa)
         wipe(&a->tokens[i].token);
         wipe(&a->tokens[i].tenant);
     }
+    for (size_t i = 0; i < a->ngrants; i++) {
+        free(a->grants[i].tenant);
+        for (size_t k = 0; k < a->grants[i].ns3; k++)
+            free(a->grants[i].s3[k]);
+    }
     free(a->keys);
     free(a->tokens);
+    free(a->grants);
     free(a);
     *pa = NULL;
 }
@@ -152,6 +166,57 @@ static int parse_tokens(struct ag_auth *a, const cJSON *arr, char *err, size_t e
     return 0;
 }
 
+/* Whether p is an S3 prefix we grant: s3://BUCKET/ or s3://BUCKET/PATH/,
+ * printable, without dot segments. */
+static int prefix_ok(const char *p)
+{
+    size_t n = strlen(p);
+
+    if (n < 7 || n > 1024 || strncmp(p, "s3://", 5) != 0 || p[5] == '/' || p[n - 1] != '/' ||
+        strstr(p, "/./") || strstr(p, "/../") || strstr(p + 5, "//"))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)p[i] <= ' ' || (unsigned char)p[i] >= 127)
+            return 0;
+    return 1;
+}
+
+/* "tenants": {"team-a": {"s3": ["s3://bucket/team-a/", ...]}, ...} */
+static int parse_grants(struct ag_auth *a, const cJSON *obj, char *err, size_t errlen)
+{
+    const cJSON *t, *p;
+
+    if (obj && !cJSON_IsObject(obj))
+        return snprintf(err, errlen, "\"tenants\" must be an object of tenant names"), -1;
+    if (cJSON_GetArraySize(obj) > AG_AUTH_TENANTS_MAX ||
+        !(a->grants = calloc((size_t)cJSON_GetArraySize(obj) + 1, sizeof *a->grants)))
+        return snprintf(err, errlen, "\"tenants\": at most %d", AG_AUTH_TENANTS_MAX), -1;
+    cJSON_ArrayForEach(t, obj) {
+        struct grant *g = &a->grants[a->ngrants++];
+        const cJSON *s3 = cJSON_GetObjectItemCaseSensitive(t, "s3");
+        if (!tenant_ok(t->string) || !cJSON_IsObject(t) || (s3 && !cJSON_IsArray(s3)) ||
+            cJSON_GetArraySize(s3) > AG_AUTH_S3_PREFIXES || !(g->tenant = strdup(t->string)))
+            return snprintf(err, errlen, "tenants.%.64s: a tenant name, then {\"s3\": [at most %d prefixes]}",
+                            t->string ? t->string : "?", AG_AUTH_S3_PREFIXES), -1;
+        cJSON_ArrayForEach(p, s3) {
+            if (!cJSON_IsString(p) || !prefix_ok(p->valuestring) || !(g->s3[g->ns3] = strdup(p->valuestring)))
+                return snprintf(err, errlen, "tenants.%s.s3: each prefix is s3://BUCKET/ or s3://BUCKET/PATH/ "
+                                "(ending in '/')", g->tenant), -1;
+            g->ns3++;
+        }
+    }
+    return 0;
+}
+
+int ag_auth_s3_allowed(const struct ag_auth *a, const char *tenant, const char *uri)
+{
+    for (size_t i = 0; a && tenant && i < a->ngrants; i++)
+        for (size_t k = 0; strcmp(a->grants[i].tenant, tenant) == 0 && k < a->grants[i].ns3; k++)
+            if (strncmp(uri, a->grants[i].s3[k], strlen(a->grants[i].s3[k])) == 0)
+                return 1;
+    return 0;
+}
+
 int ag_auth_read_private(const char *path, struct sr_buf *b, char *err, size_t errlen)
 {
     struct stat st;
@@ -187,7 +252,8 @@ int ag_auth_load(const char *path, struct ag_auth **out, char *err, size_t errle
         if (!cJSON_IsObject(j))
             snprintf(err, errlen, "%s is not a JSON object", path);
         else if (parse_keys(a, cJSON_GetObjectItemCaseSensitive(j, "keys"), err, errlen) == 0 &&
-                 parse_tokens(a, cJSON_GetObjectItemCaseSensitive(j, "tokens"), err, errlen) == 0)
+                 parse_tokens(a, cJSON_GetObjectItemCaseSensitive(j, "tokens"), err, errlen) == 0 &&
+                 parse_grants(a, cJSON_GetObjectItemCaseSensitive(j, "tenants"), err, errlen) == 0)
             rc = 0;
     }
     if (b.data)

@@ -5,9 +5,12 @@
  * stricter); anything else is refused:
  *   {"keys":   [{"accessKeyId": "…", "secretAccessKey": "…", "tenant": "team-a",
  *                "sessionToken": "…" (optional: then requests must carry it)}],
- *    "tokens": [{"token": "…", "tenant": "team-a"}]}
+ *    "tokens": [{"token": "…", "tenant": "team-a"}],
+ *    "tenants": {"team-a": {"s3": ["s3://bucket/team-a/"]}}}
  * Keys sign AgentCore requests; tokens are the bearer tokens of MCP over
- * HTTP. Secrets are wiped from memory when the file is freed. */
+ * HTTP; "tenants" grants each tenant the S3 prefixes its calls may read and
+ * write with the service's credentials (none without). Secrets are wiped
+ * from memory when the file is freed. */
 #ifndef AG_AUTH_H
 #define AG_AUTH_H
 
@@ -21,6 +24,8 @@
 #define AG_AUTH_SKEW 300            /* seconds a request's X-Amz-Date may be off */
 #define AG_AUTH_SERVICE "bedrock-agentcore"
 #define AG_AUTH_TENANT_MAX 63
+#define AG_AUTH_TENANTS_MAX 1024       /* entries of "tenants" */
+#define AG_AUTH_S3_PREFIXES 16         /* S3 prefixes per tenant */
 
 struct ag_auth;
 
@@ -70,6 +75,8 @@ enum ag_auth_res ag_auth_verify(const struct ag_auth *a, const struct ag_auth_re
  * that a request that cannot be is refused before its body is read. */
 enum ag_auth_res ag_auth_precheck(const struct ag_auth *a, const struct ag_auth_request *r, const char *region,
                                   char *err, size_t errlen);
+/* Whether tenant was granted an S3 prefix that uri starts with. */
+int ag_auth_s3_allowed(const struct ag_auth *a, const char *tenant, const char *uri);
 /* The tenant of bearer token tok, or NULL (constant time in the token). */
 const char *ag_auth_bearer(const struct ag_auth *a, const char *tok);
 

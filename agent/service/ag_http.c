@@ -379,10 +379,11 @@ static enum MHD_Result front_error(struct MHD_Connection *connection, int status
 static const struct ag_http_route *route_for(const struct ag_http *h, const char *path)
 {
     for (size_t i = 0; i < h->nroutes; i++) {
-        size_t n = strlen(h->routes[i].prefix);
-        if (strncmp(path, h->routes[i].prefix, n) == 0 ||
-            (n > 1 && h->routes[i].prefix[n - 1] == '/' && strlen(path) == n - 1 &&
-             strncmp(path, h->routes[i].prefix, n - 1) == 0))
+        const char *pre = h->routes[i].prefix;
+        size_t n = strlen(pre);
+        int dir = n > 1 && pre[n - 1] == '/';   /* "/a/": /a/... and /a; "/a": /a and /a/... only */
+        if ((strncmp(path, pre, n) == 0 && (dir || path[n] == '\0' || path[n] == '/')) ||
+            (dir && strlen(path) == n - 1 && strncmp(path, pre, n - 1) == 0))
             return &h->routes[i];
     }
     return NULL;

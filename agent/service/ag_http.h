@@ -22,6 +22,7 @@
 #define AG_HTTP_HEADERS_MAX 64
 #define AG_HTTP_QUERY_MAX 32
 #define AG_HTTP_RESP_HEADERS 8
+#define AG_HTTP_RESP_VALUE_MAX 256      /* bytes of a response header's value, with its NUL */
 
 struct ag_http_opts {
     const char *listen;          /* as above */
@@ -69,14 +70,15 @@ struct ag_http_resp {
     ag_http_read_fn stream_read; /* set by ag_http_stream: the body comes from it instead */
     ag_http_done_fn stream_done;
     void *stream_ctx;
-    char hname[AG_HTTP_RESP_HEADERS][64], hvalue[AG_HTTP_RESP_HEADERS][256];
+    char hname[AG_HTTP_RESP_HEADERS][64], hvalue[AG_HTTP_RESP_HEADERS][AG_HTTP_RESP_VALUE_MAX];
     size_t nheaders;
 };
 
 typedef void (*ag_http_handler)(const struct ag_http_req *req, struct ag_http_resp *resp, void *ctx);
 
 struct ag_http_route {
-    const char *prefix;          /* "/code-interpreters/"; a path equal to it or under it */
+    const char *prefix;          /* "/code-interpreters/": that path with or without its slash, and
+                                  * what is under it; "/mcp": /mcp and what is under /mcp/ */
     ag_http_handler fn;
     void *ctx;
     /* optional: called once the headers are in, before any of the body is

@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "ag_mcp_result.h"
 #include "ag_mcp_server.h"
 #include "ag_mcp_sse.h"
 #include "ag_tenants.h"
@@ -20,8 +21,10 @@
 
 #define LOCAL_TENANT "local"
 #define SID_HEX 64                       /* 32 random bytes */
-#define ERR_HEADER_MISMATCH (-32001)     /* 2026-07-28: a header does not say what the body says */
+#define ERR_HEADER_MISMATCH (-32020)     /* 2026-07-28: a header missing, or not what the body says */
 #define ERR_SESSION (-32001)             /* as the SDKs answer for an unknown session */
+#define CORS_HEADERS "Authorization, Content-Type, Accept, MCP-Session-Id, MCP-Protocol-Version, Mcp-Method, " \
+                     "Mcp-Name, Last-Event-ID, traceparent"
 
 static const char *const header_versions[] = {"2025-11-25", "2025-06-18", "2025-03-26", AG_MCP_MODERN_VERSION};
 
@@ -122,7 +125,7 @@ static int origin_ok(const struct ag_http_req *req)
 static const char *authenticate(const struct ag_http_req *req, struct ag_http_resp *resp)
 {
     const char *h = ag_http_header(req, "Authorization"), *tenant;
-    char base[300], www[256];
+    char base[300], www[AG_HTTP_RESP_VALUE_MAX];
 
     if (!origin_ok(req)) {
         rpc_refuse(resp, 403, AG_RPC_INVALID_REQUEST, "Forbidden: Origin %.100s is not allowed (serve --allow-origin)",
@@ -134,7 +137,7 @@ static const char *authenticate(const struct ag_http_req *req, struct ag_http_re
     if (h && strncasecmp(h, "Bearer ", 7) == 0 && (tenant = ag_auth_bearer(O->auth, h + 7)))
         return tenant;
     base_url(req, base, sizeof base);
-    snprintf(www, sizeof www, "Bearer resource_metadata=\"%.200s/.well-known/oauth-protected-resource/mcp\"%s",
+    snprintf(www, sizeof www, "Bearer resource_metadata=\"%.160s/.well-known/oauth-protected-resource/mcp\"%s",
              base, h ? ", error=\"invalid_token\"" : "");
     rpc_refuse(resp, 401, AG_RPC_INVALID_REQUEST, "Unauthorized: %s",
                h ? "the bearer token is not valid here" : "an Authorization: Bearer token is required");
@@ -142,10 +145,38 @@ static const char *authenticate(const struct ag_http_req *req, struct ag_http_re
     return NULL;
 }
 
+/* For a request from an allowed Origin, the CORS headers a browser needs
+ * to read the answer (and the session id and the auth challenge in it). */
+static void add_cors(const struct ag_http_req *req, struct ag_http_resp *resp)
+{
+    const char *origin = ag_http_header(req, "Origin");
+
+    if (!origin || !origin_ok(req))
+        return;
+    ag_http_add_header(resp, "Access-Control-Allow-Origin", origin);
+    ag_http_add_header(resp, "Access-Control-Expose-Headers", "MCP-Session-Id, WWW-Authenticate");
+    ag_http_add_header(resp, "Vary", "Origin");
+}
+
+/* A CORS preflight: what an allowed Origin may send (it carries no token). */
+static void preflight(const struct ag_http_req *req, struct ag_http_resp *resp)
+{
+    if (!ag_http_header(req, "Origin") || !origin_ok(req))
+        return rpc_refuse(resp, 403, AG_RPC_INVALID_REQUEST, "Forbidden: Origin not allowed (serve --allow-origin)");
+    ag_http_respond(resp, 204, NULL, NULL, 0);
+    add_cors(req, resp);
+    ag_http_add_header(resp, "Access-Control-Allow-Methods", "POST, GET, DELETE");
+    ag_http_add_header(resp, "Access-Control-Allow-Headers", CORS_HEADERS);
+    ag_http_add_header(resp, "Access-Control-Max-Age", "600");
+}
+
 void ag_mcp_http_admit(const struct ag_http_req *req, struct ag_http_resp *resp, void *ctx)
 {
     (void)ctx;
-    authenticate(req, resp);      /* a refusal answers now; the body is never kept */
+    if (strcmp(req->method, "OPTIONS") == 0)
+        return preflight(req, resp);
+    if (!authenticate(req, resp))  /* a refusal answers now; the body is never kept */
+        add_cors(req, resp);
 }
 
 /* ---- sessions ---- */
@@ -161,6 +192,24 @@ static void release(struct msess *m)
     pthread_mutex_lock(&lock);
     unref_locked(m);
     pthread_mutex_unlock(&lock);
+}
+
+/* ag_mcp_sse_on_end hook: a call of session arg is over; its idle time
+ * starts now. */
+static void call_ended(void *arg)
+{
+    struct msess *m = arg;
+
+    pthread_mutex_lock(&lock);
+    m->last_used = now();
+    unref_locked(m);
+    pthread_mutex_unlock(&lock);
+}
+
+/* ag_mcp_sse_on_end hook: give back the tenant's execution slot. */
+static void slot_ended(void *tenant)
+{
+    ag_tenants_exec_end(tenant);
 }
 
 /* Take m out of the registry (lock held); its calls are cancelled by the caller. */
@@ -185,7 +234,7 @@ static struct msess *acquire(const char *id, const char *tenant)
     pthread_mutex_lock(&lock);
     for (struct msess *m = sessions; m && !found; m = m->next)
         if (CRYPTO_memcmp(m->id, id, SID_HEX) == 0 && strcmp(m->client.tenant, tenant) == 0 &&
-            now() - m->last_used <= O->idle)
+            (m->refs > 1 || now() - m->last_used <= O->idle))   /* a call running keeps it fresh */
             found = m;
     if (found) {
         found->refs++;
@@ -246,7 +295,7 @@ void ag_mcp_http_reap(void)
     pthread_mutex_lock(&lock);
     for (struct msess *m = sessions, *next; m && n < sizeof gone / sizeof *gone; m = next) {
         next = m->next;
-        if (now() - m->last_used > O->idle) {
+        if (m->refs == 1 && now() - m->last_used > O->idle) {   /* only the registry holds it */
             end_locked(m);
             gone[n++] = m;        /* the registry's reference, now ours */
         }
@@ -282,27 +331,48 @@ static int accepts_both(const char *accept)
                       (strstr(accept, "application/json") && strstr(accept, "text/event-stream")));
 }
 
-/* The 2026-07-28 headers must say what the body says (a missing one is
- * let pass). 0, or -1 after answering 400. */
+/* Whether header value v (plain, or "=?base64?...?=") is the string want. */
+static int header_says(const char *v, const char *want)
+{
+    size_t n = strlen(v), len;
+    unsigned char *dec;
+    int same;
+
+    if (n < 13 || strncmp(v, "=?base64?", 9) != 0 || strcmp(v + n - 2, "?=") != 0)
+        return strcmp(v, want) == 0;
+    char *b64 = strndup(v + 9, n - 11);
+    dec = b64 ? ag_mcp_unbase64(b64, &len) : NULL;
+    same = dec && len == strlen(want) && memcmp(dec, want, len) == 0;
+    free(b64);
+    free(dec);
+    return same;
+}
+
+/* The 2026-07-28 headers: MCP-Protocol-Version on every POST, Mcp-Method on
+ * every request, Mcp-Name on those that name something, each what the body
+ * says. 0, or -1 after answering 400. */
 static int headers_match(const struct ag_http_req *req, struct ag_http_resp *resp, const cJSON *msg)
 {
     const char *ver = ag_http_header(req, "MCP-Protocol-Version"), *meth = ag_http_header(req, "Mcp-Method");
     const char *name = ag_http_header(req, "Mcp-Name");
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(msg, "params");
-    const char *method = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(msg, "method"));
-    const char *body_name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(params, "name"));
+    const char *method = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(msg, "method")) ?: "";
+    const char *want = NULL;
+    int request = cJSON_HasObjectItem(msg, "id");
 
-    if (!body_name)
-        body_name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(params, "uri"));
-    if (ver && strcmp(ver, AG_MCP_MODERN_VERSION) != 0)
-        return rpc_refuse(resp, 400, ERR_HEADER_MISMATCH, "HeaderMismatch: MCP-Protocol-Version %.40s, but the body's "
-                          "_meta says " AG_MCP_MODERN_VERSION, ver), -1;
-    if (meth && method && strcmp(meth, method) != 0)
-        return rpc_refuse(resp, 400, ERR_HEADER_MISMATCH, "HeaderMismatch: Mcp-Method %.64s, but the body's method "
-                          "is %.64s", meth, method), -1;
-    if (name && body_name && strcmp(name, body_name) != 0)
-        return rpc_refuse(resp, 400, ERR_HEADER_MISMATCH, "HeaderMismatch: Mcp-Name %.64s, but the body names "
-                          "%.64s", name, body_name), -1;
+    if (strcmp(method, "tools/call") == 0 || strcmp(method, "prompts/get") == 0)
+        want = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(params, "name"));
+    else if (strcmp(method, "resources/read") == 0)
+        want = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(params, "uri"));
+    if (!ver || strcmp(ver, AG_MCP_MODERN_VERSION) != 0)
+        return rpc_refuse(resp, 400, ERR_HEADER_MISMATCH, "HeaderMismatch: the body's _meta says "
+                          AG_MCP_MODERN_VERSION ", MCP-Protocol-Version says %.40s", ver ? ver : "nothing"), -1;
+    if ((request && !meth) || (meth && strcmp(meth, method) != 0))
+        return rpc_refuse(resp, 400, ERR_HEADER_MISMATCH, "HeaderMismatch: the body's method is %.64s, Mcp-Method "
+                          "says %.64s", method, meth ? meth : "nothing"), -1;
+    if (request && want && (!name || !header_says(name, want)))
+        return rpc_refuse(resp, 400, ERR_HEADER_MISMATCH, "HeaderMismatch: the body names %.64s, Mcp-Name says "
+                          "%.64s", want, name ? name : "nothing"), -1;
     return 0;
 }
 
@@ -318,45 +388,59 @@ static int post_ok(const struct ag_http_req *req, struct ag_http_resp *resp)
         return rpc_refuse(resp, 406, AG_RPC_INVALID_REQUEST, "Not Acceptable: Accept must list both "
                           "application/json and text/event-stream"), -1;
     if (ver && !version_known(ver))
-        return rpc_refuse(resp, 400, AG_RPC_INVALID_REQUEST, "Bad Request: unsupported MCP-Protocol-Version %.40s "
-                          "(supported: 2025-11-25, 2025-06-18, 2025-03-26, " AG_MCP_MODERN_VERSION ")", ver), -1;
+        return rpc_refuse(resp, 400, AG_RPC_UNSUPPORTED_VERSION, "Unsupported protocol version: %.40s (supported: "
+                          "2025-11-25, 2025-06-18, 2025-03-26, " AG_MCP_MODERN_VERSION ")", ver), -1;
     return 0;
 }
 
-/* Answer with what the server sent on s: the answer as JSON if it came
- * alone and at once, else the event stream (202 for a notification). */
-static void answer_from(struct ag_mcp_sse *s, struct ag_http_resp *resp, int is_request, const char *sid)
+/* The JSON-RPC error code of a message's text, or 0. */
+static int error_code(const char *text, size_t len)
+{
+    cJSON *m = cJSON_ParseWithLength(text, len);
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "error"), "code");
+    int code = cJSON_IsNumber(c) ? c->valueint : 0;
+
+    cJSON_Delete(m);
+    return code;
+}
+
+/* The HTTP status of an answer sent as JSON: 200, but the 2026-07-28
+ * revision puts an unsupported version in a 400 and an unknown method in a
+ * 404, so that a client learns which revision it speaks to. */
+static int status_of(const char *text, size_t len, int modern)
+{
+    int code = modern ? error_code(text, len) : 0;
+
+    return code == AG_RPC_UNSUPPORTED_VERSION ? 400 : code == AG_RPC_METHOD_NOT_FOUND ? 404 : 200;
+}
+
+/* Answer with what the server sent on s for msg: the answer as JSON if it
+ * came alone and at once, else the event stream; for a notification or a
+ * response 202, or 400 with the error it drew. 1 if the answer is a
+ * success (initialize keeps its session then), else 0. */
+static int answer_from(struct ag_mcp_sse *s, struct ag_http_resp *resp, int is_request, int modern)
 {
     char *text;
     size_t len;
+    int code = 0;
 
-    if (!is_request) {
-        ag_mcp_sse_release(s);
-        return ag_http_respond(resp, 202, NULL, NULL, 0);
-    }
     if (ag_mcp_sse_take_answer(s, &text, &len)) {
         ag_mcp_sse_release(s);
-        ag_http_respond(resp, 200, "application/json", text, len);
-    } else {
-        ag_mcp_sse_respond(s, resp);
+        code = error_code(text, len);
+        ag_http_respond(resp, is_request ? status_of(text, len, modern) : 400, "application/json", text, len);
+        return code == 0;
     }
-    if (sid)
-        ag_http_add_header(resp, "MCP-Session-Id", sid);
-}
-
-/* Whether the JSON answer in resp is a JSON-RPC error (a failed initialize). */
-static int answered_error(const struct ag_http_resp *resp)
-{
-    cJSON *m = resp->body ? cJSON_ParseWithLength(resp->body, resp->len) : NULL;
-    int err = !m || cJSON_HasObjectItem(m, "error");
-
-    cJSON_Delete(m);
-    return err;
+    if (!is_request) {
+        ag_mcp_sse_release(s);
+        ag_http_respond(resp, 202, NULL, NULL, 0);
+        return 1;
+    }
+    ag_mcp_sse_respond(s, resp);
+    return 1;
 }
 
 /* initialize without a session: a new one, kept if the server accepts. */
-static void post_initialize(const struct ag_http_req *req, struct ag_http_resp *resp, const char *tenant, cJSON *msg,
-                            struct ag_mcp_sse *s)
+static void post_initialize(struct ag_http_resp *resp, const char *tenant, cJSON *msg, struct ag_mcp_sse *s)
 {
     const char *why;
     struct msess *m = open_session(tenant, &why);
@@ -367,17 +451,17 @@ static void post_initialize(const struct ag_http_req *req, struct ag_http_resp *
         return rpc_refuse(resp, 429, AG_RPC_SERVER_BUSY, "%s; end one (DELETE /mcp) or retry later", why);
     }
     ag_mcp_handle(&m->client, ag_mcp_sse_out(s), msg);
-    answer_from(s, resp, 1, m->id);
-    if (resp->stream_read || answered_error(resp))
-        end_session(m);
-    else
+    if (answer_from(s, resp, 1, 0) && !resp->stream_read) {
+        ag_http_add_header(resp, "MCP-Session-Id", m->id);
         SR_INFO("mcp-http: session for %s opened", tenant);
+    } else {
+        end_session(m);
+    }
     release(m);
-    (void)req;
 }
 
 /* A tools/call needs one of the tenant's execution slots, held by s until
- * it ends. 0, or -1 after answering. */
+ * the call is over. 0, or -1 after answering. */
 static int take_slot(struct ag_http_resp *resp, const char *tenant, const cJSON *msg, struct ag_mcp_sse *s)
 {
     const char *method = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(msg, "method"));
@@ -399,16 +483,54 @@ static int take_slot(struct ag_http_resp *resp, const char *tenant, const cJSON 
         ag_http_respond(resp, 200, "application/json", text, text ? strlen(text) : 0);
         return -1;
     }
-    ag_mcp_sse_own_slot(s, tenant);
+    ag_mcp_sse_on_end(s, slot_ended, (void *)tenant);   /* tenant: the auth file's, or static */
     return 0;
+}
+
+/* A 2026-07-28 message: a client of its own, and a dropped stream cancels the call. */
+static void post_modern(const struct ag_http_req *req, struct ag_http_resp *resp, const char *tenant, cJSON *msg,
+                        struct ag_mcp_sse *s, int is_request)
+{
+    struct ag_mcp_client c;
+
+    if (headers_match(req, resp, msg) < 0 || take_slot(resp, tenant, msg, s) < 0) {
+        cJSON_Delete(msg);
+        return ag_mcp_sse_release(s);
+    }
+    ag_mcp_client_init(&c, tenant, "mcp-http");
+    ag_mcp_sse_cancel_on_hangup(s, &c);
+    ag_mcp_handle(&c, ag_mcp_sse_out(s), msg);
+    answer_from(s, resp, is_request, 1);
+}
+
+/* A message in tenant's MCP session m (a reference, which goes with the call). */
+static void post_in_session(struct ag_http_resp *resp, const char *tenant, cJSON *msg, struct ag_mcp_sse *s,
+                            struct msess *m, int is_request)
+{
+    int ended;
+
+    if (take_slot(resp, tenant, msg, s) < 0) {
+        release(m);
+        cJSON_Delete(msg);
+        return ag_mcp_sse_release(s);
+    }
+    ag_mcp_sse_on_end(s, call_ended, m);      /* a call running keeps its session */
+    ag_mcp_handle(&m->client, ag_mcp_sse_out(s), msg);
+    pthread_mutex_lock(&lock);
+    ended = m->ended;
+    pthread_mutex_unlock(&lock);
+    if (ended)                                /* a DELETE raced this call in: it ends too */
+        ag_mcp_cancel_client(&m->client);
+    answer_from(s, resp, is_request, 0);
 }
 
 static void post(const struct ag_http_req *req, struct ag_http_resp *resp, const char *tenant)
 {
-    const char *sid = ag_http_header(req, "MCP-Session-Id");
-    cJSON *msg, *method, *id;
+    const char *sid = ag_http_header(req, "MCP-Session-Id"), *ver = ag_http_header(req, "MCP-Protocol-Version");
+    cJSON *msg, *method;
     struct ag_mcp_sse *s;
     struct msess *m;
+    int is_request;
 
     if (post_ok(req, resp) < 0)
         return;
@@ -420,26 +542,20 @@ static void post(const struct ag_http_req *req, struct ag_http_resp *resp, const
                           "(batches are not supported)");
     }
     method = cJSON_GetObjectItemCaseSensitive(msg, "method");
-    id = cJSON_GetObjectItemCaseSensitive(msg, "id");
+    is_request = cJSON_IsString(method) && cJSON_HasObjectItem(msg, "id");
+    if (!ag_mcp_is_modern(msg) && ver && strcmp(ver, AG_MCP_MODERN_VERSION) == 0) {
+        cJSON_Delete(msg);
+        return rpc_refuse(resp, 400, ERR_HEADER_MISMATCH, "HeaderMismatch: MCP-Protocol-Version "
+                          AG_MCP_MODERN_VERSION ", but the body has no _meta envelope of that revision");
+    }
     if (!(s = ag_mcp_sse_new(req->fd, O->keepalive))) {
         cJSON_Delete(msg);
         return rpc_refuse(resp, 500, AG_RPC_INTERNAL_ERROR, "out of memory");
     }
-    int is_request = cJSON_IsString(method) && id;
-    if (ag_mcp_is_modern(msg)) {
-        /* stateless: a client of its own, and a dropped stream cancels the call */
-        struct ag_mcp_client c;
-        if (headers_match(req, resp, msg) < 0 || take_slot(resp, tenant, msg, s) < 0) {
-            cJSON_Delete(msg);
-            return ag_mcp_sse_release(s);
-        }
-        ag_mcp_client_init(&c, tenant, "mcp-http");
-        ag_mcp_sse_cancel_on_hangup(s, &c);
-        ag_mcp_handle(&c, ag_mcp_sse_out(s), msg);
-        return answer_from(s, resp, is_request, NULL);
-    }
+    if (ag_mcp_is_modern(msg))
+        return post_modern(req, resp, tenant, msg, s, is_request);
     if (!sid && is_request && strcmp(method->valuestring, "initialize") == 0)
-        return post_initialize(req, resp, tenant, msg, s);
+        return post_initialize(resp, tenant, msg, s);
     if (!sid || !(m = acquire(sid, tenant))) {
         cJSON_Delete(msg);
         ag_mcp_sse_release(s);
@@ -455,14 +571,7 @@ static void post(const struct ag_http_req *req, struct ag_http_resp *resp, const
         ag_mcp_sse_release(s);
         return rpc_refuse(resp, 400, AG_RPC_INVALID_REQUEST, "Invalid Request: this session is already initialized");
     }
-    if (take_slot(resp, tenant, msg, s) < 0) {
-        release(m);
-        cJSON_Delete(msg);
-        return ag_mcp_sse_release(s);
-    }
-    ag_mcp_handle(&m->client, ag_mcp_sse_out(s), msg);
-    release(m);
-    answer_from(s, resp, is_request, NULL);
+    post_in_session(resp, tenant, msg, s, m, is_request);
 }
 
 /* DELETE: end the session named. */
@@ -481,13 +590,15 @@ static void delete_session(const struct ag_http_req *req, struct ag_http_resp *r
     ag_http_respond(resp, 200, NULL, NULL, 0);
 }
 
-void ag_mcp_http_handle(const struct ag_http_req *req, struct ag_http_resp *resp, void *ctx)
+/* The request to /mcp once it is in. */
+static void handle(const struct ag_http_req *req, struct ag_http_resp *resp)
 {
     const char *tenant;
 
-    (void)ctx;
     if (strcmp(req->path, "/mcp") != 0 && strcmp(req->path, "/mcp/") != 0)
         return rpc_refuse(resp, 404, AG_RPC_METHOD_NOT_FOUND, "Not Found: the MCP endpoint is /mcp");
+    if (strcmp(req->method, "OPTIONS") == 0)
+        return preflight(req, resp);
     if (!(tenant = authenticate(req, resp)))
         return;
     if (atomic_load(&stopping)) {
@@ -502,6 +613,14 @@ void ag_mcp_http_handle(const struct ag_http_req *req, struct ag_http_resp *resp
     /* GET would open a stream for messages the server sends unasked: it sends none */
     rpc_refuse(resp, 405, AG_RPC_INVALID_REQUEST, "Method Not Allowed: POST a message, or DELETE the session");
     ag_http_add_header(resp, "Allow", "POST, DELETE");
+}
+
+void ag_mcp_http_handle(const struct ag_http_req *req, struct ag_http_resp *resp, void *ctx)
+{
+    (void)ctx;
+    handle(req, resp);
+    if (strcmp(req->method, "OPTIONS") != 0)
+        add_cors(req, resp);
 }
 
 /* ---- RFC 9728 ---- */

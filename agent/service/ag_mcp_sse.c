@@ -10,7 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "ag_tenants.h"
 #include "sr_buf.h"
 #include "sr_log.h"
 
@@ -31,7 +30,7 @@ struct ag_mcp_sse {
     struct msg *head, *tail;
     size_t queued;                 /* bytes of the messages waiting */
     int nsent;                     /* messages delivered so far */
-    int answered;                  /* the answer is queued: the stream ends after it */
+    int answered;                  /* the answer is queued (or will never come): the stream ends after it */
     int gone;                      /* the client hung up: later messages are dropped */
     int fd;
     unsigned keepalive;
@@ -39,8 +38,8 @@ struct ag_mcp_sse {
     size_t event_off;
     struct ag_mcp_client cancel;   /* cancel_on_hangup's client */
     int cancel_set;
-    char tenant[AG_MCP_TENANT_MAX + 1];
-    int owns_slot;
+    struct { void (*fn)(void *); void *arg; } on_end[AG_MCP_SSE_HOOKS];
+    int nend, ended;               /* the on_end hooks have run */
 };
 
 static atomic_int stopping;
@@ -53,16 +52,28 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The call is over: run the on_end hooks, once. */
+static void end_call(struct ag_mcp_sse *s)
+{
+    int run;
+
+    pthread_mutex_lock(&s->lock);
+    run = !s->ended;
+    s->ended = 1;
+    pthread_mutex_unlock(&s->lock);
+    for (int i = 0; run && i < s->nend; i++)
+        s->on_end[i].fn(s->on_end[i].arg);
+}
+
 static void sse_free(struct ag_mcp_sse *s)
 {
+    end_call(s);                  /* a call the server never took (answered at once) */
     for (struct msg *m = s->head, *n; m; m = n) {
         n = m->next;
         free(m->text);
         free(m);
     }
     sr_buf_reset(&s->event);
-    if (s->owns_slot)
-        ag_tenants_exec_end(s->tenant);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->cond);
     free(s);
@@ -89,9 +100,20 @@ static void hold(struct ag_mcp_out *o)
     pthread_mutex_unlock(&s->lock);
 }
 
-static void drop(struct ag_mcp_out *o)
+/* The server lets go: the call is over. Unanswered (cancelled), the stream
+ * ends after what is queued instead of waiting for an answer that never comes. */
+static void drop(struct ag_mcp_out *o, int answered)
 {
-    unref((struct ag_mcp_sse *)o);
+    struct ag_mcp_sse *s = (struct ag_mcp_sse *)o;
+
+    if (!answered) {
+        pthread_mutex_lock(&s->lock);
+        s->answered = 1;
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+    }
+    end_call(s);
+    unref(s);
 }
 
 /* Queue one message; after the answer, or with the client gone, drop it. */
@@ -103,7 +125,11 @@ static int deliver(struct ag_mcp_out *o, char *text, size_t len, int final)
 
     pthread_mutex_lock(&s->lock);
     if (!m || s->gone || s->answered || (!final && s->queued + len > AG_MCP_SSE_QUEUE_MAX)) {
-        rc = s->gone ? -1 : 0;    /* a notification past the cap is dropped; the answer never is */
+        rc = s->gone || !m ? -1 : 0;   /* a notification past the cap is dropped; the answer never is */
+        if (final && !m)
+            SR_LOG("mcp-http: out of memory for an answer; its stream ends without it");
+        s->answered |= final;          /* nothing more is coming either way */
+        pthread_cond_broadcast(&s->cond);
         free(m);
         free(text);
     } else {
@@ -146,16 +172,6 @@ struct ag_mcp_out *ag_mcp_sse_out(struct ag_mcp_sse *s)
     return &s->out;
 }
 
-int ag_mcp_sse_empty(struct ag_mcp_sse *s)
-{
-    int empty;
-
-    pthread_mutex_lock(&s->lock);
-    empty = s->nsent == 0;
-    pthread_mutex_unlock(&s->lock);
-    return empty;
-}
-
 int ag_mcp_sse_take_answer(struct ag_mcp_sse *s, char **text, size_t *len)
 {
     int alone;
@@ -179,10 +195,13 @@ void ag_mcp_sse_cancel_on_hangup(struct ag_mcp_sse *s, const struct ag_mcp_clien
     s->cancel_set = 1;
 }
 
-void ag_mcp_sse_own_slot(struct ag_mcp_sse *s, const char *tenant)
+int ag_mcp_sse_on_end(struct ag_mcp_sse *s, void (*fn)(void *), void *arg)
 {
-    snprintf(s->tenant, sizeof s->tenant, "%s", tenant);
-    s->owns_slot = 1;
+    if (s->nend == AG_MCP_SSE_HOOKS)
+        return -1;
+    s->on_end[s->nend].fn = fn;
+    s->on_end[s->nend++].arg = arg;
+    return 0;
 }
 
 void ag_mcp_sse_release(struct ag_mcp_sse *s)

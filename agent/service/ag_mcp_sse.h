@@ -5,7 +5,8 @@
  * events that ends after the answer.
  *
  * Reference-counted: the front holds it until its response is over, the
- * server while the call runs. A client that hangs up only stops the stream;
+ * server while the call runs. A call cancelled gets no answer (MCP): its
+ * stream then ends after what was sent. A client that hangs up only stops the stream;
  * the call goes on (MCP 2025-11-25), unless the stream was told to cancel
  * it (2026-07-28: a dropped request stream is its cancellation). A silent
  * stream gets an SSE comment every keepalive seconds, so that proxies and
@@ -19,6 +20,7 @@
 #include "ag_mcp_server.h"
 
 #define AG_MCP_SSE_QUEUE_MAX (64u << 20)   /* bytes of notifications waiting; more are dropped */
+#define AG_MCP_SSE_HOOKS 2
 
 struct ag_mcp_sse;
 
@@ -26,8 +28,6 @@ struct ag_mcp_sse;
 struct ag_mcp_sse *ag_mcp_sse_new(int fd, unsigned keepalive);
 /* Where the server sends this POST's messages. */
 struct ag_mcp_out *ag_mcp_sse_out(struct ag_mcp_sse *s);
-/* Whether nothing at all was sent to it (a notification's POST). */
-int ag_mcp_sse_empty(struct ag_mcp_sse *s);
 /* If the answer is in and came alone: its text (taken; len bytes) and 1,
  * and the stream is done; else 0. */
 int ag_mcp_sse_take_answer(struct ag_mcp_sse *s, char **text, size_t *len);
@@ -37,8 +37,11 @@ void ag_mcp_sse_respond(struct ag_mcp_sse *s, struct ag_http_resp *resp);
 void ag_mcp_sse_release(struct ag_mcp_sse *s);
 /* When the client hangs up before the answer, cancel client c's calls. */
 void ag_mcp_sse_cancel_on_hangup(struct ag_mcp_sse *s, const struct ag_mcp_client *c);
-/* Give tenant's execution slot (ag_tenants) back when the stream is freed. */
-void ag_mcp_sse_own_slot(struct ag_mcp_sse *s, const char *tenant);
+/* Run fn(arg) once when the call this stream answers is over: when the
+ * server lets go of it (answered or cancelled), or when the stream is freed
+ * if the server never took it. At most AG_MCP_SSE_HOOKS; 0 or -1. For what
+ * a call holds only while it runs (the tenant's slot, its MCP session). */
+int ag_mcp_sse_on_end(struct ag_mcp_sse *s, void (*fn)(void *), void *arg);
 /* Every stream ends at its next wake-up, answered or not (at shutdown). */
 void ag_mcp_sse_shutdown(void);
 

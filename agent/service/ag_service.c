@@ -15,6 +15,7 @@
 #include "ag_auth.h"
 #include "ag_http.h"
 #include "ag_mcp_http.h"
+#include "ag_mcp_policy.h"
 #include "ag_mcp_server.h"
 #include "ag_mcp_session.h"
 #include "ag_runner.h"
@@ -32,6 +33,7 @@ struct opts {
     int verbose;
     struct ag_agentcore_opts ac;
     struct ag_mcp_http_opts mcp;
+    struct ag_mcp_policy policy;
 };
 
 /* The numeric options, table-driven: name, where, bounds. */
@@ -145,9 +147,9 @@ static int parse(int argc, char **argv, struct opts *o)
                                "(at most %d)\n", AG_MCP_HTTP_ORIGINS_MAX), SR_EXIT_USAGE;
             o->mcp.origins[o->mcp.norigins++] = v;
         } else if (strcmp(a, "--public-url") == 0 || strcmp(a, "--authorization-server") == 0) {
-            if ((strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) || strlen(v) > 200 ||
+            if ((strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) || strlen(v) > 160 ||
                 strpbrk(v, " \"\r\n") || (a[2] == 'a' && o->mcp.nauth_servers == 4))
-                return fprintf(stderr, "sandboxrun serve: %s wants an http(s):// URL (at most 200 bytes%s)\n", a,
+                return fprintf(stderr, "sandboxrun serve: %s wants an http(s):// URL (at most 160 bytes%s)\n", a,
                                a[2] == 'a' ? ", 4 of them" : ""), SR_EXIT_USAGE;
             if (a[2] == 'p')
                 o->mcp.public_url = v;
@@ -246,6 +248,16 @@ static int listen_checked(const struct opts *o, const struct ag_auth *auth, int 
     return fd;
 }
 
+#define AG_SERVICE_MAX_IDLE 28800.0   /* a tenant's jailed session idles at most 8 h (AgentCore's longest) */
+
+static const struct ag_auth *policy_auth;
+
+/* ag_mcp_policy's S3 check: the --auth file's grants. */
+static int s3_granted(const char *tenant, const char *uri)
+{
+    return ag_auth_s3_allowed(policy_auth, tenant, uri);
+}
+
 /* Configure the modules from o (auth loaded, fd listening) and serve until
  * a stop signal; an exit status. */
 static int serve(struct opts *o, const struct ag_auth *auth, int fd, const struct sr_buf *cert,
@@ -283,6 +295,11 @@ static int serve(struct opts *o, const struct ag_auth *auth, int fd, const struc
     o->mcp.keepalive = o->idle && o->idle < 30 ? (unsigned)(o->idle + 1) / 2 : 15;
     ag_mcp_http_init(&o->mcp);
     ag_tenants_init((int)o->tenant_execs, (int)o->execs);
+    policy_auth = auth;
+    o->policy = (struct ag_mcp_policy){.max_timeout = (double)o->exec_timeout, .max_memory_mb = (long)o->memory,
+                                       .max_idle = AG_SERVICE_MAX_IDLE, .tenant_sessions = (int)o->tenant_sessions,
+                                       .s3_allowed = s3_granted};
+    ag_mcp_policy_set(&o->policy);
     /* every thread starts with the stop signals blocked; this one waits for them */
     signal(SIGPIPE, SIG_IGN);
     sigemptyset(&block);

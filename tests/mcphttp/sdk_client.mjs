@@ -86,7 +86,7 @@ async function basics() {
   const pending = call(client, "execute_code",
     { sessionId: sid, code: "import time\ntime.sleep(4)\nopen('/tmp/ran', 'w').write('x')" }, { signal: ac.signal, timeout: 90000 });
   setTimeout(() => ac.abort("test"), 1200);
-  try { await pending; check(false, "a cancelled call rejects on the client"); } catch { check(true, "a cancelled call rejects on the client"); }
+  try { await pending; } catch { /* the SDK rejects an aborted call itself; what the server did is checked next */ }
   await sleep(4500);
   r = await call(client, "list_files", { sessionId: sid });
   check(!r.isError && !r.structuredContent.entries.some((e) => e.path === "/tmp/ran"),
@@ -120,7 +120,7 @@ async function tenants() {
   check(r.isError, "tenant B cannot stop A's session", text(r));
   let f = await failure(() => b.client.readResource({ uri }));
   check(f.code === -32002, "tenant B cannot read A's result link (resource not found)", JSON.stringify(f));
-  r = await call(b.client, "upload_artifact", { outputId: oid, path: uri.split("/").slice(3).join("/"), s3Uri: "s3://bucket/x.html" });
+  r = await call(b.client, "upload_artifact", { outputId: oid, path: uri.split("/").slice(3).join("/"), s3Uri: "s3://bucket-b/x.html" });
   check(r.isError && /unknown or expired/.test(text(r)), "tenant B cannot upload A's output", text(r));
   // A's MCP session id with B's token: as if it did not exist
   const stolen = transport(tokenB, {}, { sessionId: a.t.sessionId });
