@@ -18,11 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ag_audit.h"
 #include "ag_mcp_inline.h"
 #include "ag_mcp_rpc.h"
 #include "ag_mcp_store.h"
 #include "ag_mcp_session.h"
 #include "ag_mcp_tools.h"
+#include "ag_metrics.h"
 #include "sr_log.h"
 
 #define MODERN_VERSION "2026-07-28"
@@ -271,9 +273,13 @@ static void enqueue(cJSON *msg, const cJSON *id, const struct ag_mcp_tool *t, co
     r->log_level = log_level;
     r->progress_token = ag_mcp_id_ok(tok) ? tok : NULL;
     ag_mcp_call_init(&r->call, args);
+    r->call.protocol = "mcp-stdio";   /* audit: a caller's trace in _meta.traceparent names the call */
+    ag_audit_correlation(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(meta, "traceparent")), NULL,
+                         r->call.correlation);
     pthread_mutex_lock(&S.lock);
     if (S.nqueued >= S.max_queue || S.stopping) {
         pthread_mutex_unlock(&S.lock);
+        ag_metrics_busy("-32000");
         ag_mcp_send_error(id, AG_RPC_SERVER_BUSY, "server busy: too many tool calls waiting; retry later", NULL);
         request_free(r);
         return;
@@ -344,7 +350,7 @@ static void run_call(struct request *r)
         return;                       /* cancelled while it waited in the queue */
     snprintf(line, sizeof line, "%s started", r->tool->name);
     client_log(r->log_level, 1, line);
-    result = r->tool->fn(&r->call, &code, err, sizeof err);
+    result = ag_mcp_tool_run(&r->call, r->tool, &code, err, sizeof err);
     if (finish(r) < 0) {
         SR_INFO("mcp: %s cancelled; no answer sent, as the protocol asks", r->tool->name);
         cJSON_Delete(result);

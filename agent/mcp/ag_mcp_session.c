@@ -12,6 +12,8 @@
 
 #include "ag_mcp_result.h"
 #include "ag_mcp_rpc.h"
+#include "ag_audit.h"
+#include "ag_metrics.h"
 #include "ag_mcp_store.h"
 #include "ag_session.h"
 #include "sr_buf.h"
@@ -29,6 +31,8 @@ struct ag_mcp_sess {
     long memory_mb;
     int refs, gone;        /* gone: out of the registry; stopped when refs reaches 0 */
     cJSON *seen_out;       /* {path: sha256} of the /out files already shown (under lock) */
+    const char *protocol;  /* audit: how its starter reached us, and the start's correlation id */
+    char correlation[AG_AUDIT_CORR_MAX];
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -57,6 +61,28 @@ static double now(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* e's audit line and metric for event ("start", "stop", "expire", "shutdown"). */
+static void audit_event(const struct ag_mcp_sess *e, const char *event, const char *detail)
+{
+    ag_metrics_session(event);
+    ag_audit_session(event, e->protocol, e->tenant[0] ? e->tenant : NULL, e->id, e->correlation, "ok", detail);
+}
+
+int ag_mcp_sessions_active(void)
+{
+    int n;
+
+    pthread_mutex_lock(&lock);
+    n = count;
+    pthread_mutex_unlock(&lock);
+    return n;
+}
+
+int ag_mcp_sessions_max(void)
+{
+    return max_sessions;
 }
 
 void ag_mcp_sessions_init(int max)
@@ -100,11 +126,15 @@ void ag_mcp_sessions_reap(void)
     pthread_mutex_lock(&lock);
     for (struct ag_mcp_sess *e = sessions, *next; e && n < 64; e = next) {
         next = e->next;
-        if (e->expires && t >= e->expires && e->refs > 0)
+        if (e->expires && t >= e->expires && e->refs > 0) {
+            audit_event(e, "expire", "its time-to-live ended during a call");
             unregister(e);         /* in use: gone for everyone now, stopped when the call returns */
-        else if (e->refs == 0 && ((e->idle && t - e->last_used > e->idle) || !ag_session_alive(e->s) ||
-                                  (e->expires && t >= e->expires)))
+        } else if (e->refs == 0 && ((e->idle && t - e->last_used > e->idle) || !ag_session_alive(e->s) ||
+                                    (e->expires && t >= e->expires))) {
+            audit_event(e, "expire", !ag_session_alive(e->s) ? "its interpreter died"
+                                     : e->expires && t >= e->expires ? "its time-to-live ended" : "idle");
             dead[n++] = unregister(e);
+        }
     }
     pthread_mutex_unlock(&lock);
     for (int i = 0; i < n; i++)
@@ -116,6 +146,8 @@ void ag_mcp_sessions_stop_all(void)
     for (;;) {
         struct ag_mcp_sess *e;
         pthread_mutex_lock(&lock);
+        if (sessions)
+            audit_event(sessions, "shutdown", NULL);
         e = sessions ? unregister(sessions) : NULL;
         pthread_mutex_unlock(&lock);
         if (!e && !sessions)
@@ -269,6 +301,9 @@ enum ag_mcp_open_res ag_mcp_session_open(const struct ag_mcp_sess_spec *spec, st
     e->last_used = now();
     e->expires = spec->ttl > 0 ? e->last_used + spec->ttl : 0;
     snprintf(id, idlen, "%s", e->id);
+    e->protocol = c->protocol;
+    snprintf(e->correlation, sizeof e->correlation, "%s", c->correlation);
+    audit_event(e, "start", NULL);
     pthread_mutex_lock(&lock);
     opened(&o);
     e->next = sessions;
@@ -292,8 +327,10 @@ int ag_mcp_session_close(const char *id, const char *tenant)
     struct ag_mcp_sess *e, *now_dead = NULL;
 
     pthread_mutex_lock(&lock);
-    if ((e = lookup(id, tenant)))
+    if ((e = lookup(id, tenant))) {
+        audit_event(e, "stop", NULL);
         now_dead = unregister(e);
+    }
     pthread_mutex_unlock(&lock);
     if (now_dead)
         destroy(now_dead);

@@ -10,11 +10,13 @@
 #include <unistd.h>
 
 #include "ag_agentcore.h"
+#include "ag_audit.h"
 #include "ag_auth.h"
 #include "ag_http.h"
 #include "ag_mcp_session.h"
 #include "ag_mcp_store.h"
 #include "ag_mcp_tools.h"
+#include "ag_observe.h"
 #include "ag_runner.h"
 #include "ag_tenants.h"
 #include "sr_io.h"
@@ -22,10 +24,10 @@
 #include "sr_status.h"
 
 struct opts {
-    const char *listen, *auth, *region;
+    const char *listen, *auth, *region, *audit, *metrics;
     unsigned long sessions, tenant_sessions, tenant_execs, execs, exec_timeout, memory;
     unsigned long max_body, max_conns, idle, deadline;
-    int verbose;
+    int verbose, audit_code;
     struct ag_agentcore_opts ac;
 };
 
@@ -71,6 +73,11 @@ static void usage(void)
            "  --max-connections N     connections at once (default 64)\n"
            "  --client-timeout S      seconds a connection may stay silent (default 30)\n"
            "  --request-deadline S    seconds to send one whole request (default 60)\n"
+           "  --audit FILE            append a JSON line per execution and session event to FILE\n"
+           "                          (created 0600; default $SANDBOXRUN_AUDIT; README \"Audit log\")\n"
+           "  --audit-code            the audit lines carry the code itself, not only its sha256\n"
+           "  --metrics ADDR          serve GET /metrics (Prometheus text) on this second listener\n"
+           "                          (unauthenticated: bind it where only the scraper reaches)\n"
            "  --verbose               log each refusal and session on stderr\n");
 }
 
@@ -99,8 +106,8 @@ static int parse(int argc, char **argv, struct opts *o)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         const struct num_opt *n = NULL;
-        if (strcmp(a, "--verbose") == 0) {
-            o->verbose = 1;
+        if (strcmp(a, "--verbose") == 0 || strcmp(a, "--audit-code") == 0) {
+            *(a[2] == 'v' ? &o->verbose : &o->audit_code) = 1;
             continue;
         }
         for (size_t k = 0; k < sizeof num_opts / sizeof *num_opts; k++)
@@ -117,6 +124,8 @@ static int parse(int argc, char **argv, struct opts *o)
             o->listen = v;
         } else if (strcmp(a, "--auth") == 0) {
             o->auth = v;
+        } else if (strcmp(a, "--audit") == 0 || strcmp(a, "--metrics") == 0) {
+            *(a[3] == 'u' ? &o->audit : &o->metrics) = v;
         } else if (strcmp(a, "--region") == 0) {
             if (!*v || strlen(v) > 64 || strpbrk(v, "/ \r\n"))
                 return fprintf(stderr, "sandboxrun serve: --region %s is not a region name\n", v), SR_EXIT_USAGE;
@@ -158,8 +167,9 @@ int ag_service_main(int argc, char **argv)
     struct opts o = {.region = "us-east-1", .sessions = 32, .tenant_sessions = 8, .tenant_execs = 4, .execs = 16,
                      .exec_timeout = 300, .memory = 2048};
     struct ag_auth *auth = NULL;
-    struct ag_http *http = NULL;
-    struct ag_http_route routes[] = {{"/code-interpreters/", ag_agentcore_handle, NULL, ag_agentcore_admit}};
+    struct ag_http *http = NULL, *metrics = NULL;
+    struct ag_http_route routes[] = {{"/code-interpreters/", ag_agentcore_handle, NULL, ag_agentcore_admit},
+                                     {"/ping", ag_observe_ping, NULL, NULL}};
     sigset_t block;
     char err[600];
     int loopback, fd, rc = parse(argc, argv, &o);
@@ -170,6 +180,8 @@ int ag_service_main(int argc, char **argv)
         sr_log_init("sandboxrun", SR_LOG_INFO);
     if (!o.listen)
         return fprintf(stderr, "sandboxrun serve: --http wants ADDR:PORT or unix:PATH\n"), SR_EXIT_USAGE;
+    if (ag_audit_open(o.audit, o.audit_code, err, sizeof err) < 0)
+        return fprintf(stderr, "sandboxrun serve: %s\n", err), SR_EXIT_USAGE;
     if (o.auth && ag_auth_load(o.auth, &auth, err, sizeof err) < 0)
         return fprintf(stderr, "sandboxrun serve: --auth: %s\n", err), SR_EXIT_USAGE;
     if ((fd = ag_http_listen(o.listen, &loopback, err, sizeof err)) < 0) {
@@ -206,21 +218,31 @@ int ag_service_main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &block, NULL);
     struct ag_http_opts ho = {.listen = o.listen, .max_body = o.max_body, .max_connections = (unsigned)o.max_conns,
                               .idle_timeout = (unsigned)o.idle, .request_deadline = (unsigned)o.deadline};
-    if (ag_http_start(fd, &ho, routes, sizeof routes / sizeof *routes, &http, err, sizeof err) < 0) {
-        fprintf(stderr, "sandboxrun serve: %s\n", err);
+    ag_observe_init();
+    if (ag_http_start(fd, &ho, routes, sizeof routes / sizeof *routes, &http, err, sizeof err) < 0 ||
+        ag_observe_start_metrics(o.metrics, &ho, &metrics, err, sizeof err) < 0) {
+        int bad_metrics = http != NULL;   /* a bad --metrics address is the operator's to fix */
+        fprintf(stderr, "sandboxrun serve: %s%s\n", bad_metrics ? "--metrics: " : "", err);
+        ag_http_stop(&http);
         ag_mcp_store_cleanup();
         ag_auth_free(&auth);
-        return sr_status_exit_code(SR_INTERNAL_ERROR);
+        if (strncmp(o.listen, "unix:", 5) == 0)
+            unlink(o.listen + 5);
+        return bad_metrics ? SR_EXIT_USAGE : sr_status_exit_code(SR_INTERNAL_ERROR);
     }
-    fprintf(stderr, "sandboxrun serve: AgentCore Code Interpreter API on %s (%zu keys, region %s)\n", o.listen,
-            ag_auth_nkeys(auth), o.region);
+    fprintf(stderr, "sandboxrun serve: AgentCore Code Interpreter API on %s (%zu keys, region %s)%s%s\n", o.listen,
+            ag_auth_nkeys(auth), o.region, o.metrics ? "; metrics on " : "", o.metrics ? o.metrics : "");
     run_until_signal();
     ag_agentcore_cancel_all();     /* running calls end now; their answers go out */
     ag_http_stop(&http);
+    ag_http_stop(&metrics);
     ag_mcp_sessions_stop_all();
     ag_mcp_store_cleanup();
     ag_auth_free(&auth);
+    ag_audit_close();
     if (strncmp(o.listen, "unix:", 5) == 0)
         unlink(o.listen + 5);
+    if (o.metrics && strncmp(o.metrics, "unix:", 5) == 0)
+        unlink(o.metrics + 5);
     return 0;
 }
