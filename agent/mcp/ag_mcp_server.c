@@ -290,6 +290,7 @@ static void enqueue(cJSON *msg, const cJSON *id, const struct ag_mcp_tool *t, co
         S.qhead = r;
     S.qtail = r;
     S.nqueued++;
+    ag_metrics_queued(1);
     r->anext = S.all;
     S.all = r;
     pthread_cond_signal(&S.cond);
@@ -382,6 +383,7 @@ static void *worker(void *arg)
         if (!S.qhead)
             S.qtail = NULL;
         S.nqueued--;
+        ag_metrics_queued(-1);
         r->state = RUNNING;
         r->started = r->last_progress = now();
         pthread_mutex_unlock(&S.lock);

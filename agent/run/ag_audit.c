@@ -122,7 +122,9 @@ static int from_amzn(const char *v, char out[AG_AUDIT_CORR_MAX])
 {
     const char *r = v ? strstr(v, "Root=") : NULL;
 
-    if (!r || (r != v && r[-1] != ';' && r[-1] != ' '))
+    while (r && r != v && r[-1] != ';' && r[-1] != ' ')   /* "NotRoot=" is not it */
+        r = strstr(r + 1, "Root=");
+    if (!r)
         return 0;
     r += 5;
     if (strncmp(r, "1-", 2) != 0 || !all_hex(r + 2, 8) || r[10] != '-' || !all_hex(r + 11, 24) ||

@@ -168,7 +168,7 @@ char *ag_metrics_render(const struct ag_metrics_gauges *g, size_t *len)
     histogram(&b);
     head(&b, "sandboxrun_executions_in_flight", "gauge", "Executions running now.");
     sample(&b, "sandboxrun_executions_in_flight", NULL, (double)atomic_load(&M.inflight));
-    head(&b, "sandboxrun_queue_depth", "gauge", "Requests waiting for a thread (session starts) now.");
+    head(&b, "sandboxrun_queue_depth", "gauge", "Requests waiting for a thread now (MCP tool calls for a worker, AgentCore session starts).");
     sample(&b, "sandboxrun_queue_depth", NULL, (double)atomic_load(&M.queued));
     head(&b, "sandboxrun_sessions_active", "gauge", "Sessions alive now.");
     sample(&b, "sandboxrun_sessions_active", NULL, g->sessions);
