@@ -24,36 +24,39 @@ static struct {
 
 /* Refuse what must not be an audit log: not a regular file, or readable
  * or writable by others (it names tenants, sessions and code hashes). */
-static int check_file(int fd, const char *path, char *err, size_t errlen)
+static int check_file(int fd, const char *from, const char *path, char *err, size_t errlen)
 {
     struct stat st;
 
     if (fstat(fd, &st) < 0)
-        return snprintf(err, errlen, "--audit %s: %s", path, strerror(errno)), -1;
+        return snprintf(err, errlen, "%s %s: %s", from, path, strerror(errno)), -1;
     if (!S_ISREG(st.st_mode))
-        return snprintf(err, errlen, "--audit %s: not a regular file", path), -1;
+        return snprintf(err, errlen, "%s %s: not a regular file", from, path), -1;
     if (st.st_mode & 077)
-        return snprintf(err, errlen, "--audit %s: mode %04o lets others read or write it; chmod 600 it",
-                        path, (unsigned)(st.st_mode & 07777)), -1;
+        return snprintf(err, errlen, "%s %s: mode %04o lets others read or write it; chmod 600 it",
+                        from, path, (unsigned)(st.st_mode & 07777)), -1;
     return 0;
 }
 
 int ag_audit_open(const char *path, int with_code, char *err, size_t errlen)
 {
+    const char *from = "--audit";
     int fd;
 
-    if (!path || !*path)
+    if (!path || !*path) {
         path = getenv(AG_AUDIT_ENV);
+        from = "$" AG_AUDIT_ENV;
+    }
     if (!path || !*path)
         return 0;
     /* O_NONBLOCK: a FIFO without a reader must not hang us (it is refused below) */
     fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
     if (fd < 0)
-        return snprintf(err, errlen, "--audit %s: %s", path,
+        return snprintf(err, errlen, "%s %s: %s", from, path,
                         errno == ELOOP ? "is a symbolic link; name the file itself"
                         : errno == EISDIR ? "is a directory; name a file"
                         : errno == ENXIO ? "not a regular file" : strerror(errno)), -1;
-    if (check_file(fd, path, err, errlen) < 0 || fcntl(fd, F_SETFL, O_APPEND) < 0) {
+    if (check_file(fd, from, path, err, errlen) < 0 || fcntl(fd, F_SETFL, O_APPEND) < 0) {
         close(fd);
         return -1;
     }
