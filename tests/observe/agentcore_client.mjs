@@ -45,13 +45,13 @@ const start = async (c, ttl) => (await c.send(new StartCodeInterpreterSessionCom
 
 const s1 = await start(A);
 out.s1 = s1;
-await invoke(A, s1, "executeCode", { code: "import pandas as pd\nprint(len(pd.DataFrame({'a': [1, 2]})))" }, "ok");
+await invoke(A, s1, "executeCode", { code: "print(len([1, 2]))" }, "ok");
 traceNext = true;
 await invoke(A, s1, "executeCode", { code: "print('traced')" }, "traced");
 traceNext = false;
 out.traceCorrelation = seen[seen.length - 1];
 await invoke(A, s1, "executeCommand", { command: "echo out; exit 3" }, "command fails");
-await invoke(A, s1, "executeCode", { code: "import time\ntime.sleep(30)" }, "times out");   // serve --exec-timeout 2
+await invoke(A, s1, "executeCode", { code: "import time\ntime.sleep(30)" }, "times out");   // serve --exec-timeout 5
 await invoke(A, s1, "writeFiles", { content: [{ path: "n.txt", text: "note" }] }, "writeFiles");
 await A.send(new StopCodeInterpreterSessionCommand({ codeInterpreterIdentifier: ID, sessionId: s1 }));
 
