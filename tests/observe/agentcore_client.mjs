@@ -52,6 +52,11 @@ traceNext = false;
 out.traceCorrelation = seen[seen.length - 1];
 await invoke(A, s1, "executeCommand", { command: "echo out; exit 3" }, "command fails");
 await invoke(A, s1, "executeCode", { code: "import time\ntime.sleep(30)" }, "times out");   // serve --exec-timeout 5
+// --tenant-executions 1: a second call while one runs is throttled (429) and never runs
+const slow = invoke(A, s1, "executeCode", { code: "import time\ntime.sleep(1.5)\nprint('slow')" }, "slow");
+await new Promise((res) => setTimeout(res, 400));
+out.throttled = await errName(invoke(A, s1, "executeCode", { code: "print('never')" }, "throttled"));
+await slow;
 await invoke(A, s1, "writeFiles", { content: [{ path: "n.txt", text: "note" }] }, "writeFiles");
 await A.send(new StopCodeInterpreterSessionCommand({ codeInterpreterIdentifier: ID, sessionId: s1 }));
 
