@@ -39,6 +39,8 @@ static const struct {
     {"--out-size", K_ULONG, OFF(out_mb), 1, 1u << 20, "MB", "size of /out (default 512)"},
     {"--threads", K_ULONG, OFF(threads), 1, 256, "N", "OpenBLAS/OpenMP threads (default 1)"},
     {"--server", K_STR, OFF(server), 0, 0, "SOCKET", "run on a warm daemon (sandboxrun serve); default $SANDBOXRUN_SOCKET"},
+    {"--audit", K_STR, OFF(audit), 0, 0, "FILE", "append a JSON line about the run to FILE (0600; default $SANDBOXRUN_AUDIT)"},
+    {"--audit-code", K_FLAG, OFF(audit_code), 0, 0, NULL, "the audit line holds the code itself, not only its sha256"},
     {"--policy", K_STR, OFF(policy), 0, 0, "FILE", "seccomp policy (default policies/default.policy)"},
     {"--raw", K_FLAG, OFF(raw), 0, 0, NULL, "keep terminal control sequences in the script's output (else shown as ^[ on a terminal)"},
     {"--allow-weaker", K_FLAG, OFF(allow_weaker), 0, 0, NULL, "run even if the kernel lacks a feature; the record says what was weakened"},
@@ -223,6 +225,7 @@ static int parse(int argc, char **argv, const struct ag_extra_opt *extras, struc
 int ag_cli_parse(int argc, char **argv, const struct ag_extra_opt *extras, struct ag_run_opts *o)
 {
     memset(o, 0, sizeof *o);
+    o->command = argv[0];
     if (parse(argc, argv, extras, o) == 0)
         return 0;
     /* the refusal is a record too if --json was asked for anywhere */

@@ -23,6 +23,9 @@ struct ag_run_opts {
     const char *out_dir, *policy, *code;
     const char *upload, *out_archive;  /* orchestrator-side handling of /out */
     const char *server;                /* a warm daemon's socket (else $SANDBOXRUN_SOCKET) */
+    const char *audit;                 /* --audit FILE (else $SANDBOXRUN_AUDIT) */
+    int audit_code;                    /* --audit-code: the log holds the code itself */
+    const char *command;               /* argv[0]: run, eda, ... (the audit line's tool) */
     long expires;
     double timeout;                     /* 0 = default */
     unsigned long cpu, memory, pids, max_output, tmp_mb, out_mb, threads;

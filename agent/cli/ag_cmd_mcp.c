@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ag_audit.h"
 #include "ag_datadirs.h"
 #include "ag_mcp_inline.h"
 #include "ag_mcp_store.h"
@@ -16,7 +17,7 @@
 
 static void usage(void)
 {
-    printf("usage: sandboxrun mcp [--data DIR]... [--workers N] [--max-queue N] [--max-sessions N] [--verbose]\n"
+    printf("usage: sandboxrun mcp [--data DIR]... [--workers N] [--max-queue N] [--max-sessions N] [--audit FILE] [--verbose]\n"
            "Serves the Model Context Protocol on stdin/stdout (JSON-RPC, one message per line;\n"
            "protocol revisions 2025-11-25, 2025-06-18 and 2026-07-28). Logs go to stderr.\n"
            "S3 credentials for upload_artifact and s3:// datasets come from this process's\n"
@@ -31,6 +32,9 @@ static void usage(void)
            "                    (default 262144); larger items come as resource_link (resources/read)\n"
            "  --retain S        seconds a call's outputs and resource links stay readable (default 3600;\n"
            "                    the newest 64 outputs are kept at most)\n"
+           "  --audit FILE      append a JSON line per tool call and session event to FILE (created\n"
+           "                    0600; default $SANDBOXRUN_AUDIT; README \"Audit log\")\n"
+           "  --audit-code      the audit lines hold the code itself, not only its sha256\n"
            "  --verbose         log each call on stderr\n");
 }
 
@@ -38,6 +42,9 @@ int ag_cmd_mcp(int argc, char **argv)
 {
     struct ag_mcp_opts o = {.workers = 4, .max_queue = 64};
     unsigned long v, sessions = 8;
+    const char *audit = NULL;
+    int audit_code = 0;
+    char err[600];
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -47,8 +54,17 @@ int ag_cmd_mcp(int argc, char **argv)
             sr_log_init("sandboxrun", SR_LOG_INFO);
             continue;
         }
+        if (strcmp(a, "--audit-code") == 0) {
+            audit_code = 1;
+            continue;
+        }
+        if (strcmp(a, "--audit") == 0) {
+            if (i + 1 >= argc)
+                return fprintf(stderr, "sandboxrun mcp: --audit wants a file\n"), SR_EXIT_USAGE;
+            audit = argv[++i];
+            continue;
+        }
         if (strcmp(a, "--data") == 0) {
-            char err[512];
             if (i + 1 >= argc)
                 return fprintf(stderr, "sandboxrun mcp: --data wants a directory\n"), SR_EXIT_USAGE;
             if (ag_datadirs_add(argv[++i], err, sizeof err) < 0)
@@ -82,6 +98,8 @@ int ag_cmd_mcp(int argc, char **argv)
         else
             return fprintf(stderr, "sandboxrun mcp: unknown option '%s'\n", a), SR_EXIT_USAGE;
     }
+    if (ag_audit_open(audit, audit_code, err, sizeof err) < 0)
+        return fprintf(stderr, "sandboxrun mcp: %s\n", err), SR_EXIT_USAGE;
     if (!ag_runner_supervisor_path())
         return sr_status_exit_code(SR_INTERNAL_ERROR);
     ag_mcp_sessions_init((int)sessions);

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "ag_artifacts.h"
+#include "ag_audit.h"
+#include "ag_cli_audit.h"
 #include "ag_cmd_s3.h"
 #include "ag_runner.h"
 #include "ag_server.h"
@@ -153,7 +155,11 @@ int ag_run_prepare(struct ag_run_opts *o, struct ag_run_ctx *ctx)
 {
     int rc;
 
+    char err[600];
+
     memset(ctx, 0, sizeof *ctx);
+    if (ag_audit_open(o->audit, o->audit_code, err, sizeof err) < 0)
+        return ag_cli_fail(o, "%s", err), SR_USAGE_ERROR;
     if ((rc = ag_inputs_stage(o, &ctx->staging)) != 0)
         return rc == AG_INPUTS_S3 ? SR_S3_ERROR : SR_USAGE_ERROR;
     if ((o->upload || o->out_archive) && !o->out_dir) {
@@ -258,11 +264,13 @@ int ag_run_and_report(const struct ag_run_opts *o, cJSON *req, struct ag_run_ctx
     cJSON *rec = NULL, *status;
     char err[512] = "the run was not prepared";
     const char *server = ag_server_socket(o->server);
+    struct ag_cli_audit audit;
     enum sr_status st;
     int rc;
 
     if (server && req)
         cJSON_ReplaceItemInObject(req, "passthrough", cJSON_CreateBool(0));
+    ag_cli_audit_begin(&audit, o, req, server != NULL);
     rc = !req ? -1 : server ? ag_server_exec(server, req, &rec, err, sizeof err)
                             : ag_runner_exec(req, !o->json, &rec, err, sizeof err);
     if (rc == 0 && server && !o->json)
@@ -271,6 +279,7 @@ int ag_run_and_report(const struct ag_run_opts *o, cJSON *req, struct ag_run_ctx
     cJSON_Delete(req);
     if (rc < 0) {
         fprintf(stderr, "sandboxrun: %s\n", err);
+        ag_cli_audit_end(&audit, NULL, err);
         return ag_run_refuse(o, SR_INTERNAL_ERROR, err, ctx);
     }
     status = cJSON_GetObjectItemCaseSensitive(rec, "status");
@@ -279,6 +288,7 @@ int ag_run_and_report(const struct ag_run_opts *o, cJSON *req, struct ag_run_ctx
         st = input_refused(rec, st);
     if (handle_outputs(o, rec) < 0)
         rc = -1;
+    ag_cli_audit_end(&audit, rec, NULL);
     if (o->json) {
         char *text = cJSON_Print(rec);
         if (text)

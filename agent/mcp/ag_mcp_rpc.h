@@ -77,6 +77,7 @@ struct ag_mcp_out {
     /* optional: the server lets go; answered 0 means the request it held
      * the out for will never be answered (cancelled: MCP sends nothing) */
     void (*drop)(struct ag_mcp_out *o, int answered);
+    const char *correlation;   /* optional: the caller's correlation id (from HTTP headers), for the audit */
 };
 
 /* The out writing one line per message to fd, under one mutex so that

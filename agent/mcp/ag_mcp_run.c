@@ -219,6 +219,7 @@ static int files_into_session(struct job *j, struct ag_mcp_call *c, const cJSON 
             return snprintf(err, errlen, "file name '%.100s' must be one plain path component", name ? name : ""), -1;
         }
         snprintf(dest, sizeof dest, "/tmp/%s", name);
+        ag_mcp_call_note_input(c, dest, NULL, data ? data : (unsigned char *)"", n);
         rc = ag_mcp_session_put_file(j->sess, c, dest, data ? data : (unsigned char *)"", n, err, errlen);
         free(data);
         if (rc < 0)
@@ -231,8 +232,11 @@ static int files_into_session(struct job *j, struct ag_mcp_call *c, const cJSON 
 static cJSON *run_oneshot(struct ag_mcp_call *c, struct job *j, cJSON *req)
 {
     cJSON *rec = NULL;
+    const cJSON *in;
     char err[512];
 
+    cJSON_ArrayForEach(in, j->inputs)   /* the files as mounted: what the run read */
+        ag_mcp_call_note_input(c, arg_str(in, "name"), arg_str(in, "path"), NULL, 0);
     cJSON_AddItemToObject(req, "inputs", j->inputs ? j->inputs : cJSON_CreateArray());
     j->inputs = NULL;
     cJSON_AddStringToObject(req, "outDir", j->out_dir);

@@ -14,11 +14,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "ag_audit.h"
 #include "ag_mcp_inline.h"
 #include "ag_mcp_rpc.h"
 #include "ag_mcp_store.h"
 #include "ag_mcp_session.h"
 #include "ag_mcp_tools.h"
+#include "ag_metrics.h"
 #include "sr_log.h"
 
 #define MODERN_VERSION AG_MCP_MODERN_VERSION
@@ -261,6 +263,7 @@ static void enqueue(const struct ag_mcp_client *c, struct ag_mcp_out *out, cJSON
     struct request *r = calloc(1, sizeof *r);
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(params, "_meta");
     const cJSON *tok = cJSON_GetObjectItemCaseSensitive(meta, "progressToken");
+    const char *tp;
 
     if (!r) {
         ag_mcp_send_error(out, id, AG_RPC_INTERNAL_ERROR, "out of memory", NULL);
@@ -281,9 +284,17 @@ static void enqueue(const struct ag_mcp_client *c, struct ag_mcp_out *out, cJSON
     r->progress_token = ag_mcp_id_ok(tok) ? tok : NULL;
     ag_mcp_call_init(&r->call, args);
     r->call.tenant = r->local ? NULL : r->tenant;
+    r->call.protocol = c->protocol;
+    /* audit: a caller's trace in _meta.traceparent names the call, else the transport's (HTTP headers) */
+    tp = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(meta, "traceparent"));
+    if (!tp && out->correlation)
+        snprintf(r->call.correlation, sizeof r->call.correlation, "%s", out->correlation);
+    else
+        ag_audit_correlation(tp, NULL, r->call.correlation);
     pthread_mutex_lock(&S.lock);
     if (S.nqueued >= S.max_queue || S.stopping) {
         pthread_mutex_unlock(&S.lock);
+        ag_metrics_busy("-32000");
         r->answered = ag_mcp_send_error(out, id, AG_RPC_SERVER_BUSY, "server busy: too many tool calls waiting; "
                                         "retry later", NULL) == 0;
         request_free(r);
@@ -295,6 +306,7 @@ static void enqueue(const struct ag_mcp_client *c, struct ag_mcp_out *out, cJSON
         S.qhead = r;
     S.qtail = r;
     S.nqueued++;
+    ag_metrics_queued(1);
     r->anext = S.all;
     S.all = r;
     pthread_cond_signal(&S.cond);
@@ -356,7 +368,7 @@ static void run_call(struct request *r)
         return;                       /* cancelled while it waited in the queue */
     snprintf(line, sizeof line, "%s started", r->tool->name);
     client_log(r->out, r->log_level, 1, line);
-    result = r->tool->fn(&r->call, &code, err, sizeof err);
+    result = ag_mcp_tool_run(&r->call, r->tool, &code, err, sizeof err);
     if (finish(r) < 0) {
         SR_INFO("mcp: %s cancelled; no answer sent, as the protocol asks", r->tool->name);
         cJSON_Delete(result);
@@ -388,6 +400,7 @@ static void *worker(void *arg)
         if (!S.qhead)
             S.qtail = NULL;
         S.nqueued--;
+        ag_metrics_queued(-1);
         r->state = RUNNING;
         r->started = r->last_progress = now();
         pthread_mutex_unlock(&S.lock);

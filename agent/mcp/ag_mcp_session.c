@@ -14,6 +14,8 @@
 #include "ag_mcp_policy.h"
 #include "ag_mcp_result.h"
 #include "ag_mcp_rpc.h"
+#include "ag_audit.h"
+#include "ag_metrics.h"
 #include "ag_mcp_store.h"
 #include "ag_session.h"
 #include "sr_buf.h"
@@ -32,6 +34,8 @@ struct ag_mcp_sess {
     long memory_mb;
     int refs, gone;        /* gone: out of the registry; stopped when refs reaches 0 */
     cJSON *seen_out;       /* {path: sha256} of the /out files already shown (under lock) */
+    const char *protocol;  /* audit: how its starter reached us, and the start's correlation id */
+    char correlation[AG_AUDIT_CORR_MAX];
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -60,6 +64,46 @@ static double now(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A session event ("start", "stop", "expire", "shutdown"), noted under the
+ * lock and written after it: an audit line waits for the disk, the
+ * registry must not. */
+struct sess_note {
+    const char *event, *detail, *protocol;
+    char id[40], tenant[64], correlation[AG_AUDIT_CORR_MAX];
+};
+
+static void note(struct sess_note *n, const struct ag_mcp_sess *e, const char *event, const char *detail)
+{
+    n->event = event;
+    n->detail = detail;
+    n->protocol = e->protocol;
+    snprintf(n->id, sizeof n->id, "%s", e->id);
+    snprintf(n->tenant, sizeof n->tenant, "%s", e->tenant);
+    snprintf(n->correlation, sizeof n->correlation, "%s", e->correlation);
+}
+
+/* The event's audit line and metric. */
+static void write_note(const struct sess_note *n)
+{
+    ag_metrics_session(n->event);
+    ag_audit_session(n->event, n->protocol, n->tenant[0] ? n->tenant : NULL, n->id, n->correlation, "ok", n->detail);
+}
+
+int ag_mcp_sessions_active(void)
+{
+    int n;
+
+    pthread_mutex_lock(&lock);
+    n = count;
+    pthread_mutex_unlock(&lock);
+    return n;
+}
+
+int ag_mcp_sessions_max(void)
+{
+    return max_sessions;
 }
 
 void ag_mcp_sessions_init(int max)
@@ -97,19 +141,26 @@ static struct ag_mcp_sess *unregister(struct ag_mcp_sess *e)
 void ag_mcp_sessions_reap(void)
 {
     struct ag_mcp_sess *dead[64];
-    int n = 0;
+    struct sess_note notes[64];
+    int n = 0, nn = 0;
     double t = now();
 
     pthread_mutex_lock(&lock);
-    for (struct ag_mcp_sess *e = sessions, *next; e && n < 64; e = next) {
+    for (struct ag_mcp_sess *e = sessions, *next; e && nn < 64; e = next) {
         next = e->next;
-        if (e->expires && t >= e->expires && e->refs > 0)
+        if (e->expires && t >= e->expires && e->refs > 0) {
+            note(&notes[nn++], e, "expire", "its time-to-live ended during a call");
             unregister(e);         /* in use: gone for everyone now, stopped when the call returns */
-        else if (e->refs == 0 && ((e->idle && t - e->last_used > e->idle) || !ag_session_alive(e->s) ||
-                                  (e->expires && t >= e->expires)))
+        } else if (e->refs == 0 && ((e->idle && t - e->last_used > e->idle) || !ag_session_alive(e->s) ||
+                                    (e->expires && t >= e->expires))) {
+            note(&notes[nn++], e, "expire", !ag_session_alive(e->s) ? "its interpreter died"
+                                            : e->expires && t >= e->expires ? "its time-to-live ended" : "idle");
             dead[n++] = unregister(e);
+        }
     }
     pthread_mutex_unlock(&lock);
+    for (int i = 0; i < nn; i++)
+        write_note(&notes[i]);
     for (int i = 0; i < n; i++)
         destroy(dead[i]);
 }
@@ -118,9 +169,14 @@ void ag_mcp_sessions_stop_all(void)
 {
     for (;;) {
         struct ag_mcp_sess *e;
+        struct sess_note n = {0};
         pthread_mutex_lock(&lock);
+        if (sessions)
+            note(&n, sessions, "shutdown", NULL);
         e = sessions ? unregister(sessions) : NULL;
         pthread_mutex_unlock(&lock);
+        if (n.event)
+            write_note(&n);
         if (!e && !sessions)
             return;
         if (e)
@@ -238,6 +294,7 @@ enum ag_mcp_open_res ag_mcp_session_open(const struct ag_mcp_sess_spec *spec, st
                                          char *id, size_t idlen, char *err, size_t errlen)
 {
     struct ag_mcp_sess *e;
+    struct sess_note started;
     struct opening o;
     cJSON *opts;
     int rc;
@@ -272,6 +329,10 @@ enum ag_mcp_open_res ag_mcp_session_open(const struct ag_mcp_sess_spec *spec, st
     e->last_used = now();
     e->expires = spec->ttl > 0 ? e->last_used + spec->ttl : 0;
     snprintf(id, idlen, "%s", e->id);
+    e->protocol = c->protocol;
+    snprintf(e->correlation, sizeof e->correlation, "%s", c->correlation);
+    note(&started, e, "start", NULL);
+    write_note(&started);   /* before the session is in the registry: its start comes before any use */
     pthread_mutex_lock(&lock);
     opened(&o);
     e->next = sessions;
@@ -293,11 +354,16 @@ int ag_mcp_session_running(const char *id, const char *tenant)
 int ag_mcp_session_close(const char *id, const char *tenant)
 {
     struct ag_mcp_sess *e, *now_dead = NULL;
+    struct sess_note n = {0};
 
     pthread_mutex_lock(&lock);
-    if ((e = lookup(id, tenant)))
+    if ((e = lookup(id, tenant))) {
+        note(&n, e, "stop", NULL);
         now_dead = unregister(e);
+    }
     pthread_mutex_unlock(&lock);
+    if (n.event)
+        write_note(&n);
     if (now_dead)
         destroy(now_dead);
     return e ? 0 : -1;

@@ -24,6 +24,9 @@ struct ag_mcp_sess;
 
 /* At most max sessions at once (default 8). */
 void ag_mcp_sessions_init(int max);
+/* Sessions alive now, and the most there may be (for the metrics). */
+int ag_mcp_sessions_active(void);
+int ag_mcp_sessions_max(void);
 /* Stop sessions idle past their timeout, or whose interpreter died. */
 void ag_mcp_sessions_reap(void);
 /* Stop every session (at shutdown, once no call runs). */

@@ -456,7 +456,7 @@ cJSON *ag_mcp_tool_call(struct ag_mcp_call *c, const char *name, int *rpc_code, 
         return snprintf(err, errlen, "unknown tool %.100s", name), NULL;
     if (ag_mcp_tool_validate(t, c->args, why, sizeof why) < 0)
         return snprintf(err, errlen, "invalid arguments for %s: %s", t->name, why), NULL;
-    return t->fn(c, rpc_code, err, errlen);
+    return ag_mcp_tool_run(c, t, rpc_code, err, errlen);
 }
 
 void ag_mcp_call_cancel(struct ag_mcp_call *c)

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stddef.h>
 
+#include "ag_audit.h"
 #include "ag_runner.h"
 #include "ag_session.h"
 
@@ -23,6 +24,11 @@ struct ag_mcp_call {
     struct ag_session_cancel scancel; /* the session execution, if any */
     double timeout;                 /* seconds the current run may take (progress total) */
     int display;                    /* run the code as a notebook cell (execute_code) */
+    /* for the audit log and the metrics (ag_mcp_audit.c): */
+    const char *protocol;           /* how the caller reached us: "mcp-stdio", "mcp-http", "agentcore" (static) */
+    char correlation[AG_AUDIT_CORR_MAX];  /* the caller's (ag_audit_correlation); "": one is made up */
+    const char *alias;              /* the caller's name for the tool (AgentCore's "executeCode"), or NULL */
+    cJSON *audit;                   /* the line being built while the tool runs (NULL: the log is off) */
 };
 
 /* A handler returns a CallToolResult ({content, structuredContent, isError}),
@@ -52,6 +58,13 @@ void ag_mcp_call_init(struct ag_mcp_call *c, const cJSON *args);
  * first. A CallToolResult, or NULL with *rpc_code and err set (unknown
  * tool, invalid arguments, or the tool's own refusal). */
 cJSON *ag_mcp_tool_call(struct ag_mcp_call *c, const char *name, int *rpc_code, char *err, size_t errlen);
+/* Run tool t (its arguments already validated) on call c, then write the
+ * call's one audit line and count it in the metrics: every transport runs
+ * tools through here (ag_mcp_tool_call, the stdio server). As t->fn. */
+cJSON *ag_mcp_tool_run(struct ag_mcp_call *c, const struct ag_mcp_tool *t, int *rpc_code, char *err, size_t errlen);
+/* What a run mounted or wrote for call c, for its audit line: the file at
+ * path (data NULL) or n bytes of data, under name. No-op with the log off. */
+void ag_mcp_call_note_input(struct ag_mcp_call *c, const char *name, const char *path, const void *data, size_t n);
 /* Stop whatever the call is running (idempotent; safe from any thread).
  * Does nothing once the call is committed. */
 void ag_mcp_call_cancel(struct ag_mcp_call *c);

@@ -13,6 +13,8 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "ag_audit.h"
+#include "ag_metrics.h"
 #include "ag_mcp_session.h"
 #include "ag_mcp_tools.h"
 #include "sr_log.h"
@@ -139,6 +141,7 @@ static void add_request_id(struct ag_http_resp *resp)
 static void refuse(const struct ag_http_req *req, struct ag_http_resp *resp, enum ag_auth_res res, const char *why)
 {
     SR_INFO("agentcore: refused %s %.200s: %s", req->method, req->path, why);
+    ag_metrics_auth_failure("sigv4");
     /* the type AWS answers with: InvalidSignatureException for a clock off by
      * more than 5 minutes lets the SDKs correct their clock from our Date header */
     ag_agentcore_error(resp, 403, res == AG_AUTH_SKEWED ? "InvalidSignatureException"
@@ -288,6 +291,7 @@ static void *starter(void *arg)
         j = start_head;
         start_head = j->next;
         pthread_mutex_unlock(&start_lock);
+        ag_metrics_queued(-1);
         j->res = ag_mcp_session_open(j->spec, j->call, j->id, j->idlen, j->why, j->whylen);
         pthread_mutex_lock(&start_lock);
         j->done = 1;
@@ -318,6 +322,7 @@ static enum ag_mcp_open_res open_session(const struct ag_mcp_sess_spec *spec, st
     while (*tail)
         tail = &(*tail)->next;
     *tail = &j;
+    ag_metrics_queued(1);
     pthread_cond_signal(&start_cond);
     while (!j.done)
         pthread_cond_wait(&start_done, &start_lock);
@@ -380,7 +385,7 @@ static int replay(const char *tenant, const char *interp, const char *token, con
 }
 
 static void op_start(const struct ag_http_req *req, struct ag_http_resp *resp, const char *tenant,
-                     const struct ag_agentcore_interp *in)
+                     const struct ag_agentcore_interp *in, const char *corr)
 {
     cJSON *body = parse_body(req, resp);
     struct ag_mcp_sess_spec spec = {.tenant = tenant, .memory_mb = in->memory_mb, .tenant_max = O->tenant_sessions};
@@ -414,6 +419,8 @@ static void op_start(const struct ag_http_req *req, struct ag_http_resp *resp, c
     spec.ttl = ttl;
     ag_mcp_call_init(&call, NULL);
     call.tenant = tenant;
+    call.protocol = "agentcore";
+    snprintf(call.correlation, sizeof call.correlation, "%s", corr);
     enum ag_mcp_open_res res = open_session(&spec, &call, r->id, sizeof r->id, why, sizeof why);
     pthread_mutex_lock(&lock);
     r->starting = 0;
@@ -430,6 +437,10 @@ static void op_start(const struct ag_http_req *req, struct ag_http_resp *resp, c
         nrecords--;
         free(r);
         if (res == AG_MCP_OPEN_FULL)
+            ag_metrics_busy("402");
+        ag_audit_session("start", "agentcore", tenant, NULL, corr, res == AG_MCP_OPEN_FULL ? "refused" : "error",
+                         res == AG_MCP_OPEN_FULL ? "the tenant's or the service's session cap" : why);
+        if (res == AG_MCP_OPEN_FULL)
             ag_agentcore_error(resp, 402, "ServiceQuotaExceededException", "Too many sessions: stop one first "
                                "(at most %d per tenant)", O->tenant_sessions);
         else
@@ -441,7 +452,8 @@ static void op_start(const struct ag_http_req *req, struct ag_http_resp *resp, c
 
 /* ---- Stop / Get / List ---- */
 
-static void op_stop(const struct ag_http_req *req, struct ag_http_resp *resp, const char *tenant, const char *interp)
+static void op_stop(const struct ag_http_req *req, struct ag_http_resp *resp, const char *tenant, const char *interp,
+                    const char *corr)
 {
     const char *sid = ag_http_query(req, "sessionId");
     struct record *r;
@@ -491,7 +503,8 @@ static cJSON *summary(const struct record *r, int full)
     return o;
 }
 
-static void op_get(const struct ag_http_req *req, struct ag_http_resp *resp, const char *tenant, const char *interp)
+static void op_get(const struct ag_http_req *req, struct ag_http_resp *resp, const char *tenant, const char *interp,
+                   const char *corr)
 {
     const char *sid = ag_http_query(req, "sessionId");
     struct record *r;
@@ -527,7 +540,8 @@ static int list_args(const cJSON *body, struct ag_http_resp *resp, int *max, con
     return 0;
 }
 
-static void op_list(const struct ag_http_req *req, struct ag_http_resp *resp, const char *tenant, const char *interp)
+static void op_list(const struct ag_http_req *req, struct ag_http_resp *resp, const char *tenant, const char *interp,
+                    const char *corr)
 {
     cJSON *body = parse_body(req, resp), *out, *items;
     const char *next, *status;
@@ -570,7 +584,7 @@ static void op_list(const struct ag_http_req *req, struct ag_http_resp *resp, co
 /* ---- InvokeCodeInterpreter ---- */
 
 static void op_invoke(const struct ag_http_req *req, struct ag_http_resp *resp, const char *tenant,
-                      const char *interp)
+                      const char *interp, const char *corr)
 {
     const char *sid = ag_http_header(req, "x-amzn-code-interpreter-session-id");
     cJSON *body;
@@ -598,7 +612,7 @@ static void op_invoke(const struct ag_http_req *req, struct ag_http_resp *resp, 
         cJSON_Delete(body);
         return not_found(resp, sid);
     }
-    ag_agentcore_invoke(resp, tenant, sid, name->valuestring, args, O->exec_timeout, req->fd);
+    ag_agentcore_invoke(resp, tenant, sid, name->valuestring, args, O->exec_timeout, req->fd, corr);
     cJSON_Delete(body);
 }
 
@@ -606,13 +620,14 @@ static void op_invoke(const struct ag_http_req *req, struct ag_http_resp *resp, 
 
 struct op {
     const char *method, *suffix;
-    void (*fn)(const struct ag_http_req *, struct ag_http_resp *, const char *tenant, const char *interp);
+    void (*fn)(const struct ag_http_req *, struct ag_http_resp *, const char *tenant, const char *interp,
+               const char *corr);
 };
 
 static void op_start_by_id(const struct ag_http_req *req, struct ag_http_resp *resp, const char *tenant,
-                           const char *interp)
+                           const char *interp, const char *corr)
 {
-    op_start(req, resp, tenant, interp_for(interp));
+    op_start(req, resp, tenant, interp_for(interp), corr);
 }
 
 static const struct op ops[] = {
@@ -650,9 +665,11 @@ void ag_agentcore_handle(const struct ag_http_req *req, struct ag_http_resp *res
     const char *slash = strchr(rest, '/');
     const struct op *op = NULL;
     const char *tenant;
-    char interp[128];
+    char interp[128], corr[AG_AUDIT_CORR_MAX];
 
     (void)ctx;
+    /* the caller's trace names this request in the audit log, and the answer carries it back */
+    ag_audit_correlation(ag_http_header(req, "traceparent"), ag_http_header(req, "x-amzn-trace-id"), corr);
     for (size_t i = 0; slash && i < sizeof ops / sizeof *ops; i++)
         if (strcmp(slash, ops[i].suffix) == 0 && strcmp(req->method, ops[i].method) == 0)
             op = &ops[i];
@@ -664,7 +681,8 @@ void ag_agentcore_handle(const struct ag_http_req *req, struct ag_http_resp *res
             ag_agentcore_error(resp, 404, "ResourceNotFoundException", "No code interpreter '%.100s' (this service "
                                "serves %s and the ones it was configured with)", interp, AG_AGENTCORE_DEFAULT_ID);
         else
-            op->fn(req, resp, tenant, interp);
+            op->fn(req, resp, tenant, interp, corr);
     }
     add_request_id(resp);
+    ag_http_add_header(resp, AG_AUDIT_HEADER, corr);
 }

@@ -59,8 +59,9 @@ void ag_agentcore_invalid(struct ag_http_resp *resp, const char *field, const ch
     __attribute__((format(printf, 3, 4)));
 /* Run AgentCore tool name with arguments in tenant's session sid and put
  * the event-stream answer (or an error) into resp. fd is the client's
- * socket: if the client goes away, the call is cancelled. */
+ * socket: if the client goes away, the call is cancelled. corr is the
+ * request's correlation id (ag_audit_correlation), for the audit log. */
 void ag_agentcore_invoke(struct ag_http_resp *resp, const char *tenant, const char *sid, const char *name,
-                         const cJSON *arguments, double timeout, int fd);
+                         const cJSON *arguments, double timeout, int fd, const char *corr);
 
 #endif

@@ -24,6 +24,7 @@
 #include "ag_mcp_inline.h"
 #include "ag_mcp_result.h"
 #include "ag_mcp_tools.h"
+#include "ag_metrics.h"
 #include "ag_tenants.h"
 #include "sr_buf.h"
 #include "sr_log.h"
@@ -80,8 +81,10 @@ static void flight_link(struct flight *f, int add)
 }
 
 /* Run MCP tool with args (taken) for tenant, cancelled if the client on fd
- * hangs up. The CallToolResult, or NULL with err set. */
-static cJSON *call_watched(const char *tool, cJSON *args, const char *tenant, int fd, char *err, size_t errlen)
+ * hangs up; alias (AgentCore's name) and corr go to the audit line. The
+ * CallToolResult, or NULL with err set. */
+static cJSON *call_watched(const char *tool, const char *alias, const char *corr, cJSON *args, const char *tenant,
+                           int fd, char *err, size_t errlen)
 {
     struct flight f = {.args = args, .tool = tool};
     pthread_t th;
@@ -89,6 +92,9 @@ static cJSON *call_watched(const char *tool, cJSON *args, const char *tenant, in
 
     ag_mcp_call_init(&f.call, args);
     f.call.tenant = tenant;
+    f.call.protocol = "agentcore";
+    f.call.alias = alias;
+    snprintf(f.call.correlation, sizeof f.call.correlation, "%s", corr);
     if ((f.done_fd = eventfd(0, EFD_CLOEXEC)) < 0 || pthread_create(&th, NULL, fly, &f) != 0) {
         if (f.done_fd >= 0)
             close(f.done_fd);
@@ -636,7 +642,7 @@ static void send_event(struct ag_http_resp *resp, cJSON *result, const char *sid
 }
 
 void ag_agentcore_invoke(struct ag_http_resp *resp, const char *tenant, const char *sid, const char *name,
-                         const cJSON *arguments, double timeout, int fd)
+                         const cJSON *arguments, double timeout, int fd, const char *corr)
 {
     const struct tool *t = NULL;
     cJSON *empty = cJSON_CreateObject(), *args, *r, *result;
@@ -657,9 +663,10 @@ void ag_agentcore_invoke(struct ag_http_resp *resp, const char *tenant, const ch
         return;
     if (ag_tenants_exec_begin(tenant) < 0) {
         cJSON_Delete(args);
+        ag_metrics_busy("429");
         return ag_agentcore_error(resp, 429, "ThrottlingException", "Too many executions at once; retry shortly");
     }
-    r = call_watched(t->mcp, args, tenant, fd, err, sizeof err);
+    r = call_watched(t->mcp, t->name, corr, args, tenant, fd, err, sizeof err);
     ag_tenants_exec_end(tenant);
     if (!r)
         return ag_agentcore_invalid(resp, "arguments", "%s", err);

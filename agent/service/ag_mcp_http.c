@@ -13,7 +13,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include "ag_audit.h"
 #include "ag_mcp_result.h"
+#include "ag_metrics.h"
 #include "ag_mcp_server.h"
 #include "ag_mcp_sse.h"
 #include "ag_tenants.h"
@@ -139,6 +141,7 @@ static const char *authenticate(const struct ag_http_req *req, struct ag_http_re
     base_url(req, base, sizeof base);
     snprintf(www, sizeof www, "Bearer resource_metadata=\"%.160s/.well-known/oauth-protected-resource/mcp\"%s",
              base, h ? ", error=\"invalid_token\"" : "");
+    ag_metrics_auth_failure("bearer");
     rpc_refuse(resp, 401, AG_RPC_INVALID_REQUEST, "Unauthorized: %s",
                h ? "the bearer token is not valid here" : "an Authorization: Bearer token is required");
     ag_http_add_header(resp, "WWW-Authenticate", www);
@@ -469,6 +472,7 @@ static int take_slot(struct ag_http_resp *resp, const char *tenant, const cJSON 
     if (!method || strcmp(method, "tools/call") != 0 || !cJSON_GetObjectItemCaseSensitive(msg, "id"))
         return 0;
     if (ag_tenants_exec_begin(tenant) < 0) {
+        ag_metrics_busy("-32000");
         cJSON *id = ag_mcp_id_dup(cJSON_GetObjectItemCaseSensitive(msg, "id"));
         cJSON *m = cJSON_CreateObject(), *e;
         char *text;
@@ -527,6 +531,7 @@ static void post_in_session(struct ag_http_resp *resp, const char *tenant, cJSON
 static void post(const struct ag_http_req *req, struct ag_http_resp *resp, const char *tenant)
 {
     const char *sid = ag_http_header(req, "MCP-Session-Id"), *ver = ag_http_header(req, "MCP-Protocol-Version");
+    char corr[AG_AUDIT_CORR_MAX];
     cJSON *msg, *method;
     struct ag_mcp_sse *s;
     struct msess *m;
@@ -552,6 +557,9 @@ static void post(const struct ag_http_req *req, struct ag_http_resp *resp, const
         cJSON_Delete(msg);
         return rpc_refuse(resp, 500, AG_RPC_INTERNAL_ERROR, "out of memory");
     }
+    ag_audit_correlation(ag_http_header(req, "traceparent"), ag_http_header(req, "X-Amzn-Trace-Id"), corr);
+    ag_mcp_sse_set_correlation(s, corr);
+    ag_http_add_header(resp, AG_AUDIT_HEADER, corr);    /* the caller can find its calls in the audit log */
     if (ag_mcp_is_modern(msg))
         return post_modern(req, resp, tenant, msg, s, is_request);
     if (!sid && is_request && strcmp(method->valuestring, "initialize") == 0)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ag_audit.h"
 #include "sr_buf.h"
 #include "sr_log.h"
 
@@ -40,6 +41,7 @@ struct ag_mcp_sse {
     int cancel_set;
     struct { void (*fn)(void *); void *arg; } on_end[AG_MCP_SSE_HOOKS];
     int nend, ended;               /* the on_end hooks have run */
+    char correlation[AG_AUDIT_CORR_MAX];
 };
 
 static atomic_int stopping;
@@ -207,6 +209,12 @@ int ag_mcp_sse_on_end(struct ag_mcp_sse *s, void (*fn)(void *), void *arg)
 void ag_mcp_sse_release(struct ag_mcp_sse *s)
 {
     unref(s);
+}
+
+void ag_mcp_sse_set_correlation(struct ag_mcp_sse *s, const char *id)
+{
+    snprintf(s->correlation, sizeof s->correlation, "%s", id);
+    s->out.correlation = s->correlation;
 }
 
 void ag_mcp_sse_shutdown(void)

@@ -42,6 +42,8 @@ void ag_mcp_sse_cancel_on_hangup(struct ag_mcp_sse *s, const struct ag_mcp_clien
  * if the server never took it. At most AG_MCP_SSE_HOOKS; 0 or -1. For what
  * a call holds only while it runs (the tenant's slot, its MCP session). */
 int ag_mcp_sse_on_end(struct ag_mcp_sse *s, void (*fn)(void *), void *arg);
+/* The caller's correlation id (from its headers), for the calls it makes. */
+void ag_mcp_sse_set_correlation(struct ag_mcp_sse *s, const char *id);
 /* Every stream ends at its next wake-up, answered or not (at shutdown). */
 void ag_mcp_sse_shutdown(void);
 

@@ -12,12 +12,14 @@
 #include <unistd.h>
 
 #include "ag_agentcore.h"
+#include "ag_audit.h"
 #include "ag_auth.h"
 #include "ag_http.h"
 #include "ag_mcp_http.h"
 #include "ag_mcp_policy.h"
 #include "ag_mcp_server.h"
 #include "ag_mcp_session.h"
+#include "ag_observe.h"
 #include "ag_runner.h"
 #include "ag_tenants.h"
 #include "sr_buf.h"
@@ -26,11 +28,11 @@
 #include "sr_status.h"
 
 struct opts {
-    const char *listen, *auth, *region, *tls_cert, *tls_key;
+    const char *listen, *auth, *region, *tls_cert, *tls_key, *audit, *metrics;
     unsigned long sessions, tenant_sessions, tenant_execs, execs, exec_timeout, memory;
     unsigned long max_body, max_conns, idle, deadline;
     unsigned long mcp_sessions, tenant_mcp_sessions, mcp_idle;
-    int verbose;
+    int verbose, audit_code;
     struct ag_agentcore_opts ac;
     struct ag_mcp_http_opts mcp;
     struct ag_mcp_policy policy;
@@ -91,6 +93,11 @@ static void usage(void)
            "  --mcp-sessions N        MCP sessions at once (default 256)\n"
            "  --tenant-mcp-sessions N MCP sessions at once per tenant (default 64)\n"
            "  --mcp-idle S            seconds an MCP session may go unused before it ends (default 1800)\n"
+           "  --audit FILE            append a JSON line per execution and session event to FILE\n"
+           "                          (created 0600; default $SANDBOXRUN_AUDIT; README \"Audit log\")\n"
+           "  --audit-code            the audit lines carry the code itself, not only its sha256\n"
+           "  --metrics ADDR          serve GET /metrics (Prometheus text) on this second listener\n"
+           "                          (unauthenticated: bind it where only the scraper reaches)\n"
            "  --verbose               log each refusal and session on stderr\n");
 }
 
@@ -119,8 +126,8 @@ static int parse(int argc, char **argv, struct opts *o)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         const struct num_opt *n = NULL;
-        if (strcmp(a, "--verbose") == 0) {
-            o->verbose = 1;
+        if (strcmp(a, "--verbose") == 0 || strcmp(a, "--audit-code") == 0) {
+            *(a[2] == 'v' ? &o->verbose : &o->audit_code) = 1;
             continue;
         }
         for (size_t k = 0; k < sizeof num_opts / sizeof *num_opts; k++)
@@ -137,6 +144,8 @@ static int parse(int argc, char **argv, struct opts *o)
             o->listen = v;
         } else if (strcmp(a, "--auth") == 0) {
             o->auth = v;
+        } else if (strcmp(a, "--audit") == 0 || strcmp(a, "--metrics") == 0) {
+            *(a[3] == 'u' ? &o->audit : &o->metrics) = v;
         } else if (strcmp(a, "--tls-cert") == 0) {
             o->tls_cert = v;
         } else if (strcmp(a, "--tls-key") == 0) {
@@ -263,8 +272,9 @@ static int s3_granted(const char *tenant, const char *uri)
 static int serve(struct opts *o, const struct ag_auth *auth, int fd, const struct sr_buf *cert,
                  const struct sr_buf *key)
 {
-    struct ag_http *http = NULL;
+    struct ag_http *http = NULL, *metrics = NULL;
     struct ag_http_route routes[] = {{"/code-interpreters/", ag_agentcore_handle, NULL, ag_agentcore_admit},
+                                     {"/ping", ag_observe_ping, NULL, NULL},
                                      {"/mcp", ag_mcp_http_handle, NULL, ag_mcp_http_admit},
                                      {"/.well-known/oauth-protected-resource", ag_mcp_http_metadata, NULL, NULL}};
     struct ag_mcp_opts mo = {.workers = o->execs < AG_MCP_MAX_WORKERS ? (int)o->execs : AG_MCP_MAX_WORKERS,
@@ -307,20 +317,27 @@ static int serve(struct opts *o, const struct ag_auth *auth, int fd, const struc
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &block, NULL);
-    if (ag_http_start(fd, &ho, routes, sizeof routes / sizeof *routes, &http, err, sizeof err) < 0) {
-        fprintf(stderr, "sandboxrun serve: %s\n", err);
+    ag_observe_init();
+    if (ag_http_start(fd, &ho, routes, sizeof routes / sizeof *routes, &http, err, sizeof err) < 0 ||
+        ag_observe_start_metrics(o->metrics, &ho, &metrics, err, sizeof err) < 0) {
+        int bad_metrics = http != NULL;   /* a bad --metrics address is the operator's to fix */
+        fprintf(stderr, "sandboxrun serve: %s%s\n", bad_metrics ? "--metrics: " : "", err);
+        ag_http_stop(&http);
         ag_mcp_server_stop();
-        return sr_status_exit_code(SR_INTERNAL_ERROR);
+        return bad_metrics ? SR_EXIT_USAGE : sr_status_exit_code(SR_INTERNAL_ERROR);
     }
     fprintf(stderr, "sandboxrun serve: AgentCore Code Interpreter API and MCP (/mcp) on %s%s (%zu keys, %zu tokens, "
-            "region %s)\n", o->listen, cert->data ? " over TLS" : "", ag_auth_nkeys(auth), ag_auth_ntokens(auth),
-            o->region);
+            "region %s)%s%s\n", o->listen, cert->data ? " over TLS" : "", ag_auth_nkeys(auth), ag_auth_ntokens(auth),
+            o->region, o->metrics ? "; metrics on " : "", o->metrics ? o->metrics : "");
     run_until_signal();
     ag_mcp_http_shutdown();        /* new MCP requests get 503; open streams end */
     ag_agentcore_cancel_all();     /* running calls end now; their answers go out */
     ag_mcp_server_cancel_all();    /* an MCP call cancelled is not answered (MCP) */
     ag_http_stop(&http);
+    ag_http_stop(&metrics);
     ag_mcp_server_stop();          /* the pool, then the sessions and the store */
+    if (o->metrics && strncmp(o->metrics, "unix:", 5) == 0)
+        unlink(o->metrics + 5);
     return 0;
 }
 
@@ -340,6 +357,8 @@ int ag_service_main(int argc, char **argv)
         sr_log_init("sandboxrun", SR_LOG_INFO);
     if (!o.listen)
         return fprintf(stderr, "sandboxrun serve: --http wants ADDR:PORT or unix:PATH\n"), SR_EXIT_USAGE;
+    if (ag_audit_open(o.audit, o.audit_code, err, sizeof err) < 0)
+        return fprintf(stderr, "sandboxrun serve: %s\n", err), SR_EXIT_USAGE;
     if (o.auth && ag_auth_load(o.auth, &auth, err, sizeof err) < 0)
         return fprintf(stderr, "sandboxrun serve: --auth: %s\n", err), SR_EXIT_USAGE;
     if (load_tls(&o, &cert, &key) < 0 || (fd = listen_checked(&o, auth, cert.data != NULL)) < 0)
@@ -351,5 +370,6 @@ int ag_service_main(int argc, char **argv)
     wipe_buf(&key);
     sr_buf_reset(&cert);
     ag_auth_free(&auth);
+    ag_audit_close();
     return rc;
 }
