@@ -33,6 +33,9 @@ base=localhost/sandboxrun-base:$key
 
 if [ ! -d "$root" ]; then
     echo "image: making the Debian root $root (debootstrap, once per package list)" >&2
+    rm -rf "$out"/root-*      # the roots of other package lists, a half-made one
+    podman images --format '{{.Repository}}:{{.Tag}}' | grep '^localhost/sandboxrun-base:' |
+        xargs -r podman rmi >/dev/null 2>&1 || true
     # shellcheck disable=SC2086
     DEB_CACHE=$out/debs containers/mkroot.sh "$root" $pkgs
 fi

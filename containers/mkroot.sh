@@ -32,7 +32,9 @@ EOS
 # a chroot with the package cache bind-mounted; undone whatever happens
 mount --bind "$cache" "$tmp/var/cache/apt/archives"
 mount -t proc proc "$tmp/proc"
-trap 'umount "$tmp/proc" 2>/dev/null; umount "$tmp/var/cache/apt/archives" 2>/dev/null' EXIT
+undo() { umount "$tmp/proc" 2>/dev/null; umount "$tmp/var/cache/apt/archives" 2>/dev/null; }
+trap undo EXIT
+trap 'undo; exit 1' INT TERM HUP
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
 chroot "$tmp" apt-get update -qq
 chroot "$tmp" apt-get -y -qq dist-upgrade >&2
@@ -44,7 +46,7 @@ chroot "$tmp" useradd --system --uid "$uid" --gid "$uid" --home-dir /nonexistent
     --shell /usr/sbin/nologin sandboxrun
 install -d -o "$uid" -g "$uid" -m 0700 "$tmp/run/sandboxrun"
 umount "$tmp/proc" "$tmp/var/cache/apt/archives"
-trap - EXIT
+trap - EXIT INT TERM HUP
 
 # what differs between two identical installs: logs, the apt lists, caches,
 # ids minted at install time; the container runtime supplies resolv.conf,
