@@ -53,7 +53,7 @@ rm -rf "$stage"
 make --no-print-directory install DESTDIR="$top/$stage" >/dev/null
 install -D -m 0755 containers/entrypoint.sh "$stage/usr/local/lib/sandboxrun-container/entrypoint.sh"
 find "$stage" -exec touch -h -d "@$epoch" {} +
-podman build --quiet --timestamp "$epoch" --build-arg BASE="$base" -f containers/Containerfile \
+podman build --no-cache --quiet --timestamp "$epoch" --build-arg BASE="$base" -f containers/Containerfile \
     -t "$image" "$stage" >/dev/null
 echo "image: $image $(podman image inspect --format '{{.Id}}' "$image" | cut -c1-12)" \
      "(layers: $(podman image inspect --format '{{range .RootFS.Layers}}{{.}} {{end}}' "$image"))" >&2
