@@ -5,6 +5,8 @@
 #   make test       install missing Debian packages (as root), build, run every test
 #   make demo       install, build, run an analysis on statsmodels' co2 data in the jail
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make image      the OCI image localhost/sandboxrun from a debootstrap root (root,
+#                   podman; see containers/README.md)
 #
 # Two binaries on purpose: the orchestrator may hold S3 credentials and never
 # runs Python; it fork+execs the supervisor with a clean environment.
@@ -158,6 +160,10 @@ install: all
 	cp -R scripts/. $(DESTDIR)$(DATADIR)/scripts/
 	find $(DESTDIR)$(DATADIR)/scripts -name __pycache__ -prune -exec rm -rf {} +
 
+# the image is built from the installed tree, so it uses the default PREFIX
+image: all
+	containers/build-image.sh
+
 clean:
 	rm -rf $(B)
 
@@ -165,4 +171,4 @@ clean:
 -include $(wildcard tests/*/suite.mk)
 -include $(wildcard $(B)/*/*.d $(B)/*/*/*.d $(B)/pic/*/*.d $(B)/pic/*/*/*.d)
 
-.PHONY: all unit deps test-deps test demo install clean
+.PHONY: all unit deps test-deps test demo install image clean

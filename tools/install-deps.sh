@@ -2,6 +2,9 @@
 # install-deps.sh build|test — make sure the Debian packages sandboxrun needs
 # are present. As root, apt-get installs what is missing; otherwise print the
 # exact apt-get line and fail. Nothing is fetched from anywhere but Debian.
+# install-deps.sh runtime — print (only) what an installed sandboxrun needs
+# to run: the shared libraries of its binaries and the jail's Python stack
+# (containers/build-image.sh puts these into the image's Debian root).
 set -eu
 
 BUILD_PKGS="build-essential pkg-config libseccomp-dev libcap-dev libcjson-dev
@@ -15,8 +18,22 @@ PY_PKGS="python3 python3-numpy python3-pandas python3-scipy python3-statsmodels
   python3-numexpr python3-patsy python3-joblib python3-threadpoolctl python3-skimage
   python3-xgboost python3-networkx python3-tabulate python3-tqdm python3-pil
   python3-bs4 python3-lxml"
+# the libraries the four binaries link (Makefile *_PKGS), as Debian 12 names them
+RUNTIME_LIBS="libseccomp2 libcap2 libpython3.11 libcjson1 libssl3 libcurl4
+  libarchive13 libmicrohttpd12 zlib1g ca-certificates"
+# containers/ and tests/containers: podman with runc (Debian 12's crun refuses a
+# hybrid cgroup layout), buildah, debootstrap for the image's root, nginx for
+# the two-pod route, python3-yaml to read the manifests, kubectl (below) to
+# render them client-side; catatonit is the pause process of `kube play`
 TEST_PKGS="util-linux procps valgrind clang libclang-rt-14-dev python3-botocore
-  curl bubblewrap firejail hyperfine chromium"
+  curl bubblewrap firejail hyperfine chromium
+  podman buildah runc catatonit debootstrap uidmap slirp4netns containernetworking-plugins nginx-light
+  python3-yaml"
+
+if [ "${1:-}" = runtime ]; then
+    echo $RUNTIME_LIBS $PY_PKGS
+    exit 0
+fi
 
 want="$BUILD_PKGS $PY_PKGS"
 [ "${1:-build}" = test ] && want="$want $TEST_PKGS"
@@ -31,6 +48,10 @@ done
 # node may come from Debian or from another packaging of it; only the command matters
 if [ "${1:-build}" = test ] && ! command -v npm >/dev/null 2>&1; then
     missing="$missing nodejs npm"
+fi
+# kubectl likewise (Debian's kubernetes-client, or a kubectl package that owns the same path)
+if [ "${1:-build}" = test ] && ! command -v kubectl >/dev/null 2>&1; then
+    missing="$missing kubernetes-client"
 fi
 npm_tools() {
     # test-only npm tools, pinned by tests/package-lock.json

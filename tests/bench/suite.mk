@@ -2,6 +2,7 @@
 # python3, bubblewrap and firejail on the same scripts; writes bench/results.md
 # (overwritten each run, ~15-20 minutes on 2 cores). Not part of `make test`:
 # the benchmark is where timed numbers live. See bench/README.md.
+# bench/containers.py (pods of containers/k8s, root only) adds ~3 minutes.
 #
 #   make bench                          the full run
 #   make bench BENCH_ARGS=--quick       a few repetitions, to try the driver
@@ -11,5 +12,6 @@ BENCH_ARGS ?=
 bench: all
 	/usr/bin/python3 bench/bench.py $(BENCH_ARGS)
 	/usr/bin/python3 bench/agentcore.py
+	/usr/bin/python3 bench/containers.py
 
 .PHONY: bench
