@@ -14,11 +14,14 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from svc import free_port  # noqa: E402,F401  (the callers use pods.free_port)
 ROOT = os.environ.get("SANDBOXRUN_ROOT") or os.path.abspath(os.path.join(HERE, "..", ".."))
 CT = os.path.join(ROOT, "containers")
 IMAGE = "localhost/sandboxrun:latest"
@@ -39,14 +42,6 @@ def podman(*args, timeout=180, hooks=None):
     return subprocess.run(["podman"] + pre + list(args), env=ENV, capture_output=True, text=True, timeout=timeout)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
 def wait_port(port, seconds=30):
     """True once 127.0.0.1:port accepts and answers HTTP (any status)."""
     end = time.time() + seconds
@@ -60,6 +55,20 @@ def wait_port(port, seconds=30):
             pass
         time.sleep(0.2)
     return False
+
+
+def ping(port):
+    """GET /ping on 127.0.0.1:port: (status, JSON body or {})."""
+    import http.client
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("GET", "/ping")
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, json.loads(data or b"{}")
+    except (OSError, ValueError):
+        return 0, {}
 
 
 def client(port, *args, timeout=600):
