@@ -2,8 +2,9 @@
 
 Features are computed on the *target*: the series differenced as the EDA
 says (seasonally if the season is strong, then ``d`` times) — trees cannot
-extrapolate a trend or keep a season, so the model predicts differences and
-the forecasts are integrated back. Every feature of row t
+extrapolate a trend or keep a season, so the boosting model predicts the
+series' departure from the naive path of that differencing (models.fit_gbm).
+Every feature of row t
 uses only values up to t-1 — lags shift, and rolling windows shift by one
 before they roll — plus the calendar of t itself, which is known in advance.
 
