@@ -1,5 +1,5 @@
 """forecast.py DATA.csv [--time-col C] [--value-col C] [--freq F] [--features a,b]
-                        [--horizon H] [--trials N] [--time-budget S]
+                        [--horizon H] [--trials N] [--time-budget S] [--boxcox off|auto]
 
 Steps 4-6: on the training part (all but the last H points) choose the
 SARIMA orders and the ETS form by AICc and tune gradient boosting (optuna

@@ -8,8 +8,9 @@ One concern per module, in the order the pipeline uses them:
 * ``eda``      — statistics, unit-root tests, seasonality, STL, ACF/PACF, outliers
 * ``features`` — feature recommendations and leakage-free feature building
 * ``metrics``  — MAE, RMSE, MAPE, sMAPE, MASE
-* ``arima``    — seasonal ARIMA: stepwise AICc search (Hyndman-Khandakar), CSS fit, forecasts
-* ``models``   — seasonal naive, ETS, SARIMA, Theta, combination, gradient boosting (recursive)
+* ``arima``    — seasonal ARIMA: stepwise AICc search (Hyndman-Khandakar), exact or CSS fit, forecasts
+* ``boxcox``   — Guerrero's Box-Cox λ, the transform, AICc on the data's scale
+* ``models``   — seasonal naive, ETS, SARIMA, Theta, combination, gradient boosting (direct)
 * ``tuning``   — optuna TPE search for the boosting hyperparameters
 * ``forecast`` — choice by rolling-origin CV on the training part, one hold-out
   score, refit of the chosen model, future forecast

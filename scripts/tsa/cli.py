@@ -50,6 +50,11 @@ def make_parser(description, forecast=False, features=False):
                        help="optuna trials per tuned model (default 30)")
         p.add_argument("--time-budget", type=float, default=60.0,
                        help="seconds allowed for tuning in total (default 60)")
+        p.add_argument("--boxcox", choices=("off", "auto"), default="off",
+                       help="auto: ETS and SARIMA also try a Box-Cox transform with "
+                            "Guerrero's lambda of the training part, kept where "
+                            "cross-validation says it helps (as R's lambda=\"auto\"); "
+                            "off (default, as R's lambda=NULL): none")
     return p
 
 

@@ -2,8 +2,9 @@
 
 Features are computed on the *target*: the series differenced as the EDA
 says (seasonally if the season is strong, then ``d`` times) — trees cannot
-extrapolate a trend or keep a season, so the model predicts differences and
-the forecasts are integrated back. Every feature of row t
+extrapolate a trend or keep a season, so the boosting model predicts the
+series' departure from the naive path of that differencing (models.fit_gbm).
+Every feature of row t
 uses only values up to t-1 — lags shift, and rolling windows shift by one
 before they roll — plus the calendar of t itself, which is known in advance.
 
@@ -220,21 +221,25 @@ def build_features(y, spec):
     return frame[keep].reset_index(drop=True), dropped
 
 
-def feature_row(z_hist, ts, spec):
-    """One feature vector for time ``ts`` from the past target values
-    ``z_hist`` (a 1-D array ending at ts-1). Used for recursive forecasting;
-    equals the row build_features would produce."""
-    out = []
+def origin_columns(z, spec):
+    """For every time t, the lag and rolling features an origin at t sees
+    (target values up to t itself: lag_K = z[t+1-K], windows end at t) —
+    the row build_features would give time t+1. {name: array}."""
+    cols = {}
     for name in spec.names:
         m = _NAME.match(name)
         if m is None:
-            out.append(float(np.asarray(CALENDAR[name](pd.DatetimeIndex([ts])))[0]))
             continue
         k = int(m.group(2))
         if m.group(1) == "lag":
-            out.append(z_hist[-k])
+            cols[name] = z.shift(k - 1).values
         elif m.group(1) == "roll_mean":
-            out.append(float(np.mean(z_hist[-k:])))
+            cols[name] = z.rolling(k, min_periods=k).mean().values
         else:
-            out.append(float(np.std(z_hist[-k:], ddof=1)))
-    return out
+            cols[name] = z.rolling(k, min_periods=k).std().values
+    return cols
+
+
+def calendar_columns(index, spec):
+    """{calendar name: float array over index} for spec's calendar features."""
+    return {name: np.asarray(CALENDAR[name](index), dtype=float) for name in spec.calendar}

@@ -7,7 +7,9 @@ differencing, features), the SARIMA orders and the ETS form are chosen by
 AICc on the training part, boosting is tuned on it, and the model is
 *chosen* by rolling-origin cross-validation inside it (as forecast::tsCV:
 origins n_train − k·h for k = 1..CV_ORIGINS, each model refitted on the
-data before the origin and forecasting h ahead), by mean MASE. Then every
+data before the origin and forecasting h ahead), by mean MASE; with
+``boxcox``, the same CV first decides, for SARIMA and for ETS, between the
+best untransformed and the best Box-Cox structure. Then every
 model is fitted once on the whole training part and scored on the hold-out
 — for information: the choice is already made. The chosen model is refitted
 on all data and forecasts h steps with its 80 % and 95 % intervals (the
@@ -74,12 +76,13 @@ def cv_origins(n_train, h, min_fit, k=CV_ORIGINS):
 
 
 def run_forecast(series, eda, rec, alias, features=None, horizon=None, trials=30,
-                 time_budget=60.0):
+                 time_budget=60.0, boxcox=False):
     """Choose a model by cross-validation on the training part, score it
     (and the others) once on the hold-out, forecast the future.
 
     ``eda``/``rec`` are of all the data (they shape the final boosting
-    features); ``features`` is the --features text, if any.
+    features); ``features`` is the --features text, if any; ``boxcox``
+    lets ETS and SARIMA try a Box-Cox transform (--boxcox auto).
     Returns (result dict, holdout frame, future frame, metrics frame).
     """
     t_start = time.monotonic()
@@ -110,20 +113,26 @@ def run_forecast(series, eda, rec, alias, features=None, horizon=None, trials=30
     t0 = time.monotonic()
     # the SARIMA search's 40 % counts from here, not from before the training
     # EDA (which takes half a minute on 16,000 hourly points); a search is cheap
-    choices, selection = _choose_structures(stat_train, st, t0 + 0.4 * time_budget)
+    choices, selection = _choose_structures(stat_train, st, t0 + 0.4 * time_budget, h, boxcox)
     clock["sarima_ets_choice"] = time.monotonic() - t0
     t0 = time.monotonic()
     origins = cv_origins(len(train), h, min_fit_points(period, st["spec"]))
+    mase_m = frequency_period(alias)
+    scale = mase_scale(train.values, mase_m)
+    boxcox_cv = _choose_boxcox(choices, selection, train, h, origins, scale, period)
+    clock["boxcox_choice"] = time.monotonic() - t0
+    t0 = time.monotonic()
     # boosting is tuned before the first CV origin, so its CV scores are out of sample
     gbm_params, gbm_tuning = tuning.tune_gbm(train.iloc[:origins[0]], h, st["spec"], trials,
                                              deadline)
-    fitters = _fitters(period, st["spec"], choices, gbm_params)
+    # ETS at a CV origin starts from the previous origin's fit (which saw
+    # only earlier data), the final refit from the training part's fit
+    warm = {}
+    fitters = _fitters(period, st["spec"], choices, gbm_params, warm)
     clock["gbm_tuning"] = time.monotonic() - t0
     t0 = time.monotonic()
 
-    mase_m = frequency_period(alias)
-    scale = mase_scale(train.values, mase_m)
-    cv = _cross_validate(fitters, train, h, origins, scale)
+    cv = _cross_validate(fitters, train, h, origins, scale, warm, boxcox_cv)
     best = _choose(cv)
     clock["cross_validation"] = time.monotonic() - t0
     t0 = time.monotonic()
@@ -132,7 +141,9 @@ def run_forecast(series, eda, rec, alias, features=None, horizon=None, trials=30
 
     # the hold-out, touched once: every model fitted on the training part
     results, holdout = [], pd.DataFrame({"time": test.index, "actual": test.values})
-    fits = _fit_all(fitters, train, h)
+    # ETS's choice was fitted on exactly these points (the training part's
+    # recent window) with this h: its forecast is the hold-out one
+    fits = _fit_all(fitters, train, h, cached=choices["fitted"])
     for name in MODEL_ORDER:
         fc, secs, err = fits[name]
         entry = {"name": name, "cv": cv[name]["summary"], "holdout": None,
@@ -148,8 +159,9 @@ def run_forecast(series, eda, rec, alias, features=None, horizon=None, trials=30
 
     clock["holdout"] = time.monotonic() - t0
     t0 = time.monotonic()
+    warm["ets"] = choices["ets_start"]
     final_fitters = _fitters(final["period"] if best == "gbm" else period, final["spec"],
-                             choices, gbm_params)
+                             choices, gbm_params, warm)
     future, interval = _final_forecast(best, final_fitters, series, h, cv[best]["errors"])
     clock["final_refit"] = time.monotonic() - t0
     result = {
@@ -192,14 +204,18 @@ def run_forecast(series, eda, rec, alias, features=None, horizon=None, trials=30
     return result, holdout, future, metrics
 
 
-def _choose_structures(y, st, deadline):
+def _choose_structures(y, st, deadline, h, boxcox):
     """SARIMA orders and ETS form, each by AICc on y (the training part).
-    Returns ({"sarima": params | None, "ets": form | None}, report)."""
-    choices, report = {"sarima": None, "ets": None}, {}
+    Returns ({"sarima": params | None, "ets": form | None, "ets_start":
+    its fitted parameters, "fitted": {"ets": its h-step Forecast}}, report)."""
+    choices = {"sarima": None, "ets": None, "ets_start": None, "fitted": {},
+               "alternatives": {"sarima": None, "ets": None}}
+    report = {}
     t0 = time.monotonic()
     try:
         choices["sarima"], rep = models.search_sarima(y, st["period"], st["d"], st["D"],
-                                                      st["fourier_periods"], deadline)
+                                                      st["fourier_periods"], deadline, boxcox)
+        choices["alternatives"]["sarima"] = rep.pop("alternative")
         report["sarima"] = dict(rep, chosen=models.arima.form_name(choices["sarima"],
                                                                    choices["sarima"]["period"]),
                                 params=choices["sarima"])
@@ -207,10 +223,14 @@ def _choose_structures(y, st, deadline):
         report["sarima"] = {"error": "%s: %s" % (type(e).__name__, e)}
     t1 = time.monotonic()
     try:
-        fc = models.fit_ets(y, 1, st["period"])
-        choices["ets"] = fc.params["ets"]
+        t_ets = time.monotonic()
+        fc = models.fit_ets(y, h, st["period"], boxcox=boxcox)
+        choices["ets"], choices["ets_start"] = fc.params["ets"], fc.start
+        choices["fitted"]["ets"] = (fc, time.monotonic() - t_ets, None)
+        choices["alternatives"]["ets"] = fc.alternative
         report["ets"] = {"criterion": "AICc", "chosen": fc.params["form"],
                          "candidates": len(models.ets_candidates(y, st["period"])),
+                         "boxcox_lambda": fc.params["boxcox_lambda"],
                          "seconds": round(time.monotonic() - t1, 3)}
     except Exception as e:
         report["ets"] = {"error": "%s: %s" % (type(e).__name__, e)}
@@ -218,12 +238,65 @@ def _choose_structures(y, st, deadline):
     return choices, report
 
 
-def _fit_all(fitters, y, h):
-    """name -> (Forecast or None, seconds, error or None); the combination
-    reuses its members' forecasts."""
-    out = {}
+def _choose_boxcox(choices, report, train, h, origins, scale, period):
+    """Box-Cox or not, for SARIMA and for ETS, by rolling-origin CV on the
+    training part: AICc on the data's scale picks the best model of each
+    kind, the mean MASE over the CV origins picks between the two (ties
+    and failures keep the untransformed one). Updates choices and report;
+    returns {origin: {name: (Forecast, seconds, None)}}, the winners' CV
+    fits for _cross_validate to reuse."""
+    cache = {o: {} for o in origins}
+    for name in ("sarima", "ets"):
+        alt = choices["alternatives"].get(name)
+        if alt is None or choices[name] is None or name not in report:
+            continue
+        variants = {"aicc": choices[name], "other": alt}
+        scores, fits = {}, {}
+        for key, params in variants.items():
+            start, mase, per = None, [], {}
+            for o in origins:
+                y = train.iloc[:o].iloc[-STAT_WINDOW:]
+                t0 = time.monotonic()
+                try:
+                    fc = models.fit_sarima(y, h, params) if name == "sarima" else \
+                        models.fit_ets(y, h, period, params, start)
+                except Exception:  # a variant that fails at an origin loses
+                    mase = None
+                    break
+                start = getattr(fc, "start", None)
+                per[o] = (fc, time.monotonic() - t0, None)
+                mase.append(float(np.mean(np.abs(train.values[o:o + h] - fc.mean))) / scale)
+            scores[key] = float(np.mean(mase)) if mase else math.inf
+            fits[key] = per
+        lam = lambda p: p.get("boxcox_lambda") if name == "sarima" else (p[4] if len(p) > 4 else None)
+        raw = "aicc" if lam(variants["aicc"]) is None else "other"
+        bc = "other" if raw == "aicc" else "aicc"
+        win = bc if scores[bc] < scores[raw] else raw
+        report[name]["boxcox_choice"] = {
+            "method": "rolling-origin CV on the training part, mean MASE",
+            "lambda": lam(variants[bc]), "cv_mase_boxcox": scores[bc], "cv_mase_none": scores[raw],
+            "chosen": "boxcox" if win == bc else "none"}
+        if win == "other":
+            choices[name] = alt
+            if name == "ets":
+                choices["ets_start"] = None
+                choices["fitted"].pop("ets", None)
+            report[name]["chosen"] = models.arima.form_name(alt, alt["period"]) \
+                if name == "sarima" else models.ets_name(alt)
+            if name == "sarima":
+                report[name]["params"] = alt
+        for o, fit in fits[win].items():
+            cache[o][name] = fit
+    return cache
+
+
+def _fit_all(fitters, y, h, cached=None):
+    """name -> (Forecast or None, seconds, error or None); cached holds
+    fits already made on these data; the combination reuses its members'
+    forecasts."""
+    out = dict(cached or {})
     for name in MODEL_ORDER:
-        if name == "combination":
+        if name == "combination" or name in out:
             continue
         data = y.iloc[-STAT_WINDOW:] if name in STAT_MODELS else y
         t0 = time.monotonic()
@@ -248,13 +321,17 @@ def _coverage(actual, fc):
             "coverage95": float(np.mean((a >= fc.bands[0.95][0]) & (a <= fc.bands[0.95][1])))}
 
 
-def _cross_validate(fitters, train, h, origins, scale):
+def _cross_validate(fitters, train, h, origins, scale, warm, cached):
     """Rolling-origin CV: per model its MASE per origin, mean MASE, MAE,
-    interval coverage and its raw errors (actual - forecast)."""
+    interval coverage and its raw errors (actual - forecast). Each origin's
+    ETS parameters go to warm, the start of the next origin's fit; cached
+    holds fits already made at an origin ({origin: {name: fit}})."""
     per = {name: {"mase": [], "mae": [], "in80": [], "in95": [], "errors": [], "error": None}
            for name in MODEL_ORDER}
     for o in origins:
-        fits = _fit_all(fitters, train.iloc[:o], h)
+        fits = _fit_all(fitters, train.iloc[:o], h, cached=cached.get(o))
+        if fits["ets"][0] is not None:
+            warm["ets"] = fits["ets"][0].start
         actual = train.values[o:o + h]
         for name in MODEL_ORDER:
             fc, _, err = fits[name]
@@ -320,8 +397,9 @@ def _basis(eda):
             "d": eda["differencing"]["d"], "D": eda["differencing"]["D"]}
 
 
-def _fitters(period, spec, choices, gbm_params):
-    """name -> fit(y, h) for every model, the chosen structures bound in."""
+def _fitters(period, spec, choices, gbm_params, warm):
+    """name -> fit(y, h) for every model, the chosen structures bound in;
+    ETS starts from warm["ets"] when set."""
     def unavailable(what):
         def fit(y, h):
             raise RuntimeError("no %s model was chosen on the training part" % what)
@@ -331,7 +409,7 @@ def _fitters(period, spec, choices, gbm_params):
     ets = choices.get("ets")
     return {
         "seasonal_naive": lambda y, h: models.fit_seasonal_naive(y, h, period),
-        "ets": (lambda y, h: models.fit_ets(y, h, period, ets)) if ets else unavailable("ETS"),
+        "ets": (lambda y, h: models.fit_ets(y, h, period, ets, warm.get("ets"))) if ets else unavailable("ETS"),
         "sarima": (lambda y, h: models.fit_sarima(y, h, sarima)) if sarima else unavailable("SARIMA"),
         "theta": lambda y, h: models.fit_theta(y, h, period),
         "gbm": lambda y, h: models.fit_gbm(y, h, spec, gbm_params),

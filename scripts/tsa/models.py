@@ -8,18 +8,25 @@ with 80 % and 95 % prediction intervals where the model has them.
 * ETS — statsmodels' ETSModel over the family R's ets searches (additive or
   multiplicative error; no, additive or damped trend; no, additive or
   multiplicative season; multiplicative parts only for positive data, no
-  additive error with multiplicative season), chosen by AICc;
-* SARIMA — tsa.arima: stepwise AICc search (Hyndman-Khandakar); seasons
-  longer than MAX_SARIMA_SEASON use Fourier terms as regressors, one set per
-  significant calendar period, with the number of harmonics chosen by AICc;
+  additive error with multiplicative season), and, if asked, the additive
+  forms on Box-Cox transformed data (tsa.boxcox: Guerrero's λ), chosen by
+  AICc on the data's scale;
+* SARIMA — tsa.arima: stepwise AICc search (Hyndman-Khandakar), exact
+  likelihood on short series, on the data and, if asked, on its Box-Cox
+  transform;
+  seasons longer than MAX_SARIMA_SEASON use Fourier terms as regressors,
+  one set per significant calendar period, with the number of harmonics of
+  each period chosen by AICc;
 * Theta — statsmodels' ThetaModel (SES with drift of half the trend slope,
   deseasonalised by a classical decomposition when the ACF test says so), as
   R's thetaf;
 * combination — the mean of the ETS, SARIMA and Theta forecasts (and of
   their interval bounds);
 * gradient boosting — sklearn's HistGradientBoostingRegressor on the
-  engineered features, forecasting recursively: each predicted step is fed
-  back as history for the next, so no future value is ever used.
+  engineered features, forecasting directly: one model for every horizon
+  1..h (the horizon a feature), trained on rows (origin, horizon) whose
+  features use only data up to the origin, so no forecast is fed back and
+  no future value is ever used.
 """
 
 import time
@@ -33,13 +40,14 @@ from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.forecasting.theta import ThetaModel
 
 from . import arima
+from . import boxcox as boxcox_mod
 from .eda import transform_name
-from .features import build_features, feature_row, make_target
+from .features import calendar_columns, make_target, origin_columns
 
 ALPHA = 0.05              # the reported interval is 95 %
 LEVELS = (0.8, 0.95)
 MAX_SARIMA_SEASON = 24
-MAX_FOURIER_K = 6
+MAX_FOURIER_K = 10
 SEED = 0
 
 
@@ -107,24 +115,40 @@ def ets_candidates(y, period):
     return out
 
 
+def ets_boxcox_candidates(y, period, lam):
+    """The additive forms R's ets tries on Box-Cox transformed data
+    (additive error, no/additive/damped trend, no/additive season), each
+    with λ as its fifth element."""
+    seasons = [None] + (["add"] if 2 <= period <= len(y) // 2 else [])
+    return [("add", trend, damped, seasonal, lam)
+            for trend, damped in ((None, False), ("add", False), ("add", True))
+            for seasonal in seasons]
+
+
 def ets_name(form):
-    error, trend, damped, seasonal = form
+    error, trend, damped, seasonal = form[:4]
     letter = {None: "N", "add": "A", "mul": "M"}
-    return "ETS(%s,%s,%s)" % (letter[error], "Ad" if damped else letter[trend], letter[seasonal])
+    name = "ETS(%s,%s,%s)" % (letter[error], "Ad" if damped else letter[trend], letter[seasonal])
+    lam = form[4] if len(form) > 4 else None
+    return name if lam is None else name + " of Box-Cox(λ = %.3g)" % lam
 
 
-def _fit_ets_form(y, period, form):
-    error, trend, damped, seasonal = form
+def _fit_ets_form(y, period, form, start=None):
+    """Fit one form (from start, the parameters of an earlier fit of it,
+    if given); (results, AICc on the data's scale) or None."""
+    error, trend, damped, seasonal = form[:4]
+    lam = form[4] if len(form) > 4 else None
     init = "estimated" if (seasonal is None or period <= MAX_SARIMA_SEASON) else "heuristic"
     if init == "heuristic" and len(y) < 10 + 2 * (period // 2):
         return None
+    data = y.astype(float) if lam is None else pd.Series(boxcox_mod.transform(y.values, lam), index=y.index)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = ETSModel(y.astype(float), error=error, trend=trend, damped_trend=damped,
+        model = ETSModel(data, error=error, trend=trend, damped_trend=damped,
                          seasonal=seasonal, seasonal_periods=period if seasonal else None,
                          initialization_method=init)
         try:
-            res = model.fit(disp=False, maxiter=200)
+            res = model.fit(disp=False, maxiter=200, start_params=start)
         except (ValueError, np.linalg.LinAlgError):
             return None
     if not np.isfinite(res.aicc):
@@ -136,20 +160,39 @@ def _fit_ets_form(y, period, form):
         fitted = np.asarray(res.fittedvalues, float)
         if np.any(fitted <= 0) or np.any(np.asarray(res.level, float) <= 0):
             return None
-    return res
+    aicc = float(res.aicc) if lam is None else boxcox_mod.aicc_on_data_scale(res.aicc, y.values, lam)
+    return res, aicc
 
 
-def fit_ets(y, h, period, form=None):
-    """Fit ETS: the given form (error, trend, damped, seasonal), or every
-    candidate form and keep the lowest AICc."""
-    best = None
-    for f in ([tuple(form)] if form else ets_candidates(y, period)):
-        res = _fit_ets_form(y, period, f)
-        if res is not None and (best is None or res.aicc < best[0].aicc):
-            best = (res, f)
-    if best is None:
+def fit_ets(y, h, period, form=None, start=None, boxcox=True):
+    """Fit ETS: the given form (error, trend, damped, seasonal[, λ]),
+    optimised from start (the parameters of an earlier fit, e.g. on the
+    whole training part: a cross-validation origin refits in a few steps),
+    or every candidate form — on y, and (if boxcox) the additive ones on
+    Box-Cox(y) when Guerrero's λ for y is worth trying — and keep the lowest AICc on
+    the data's scale. The Forecast's ``start`` is its fitted parameters,
+    its ``alternative`` the best form of the other kind (Box-Cox or not;
+    None if there was none), for a choice by cross-validation."""
+    if form:
+        forms = [tuple(form)]
+    else:
+        lam = boxcox_mod.choose_lambda(y.values, period) if boxcox else None
+        forms = ets_candidates(y, period) + \
+            (ets_boxcox_candidates(y, period, lam) if lam is not None else [])
+    best = {}                     # kind (Box-Cox or not) -> (results, AICc, form)
+    for f in forms:
+        fitted = _fit_ets_form(y, period, f, start if form else None)
+        if fitted is None and form and start is not None:
+            fitted = _fit_ets_form(y, period, f)
+        kind = len(f) > 4 and f[4] is not None
+        if fitted is not None and (kind not in best or fitted[1] < best[kind][1]):
+            best[kind] = (fitted[0], fitted[1], f)
+    if not best:
         raise RuntimeError("no ETS variant could be fitted")
-    res, f = best
+    res, aicc, f = min(best.values(), key=lambda b: b[1])
+    other = [b[2] for b in best.values() if b[2] is not f]
+    lam = f[4] if len(f) > 4 else None
+    back = (lambda v: np.asarray(v, float)) if lam is None else (lambda v: boxcox_mod.inverse(v, lam))
     n = len(y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -157,78 +200,147 @@ def fit_ets(y, h, period, form=None):
         bands = {}
         for lev in LEVELS:
             frame = pred.summary_frame(alpha=1 - lev)
-            bands[lev] = (frame["pi_lower"].values, frame["pi_upper"].values)
-    mean = np.asarray(pred.predicted_mean, float)
+            bands[lev] = (back(frame["pi_lower"].values), back(frame["pi_upper"].values))
+    mean = back(pred.predicted_mean)
     if not np.all(np.isfinite(mean)):
         raise RuntimeError("ETS forecast is not finite")
-    return Forecast(mean, bands, params={"form": ets_name(f), "ets": list(f),
-                                         "seasonal_periods": period if f[3] else None,
-                                         "aicc": float(res.aicc)})
+    fc = Forecast(mean, bands, params={"form": ets_name(f), "ets": list(f),
+                                       "seasonal_periods": period if f[3] else None,
+                                       "boxcox_lambda": lam, "aicc": aicc})
+    fc.start = np.asarray(res.params, float)
+    fc.alternative = list(other[0]) if other else None
+    return fc
 
 
 # ---------------------------------------------------------------- SARIMA
 
 def fourier_terms(start, n, periods, k):
-    """sin/cos pairs of harmonics 1..k (at most period/2) of each period, at
-    positions start..start+n-1."""
+    """sin/cos pairs of harmonics 1..K (at most period/2) of each period, at
+    positions start..start+n-1; k is one K for every period or a list, one
+    K per period."""
     t = np.arange(start, start + n, dtype=float)
+    ks = list(k) if isinstance(k, (list, tuple)) else [k] * len(periods)
     cols = {}
-    for period in periods:
-        for j in range(1, min(k, period // 2) + 1):
+    for period, kp in zip(periods, ks):
+        for j in range(1, min(kp, period // 2) + 1):
             cols["sin%d_%d" % (period, j)] = np.sin(2 * np.pi * j * t / period)
             cols["cos%d_%d" % (period, j)] = np.cos(2 * np.pi * j * t / period)
     return pd.DataFrame(cols)
 
 
-def search_sarima(y, period, d, big_d, fourier_periods, deadline=None):
-    """Choose the SARIMA model on y by AICc. Short seasons: the stepwise
-    seasonal search. Long seasons: Fourier regressors (K harmonics per
-    period, K = 1..MAX_FOURIER_K by AICc, each with a stepwise search of the
-    non-seasonal ARMA errors). Returns (params, search report)."""
+def search_sarima(y, period, d, big_d, fourier_periods, deadline=None, boxcox=True):
+    """Choose the SARIMA model on y by AICc: on y, and (if boxcox) on
+    Box-Cox(y) when Guerrero's λ for y is worth trying (the two compared on the data's
+    scale; the other's winner is the report's ``alternative``, for a choice
+    by cross-validation). Short seasons: the stepwise seasonal search. Long seasons:
+    Fourier regressors with K harmonics per period, each K chosen by AICc
+    (_search_fourier). Every candidate of one search is fitted by the same
+    likelihood: exact for short series (arima.likelihood_method), CSS
+    otherwise. Returns (params, search report)."""
     v = y.values.astype(float)
-    if period <= MAX_SARIMA_SEASON:
-        fit, rep = arima.stepwise_search(v, period, d, big_d if period >= 2 else 0,
-                                         deadline=deadline)
+    m = period if period <= MAX_SARIMA_SEASON else 1
+    lam = boxcox_mod.choose_lambda(v, period) if boxcox else None
+    tries = [None] + ([lam] if lam is not None else [])
+    best, found = None, {}
+    for lt in tries:
+        data = v if lt is None else boxcox_mod.transform(v, lt)
+        if period <= MAX_SARIMA_SEASON:
+            fit, rep = arima.stepwise_search(data, period, d, big_d if period >= 2 else 0,
+                                             deadline=deadline)
+            extra = {}
+        else:
+            fit, rep, extra = _search_fourier(data, d, fourier_periods, deadline)
         if fit is None:
-            raise RuntimeError("no SARIMA model could be fitted")
-        return dict(fit.spec, period=period if period >= 2 else 1), rep
-    best, reports = None, []
-    for k in range(1, MAX_FOURIER_K + 1):
-        exog = fourier_terms(0, len(v), fourier_periods, k).values
-        fit, rep = arima.stepwise_search(v, 1, d, 0, exog=exog, deadline=deadline)
-        reports.append(dict(rep, K=k))
-        if fit is not None and (best is None or fit.aicc < best[0].aicc):
-            best = (fit, k)
+            continue
+        score = fit.aicc if lt is None else \
+            boxcox_mod.aicc_on_data_scale(fit.aicc, v[-fit.n_used:], lt)
+        rep = dict(rep, aicc_data_scale=score)
+        if best is None or score < best[0]:
+            best = (score, fit, rep, extra, lt)
+        found[lt] = dict(fit.spec, period=m if m >= 2 else 1, likelihood=fit.method,
+                         boxcox_lambda=lt, **extra)
         if deadline is not None and time.monotonic() >= deadline:
             break
     if best is None:
         raise RuntimeError("no SARIMA model could be fitted")
-    fit, k = best
-    rep = {"criterion": reports[0]["criterion"], "search": "K = 1..%d harmonics by AICc, "
-           "stepwise ARMA errors for each" % len(reports),
-           "models_tried": sum(r["models_tried"] for r in reports), "aicc": fit.aicc,
+    score, fit, rep, extra, lt = best
+    rep = dict(rep, boxcox_lambda_tried=lam, boxcox_lambda=lt, aicc=score,
+               alternative=next((p for k, p in found.items() if k != lt), None))
+    return found[lt], rep
+
+
+def _search_fourier(v, d, periods, deadline):
+    """Fourier regressors for long seasons with one K per period, chosen by
+    AICc one period at a time (the others held at their best so far): K =
+    1, 2, ... up to MAX_FOURIER_K (and period/2), stopping after two
+    values without improvement; each K with a stepwise search of the
+    non-seasonal ARMA errors. Returns (fit, report, {"K", "fourier_periods"})."""
+    ks = [1] * len(periods)
+    best, reports = None, []
+
+    def attempt(trial):
+        exog = fourier_terms(0, len(v), periods, trial).values
+        fit, rep = arima.stepwise_search(v, 1, d, 0, exog=exog, deadline=deadline)
+        reports.append(dict(rep, K=list(trial)))
+        return fit
+
+    best = attempt(ks)
+    for i, period in enumerate(periods):
+        worse = 0
+        for k in range(2, min(MAX_FOURIER_K, period // 2) + 1):
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            trial = ks[:i] + [k] + ks[i + 1:]
+            fit = attempt(trial)
+            if fit is not None and (best is None or fit.aicc < best.aicc):
+                best, ks, worse = fit, trial, 0
+            else:
+                worse += 1
+                if worse >= 2:
+                    break
+    rep = {"criterion": reports[0]["criterion"],
+           "search": "K per period (%s) by AICc, one period at a time; stepwise ARMA errors "
+                     "for each of %d K sets" % (", ".join(map(str, periods)), len(reports)),
+           "models_tried": sum(r["models_tried"] for r in reports),
+           "aicc": None if best is None else best.aicc, "K": ks, "k_sets": len(reports),
            "stopped_by": reports[-1]["stopped_by"],
            "seconds": round(sum(r["seconds"] for r in reports), 3)}
-    return dict(fit.spec, period=1, K=k, fourier_periods=list(fourier_periods)), rep
+    return best, rep, {"K": ks, "fourier_periods": list(periods)}
 
 
 def fit_sarima(y, h, params):
-    """Fit the SARIMA model params (from search_sarima) on y by conditional
-    sum of squares and forecast h steps."""
+    """Fit the SARIMA model params (from search_sarima: orders, likelihood,
+    Box-Cox λ, Fourier K per period) on y and forecast h steps."""
     spec = {k: params[k] for k in ("p", "d", "q", "P", "D", "Q", "constant")}
     m, k = params["period"], params.get("K", 0)
+    lam = params.get("boxcox_lambda")
     periods = params.get("fourier_periods") or []
     exog = fourier_terms(0, len(y), periods, k).values if k else None
     fexog = fourier_terms(len(y), h, periods, k).values if k else None
-    fit = arima.fit_css(y.values.astype(float), spec, m, exog)
+    v = y.values.astype(float)
+    if lam is not None:
+        if not np.all(v > 0):
+            raise RuntimeError("Box-Cox needs positive data")
+        v = boxcox_mod.transform(v, lam)
+    method = params.get("likelihood", "css")
+    fit = arima.fit_arima(v, spec, m, exog, method=method)
     if fit is None:
         raise RuntimeError("SARIMA %s could not be fitted" % arima.form_name(spec, m))
     mean, bands = fit.forecast(h, fexog, LEVELS)
+    if lam is not None:
+        mean = boxcox_mod.inverse(mean, lam)
+        bands = {lev: (boxcox_mod.inverse(lo, lam), boxcox_mod.inverse(hi, lam))
+                 for lev, (lo, hi) in bands.items()}
     if not np.all(np.isfinite(mean)):
         raise RuntimeError("SARIMA forecast is not finite")
     form = arima.form_name(spec, m)
     if k:
-        form += " + Fourier terms, %d harmonics of period %s" % (k, " and ".join(map(str, periods)))
+        ks = k if isinstance(k, (list, tuple)) else [k] * len(periods)
+        form += " + Fourier terms (%s)" % ", ".join(
+            "%d harmonics of period %d" % (kp, per) for per, kp in zip(periods, ks))
+    if lam is not None:
+        form += " of Box-Cox(λ = %.3g)" % lam
+    form += ", %s likelihood" % ("exact" if method == "exact" else "CSS")
     return Forecast(mean, bands, params=dict(params, form=form, aicc=fit.aicc,
                                              sigma2=fit.sigma2))
 
@@ -272,42 +384,80 @@ def combine(parts):
 # ---------------------------------------------------------------- gradient boosting
 
 def fit_gbm(y, h, spec, params):
-    """Fit HistGradientBoostingRegressor on the features of y and forecast
-    h steps recursively."""
-    frame, _ = build_features(y, spec)
-    if len(frame) < 10:
-        raise RuntimeError("only %d rows with complete features; need 10" % len(frame))
+    """Fit HistGradientBoostingRegressor directly on every horizon 1..h
+    (one model, the horizon a feature) and forecast h steps from the end of y.
+
+    A row is an origin t and a horizon k: the lag and rolling features of
+    the target up to t, the calendar of t+k, and k; its label is y[t+k]
+    minus the naive path of the differencing from t (the level carried
+    forward for d = 1, the last season for D = 1, both for both: what
+    Δ(B)y = 0 forecasts), so the trees never extrapolate a level. No
+    forecast is fed back as history, so errors do not compound over the
+    horizon. Origins are thinned evenly (the most recent kept) to at most
+    MAX_DIRECT_ROWS rows."""
+    v = y.values.astype(float)
+    n = len(v)
+    origin = origin_columns(make_target(y, spec), spec)
+    calendar = calendar_columns(y.index.append(future_index(y.index, h)), spec)
+    delta = arima.diff_poly(spec.d, spec.big_d, spec.period)
+    ok = np.ones(n, bool)
+    for col in origin.values():
+        ok &= np.isfinite(col)
+    ok[:len(delta) - 1] = False
+    cand = np.flatnonzero(ok[:n - 1])
+    if not ok[n - 1] or len(cand) == 0:
+        raise RuntimeError("the series is too short for the features' history")
+    stride = max(1, int(np.ceil(len(cand) * min(h, n) / MAX_DIRECT_ROWS)))
+    origins = cand[::-1][::stride][::-1]
+    steps = np.arange(1, h + 1)
+    at = origins[:, None] + steps[None, :]
+    keep = at <= n - 1
+    if keep.sum() < 10:
+        raise RuntimeError("only %d rows with complete features; need 10" % keep.sum())
+    base = naive_paths(v, origins, h, delta)
+    x = _direct_design(origin, calendar, spec, origins, at, keep)
     model = HistGradientBoostingRegressor(random_state=SEED, **params)
-    model.fit(frame[spec.names].values, frame["target"].values)
-    mean = recursive_forecast(model, y, h, spec)
-    return Forecast(mean, params=dict(params, features=spec.names,
-                                      target=transform_name(spec.d, spec.big_d, spec.period),
-                                      training_rows=int(len(frame))))
+    model.fit(x, v[at[keep]] - base[keep])
+    last = np.array([n - 1])
+    xf = _direct_design(origin, calendar, spec, last, last[:, None] + steps[None, :],
+                        np.ones((1, h), bool))
+    mean = naive_paths(v, last, h, delta)[0] + model.predict(xf)
+    return Forecast(mean, params=dict(params, features=spec.names + ["horizon"],
+                                      scheme="direct: one model for horizons 1..%d" % h,
+                                      target="y[t+k] minus the naive path of %s from t"
+                                      % transform_name(spec.d, spec.big_d, spec.period),
+                                      training_rows=int(keep.sum())))
 
 
-def recursive_forecast(model, y, h, spec):
-    """Predict the target one step at a time, feeding each prediction back
-    as history, then undo the differencing."""
-    y_hist = list(y.values.astype(float))
-    z_hist = list(make_target(y, spec).values[spec.lost_rows():])
-    out = []
-    for ts in future_index(y.index, h):
-        z = float(model.predict(np.asarray([feature_row(np.asarray(z_hist), ts, spec)]))[0])
-        z_hist.append(z)
-        y_new = undifference(np.asarray(y_hist), z, spec)
-        y_hist.append(y_new)
-        out.append(y_new)
-    return np.asarray(out)
+MAX_DIRECT_ROWS = 5000
 
 
-def undifference(y_hist, z, spec):
-    """The next level whose differencing (as in spec) equals z, given the
-    levels so far."""
-    w = y_hist[spec.period:] - y_hist[:-spec.period] if spec.big_d else y_hist
-    new = z
-    for j in reversed(range(spec.d)):      # undo the first differences of w
-        new = np.diff(w[-(j + 1):], n=j)[-1] + new
-    return new + (y_hist[-spec.period] if spec.big_d else 0.0)
+def _direct_design(origin, calendar, spec, origins, at, keep):
+    """Rows (origin, horizon) where keep: spec's features in order (lag and
+    rolling at the origin, calendar at the target time), then the horizon."""
+    cols = []
+    for name in spec.names:
+        if name in calendar:
+            cols.append(calendar[name][at[keep]])
+        else:
+            cols.append(np.broadcast_to(origin[name][origins][:, None], at.shape)[keep])
+    cols.append((at - origins[:, None])[keep].astype(float))
+    return np.column_stack(cols)
+
+
+def naive_paths(v, origins, h, delta):
+    """(len(origins), h): from each origin t, the levels that make the
+    differencing polynomial delta zero (Δ(B)y = 0), i.e. the forecast of the
+    differencing alone; zeros without differencing."""
+    lag = len(delta) - 1
+    if lag == 0:
+        return np.zeros((len(origins), h))
+    hist = v[origins[:, None] + np.arange(-lag + 1, 1)[None, :]]
+    out = np.concatenate([hist, np.zeros((len(origins), h))], axis=1)
+    for k in range(h):
+        t = lag + k
+        out[:, t] = -sum(delta[i] * out[:, t - i] for i in range(1, lag + 1))
+    return out[:, lag:]
 
 
 def timed(fn, *args, **kwargs):

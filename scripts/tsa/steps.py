@@ -58,7 +58,8 @@ def forecast(args, series, info, eda, rec):
     Writes forecast.csv, metrics.csv and holdout.csv."""
     result, holdout, future, metrics = fc_mod.run_forecast(
         series, eda, rec, info["frequency"]["alias"], features=getattr(args, "features", None),
-        horizon=args.horizon, trials=args.trials, time_budget=args.time_budget)
+        horizon=args.horizon, trials=args.trials, time_budget=args.time_budget,
+        boxcox=getattr(args, "boxcox", "off") == "auto")
     future.to_csv(out_path("forecast.csv"), index=False)
     metrics.to_csv(out_path("metrics.csv"), index=False)
     holdout.to_csv(out_path("holdout.csv"), index=False)

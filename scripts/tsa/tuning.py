@@ -3,8 +3,9 @@
 Each study fits on the training part minus a validation tail (the last h
 points of the training part, so the split is time-ordered) and scores the
 h-step forecast of that tail by MAE. A study stops after ``trials`` trials,
-at optuna's timeout, or — checked after every trial — at the deadline,
-whichever comes first, and keeps the best trial so far.
+at optuna's timeout, or — checked after every trial — at the deadline, or
+when PATIENCE trials in a row (after MIN_TRIALS) have not improved on the
+best, whichever comes first, and keeps the best trial so far.
 """
 
 import time
@@ -16,6 +17,7 @@ from . import models
 from .metrics import mae
 
 SEED = 0
+PATIENCE, MIN_TRIALS = 10, 15
 
 
 def _study():
@@ -29,18 +31,30 @@ def _run(study, objective, trials, deadline):
     t0 = time.monotonic()
     budget = max(0.0, deadline - t0)
 
-    def stop_at_deadline(st, _trial):
+    state = {"stopped_by": "trials"}
+
+    def stop_early(st, trial):
         if time.monotonic() >= deadline:
+            state["stopped_by"] = "time_budget"
+            st.stop()
+            return
+        done = [t for t in st.trials if t.state == optuna.trial.TrialState.COMPLETE]
+        if len(st.trials) >= MIN_TRIALS and done and \
+                trial.number - min(done, key=lambda t: t.value).number >= PATIENCE:
+            state["stopped_by"] = "patience"
             st.stop()
 
     if budget > 0:
         study.optimize(objective, n_trials=trials, timeout=budget,
-                       callbacks=[stop_at_deadline], catch=(Exception,))
+                       callbacks=[stop_early], catch=(Exception,))
+    else:
+        state["stopped_by"] = "time_budget"
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE
             and np.isfinite(t.value)]
     out = {"n_trials": len(study.trials), "n_complete": len(done),
            "seconds": round(time.monotonic() - t0, 2),
-           "stopped_by": "trials" if len(study.trials) >= trials else "time_budget",
+           "stopped_by": "trials" if len(study.trials) >= trials else
+                         ("time_budget" if state["stopped_by"] == "trials" else state["stopped_by"]),
            "best_params": None, "best_validation_mae": None}
     if done:
         best = min(done, key=lambda t: t.value)

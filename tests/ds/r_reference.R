@@ -8,7 +8,9 @@
 # OUTDIR/r_results.csv: per series and R method (auto.arima, ets, thetaf,
 # snaive) the hold-out MASE as forecast::accuracy computes it (scaled by the
 # in-sample seasonal-naive MAE at lag frequency(x)), the 80/95 % interval
-# coverage on the hold-out, the model form and the fit+forecast seconds.
+# coverage on the hold-out, the model form and the fit+forecast seconds, and
+# OUTDIR/r_lambda.csv: Guerrero's Box-Cox lambda (BoxCox.lambda, defaults)
+# of each series' training part.
 # The hold-out is the last H points: 12 for monthly, 8 for quarterly and 10
 # for yearly series; every method is called with its defaults.
 suppressPackageStartupMessages(library(forecast))
@@ -36,6 +38,7 @@ stamp <- function(x) {
 horizon <- function(f) if (f >= 12) 12 else if (f == 4) 8 else 10
 
 rows <- list()
+lambdas <- list()
 for (name in names(series)) {
   x <- series[[name]]
   write.csv(data.frame(time = stamp(x), value = as.numeric(x)),
@@ -44,6 +47,8 @@ for (name in names(series)) {
   n <- length(x)
   train <- subset(x, end = n - h)
   test <- subset(x, start = n - h + 1)
+  lambdas[[length(lambdas) + 1]] <- data.frame(series = name, frequency = frequency(x), h = h,
+                                               lambda = BoxCox.lambda(train))
   run <- function(method) {
     t0 <- proc.time()[["elapsed"]]
     fc <- switch(method,
@@ -68,4 +73,5 @@ for (name in names(series)) {
 }
 res <- do.call(rbind, rows)
 write.csv(res, file.path(out, "r_results.csv"), row.names = FALSE)
+write.csv(do.call(rbind, lambdas), file.path(out, "r_lambda.csv"), row.names = FALSE)
 print(res[, c("series", "method", "mase", "seconds", "form")])

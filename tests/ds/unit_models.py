@@ -9,7 +9,10 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-from tsa import arima, models  # noqa: E402
+from tsa import arima, boxcox, models  # noqa: E402
+from tsa.features import FeatureSpec, build_features  # noqa: E402
+
+RDATA = Path(__file__).resolve().parent / "rdata"
 
 
 def _series(values, freq="MS"):
@@ -110,8 +113,147 @@ def coverage_check(T):
              "(95%% level)" % (name, reps, h, 100 * c80, 100 * c95))
 
 
+def exact_likelihood_check(T):
+    """On a short seasonal series the search fits by exact likelihood; the
+    log-likelihood equals statsmodels' Kalman filter at the same parameters
+    and the forecast of the differences equals the filter's."""
+    import warnings
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+    y = simulate_sarima(84, 7, theta=(-0.4,), stheta=(-0.5,), d=1, big_d=1, m=12)
+    fit, rep = arima.stepwise_search(y, 12, 1, 1)
+    spec = dict(p=0, d=1, q=1, P=0, D=1, Q=1, constant=False)
+    ex = arima.fit_arima(y, spec, 12, method="exact")
+    w = arima.difference(y, 1, 1, 12)
+    k = 3
+    ours = -(ex.aicc - 2 * k - 2 * k * (k + 1) / (len(w) - k - 1)) / 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = SARIMAX(w, order=(0, 0, 1), seasonal_order=(0, 0, 1, 12))
+        params = np.r_[ex.x, ex.sigma2]
+        theirs = model.loglike(params)
+        want = model.filter(params).forecast(6)
+    got = arima._exact_predict(w, *arima._polys(spec, ex.x, 12), 6)
+    T.ok(fit is not None and fit.method == "exact" and "exact" in rep["criterion"]
+         and abs(ours - theirs) < 1e-6 * abs(theirs) and np.allclose(got, want, atol=1e-8),
+         "exact likelihood on a 84-point monthly series: the search uses it (%s), log-likelihood "
+         "%.4f = statsmodels' Kalman filter %.4f, same forecasts of the differences"
+         % (rep["criterion"], ours, theirs), "got %s want %s" % (got, want))
+    long = simulate_sarima(300, 8, theta=(-0.4,), stheta=(-0.5,), d=1, big_d=1, m=12)
+    T.ok(arima.likelihood_method(len(long), 12) == "css" and arima.likelihood_method(150, 12)
+         == "exact" and arima.likelihood_method(100, 24) == "css",
+         "CSS beyond 150 points or seasons above 12, as auto.arima's approximation rule")
+
+
+def boxcox_check(T):
+    """Guerrero's λ equals R's BoxCox.lambda on the training part of every
+    R reference series with positive values (tests/ds/rdata/r_lambda.csv;
+    sunspot.year has zeros, where no transform is tried); the SARIMA search
+    takes a log-like transform on a series whose noise grows with its
+    level, and keeps the data's scale on non-positive data."""
+    ref = pd.read_csv(RDATA / "r_lambda.csv")
+    diffs = []
+    for row in ref.to_dict("records"):
+        y = pd.read_csv(RDATA / ("%s.csv" % row["series"]))["value"].values[:-row["h"]]
+        if np.any(y <= 0):
+            continue
+        diffs.append(abs(boxcox.guerrero_lambda(y, int(row["frequency"])) - row["lambda"]))
+    T.ok(len(diffs) >= 15 and max(diffs) < 1e-4,
+         "Guerrero's Box-Cox λ equals R's BoxCox.lambda on the training parts of %d series "
+         "(largest difference %.1g)" % (len(diffs), max(diffs)))
+    rng = np.random.default_rng(11)
+    y = np.exp(3 + np.cumsum(0.03 + rng.normal(0, 0.05, 120)))
+    params, rep = models.search_sarima(_series(y), 1, 1, 0, [])
+    neg = models.search_sarima(_series(y - y.mean()), 1, 1, 0, [])[0]
+    z = np.log(y)
+    back = boxcox.inverse(boxcox.transform(y, 0.3), 0.3)
+    T.ok(params["boxcox_lambda"] is not None and abs(params["boxcox_lambda"]) < 0.35
+         and neg["boxcox_lambda"] is None and np.allclose(boxcox.transform(y, 0), z)
+         and np.allclose(back, y),
+         "SARIMA on a series whose noise grows with its level takes Box-Cox λ = %s by AICc on the "
+         "data's scale (tried %s); none on non-positive data; the inverse undoes the transform"
+         % (params["boxcox_lambda"], rep["boxcox_lambda_tried"]))
+
+
+def boxcox_cv_check(T):
+    """With boxcox on, the structures come in both kinds and the CV MASE on
+    the training part decides between them (and says so); off, nothing is
+    transformed."""
+    from tsa import forecast as fc_mod
+    rng = np.random.default_rng(12)
+    y = _series(np.exp(3 + np.cumsum(0.03 + rng.normal(0, 0.05, 80))))
+    st = {"period": 1, "d": 1, "D": 0, "fourier_periods": []}
+    h = 8
+    origins = fc_mod.cv_origins(len(y), h, 30)
+    scale = float(np.mean(np.abs(np.diff(y.values))))
+    ok = True
+    said = []
+    choices, report = fc_mod._choose_structures(y, st, None, h, True)
+    fc_mod._choose_boxcox(choices, report, y, h, origins, scale, 1)
+    for name in ("sarima", "ets"):
+        c = report[name].get("boxcox_choice")
+        lam = choices[name].get("boxcox_lambda") if name == "sarima" else \
+            (choices[name][4] if len(choices[name]) > 4 else None)
+        ok = ok and c is not None and c["chosen"] == (
+            "boxcox" if c["cv_mase_boxcox"] < c["cv_mase_none"] else "none") \
+            and (lam is not None) == (c["chosen"] == "boxcox")
+        said.append("%s %s (CV MASE %.3f with, %.3f without)" % (
+            name, c and c["chosen"], c and c["cv_mase_boxcox"], c and c["cv_mase_none"]))
+    off, _ = fc_mod._choose_structures(y, st, None, h, False)
+    T.ok(ok and off["alternatives"] == {"sarima": None, "ets": None}
+         and off["sarima"]["boxcox_lambda"] is None and len(off["ets"]) == 4,
+         "Box-Cox by cross-validation on the training part: %s; with --boxcox off no "
+         "transform is tried" % "; ".join(said))
+
+
+def fourier_k_check(T):
+    """Two long seasons get a K each: 3 harmonics of a daily season of
+    hourly data, 1 of the weekly one."""
+    rng = np.random.default_rng(1)
+    t = np.arange(1008)
+    y = (50 + 3 * np.sin(2 * np.pi * t / 24) + 2 * np.cos(4 * np.pi * t / 24)
+         + 1.5 * np.sin(6 * np.pi * t / 24) + 4 * np.sin(2 * np.pi * t / 168) + rng.normal(0, 1, len(t)))
+    fit, rep, extra = models._search_fourier(y, 0, [24, 168], None)
+    k = extra["K"]
+    T.ok(isinstance(k, list) and k[0] == 3 and k[1] <= 2,
+         "Fourier terms per season: K = %s for periods 24 and 168 by AICc (truth 3 and 1), %d "
+         "K sets tried" % (k, rep["k_sets"]))
+
+
+def direct_gbm_check(T):
+    """Boosting's direct rows: an origin t and horizon k have the features
+    build_features gives t+1 (history up to t) but the calendar of t+k, the
+    horizon, and the label y[t+k] minus the differencing's naive path; the
+    forecast feeds nothing back."""
+    rng = np.random.default_rng(2)
+    t = np.arange(120)
+    y = _series(100 + 0.5 * t + 5 * np.sin(2 * np.pi * t / 12) + np.cumsum(rng.normal(0, 1, len(t))))
+    spec = FeatureSpec(["lag_1", "lag_12", "roll_mean_12", "month"], 1, 1, 12)
+    frame, _ = build_features(y, spec)
+    z = models.make_target(y, spec)
+    origin = models.origin_columns(z, spec)
+    calendar = models.calendar_columns(y.index, spec)
+    origins = np.array([60, 80])
+    at = origins[:, None] + np.arange(1, 7)[None, :]
+    keep = np.ones(at.shape, bool)
+    x = models._direct_design(origin, calendar, spec, origins, at, keep)
+    row = frame.set_index("time").loc[y.index[61]]
+    first = x[0]
+    delta = arima.diff_poly(1, 1, 12)
+    paths = models.naive_paths(y.values, origins, 6, delta)
+    v = y.values
+    want = np.array([v[60 + k - 12] + v[60] - v[48] for k in range(1, 7)])
+    fc = models.fit_gbm(y, 6, spec, {"max_iter": 30})
+    T.ok(np.allclose(first[:3], row[["lag_1", "lag_12", "roll_mean_12"]].values.astype(float))
+         and x[3, 3] == y.index[64].month and x[3, 4] == 4 and np.allclose(paths[0], want)
+         and fc.params["scheme"].startswith("direct") and len(fc.mean) == 6,
+         "boosting forecasts directly: origin rows carry the features of the next step (history "
+         "up to the origin), the target time's calendar and the horizon; labels are relative to "
+         "the seasonal-and-first-difference naive path")
+
+
 def run_all(T):
-    for check in (drift_check, search_check, multiplicative_ets_check, coverage_check):
+    for check in (drift_check, search_check, multiplicative_ets_check, coverage_check,
+                  exact_likelihood_check, boxcox_check, boxcox_cv_check, fourier_k_check, direct_gbm_check):
         try:
             check(T)
         except Exception:  # a crashing check is a failed check
