@@ -26,6 +26,8 @@ WARN           := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla -Wstrict-proto
                   -Wmissing-prototypes -Wno-unused-parameter -Wno-format-truncation
 OPT            ?= -O2 -g
 SAN_CFLAGS     ?=
+# make B=build-phases PHASES=1: per-phase timestamps of each run (sandbox/run/sb_phase.h), profiling only
+PHASE_CFLAGS   := $(if $(PHASES),-DSB_PHASES)
 
 SANDBOX_PKGS := libseccomp libcap python3-embed libcjson libcrypto
 SANDBOX_EXTRA_LIBS := -lpthread
@@ -45,7 +47,7 @@ AGENT_WINGS   := $(sort $(dir $(wildcard agent/*/*.c agent/*/*.h)))
 SANDBOX_INC   := $(patsubst %/,-I%,$(SANDBOX_WINGS))
 AGENT_INC     := $(patsubst %/,-I%,$(AGENT_WINGS))
 
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN_CFLAGS) $(SAN_CFLAGS) \
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN_CFLAGS) $(SAN_CFLAGS) $(PHASE_CFLAGS) \
                -Icommon -MMD -MP
 SANDBOX_CFLAGS := $(BASE_CFLAGS) $(SANDBOX_INC) $(call pkg_cflags,$(SANDBOX_PKGS)) \
                   -DSR_DATADIR='"$(DATADIR)"'

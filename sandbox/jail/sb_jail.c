@@ -12,6 +12,7 @@
 #include "sb_caps.h"
 #include "sb_limits.h"
 #include "sb_chan.h"
+#include "sb_phase.h"
 #include "sb_seccomp.h"
 #include "sr_cancel.h"
 #include "sr_log.h"
@@ -33,16 +34,19 @@ static int enter_namespaces(struct sb_jail *j)
 {
     if (sb_mounts_open_sources(&j->mounts) < 0 || sb_userns_become(&j->ids) < 0)
         return -1;
+    sb_phase("w.userns");
     /* changing credentials cleared the parent-death signal: set it again, so
      * a supervisor killed outright takes the whole run with it */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
         return SR_PLOG("prctl(PR_SET_PDEATHSIG)"), -1;
     if (j->cgroupns && unshare(CLONE_NEWCGROUP) < 0)
         return SR_PLOG("unshare(CLONE_NEWCGROUP)"), -1;
+    sb_phase("w.cgroupns");
     if (sb_limits_userns_quotas() < 0)   /* before /proc is read-only and the capabilities go */
         return -1;
     if (sethostname("sandbox", 7) < 0)
         return SR_PLOG("sethostname"), -1;
+    sb_phase("w.quotas+uts");
     return 0;
 }
 
@@ -54,14 +58,18 @@ int sb_jail_enter(struct sb_jail *j, int *notify_fd)
         return -1;
     if (sb_mounts_setup(&j->mounts, &out_fd) < 0)       /* 2. fresh read-only root, pivot_root */
         return -1;
+    sb_phase("w.mounts");
     j->fds.fd[SB_FD_OUTDIR] = out_fd;
     if (sb_fds_setup(&j->fds) < 0)                      /* 3. setsid, fds, environment */
         return -1;
+    sb_phase("w.fds");
     chan_fd = SB_FD_CHAN;
     if (sb_limits_apply(&j->limits) < 0)                /* 4. rlimits (cgroup set by the supervisor) */
         return -1;
+    sb_phase("w.limits");
     if (sb_caps_drop() < 0)                             /* 5. no capabilities, no_new_privs */
         return -1;
+    sb_phase("w.caps");
     return sb_seccomp_install(j->filter, notify_fd);    /* 6. the seccomp filter, last */
 }
 
@@ -124,6 +132,7 @@ __attribute__((noreturn)) static void reap(pid_t script)
         if (p < 0 && errno != EINTR)
             break;
     }
+    sb_phase("w.reaped");
     sb_chan_send(SB_FD_CHAN, SB_MSG_EXIT, &script_st, sizeof script_st, NULL, 0);
     _exit(0);
 }
@@ -140,10 +149,13 @@ void sb_jail_init_main(struct sb_jail *j)
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     chan_fd = j->fds.fd[SB_FD_CHAN];
     sr_log_set_hook(send_log);
+    sb_phase("w.start");
     if (wait_go() < 0)
         _exit(EXIT_SETUP_FAILED);
+    sb_phase("w.go");
     if (sb_jail_enter(j, &notify_fd) < 0)
         _exit(EXIT_SETUP_FAILED);
+    sb_phase("w.seccomp");
     /* init stays out of reach of the script: no ptrace-mode access to it */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     fds[0] = SB_FD_OUTDIR;
@@ -151,6 +163,7 @@ void sb_jail_init_main(struct sb_jail *j)
         fds[n++] = notify_fd;
     if (sb_chan_send(SB_FD_CHAN, SB_MSG_READY, NULL, 0, fds, n) < 0)
         _exit(EXIT_SETUP_FAILED);
+    sb_phase("w.ready");
     close(SB_FD_OUTDIR);
     if (notify_fd >= 0)
         close(notify_fd);
@@ -161,8 +174,11 @@ void sb_jail_init_main(struct sb_jail *j)
         SR_PLOG("fork(script)");
         _exit(EXIT_SETUP_FAILED);
     }
-    if (script == 0)
+    if (script == 0) {
+        sb_phase("s.forked");
         run_script(j);
+    }
+    sb_phase("w.forked");
     script_pid = script;
     {
         struct sigaction sa = {.sa_sigaction = forward_interrupt, .sa_flags = SA_SIGINFO};

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sb_phase.h"
 #include "sb_record.h"
 #include "sb_worker.h"
 #include "sb_zygote.h"
@@ -345,7 +346,9 @@ static void execute(struct server *s, struct sb_worker *w, const struct sb_reque
     x.abort_fd = client;
     if (!text || sb_worker_send(w, text) < 0)
         sb_worker_kill(w);
+    sb_phase("d.sent");
     sb_worker_watch(w, &x);
+    sb_phase("d.done");
     pthread_mutex_lock(&s->q_lock);
     s->executing--;
     pthread_mutex_unlock(&s->q_lock);
@@ -395,6 +398,7 @@ static void handle(struct server *s, int fd)
         return;
     }
     free(line);
+    sb_phase("d.request");
     if (!policy_is_ours(s, &req, err, sizeof err)) {
         reply(fd, sb_record_internal_error(err));
         sb_request_free(&req);
@@ -408,10 +412,12 @@ static void handle(struct server *s, int fd)
     if (w)
         execute(s, w, &req, fd, &o);
     reply(fd, sb_record_build(&o));
-    shutdown(fd, SHUT_WR);   /* the answer is complete: a client reading to EOF need not wait either */
+    shutdown(fd, SHUT_WR);
+    sb_phase("d.replied");   /* the answer is complete: a client reading to EOF need not wait either */
     if (w) {   /* tearing the worker down (its mm, namespaces, cgroup) is off the client's clock */
         sb_worker_finish(w);
         free(w);
+        sb_phase("d.finished");
     }
     sb_outcome_free(&o);
     sb_request_free(&req);
@@ -639,6 +645,7 @@ int sb_server_main(int argc, char **argv)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);   /* before any thread: they all inherit it */
     sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+    sb_phase_open(SB_PHASE_LOG);
     if (sigfd < 0 || start_zygote(&s) < 0 ||
         listen_on(&s) < 0)
         return 1;

@@ -22,6 +22,7 @@
 #include "sb_chan.h"
 #include "sb_frame.h"
 #include "sb_outfiles.h"
+#include "sb_phase.h"
 #include "sb_policy.h"
 #include "sb_seccomp.h"
 #include "sr_cancel.h"
@@ -212,6 +213,7 @@ static void on_chan(struct sb_worker *w, struct sb_exec *x)
     } else if (type == SB_MSG_READY && !w->got_ready && nfds >= 1) {
         w->got_ready = 1;
         w->t_ready = sr_now();
+        sb_phase("d.ready");
         w->out_dir_fd = fds[0];
         if (nfds >= 2)
             w->fd[SB_P_NOTIFY] = fds[1];
@@ -697,7 +699,9 @@ static int start_common(struct sb_worker *w, const struct sb_request *req, int (
             return -1;
         w->jail.filter = &w->bpf;
     }
+    sb_phase("d.start");
     cg = sb_cgroup_create(&w->cg, req->memory_mb, req->pids);
+    sb_phase("d.cgroup_created");
     if (cg < 0) {
         snprintf(o->message, sizeof o->message, "could not create the run's cgroup");
         return -1;
@@ -707,7 +711,9 @@ static int start_common(struct sb_worker *w, const struct sb_request *req, int (
     if (check_inputs(req, &w->jail, o) < 0 || make_pipes(w, ctl) < 0 || (!z && block_signals(w) < 0))
         return -1;
     w->t0 = sr_now();
+    sb_phase("d.pipes");
     w->init = z ? sb_zygote_spawn(z, &w->jail, req) : spawn(&w->jail);
+    sb_phase("d.spawned");
     if (w->init < 0) {
         if (z && errno == EMSGSIZE)
             snprintf(o->message, sizeof o->message, "the inputs' paths and names are too long together for a "
@@ -722,7 +728,8 @@ static int start_common(struct sb_worker *w, const struct sb_request *req, int (
         return -1;
     }
     close_worker_ends(&w->jail);
-    if (sb_userns_write_maps(w->init, &w->jail.ids) < 0 || sb_cgroup_add(&w->cg, w->init) < 0 ||
+    if (sb_userns_write_maps(w->init, &w->jail.ids) < 0 || (sb_phase("d.maps"), 0) ||
+        sb_cgroup_add(&w->cg, w->init) < 0 || (sb_phase("d.cgroup_added"), 0) ||
         sb_chan_send(w->fd[SB_P_CHAN], SB_MSG_GO, NULL, 0, NULL, 0) < 0) {
         snprintf(w->setup_err, sizeof w->setup_err, "could not map ids or place the worker in its cgroup");
         sb_worker_kill(w);
@@ -772,7 +779,9 @@ void sb_worker_reap(struct sb_worker *w, struct sb_outcome *o)
 void sb_worker_finish(struct sb_worker *w)
 {
     sb_worker_reap(w, NULL);
+    sb_phase("d.reaped");
     sb_cgroup_destroy(&w->cg);
+    sb_phase("d.cgroup_removed");
     for (int i = 0; i < SB_P_COUNT; i++)
         sr_closep(&w->fd[i]);
     sr_closep(&w->ctl);

@@ -22,6 +22,7 @@
 
 #include "sb_chan.h"
 #include "sb_frame.h"
+#include "sb_phase.h"
 #include "sb_policy.h"
 #include "sb_python.h"
 #include "sb_seccomp.h"
@@ -142,9 +143,11 @@ static int warm_runner(struct sb_jail *j)
     (void)j;
     if (sb_python_warm_up() < 0)
         return 120;
+    sb_phase("s.warmed");
     sr_buf_init(&b, SB_REQUEST_MAX);
     if (sb_frame_read(SB_FD_CTL, &b, SB_REQUEST_MAX) <= 0)
         return 121;   /* the daemon went away before using us */
+    sb_phase("s.request");
     cpu_start = cpu_now(NULL);
     req = cJSON_ParseWithLength(b.data, b.len);
     sr_buf_reset(&b);
@@ -155,6 +158,7 @@ static int warm_runner(struct sb_jail *j)
     if (cJSON_IsString(code) && sb_python_set_argv(argc, argv) == 0 && sb_python_environ(env) == 0)
         status = sb_python_exec(code->valuestring, argv[0],
                                 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "display")), &error);
+    sb_phase("s.ran");
     sb_python_atexit();
     sb_python_flush();
     done = cJSON_CreateObject();
@@ -166,6 +170,7 @@ static int warm_runner(struct sb_jail *j)
     out = cJSON_PrintUnformatted(done);
     if (out)
         (void)sb_frame_write(SB_FD_REPORT, out);
+    sb_phase("s.reported");
     free(out);
     free(error);
     free_env(env);
@@ -229,6 +234,7 @@ static void serve_spawn(const char *payload, size_t len, int *fds, int nfds, con
     memset(&j, 0, sizeof j);
     j.filter = filter;
     if (nfds == SPAWN_FDS && cfg && fill_from_request(&j, cfg, fds, scripts) == 0) {
+        sb_phase("zy.request");
         sb_python_before_fork();
         pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | CLONE_NS | SIGCHLD, NULL, NULL, NULL, 0);
         if (pid == 0) {
@@ -237,6 +243,7 @@ static void serve_spawn(const char *payload, size_t len, int *fds, int nfds, con
             sb_jail_init_main(&j);
         }
         sb_python_after_fork(0);
+        sb_phase("zy.cloned");
     }
     for (int i = 0; i < nfds; i++)
         close(fds[i]);
@@ -366,8 +373,14 @@ int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg)
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+#ifdef SB_PHASES
+        if (dup2(sv[1], ZYGOTE_FD) < 0 || close_range(ZYGOTE_FD + 1, SB_PHASE_FD - 1, 0) < 0 ||
+            close_range(SB_PHASE_FD + 1, ~0U, 0) < 0)
+            _exit(127);
+#else
         if (dup2(sv[1], ZYGOTE_FD) < 0 || close_range(ZYGOTE_FD + 1, ~0U, 0) < 0)
             _exit(127);
+#endif
         execve(self, argv, zygote_env);
         _exit(127);
     }
