@@ -60,7 +60,9 @@ SERVICE_LIBS   := $(call pkg_libs,$(SERVICE_PKGS)) -lpthread
 LDFLAGS_ALL    := $(HARDEN_LDFLAGS) $(SAN_CFLAGS)
 
 COMMON_SRC  := $(wildcard common/*.c)
-SANDBOX_SRC := $(wildcard sandbox/*/*.c)
+# sandbox/init is its own small static program, pid 1 of every run (sb_init.c)
+INIT_SRC    := sandbox/init/sb_init.c sandbox/jail/sb_chan.c
+SANDBOX_SRC := $(filter-out sandbox/init/%,$(wildcard sandbox/*/*.c))
 # sandboxrun-transfer.so holds the S3 client and the archive code, loaded on
 # first use (agent/run/ag_transfer.h says why): these sources go there, not
 # into the main binary, which forwards to them through agent/run/ag_transfer.c.
@@ -81,7 +83,7 @@ SANDBOX_LIBOBJ := $(filter-out $(B)/sandbox/modes/sb_main.o,$(SANDBOX_OBJ))
 AGENT_LIBOBJ   := $(filter-out $(B)/agent/cli/ag_main.o $(B)/agent/run/ag_transfer.o,$(AGENT_OBJ)) \
                   $(TRANSFER_IMPL:%.c=$(B)/%.o) $(filter-out $(B)/agent/service/ag_http_main.o,$(SERVICE_OBJ))
 
-all: $(B)/sandboxrun $(B)/sandboxrun-supervisor $(B)/sandboxrun-transfer.so $(B)/sandboxrun-http \
+all: $(B)/sandboxrun $(B)/sandboxrun-supervisor $(B)/sandboxrun-init $(B)/sandboxrun-transfer.so $(B)/sandboxrun-http \
      scripts/.mplcache/stamp
 
 # matplotlib's font list, built once here instead of in every cold run (the
@@ -105,6 +107,10 @@ $(B)/agent/%.o: agent/%.c
 
 $(B)/sandboxrun-supervisor: $(SANDBOX_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SANDBOX_LIBS)
+# static: its exec inside the jail maps no shared library and runs no loader
+$(B)/sandboxrun-init: $(INIT_SRC)
+	@mkdir -p $(@D)
+	$(CC) $(SANDBOX_CFLAGS) -static-pie -Wl,-z,relro,-z,now,-z,noexecstack -o $@ $(INIT_SRC)
 $(B)/sandboxrun: $(AGENT_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
 
@@ -154,6 +160,7 @@ install: all
 	           $(DESTDIR)$(DATADIR)/scripts
 	install -m 0755 $(B)/sandboxrun $(DESTDIR)$(BINDIR)/sandboxrun
 	install -m 0755 $(B)/sandboxrun-supervisor $(DESTDIR)$(LIBEXECDIR)/sandboxrun-supervisor
+	install -m 0755 $(B)/sandboxrun-init $(DESTDIR)$(LIBEXECDIR)/sandboxrun-init
 	install -m 0755 $(B)/sandboxrun-transfer.so $(DESTDIR)$(LIBEXECDIR)/sandboxrun-transfer.so
 	install -m 0755 $(B)/sandboxrun-http $(DESTDIR)$(LIBEXECDIR)/sandboxrun-http
 	install -m 0644 policies/*.policy $(DESTDIR)$(DATADIR)/policies/

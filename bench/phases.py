@@ -59,7 +59,9 @@ PAIRS = [
     ("  Python warm-up in the script process", "s.forked", "s.warmed"),
     ("request: read and parsed to request sent to the worker", "d.request", "d.sent"),
     ("  worker receives the request", "d.sent", "s.request"),
-    ("  run print(1)", "s.request", "s.ran"),
+    ("  run print(1), all", "s.request", "s.ran"),
+    ("    sys.argv, os.environ", "s.request", "s.argv+environ"),
+    ("    compile and run the code", "s.argv+environ", "s.ran"),
     ("  atexit, flush, record written, the daemon has it", "s.ran", "d.done"),
     ("  outcome, /out, record, reply", "d.done", "d.replied"),
     ("request to reply, all", "d.request", "d.replied"),
@@ -90,16 +92,18 @@ def parse():
     with open(LOG) as f:
         for line in f:
             parts = line.split()
-            if len(parts) == 3:
-                events.append((int(parts[2]), parts[1]))
+            if len(parts) == 4:
+                events.append((int(parts[2]), parts[1], int(parts[0]), int(parts[3])))
     events.sort()
-    last, got = {}, {}
-    for t, name in events:
+    last, got, faults = {}, {}, {}
+    for t, name, tid, flt in events:
         for label, a, b in PAIRS:
             if name == b and a in last:
-                got.setdefault(label, []).append((t - last[a]) / 1e6)
-        last[name] = t
-    return got
+                got.setdefault(label, []).append((t - last[a][0]) / 1e6)
+                if last[a][1] == tid and flt >= last[a][2]:   # the same thread: its faults in between
+                    faults.setdefault(label, []).append(flt - last[a][2])
+        last[name] = (t, tid, flt)
+    return got, faults
 
 
 def main():
@@ -132,13 +136,15 @@ def main():
     finally:
         d.terminate()
         d.wait()
-    got = parse()
-    rows = ["| phase | n | p50 ms | p90 ms |", "|---|---:|---:|---:|"]
+    got, faults = parse()
+    rows = ["| phase | n | p50 ms | p90 ms | page faults p50 |", "|---|---:|---:|---:|---:|"]
     for label, _, _ in PAIRS:
         v = sorted(got.get(label, []))
+        f = faults.get(label)
         if v:
-            rows.append("| %s | %d | %.3f | %.3f |" % (label.replace("  ", "&nbsp;&nbsp;"), len(v),
-                                                     statistics.median(v), v[int(0.9 * (len(v) - 1))]))
+            rows.append("| %s | %d | %.3f | %.3f | %s |" % (
+                label.replace("  ", "&nbsp;&nbsp;"), len(v), statistics.median(v), v[int(0.9 * (len(v) - 1))],
+                "%d" % statistics.median(f) if f and len(f) * 2 >= len(v) else ""))
     head = ("Measured %s UTC with `/usr/bin/python3 bench/phases.py -n %d --gap %g` (a `make B=build-phases "
             "PHASES=1` build, git %s; 1-min load %.2f at the start; wall ms per phase, %d paced requests)."
             % (time.strftime("%Y-%m-%d %H:%M", time.gmtime()), a.n, a.gap, git_rev(), load0, a.n))

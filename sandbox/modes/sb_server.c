@@ -92,19 +92,27 @@ static struct sb_worker *new_worker(struct server *s, const struct sb_request *r
 {
     struct sb_worker *w = calloc(1, sizeof *w);
     struct sb_exec x;
+    pid_t zpid;
     int rc;
 
     if (!w)
         return NULL;
     pthread_mutex_lock(&s->zyg_lock);
+    zpid = s->zyg.pid;
+    pthread_mutex_unlock(&s->zyg_lock);
+    /* the zygote's lock is held only while it clones (sb_zygote_spawn): the
+     * id maps and the cgroup move that follow overlap with the next spawn */
     rc = sb_worker_start_warm(w, req, &s->zyg, o);
     if (rc < 0 && (errno == EPIPE || errno == ECONNRESET || errno == ETIMEDOUT) && !s->stopping) {
-        SR_LOG("serve: the zygote is gone (%s); restarting it", strerror(errno));
-        sb_zygote_stop(&s->zyg);
-        if (start_zygote(s) == 0)
-            SR_LOG("serve: zygote restarted (pid %d)", (int)s->zyg.pid);
+        pthread_mutex_lock(&s->zyg_lock);
+        if (s->zyg.pid == zpid) {   /* not restarted by another thread meanwhile */
+            SR_LOG("serve: the zygote is gone (%s); restarting it", strerror(errno));
+            sb_zygote_stop(&s->zyg);
+            if (start_zygote(s) == 0)
+                SR_LOG("serve: zygote restarted (pid %d)", (int)s->zyg.pid);
+        }
+        pthread_mutex_unlock(&s->zyg_lock);
     }
-    pthread_mutex_unlock(&s->zyg_lock);
     if (rc == 0) {
         sb_exec_init(&x, req, 30, 0);
         x.until_ready = 1;
@@ -635,6 +643,7 @@ int sb_server_main(int argc, char **argv)
     if (parse_args(&s, argc, argv) < 0 || !s.defaults.policy || resolve_warmup(&s) < 0)
         return 2;
     pthread_mutex_init(&s.zyg_lock, NULL);
+    s.zyg.lock = &s.zyg_lock;
     pthread_mutex_init(&s.pool_lock, NULL);
     pthread_mutex_init(&s.q_lock, NULL);
     pthread_cond_init(&s.pool_cond, NULL);

@@ -4,6 +4,7 @@
 #ifdef SB_PHASES
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -11,12 +12,14 @@
 void sb_phase(const char *name)
 {
     struct timespec ts;
+    struct rusage ru;
     char line[128];
     int n;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    n = snprintf(line, sizeof line, "%d %s %lld\n", (int)syscall(SYS_gettid), name,
-                 (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+    getrusage(RUSAGE_THREAD, &ru);
+    n = snprintf(line, sizeof line, "%d %s %lld %ld\n", (int)syscall(SYS_gettid), name,
+                 (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec, ru.ru_minflt);
     if (n > 0 && (size_t)n < sizeof line)
         (void)!write(SB_PHASE_FD, line, (size_t)n);
 }

@@ -4,7 +4,8 @@
  * where every call is an empty macro). Then the daemon opens SB_PHASE_LOG
  * (a file on the host; it starts with a clean environment) at SB_PHASE_FD; the zygote and
  * every worker inherit that one descriptor (the jail keeps it open in this
- * build only), and sb_phase(name) appends "pid name monotonic-ns" to it.
+ * build only), and sb_phase(name) appends "tid name monotonic-ns minor-faults" to it
+ * (the thread's page faults so far).
  * bench/phases.py turns the lines into a per-phase table. */
 #ifndef SB_PHASE_H
 #define SB_PHASE_H

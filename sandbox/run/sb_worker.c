@@ -168,15 +168,19 @@ static void close_worker_ends(struct sb_jail *j)
 {
     for (int i = 0; i < SB_FD_OUTDIR; i++)
         sr_closep(&j->fds.fd[i]);
+    sr_closep(&j->fds.fd[SB_FD_INIT]);
 }
 
-/* clone(2) into the new namespaces; the child never returns. */
-static pid_t spawn(struct sb_jail *j)
+/* clone into the new namespaces (and the cgroup); the child never returns. */
+static pid_t spawn(struct sb_jail *j, int cgroup_fd, int *in_cgroup)
 {
-    pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NS | SIGCHLD, NULL, NULL, NULL, 0);
+    pid_t pid = sb_jail_clone(CLONE_NS, cgroup_fd, in_cgroup);
 
-    if (pid == 0)
+    if (pid == 0) {
+        if (cgroup_fd >= 0)
+            close(cgroup_fd);
         sb_jail_init_main(j);
+    }
     return pid;
 }
 
@@ -675,7 +679,7 @@ void sb_exec_free(struct sb_exec *x)
 static int start_common(struct sb_worker *w, const struct sb_request *req, int (*runner)(struct sb_jail *),
                         int ctl, struct sb_zygote *z, struct sb_outcome *o)
 {
-    int notify = seccomp_api_get() >= 5, cg;
+    int notify = seccomp_api_get() >= 5, cg, cg_fd, in_cgroup = 0;
 
     memset(w, 0, sizeof *w);
     w->req = req;
@@ -712,7 +716,13 @@ static int start_common(struct sb_worker *w, const struct sb_request *req, int (
         return -1;
     w->t0 = sr_now();
     sb_phase("d.pipes");
-    w->init = z ? sb_zygote_spawn(z, &w->jail, req) : spawn(&w->jail);
+    if (!z && (w->jail.fds.fd[SB_FD_INIT] = sb_jail_open_init()) < 0) {
+        snprintf(o->message, sizeof o->message, "sandboxrun-init is missing beside sandboxrun-supervisor");
+        return -1;
+    }
+    cg_fd = sb_cgroup_dir_fd(&w->cg);
+    w->init = z ? sb_zygote_spawn(z, &w->jail, req, cg_fd, &in_cgroup) : spawn(&w->jail, cg_fd, &in_cgroup);
+    sr_closep(&cg_fd);
     sb_phase("d.spawned");
     if (w->init < 0) {
         if (z && errno == EMSGSIZE)
@@ -729,7 +739,7 @@ static int start_common(struct sb_worker *w, const struct sb_request *req, int (
     }
     close_worker_ends(&w->jail);
     if (sb_userns_write_maps(w->init, &w->jail.ids) < 0 || (sb_phase("d.maps"), 0) ||
-        sb_cgroup_add(&w->cg, w->init) < 0 || (sb_phase("d.cgroup_added"), 0) ||
+        (!in_cgroup && sb_cgroup_add(&w->cg, w->init) < 0) || (sb_phase("d.cgroup_added"), 0) ||
         sb_chan_send(w->fd[SB_P_CHAN], SB_MSG_GO, NULL, 0, NULL, 0) < 0) {
         snprintf(w->setup_err, sizeof w->setup_err, "could not map ids or place the worker in its cgroup");
         sb_worker_kill(w);
