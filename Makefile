@@ -105,12 +105,15 @@ $(B)/agent/%.o: agent/%.c
 	@mkdir -p $(@D)
 	$(CC) $(AGENT_CFLAGS) -c $< -o $@
 
-$(B)/sandboxrun-supervisor: $(SANDBOX_OBJ) $(COMMON_OBJ)
+# every run's pid 1 execs sandboxrun-init from beside the supervisor
+$(B)/sandboxrun-supervisor: $(SANDBOX_OBJ) $(COMMON_OBJ) | $(B)/sandboxrun-init
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SANDBOX_LIBS)
-# static: its exec inside the jail maps no shared library and runs no loader
+# static: its exec inside the jail maps no shared library and runs no loader;
+# never sanitized (the sanitizers' runtimes do not link statically)
+INIT_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN_CFLAGS) -Icommon $(SANDBOX_INC)
 $(B)/sandboxrun-init: $(INIT_SRC)
 	@mkdir -p $(@D)
-	$(CC) $(SANDBOX_CFLAGS) -static-pie -Wl,-z,relro,-z,now,-z,noexecstack -o $@ $(INIT_SRC)
+	$(CC) $(INIT_CFLAGS) -static-pie -Wl,-z,relro,-z,now,-z,noexecstack -o $@ $(INIT_SRC)
 $(B)/sandboxrun: $(AGENT_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
 

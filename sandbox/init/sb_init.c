@@ -71,6 +71,8 @@ int main(int argc, char **argv)
     script_pid = (pid_t)script;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGUSR1, &sa, NULL);
+    sigaddset(&sa.sa_mask, SIGUSR1);   /* blocked across the exec (sb_jail.c): from here on it is handled */
+    sigprocmask(SIG_UNBLOCK, &sa.sa_mask, NULL);
     /* only the channel stays: the pipes must reach EOF when the script ends */
     if (close_range(0, SB_FD_CHAN - 1, 0) < 0 || close_range(SB_FD_CHAN + 1, (unsigned)hs - 1, 0) < 0 ||
         close_range((unsigned)hs + 1, ~0U, 0) < 0)

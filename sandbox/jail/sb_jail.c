@@ -16,6 +16,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+/* the sanitizer build: AddressSanitizer must know the script's process runs
+ * on a stack of its own (as a fiber switch), or it misreads every frame */
+#define STACK_SWITCH_BEGIN(bottom, size) __sanitizer_start_switch_fiber(NULL, (bottom), (size))
+#define STACK_SWITCH_END() __sanitizer_finish_switch_fiber(NULL, NULL, NULL)
+#else
+#define STACK_SWITCH_BEGIN(bottom, size) ((void)0)
+#define STACK_SWITCH_END() ((void)0)
+#endif
+
 #include "sb_caps.h"
 #include "sb_limits.h"
 #include "sb_chan.h"
@@ -105,7 +116,10 @@ __attribute__((noreturn)) static void run_script(struct sb_jail *j)
     _exit(j->runner ? j->runner(j) : sb_python_run(&j->job));
 }
 
-#define SCRIPT_STACK (8u << 20)   /* the script process's main stack, as a default main thread's */
+/* the script process's main stack, the size of a default main thread's; a
+ * grows-down mapping is counted as stack, as a forked process's main stack
+ * is, not against RLIMIT_DATA (the memory limit without a cgroup) */
+#define SCRIPT_STACK (8u << 20)
 
 struct script_start {
     struct sb_jail *j;
@@ -122,6 +136,7 @@ static int script_main(void *arg)
     sigset_t none;
     char c;
 
+    STACK_SWITCH_END();
     close(st->hs_write);
     if (read(st->hs_read, &c, 1) != 1)
         _exit(EXIT_SETUP_FAILED);
@@ -146,22 +161,18 @@ static int script_main(void *arg)
  * was entered). Until the exec, this process touches nothing the script's
  * process uses: it runs no Python and returns from no frame. SIGUSR1 (an
  * interrupt) stays blocked across the exec until the new init handles it. */
-__attribute__((noreturn)) static void hand_off(struct sb_jail *j)
+__attribute__((noreturn)) static void hand_off(struct sb_jail *j, void *stack)
 {
     static struct script_start st;
     char pid_arg[16], hs_arg[16], *argv[] = {"sandboxrun-init", pid_arg, hs_arg, NULL}, *envp[] = {NULL};
     int hs[2];
     sigset_t usr1;
-    void *stack;
     pid_t script;
 
     sigemptyset(&usr1);
     sigaddset(&usr1, SIGUSR1);
-    stack = mmap(NULL, SCRIPT_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE,
-                 -1, 0);
-    if (stack == MAP_FAILED || pipe2(hs, O_CLOEXEC) < 0 || fcntl(hs[1], F_SETFD, 0) < 0 ||
-        sigprocmask(SIG_BLOCK, &usr1, NULL) < 0) {
-        SR_PLOG("the script's process (stack, handshake pipe)");
+    if (pipe2(hs, O_CLOEXEC) < 0 || fcntl(hs[1], F_SETFD, 0) < 0 || sigprocmask(SIG_BLOCK, &usr1, NULL) < 0) {
+        SR_PLOG("the script's process (handshake pipe)");
         _exit(EXIT_SETUP_FAILED);
     }
     st = (struct script_start){.j = j, .hs_read = hs[0], .hs_write = hs[1]};
@@ -175,6 +186,21 @@ __attribute__((noreturn)) static void hand_off(struct sb_jail *j)
     snprintf(hs_arg, sizeof hs_arg, "%d", hs[1]);
     syscall(SYS_execveat, SB_FD_INIT, "", argv, envp, AT_EMPTY_PATH);
     _exit(EXIT_SETUP_FAILED);   /* the script's process sees EOF on the handshake and exits */
+}
+
+/* The script process's stack, mapped before the jail's rlimits (and, in the
+ * sanitizer build, announced to AddressSanitizer, which allocates for it). */
+static void *script_stack(void)
+{
+    void *stack = mmap(NULL, SCRIPT_STACK, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_GROWSDOWN | MAP_NORESERVE, -1, 0);
+
+    if (stack == MAP_FAILED) {
+        SR_PLOG("mmap(the script's stack)");
+        return NULL;
+    }
+    STACK_SWITCH_BEGIN(stack, SCRIPT_STACK);
+    return stack;
 }
 
 int sb_jail_open_init(void)
@@ -213,6 +239,7 @@ void sb_jail_init_main(struct sb_jail *j)
 {
     sigset_t none;
     int fds[2], notify_fd = -1, n = 1;
+    void *stack;
 
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -224,7 +251,7 @@ void sb_jail_init_main(struct sb_jail *j)
     if (wait_go() < 0)
         _exit(EXIT_SETUP_FAILED);
     sb_phase("w.go");
-    if (sb_jail_enter(j, &notify_fd) < 0)
+    if (!(stack = script_stack()) || sb_jail_enter(j, &notify_fd) < 0)
         _exit(EXIT_SETUP_FAILED);
     sb_phase("w.seccomp");
     /* init stays out of reach of the script: no ptrace-mode access to it */
@@ -238,5 +265,5 @@ void sb_jail_init_main(struct sb_jail *j)
     close(SB_FD_OUTDIR);
     if (notify_fd >= 0)
         close(notify_fd);
-    hand_off(j);
+    hand_off(j, stack);
 }

@@ -190,14 +190,19 @@ static struct sb_worker *pool_take(struct server *s)
 
 /* Forking the zygote while a run executes slows that run's copy-on-write
  * faults (they share one anon_vma tree): refill when no run executes, or at
- * once when the pool is empty and runs are waiting for it. */
+ * once when the pool is below half (requests come faster than the
+ * quiet moments: waiting for one would let the pool run dry, and each
+ * request after that would wait for a whole worker's preparation). */
 static void wait_quiet(struct server *s)
 {
     struct timespec pause = {0, 2 * 1000 * 1000};
 
     for (int i = 0; i < 250 && !s->stopping; i++) {
+        pthread_mutex_lock(&s->pool_lock);
+        int low = s->nready * 2 < s->pool_size;
+        pthread_mutex_unlock(&s->pool_lock);
         pthread_mutex_lock(&s->q_lock);
-        int quiet = s->executing == 0 || s->nready == 0;
+        int quiet = s->executing == 0 || low;
         pthread_mutex_unlock(&s->q_lock);
         if (quiet)
             return;
