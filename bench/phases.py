@@ -13,13 +13,13 @@ Markdown table. Wall time, not CPU: on a loaded machine a phase includes the
 time it waited for a core.
 """
 import argparse
-import json
 import os
-import socket
 import statistics
 import subprocess
 import tempfile
 import time
+
+from warm_client import request
 
 load0 = 0.0
 LOG = "/tmp/sandboxrun-phases.log"
@@ -71,22 +71,6 @@ PAIRS = [
 ]
 
 
-def request(sock, code):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(sock)
-    s.sendall((json.dumps({"code": code, "filename": "p.py"}) + "\n").encode())
-    buf = b""
-    while not buf.endswith(b"\n"):
-        c = s.recv(65536)
-        if not c:
-            break
-        buf += c
-    s.close()
-    rec = json.loads(buf)
-    if rec.get("status") != "ok":
-        raise SystemExit("run failed: %s" % buf[:300])
-
-
 def parse():
     events = []
     with open(LOG) as f:
@@ -111,8 +95,9 @@ def main():
     ap.add_argument("--build", default=os.path.join(os.path.dirname(HERE), "build-phases"))
     ap.add_argument("-n", type=int, default=60)
     ap.add_argument("--gap", type=float, default=0.25)
-    ap.add_argument("--out", default=os.path.join(HERE, "results-phases.md"),
-                    help="where the table goes (bench.py puts it into results.md); - for stdout only")
+    ap.add_argument("--out", default="-",
+                    help="also write the table to this file (stdout only by default: bench/results-phases.md, "
+                         "which bench.py copies into results.md, holds these tables with the reading of them)")
     a = ap.parse_args()
     global load0
     load0 = os.getloadavg()[0]
