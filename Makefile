@@ -28,6 +28,8 @@ WARN           := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla -Wstrict-proto
                   -Wmissing-prototypes -Wno-unused-parameter -Wno-format-truncation
 OPT            ?= -O2 -g
 SAN_CFLAGS     ?=
+# make B=build-phases PHASES=1: per-phase timestamps of each run (sandbox/run/sb_phase.h), profiling only
+PHASE_CFLAGS   := $(if $(PHASES),-DSB_PHASES)
 
 SANDBOX_PKGS := libseccomp libcap python3-embed libcjson libcrypto
 SANDBOX_EXTRA_LIBS := -lpthread
@@ -47,7 +49,7 @@ AGENT_WINGS   := $(sort $(dir $(wildcard agent/*/*.c agent/*/*.h)))
 SANDBOX_INC   := $(patsubst %/,-I%,$(SANDBOX_WINGS))
 AGENT_INC     := $(patsubst %/,-I%,$(AGENT_WINGS))
 
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN_CFLAGS) $(SAN_CFLAGS) \
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN_CFLAGS) $(SAN_CFLAGS) $(PHASE_CFLAGS) \
                -Icommon -MMD -MP
 SANDBOX_CFLAGS := $(BASE_CFLAGS) $(SANDBOX_INC) $(call pkg_cflags,$(SANDBOX_PKGS)) \
                   -DSR_DATADIR='"$(DATADIR)"'
@@ -60,7 +62,9 @@ SERVICE_LIBS   := $(call pkg_libs,$(SERVICE_PKGS)) -lpthread
 LDFLAGS_ALL    := $(HARDEN_LDFLAGS) $(SAN_CFLAGS)
 
 COMMON_SRC  := $(wildcard common/*.c)
-SANDBOX_SRC := $(wildcard sandbox/*/*.c)
+# sandbox/init is its own small static program, pid 1 of every run (sb_init.c)
+INIT_SRC    := sandbox/init/sb_init.c sandbox/jail/sb_chan.c
+SANDBOX_SRC := $(filter-out sandbox/init/%,$(wildcard sandbox/*/*.c))
 # sandboxrun-transfer.so holds the S3 client and the archive code, loaded on
 # first use (agent/run/ag_transfer.h says why): these sources go there, not
 # into the main binary, which forwards to them through agent/run/ag_transfer.c.
@@ -81,8 +85,8 @@ SANDBOX_LIBOBJ := $(filter-out $(B)/sandbox/modes/sb_main.o,$(SANDBOX_OBJ))
 AGENT_LIBOBJ   := $(filter-out $(B)/agent/cli/ag_main.o $(B)/agent/run/ag_transfer.o,$(AGENT_OBJ)) \
                   $(TRANSFER_IMPL:%.c=$(B)/%.o) $(filter-out $(B)/agent/service/ag_http_main.o,$(SERVICE_OBJ))
 
-all: $(B)/sandboxrun $(B)/sandboxrun-supervisor $(B)/sandboxrun-transfer.so $(B)/sandboxrun-http \
-     scripts/.mplcache/stamp
+all: $(B)/sandboxrun $(B)/sandboxrun-supervisor $(B)/sandboxrun-init $(B)/sandboxrun-transfer.so $(B)/sandboxrun-http \
+     scripts/.mplcache/stamp scripts/__pycache__/stamp
 
 # matplotlib's font list, built once here instead of in every cold run (the
 # jail's /tmp, its MPLCONFIGDIR, is new each run); sandboxrun_display.py
@@ -92,6 +96,15 @@ scripts/.mplcache/stamp:
 	@MPLCONFIGDIR=$(CURDIR)/$(@D) HOME=/nonexistent /usr/bin/python3 -c 'import matplotlib.font_manager' \
 	    2>/dev/null || echo "matplotlib is not installed: no prebuilt font cache" >&2
 	@touch $@
+
+# the in-jail modules' bytecode, so that no run compiles them (the jail's
+# PYTHONDONTWRITEBYTECODE keeps it from writing any): sandboxrun_display alone,
+# imported by every run, took ~9 ms to compile in each. In the tree only:
+# `make install` ships no bytecode caches (tests/jail checks it)
+SCRIPTS_PY := $(wildcard scripts/*.py scripts/*/*.py)
+scripts/__pycache__/stamp: $(SCRIPTS_PY)
+	@/usr/bin/python3 -m compileall -q scripts >/dev/null
+	@mkdir -p $(@D) && touch $@
 
 $(B)/common/%.o: common/%.c
 	@mkdir -p $(@D)
@@ -103,8 +116,15 @@ $(B)/agent/%.o: agent/%.c
 	@mkdir -p $(@D)
 	$(CC) $(AGENT_CFLAGS) -c $< -o $@
 
-$(B)/sandboxrun-supervisor: $(SANDBOX_OBJ) $(COMMON_OBJ)
+# every run's pid 1 execs sandboxrun-init from beside the supervisor
+$(B)/sandboxrun-supervisor: $(SANDBOX_OBJ) $(COMMON_OBJ) | $(B)/sandboxrun-init
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SANDBOX_LIBS)
+# static: its exec inside the jail maps no shared library and runs no loader;
+# never sanitized (the sanitizers' runtimes do not link statically)
+INIT_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN_CFLAGS) -Icommon $(SANDBOX_INC)
+$(B)/sandboxrun-init: $(INIT_SRC)
+	@mkdir -p $(@D)
+	$(CC) $(INIT_CFLAGS) -static-pie -Wl,-z,relro,-z,now,-z,noexecstack -o $@ $(INIT_SRC)
 $(B)/sandboxrun: $(AGENT_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
 
@@ -154,6 +174,7 @@ install: all
 	           $(DESTDIR)$(DATADIR)/scripts
 	install -m 0755 $(B)/sandboxrun $(DESTDIR)$(BINDIR)/sandboxrun
 	install -m 0755 $(B)/sandboxrun-supervisor $(DESTDIR)$(LIBEXECDIR)/sandboxrun-supervisor
+	install -m 0755 $(B)/sandboxrun-init $(DESTDIR)$(LIBEXECDIR)/sandboxrun-init
 	install -m 0755 $(B)/sandboxrun-transfer.so $(DESTDIR)$(LIBEXECDIR)/sandboxrun-transfer.so
 	install -m 0755 $(B)/sandboxrun-http $(DESTDIR)$(LIBEXECDIR)/sandboxrun-http
 	install -m 0644 policies/*.policy $(DESTDIR)$(DATADIR)/policies/

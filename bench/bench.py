@@ -458,6 +458,73 @@ def throughput_cell(b, system, key, clients, seconds):
     return len(done) / (max(done) - t0), len(done), fails
 
 
+TPUT_SYSTEMS = ["sandboxrun warm", "sandboxrun cold", "python3", "bwrap + python3", "firejail + python3"]
+TPUT_ROUNDS = 3
+
+
+def throughput_interleaved(b, systems, key, client_counts, rounds, seconds):
+    """Each (system, clients) cell as `rounds` windows of seconds/rounds,
+    round-robin over the systems (the order turns every window), so load
+    from elsewhere on the machine falls on every system alike. Returns
+    {(system, key, clients): (rate, completions, failures)}, rate =
+    completions / the windows' summed time."""
+    got = {}
+    for r in range(rounds):
+        for c in client_counts:
+            order = systems[r % len(systems):] + systems[:r % len(systems)]
+            for system in order:
+                log("throughput %-22s %s clients %d, round %d/%d, %.1f s" % (system, key, c, r + 1, rounds,
+                                                                            seconds / rounds))
+                rate, n, fails = throughput_cell(b, system, key, c, seconds / rounds)
+                n0, t0, f0 = got.get((system, key, c), (0, 0.0, []))
+                got[(system, key, c)] = (n0 + n, t0 + (n / rate if rate else seconds / rounds), f0 + fails)
+    return {k: (n / t if t else 0.0, n, f) for k, (n, t, f) in got.items()}
+
+
+# CLI start: each tool's own version command (its process start, no work);
+# a sandboxrun without --version is timed on --help (cli_start_rows says so)
+CLI_START = [("sandboxrun --version", [BIN, "--version"]), ("python3 --version", [PY, "--version"]),
+             ("bwrap --version", ["bwrap", "--version"]), ("firejail --version", ["firejail", "--version"])]
+
+
+def cli_start_rows():
+    """CLI_START, with `sandboxrun --help` if this build has no --version."""
+    rows = list(CLI_START)
+    if subprocess.run([BIN, "--version"], capture_output=True).returncode != 0:
+        rows[0] = ("sandboxrun --help (this build has no --version)", [BIN, "--help"])
+    return rows
+CLI_RUN = ["sandboxrun warm (CLI)", "sandboxrun warm", "python3", "bwrap + python3", "firejail + python3"]
+
+
+def cli_rows(b, n):
+    """The CLI's start and a warm print(1) through the CLI, each beside the
+    peers, interleaved round-robin (the order reverses every round), n
+    rounds after 2 unrecorded ones. {row name: [seconds]}."""
+    got, rows = {}, cli_start_rows()
+    for i in range(n + 2):
+        flip = (lambda x: x) if i % 2 == 0 else (lambda x: x[::-1])
+        for name, cmd in flip(rows):
+            t0 = time.perf_counter()
+            p = b.popen(cmd, env={"PATH": "/usr/bin:/bin"})
+            out, err, rc = b.finish(p, 60)
+            dt = time.perf_counter() - t0
+            if rc != 0:
+                b.errors[(name, "start")] = err[-300:]
+            elif i >= 2:
+                got.setdefault(name, []).append(dt)
+        for system in flip(CLI_RUN):
+            try:
+                dt, out, _ = b.run(system, "print(1)")
+                b.check(system, "print(1)", out)
+            except (RunError, OSError) as e:
+                b.errors[(system + " [cli rows]", "print(1)")] = str(e)
+                continue
+            if i >= 2:
+                got.setdefault(system + " print(1)", []).append(dt)
+    log("cli rows: " + ", ".join("%s %s ms" % (k, ms(pct(v, 50))) for k, v in got.items()))
+    return got
+
+
 def memory_sample(b, system):
     """Run print1_sleep.py once; while it sleeps, read smaps_rollup of the
     script's process and of every process of that run."""
@@ -624,11 +691,11 @@ def main():
                     help="runs per cell for the small and the big series (N or N,M; default 2,1)")
     ap.add_argument("--wait-quiet", type=float, default=120,
                     help="wait up to this many seconds for the 1-min load average to drop below 1 first")
-    ap.add_argument("--only", default="", help="comma list of sections: latency,tput,memory,eda,pipeline")
+    ap.add_argument("--only", default="", help="comma list of sections: latency,cli,tput,memory,eda,pipeline")
     a = ap.parse_args()
     pr = [int(x) for x in a.pipeline_reps.split(",")]
     a.pipeline_reps_list = (pr + pr)[:2]
-    sections = set(a.only.split(",")) if a.only else {"latency", "tput", "memory", "eda", "pipeline"}
+    sections = set(a.only.split(",")) if a.only else {"latency", "cli", "tput", "memory", "eda", "pipeline"}
     if a.no_pipeline or (a.quick and "pipeline" not in a.only.split(",")):
         sections.discard("pipeline")
     if a.quick:
@@ -654,7 +721,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="sandboxrun-bench-")
     os.chmod(tmp, 0o755)
     b = Bench(a, tmp)
-    res = {"lat": {}, "latx": {}, "tput": {}, "mem": {}, "eda": None, "pipe": {}}
+    res = {"lat": {}, "latx": {}, "tput": {}, "mem": {}, "eda": None, "pipe": {}, "cli": {}}
     loads, foreign = [], {}
     stop_load = threading.Event()
     quiet_wait = 0.0
@@ -725,13 +792,12 @@ def main():
                         b.errors[(system, key)] = str(e)
                         log("  FAILED: %s" % str(e)[:300])
 
+        if "cli" in sections:
+            res["cli"] = cli_rows(b, 10 if a.quick else 40)
+
         if "tput" in sections:
-            for system in ["sandboxrun warm", "sandboxrun cold", "python3", "bwrap + python3", "firejail + python3"]:
-                for c in (1, 2, 4):
-                    if (system, "print(1)") in b.errors:
-                        continue
-                    log("throughput %-22s print(1) clients %d, %.0f s" % (system, c, tput_s))
-                    res["tput"][(system, "print(1)", c)] = throughput_cell(b, system, "print(1)", c, tput_s)
+            systems = [s for s in TPUT_SYSTEMS if (s, "print(1)") not in b.errors]
+            res["tput"].update(throughput_interleaved(b, systems, "print(1)", (1, 2, 4), TPUT_ROUNDS, tput_s))
             for c in (1, 2, 4):
                 log("throughput sandboxrun warm groupby clients %d" % c)
                 res["tput"][("sandboxrun warm", "groupby 100k", c)] = throughput_cell(
@@ -910,11 +976,47 @@ def write_report(a, b, res, cmd_line, started, elapsed, loads, hogs_before, hogs
                                               ms(pct([r.get("setupTime", 0) or 0 for r in recs], 50))))
         w("")
 
+    if res["cli"]:
+        w("## The CLI: its start, and a warm run through it, beside the peers (ms)")
+        w("")
+        w("Interleaved round-robin in one loop (the order reverses every round): each tool's `--version` "
+          "(a process start and nothing else), then print(1) through `sandboxrun --server SOCK --json p.py` "
+          "(what users type), through the socket directly, and the peers' one-process runs.")
+        w("")
+        w("| row | n | p50 | p95 | min | vs python3 p50 |")
+        w("|---|---:|---:|---:|---:|---:|")
+        base_start = res["cli"].get("python3 --version")
+        base_run = res["cli"].get("python3 print(1)")
+        for name in [k for k in res["cli"] if not k.endswith(" print(1)")]:
+            t = res["cli"].get(name)
+            if t:
+                w("| `%s` | %d | %s | %s | %s | %s |" % (name, len(t), ms(pct(t, 50)), ms(pct(t, 95)), ms(min(t)),
+                  "%.2f×" % (pct(t, 50) / pct(base_start, 50)) if base_start else "–"))
+        for system in CLI_RUN:
+            t = res["cli"].get(system + " print(1)")
+            if t:
+                w("| %s print(1) | %d | %s | %s | %s | %s |" % (system, len(t), ms(pct(t, 50)), ms(pct(t, 95)),
+                  ms(min(t)), "%.2f×" % (pct(t, 50) / pct(base_run, 50)) if base_run else "–"))
+        w("")
+    phases = os.path.join(BENCH, "results-phases.md")
+    if os.path.exists(phases):
+        with open(phases) as f:
+            text = f.read().strip()
+        w("## Where a warm print(1) goes, phase by phase (bench/phases.py)")
+        w("")
+        w("Not measured by this run: copied from `bench/results-phases.md`, which `bench/phases.py` writes "
+          "from a profiling build (`make B=build-phases PHASES=1`, timestamps at each jail step; never in a "
+          "normal build). Its own line says when, with what, and under what load.")
+        w("")
+        w(text)
+        w("")
     w("## Throughput (completed executions per second)")
     w("")
-    w("N clients, each running the script back to back for %.0f s (a run in flight at the deadline is "
-      "finished and counted); rate = completions / time to the last completion. Every execution is a fresh "
-      "jailed worker (sandboxrun) or a fresh process (peers)." % (a.tput_seconds or (2.0 if a.quick else 6.0)))
+    w("N clients, each running the script back to back; every cell is %d windows of %.1f s, the systems "
+      "round-robin within each round (the order turns every round) so that load from elsewhere falls on all "
+      "alike (a run in flight at a window's end is finished and counted); rate = completions / the windows' "
+      "time to their last completion. Every execution is a fresh jailed worker (sandboxrun) or a fresh process "
+      "(peers)." % (TPUT_ROUNDS, (a.tput_seconds or (2.0 if a.quick else 6.0)) / TPUT_ROUNDS))
     w("")
     w("| system | script | 1 client | 2 clients | 4 clients | failures |")
     w("|---|---|---:|---:|---:|---|")

@@ -184,6 +184,18 @@ int sb_cgroup_create(struct sb_cgroup *cg, unsigned long mem_mb, unsigned long p
     return 1;
 }
 
+int sb_cgroup_dir_fd(const struct sb_cgroup *cg)
+{
+    int fd;
+
+    if (cg->kind != SB_CG_V2)
+        return -1;
+    fd = open(cg->mem, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        SR_PLOG("open(%s)", cg->mem);
+    return fd;
+}
+
 int sb_cgroup_add(const struct sb_cgroup *cg, pid_t pid)
 {
     char val[24];

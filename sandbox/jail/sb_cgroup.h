@@ -22,6 +22,10 @@ struct sb_cgroup {
  * usable controller exists here (kind = SB_CG_NONE; use rlimits), -1 on a real
  * failure (logged). */
 int sb_cgroup_create(struct sb_cgroup *cg, unsigned long mem_mb, unsigned long pids);
+/* The run's cgroup v2 directory, opened for clone3(CLONE_INTO_CGROUP)
+ * (close-on-exec; the caller closes it); -1 for cgroup v1 or none, or after
+ * logging a failure. */
+int sb_cgroup_dir_fd(const struct sb_cgroup *cg);
 /* Move pid into the run's cgroup. */
 int sb_cgroup_add(const struct sb_cgroup *cg, pid_t pid);
 /* After the run: did the memory controller kill anything, peak usage in KiB,

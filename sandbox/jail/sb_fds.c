@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "sb_phase.h"
 #include "sr_log.h"
 
 #define PARK_FD 64   /* descriptors are parked above this while being renumbered */
@@ -71,7 +72,13 @@ int sb_fds_setup(const struct sb_fds_cfg *cfg)
         return SR_PLOG("setsid"), -1;
     if (renumber(cfg->fd, SB_FD_COUNT) < 0)
         return -1;
+#ifdef SB_PHASES
+    /* the profiling build's log stays open: never in a normal build */
+    if (close_range(SB_FD_COUNT, SB_PHASE_FD - 1, 0) < 0 || close_range(SB_PHASE_FD + 1, ~0U, 0) < 0)
+        return SR_PLOG("close_range(%d, ~0)", SB_FD_COUNT), -1;
+#else
     if (close_range(SB_FD_COUNT, ~0U, 0) < 0)
         return SR_PLOG("close_range(%d, ~0)", SB_FD_COUNT), -1;
+#endif
     return reset_env(cfg->threads);
 }

@@ -2,19 +2,38 @@
 #include "sb_jail.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
 #include <sched.h>
+#include <stdint.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/rseq.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+/* the sanitizer build: AddressSanitizer must know the script's process runs
+ * on a stack of its own (as a fiber switch), or it misreads every frame */
+#define STACK_SWITCH_BEGIN(bottom, size) __sanitizer_start_switch_fiber(NULL, (bottom), (size))
+#define STACK_SWITCH_END() __sanitizer_finish_switch_fiber(NULL, NULL, NULL)
+#else
+#define STACK_SWITCH_BEGIN(bottom, size) ((void)0)
+#define STACK_SWITCH_END() ((void)0)
+#endif
 
 #include "sb_caps.h"
 #include "sb_limits.h"
 #include "sb_chan.h"
+#include "sb_phase.h"
 #include "sb_seccomp.h"
-#include "sr_cancel.h"
 #include "sr_log.h"
+#include "sr_paths.h"
 
 enum { EXIT_SETUP_FAILED = 125 };
 
@@ -33,16 +52,19 @@ static int enter_namespaces(struct sb_jail *j)
 {
     if (sb_mounts_open_sources(&j->mounts) < 0 || sb_userns_become(&j->ids) < 0)
         return -1;
+    sb_phase("w.userns");
     /* changing credentials cleared the parent-death signal: set it again, so
      * a supervisor killed outright takes the whole run with it */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
         return SR_PLOG("prctl(PR_SET_PDEATHSIG)"), -1;
     if (j->cgroupns && unshare(CLONE_NEWCGROUP) < 0)
         return SR_PLOG("unshare(CLONE_NEWCGROUP)"), -1;
+    sb_phase("w.cgroupns");
     if (sb_limits_userns_quotas() < 0)   /* before /proc is read-only and the capabilities go */
         return -1;
     if (sethostname("sandbox", 7) < 0)
         return SR_PLOG("sethostname"), -1;
+    sb_phase("w.quotas+uts");
     return 0;
 }
 
@@ -54,14 +76,18 @@ int sb_jail_enter(struct sb_jail *j, int *notify_fd)
         return -1;
     if (sb_mounts_setup(&j->mounts, &out_fd) < 0)       /* 2. fresh read-only root, pivot_root */
         return -1;
+    sb_phase("w.mounts");
     j->fds.fd[SB_FD_OUTDIR] = out_fd;
     if (sb_fds_setup(&j->fds) < 0)                      /* 3. setsid, fds, environment */
         return -1;
+    sb_phase("w.fds");
     chan_fd = SB_FD_CHAN;
     if (sb_limits_apply(&j->limits) < 0)                /* 4. rlimits (cgroup set by the supervisor) */
         return -1;
+    sb_phase("w.limits");
     if (sb_caps_drop() < 0)                             /* 5. no capabilities, no_new_privs */
         return -1;
+    sb_phase("w.caps");
     return sb_seccomp_install(j->filter, notify_fd);    /* 6. the seccomp filter, last */
 }
 
@@ -90,49 +116,130 @@ __attribute__((noreturn)) static void run_script(struct sb_jail *j)
     _exit(j->runner ? j->runner(j) : sb_python_run(&j->job));
 }
 
-static volatile pid_t script_pid;
+/* the script process's main stack, the size of a default main thread's; a
+ * grows-down mapping is counted as stack, as a forked process's main stack
+ * is, not against RLIMIT_DATA (the memory limit without a cgroup) */
+#define SCRIPT_STACK (8u << 20)
 
-/* The supervisor interrupts an execution (a session's timeout or cancel) by
- * signalling init, which the script cannot be. Init passes it on: with the
- * execution's number as SR_CANCEL_SIGNAL (the session runner interrupts
- * that execution only), without one as SIGINT. */
-static void forward_interrupt(int sig, siginfo_t *si, void *uc)
+struct script_start {
+    struct sb_jail *j;
+    int hs_read, hs_write;
+};
+
+/* The script's process, on its own stack, sharing init's memory until init
+ * has exec'd sandboxrun-init: it waits for that init's byte (sent once the
+ * new init is undumpable; EOF if it died), and from then on the memory is
+ * its alone, as after a fork that copied nothing. */
+static int script_main(void *arg)
 {
-    int n = si->si_code == SI_QUEUE ? si->si_value.sival_int : 0;
+    struct script_start *st = arg;
+    sigset_t none;
+    char c;
 
-    (void)sig, (void)uc;
-    if (script_pid <= 0)
-        return;
-    if (n)
-        sigqueue(script_pid, SR_CANCEL_SIGNAL, (union sigval){.sival_int = n});
-    else
-        kill(script_pid, SIGINT);
+    STACK_SWITCH_END();
+    close(st->hs_write);
+    if (read(st->hs_read, &c, 1) != 1)
+        _exit(EXIT_SETUP_FAILED);
+    close(st->hs_read);
+    close(SB_FD_INIT);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    /* glibc's restartable-sequence area: the kernel does not carry a
+     * registration over a CLONE_VM clone, and init's ended with its exec */
+    if (__rseq_size)
+        (void)syscall(SYS_rseq, (char *)__builtin_thread_pointer() + __rseq_offset, __rseq_size, 0, RSEQ_SIG);
+    sb_python_before_fork();   /* what a fork does for a warm worker's interpreter */
+    sb_python_after_fork(1);
+    sb_phase("s.forked");
+    run_script(st->j);
 }
 
-/* Reap everything; when the script's process ends, report its status. */
-__attribute__((noreturn)) static void reap(pid_t script)
+/* 7. The script's process, and init becomes sandboxrun-init. One copy of the
+ * image per run (the clone from the zygote), not two: the script's process
+ * takes this process's memory (CLONE_VM), and this process drops its hold
+ * on it by exec'ing the small init (fd SB_FD_INIT, opened before the jail
+ * was entered). Until the exec, this process touches nothing the script's
+ * process uses: it runs no Python and returns from no frame. SIGUSR1 (an
+ * interrupt) stays blocked across the exec until the new init handles it. */
+__attribute__((noreturn)) static void hand_off(struct sb_jail *j, void *stack)
 {
-    int st, script_st = 0;
-    pid_t p;
+    static struct script_start st;
+    char pid_arg[16], hs_arg[16], *argv[] = {"sandboxrun-init", pid_arg, hs_arg, NULL}, *envp[] = {NULL};
+    int hs[2];
+    sigset_t usr1;
+    pid_t script;
 
-    for (;;) {
-        p = waitpid(-1, &st, __WALL);
-        if (p == script) {
-            script_st = st;
-            break;
-        }
-        if (p < 0 && errno != EINTR)
-            break;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    if (pipe2(hs, O_CLOEXEC) < 0 || fcntl(hs[1], F_SETFD, 0) < 0 || sigprocmask(SIG_BLOCK, &usr1, NULL) < 0) {
+        SR_PLOG("the script's process (handshake pipe)");
+        _exit(EXIT_SETUP_FAILED);
     }
-    sb_chan_send(SB_FD_CHAN, SB_MSG_EXIT, &script_st, sizeof script_st, NULL, 0);
-    _exit(0);
+    st = (struct script_start){.j = j, .hs_read = hs[0], .hs_write = hs[1]};
+    script = clone(script_main, (char *)stack + SCRIPT_STACK, CLONE_VM | SIGCHLD, &st);
+    if (script < 0) {
+        SR_PLOG("clone(the script's process)");
+        _exit(EXIT_SETUP_FAILED);
+    }
+    sb_phase("w.forked");
+    snprintf(pid_arg, sizeof pid_arg, "%d", (int)script);
+    snprintf(hs_arg, sizeof hs_arg, "%d", hs[1]);
+    syscall(SYS_execveat, SB_FD_INIT, "", argv, envp, AT_EMPTY_PATH);
+    _exit(EXIT_SETUP_FAILED);   /* the script's process sees EOF on the handshake and exits */
+}
+
+/* The script process's stack, mapped before the jail's rlimits (and, in the
+ * sanitizer build, announced to AddressSanitizer, which allocates for it). */
+static void *script_stack(void)
+{
+    void *stack = mmap(NULL, SCRIPT_STACK, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_GROWSDOWN | MAP_NORESERVE, -1, 0);
+
+    if (stack == MAP_FAILED) {
+        SR_PLOG("mmap(the script's stack)");
+        return NULL;
+    }
+    STACK_SWITCH_BEGIN(stack, SCRIPT_STACK);
+    return stack;
+}
+
+int sb_jail_open_init(void)
+{
+    char path[4096];
+    const char *dir = sr_paths_exe_dir();
+    int fd;
+
+    snprintf(path, sizeof path, "%s/sandboxrun-init", dir ? dir : ".");
+    fd = open(path, O_PATH | O_CLOEXEC);
+    if (fd < 0)
+        SR_PLOG("open(%s) (it is built and installed beside sandboxrun-supervisor)", path);
+    return fd;
+}
+
+pid_t sb_jail_clone(unsigned long flags, int cgroup_fd, int *in_cgroup)
+{
+    struct clone_args a = {.flags = flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
+                           .cgroup = (uint64_t)cgroup_fd};
+    pid_t pid;
+
+    *in_cgroup = 0;
+    if (cgroup_fd >= 0) {
+        pid = (pid_t)syscall(SYS_clone3, &a, sizeof a);
+        if (pid >= 0) {
+            *in_cgroup = 1;
+            return pid;
+        }
+        /* whatever the reason, the old way: a namespace error recurs there,
+         * and a cgroup one is reported by sb_cgroup_add */
+    }
+    return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
 }
 
 void sb_jail_init_main(struct sb_jail *j)
 {
     sigset_t none;
     int fds[2], notify_fd = -1, n = 1;
-    pid_t script;
+    void *stack;
 
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -140,10 +247,13 @@ void sb_jail_init_main(struct sb_jail *j)
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     chan_fd = j->fds.fd[SB_FD_CHAN];
     sr_log_set_hook(send_log);
+    sb_phase("w.start");
     if (wait_go() < 0)
         _exit(EXIT_SETUP_FAILED);
-    if (sb_jail_enter(j, &notify_fd) < 0)
+    sb_phase("w.go");
+    if (!(stack = script_stack()) || sb_jail_enter(j, &notify_fd) < 0)
         _exit(EXIT_SETUP_FAILED);
+    sb_phase("w.seccomp");
     /* init stays out of reach of the script: no ptrace-mode access to it */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     fds[0] = SB_FD_OUTDIR;
@@ -151,27 +261,9 @@ void sb_jail_init_main(struct sb_jail *j)
         fds[n++] = notify_fd;
     if (sb_chan_send(SB_FD_CHAN, SB_MSG_READY, NULL, 0, fds, n) < 0)
         _exit(EXIT_SETUP_FAILED);
+    sb_phase("w.ready");
     close(SB_FD_OUTDIR);
     if (notify_fd >= 0)
         close(notify_fd);
-    sb_python_before_fork();   /* a warm worker's inherited interpreter */
-    script = fork();
-    sb_python_after_fork(script == 0);
-    if (script < 0) {
-        SR_PLOG("fork(script)");
-        _exit(EXIT_SETUP_FAILED);
-    }
-    if (script == 0)
-        run_script(j);
-    script_pid = script;
-    {
-        struct sigaction sa = {.sa_sigaction = forward_interrupt, .sa_flags = SA_SIGINFO};
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGUSR1, &sa, NULL);
-    }
-    close(SB_FD_STDOUT);
-    close(SB_FD_STDERR);
-    close(SB_FD_REPORT);
-    close(SB_FD_CTL);
-    reap(script);
+    hand_off(j, stack);
 }

@@ -12,6 +12,7 @@
 
 #include "sb_userns.h"
 #include "sr_io.h"
+#include "sb_phase.h"
 #include "sr_log.h"
 
 #define NEWROOT "/tmp"   /* mount point in our private mount namespace only */
@@ -277,24 +278,31 @@ int sb_mounts_setup(const struct sb_mount_cfg *cfg, int *out_fd)
     if (xmount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
         xmount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,nr_inodes=4096,mode=0755") < 0)
         return -1;
+    sb_phase("m.private+root");
     if (xmkdir(NEWROOT "/usr", 0755) < 0 || bind_host("/usr", NEWROOT "/usr", 0) < 0)
         return -1;
-    if (setup_etc() < 0 || setup_dev() < 0 || setup_work(cfg) < 0)
+    sb_phase("m.usr");
+    if (setup_etc() < 0 || (sb_phase("m.etc"), 0) || setup_dev() < 0 || (sb_phase("m.dev"), 0) ||
+        setup_work(cfg) < 0)
         return -1;
+    sb_phase("m.work");
     if (xmkdir(NEWROOT "/proc", 0555) < 0 ||
         xmount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 || mask_proc() < 0 ||
         setattr_rec(NEWROOT "/proc", MOUNT_ATTR_RDONLY) < 0)
         return -1;
+    sb_phase("m.proc");
     if (mount_scratch(NEWROOT "/tmp", cfg->tmp_mb, cfg->max_inodes, "1777") < 0 ||
         mount_scratch(NEWROOT "/out", cfg->out_mb, cfg->max_inodes, "0755") < 0)
         return -1;
     if (setup_links() < 0)
         return -1;
+    sb_phase("m.tmp+out+links");
     *out_fd = open(NEWROOT "/out", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (*out_fd < 0)
         return SR_PLOG("open(/out, O_PATH)"), -1;
     if (pivot() < 0)
         return -1;
+    sb_phase("m.pivot");
     /* finally the root itself (and /etc, /dev's directory, /work's) goes read-only */
     return xmount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
 }

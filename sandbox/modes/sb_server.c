@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sb_phase.h"
 #include "sb_record.h"
 #include "sb_worker.h"
 #include "sb_zygote.h"
@@ -91,19 +92,27 @@ static struct sb_worker *new_worker(struct server *s, const struct sb_request *r
 {
     struct sb_worker *w = calloc(1, sizeof *w);
     struct sb_exec x;
+    pid_t zpid;
     int rc;
 
     if (!w)
         return NULL;
     pthread_mutex_lock(&s->zyg_lock);
+    zpid = s->zyg.pid;
+    pthread_mutex_unlock(&s->zyg_lock);
+    /* the zygote's lock is held only while it clones (sb_zygote_spawn): the
+     * id maps and the cgroup move that follow overlap with the next spawn */
     rc = sb_worker_start_warm(w, req, &s->zyg, o);
     if (rc < 0 && (errno == EPIPE || errno == ECONNRESET || errno == ETIMEDOUT) && !s->stopping) {
-        SR_LOG("serve: the zygote is gone (%s); restarting it", strerror(errno));
-        sb_zygote_stop(&s->zyg);
-        if (start_zygote(s) == 0)
-            SR_LOG("serve: zygote restarted (pid %d)", (int)s->zyg.pid);
+        pthread_mutex_lock(&s->zyg_lock);
+        if (s->zyg.pid == zpid) {   /* not restarted by another thread meanwhile */
+            SR_LOG("serve: the zygote is gone (%s); restarting it", strerror(errno));
+            sb_zygote_stop(&s->zyg);
+            if (start_zygote(s) == 0)
+                SR_LOG("serve: zygote restarted (pid %d)", (int)s->zyg.pid);
+        }
+        pthread_mutex_unlock(&s->zyg_lock);
     }
-    pthread_mutex_unlock(&s->zyg_lock);
     if (rc == 0) {
         sb_exec_init(&x, req, 30, 0);
         x.until_ready = 1;
@@ -181,14 +190,19 @@ static struct sb_worker *pool_take(struct server *s)
 
 /* Forking the zygote while a run executes slows that run's copy-on-write
  * faults (they share one anon_vma tree): refill when no run executes, or at
- * once when the pool is empty and runs are waiting for it. */
+ * once when the pool is below half (requests come faster than the
+ * quiet moments: waiting for one would let the pool run dry, and each
+ * request after that would wait for a whole worker's preparation). */
 static void wait_quiet(struct server *s)
 {
     struct timespec pause = {0, 2 * 1000 * 1000};
 
     for (int i = 0; i < 250 && !s->stopping; i++) {
+        pthread_mutex_lock(&s->pool_lock);
+        int low = s->nready * 2 < s->pool_size;
+        pthread_mutex_unlock(&s->pool_lock);
         pthread_mutex_lock(&s->q_lock);
-        int quiet = s->executing == 0 || s->nready == 0;
+        int quiet = s->executing == 0 || low;
         pthread_mutex_unlock(&s->q_lock);
         if (quiet)
             return;
@@ -345,7 +359,9 @@ static void execute(struct server *s, struct sb_worker *w, const struct sb_reque
     x.abort_fd = client;
     if (!text || sb_worker_send(w, text) < 0)
         sb_worker_kill(w);
+    sb_phase("d.sent");
     sb_worker_watch(w, &x);
+    sb_phase("d.done");
     pthread_mutex_lock(&s->q_lock);
     s->executing--;
     pthread_mutex_unlock(&s->q_lock);
@@ -395,6 +411,7 @@ static void handle(struct server *s, int fd)
         return;
     }
     free(line);
+    sb_phase("d.request");
     if (!policy_is_ours(s, &req, err, sizeof err)) {
         reply(fd, sb_record_internal_error(err));
         sb_request_free(&req);
@@ -408,10 +425,12 @@ static void handle(struct server *s, int fd)
     if (w)
         execute(s, w, &req, fd, &o);
     reply(fd, sb_record_build(&o));
-    shutdown(fd, SHUT_WR);   /* the answer is complete: a client reading to EOF need not wait either */
+    shutdown(fd, SHUT_WR);
+    sb_phase("d.replied");   /* the answer is complete: a client reading to EOF need not wait either */
     if (w) {   /* tearing the worker down (its mm, namespaces, cgroup) is off the client's clock */
         sb_worker_finish(w);
         free(w);
+        sb_phase("d.finished");
     }
     sb_outcome_free(&o);
     sb_request_free(&req);
@@ -629,6 +648,7 @@ int sb_server_main(int argc, char **argv)
     if (parse_args(&s, argc, argv) < 0 || !s.defaults.policy || resolve_warmup(&s) < 0)
         return 2;
     pthread_mutex_init(&s.zyg_lock, NULL);
+    s.zyg.lock = &s.zyg_lock;
     pthread_mutex_init(&s.pool_lock, NULL);
     pthread_mutex_init(&s.q_lock, NULL);
     pthread_cond_init(&s.pool_cond, NULL);
@@ -639,6 +659,7 @@ int sb_server_main(int argc, char **argv)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);   /* before any thread: they all inherit it */
     sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+    sb_phase_open(SB_PHASE_LOG);
     if (sigfd < 0 || start_zygote(&s) < 0 ||
         listen_on(&s) < 0)
         return 1;

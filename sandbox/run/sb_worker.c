@@ -22,6 +22,7 @@
 #include "sb_chan.h"
 #include "sb_frame.h"
 #include "sb_outfiles.h"
+#include "sb_phase.h"
 #include "sb_policy.h"
 #include "sb_seccomp.h"
 #include "sr_cancel.h"
@@ -167,15 +168,19 @@ static void close_worker_ends(struct sb_jail *j)
 {
     for (int i = 0; i < SB_FD_OUTDIR; i++)
         sr_closep(&j->fds.fd[i]);
+    sr_closep(&j->fds.fd[SB_FD_INIT]);
 }
 
-/* clone(2) into the new namespaces; the child never returns. */
-static pid_t spawn(struct sb_jail *j)
+/* clone into the new namespaces (and the cgroup); the child never returns. */
+static pid_t spawn(struct sb_jail *j, int cgroup_fd, int *in_cgroup)
 {
-    pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NS | SIGCHLD, NULL, NULL, NULL, 0);
+    pid_t pid = sb_jail_clone(CLONE_NS, cgroup_fd, in_cgroup);
 
-    if (pid == 0)
+    if (pid == 0) {
+        if (cgroup_fd >= 0)
+            close(cgroup_fd);
         sb_jail_init_main(j);
+    }
     return pid;
 }
 
@@ -212,6 +217,7 @@ static void on_chan(struct sb_worker *w, struct sb_exec *x)
     } else if (type == SB_MSG_READY && !w->got_ready && nfds >= 1) {
         w->got_ready = 1;
         w->t_ready = sr_now();
+        sb_phase("d.ready");
         w->out_dir_fd = fds[0];
         if (nfds >= 2)
             w->fd[SB_P_NOTIFY] = fds[1];
@@ -693,7 +699,7 @@ void sb_exec_free(struct sb_exec *x)
 static int start_common(struct sb_worker *w, const struct sb_request *req, int (*runner)(struct sb_jail *),
                         int ctl, struct sb_zygote *z, struct sb_outcome *o)
 {
-    int notify = seccomp_api_get() >= 5, cg;
+    int notify = seccomp_api_get() >= 5, cg, cg_fd, in_cgroup = 0;
 
     memset(w, 0, sizeof *w);
     w->req = req;
@@ -717,7 +723,9 @@ static int start_common(struct sb_worker *w, const struct sb_request *req, int (
             return -1;
         w->jail.filter = &w->bpf;
     }
+    sb_phase("d.start");
     cg = sb_cgroup_create(&w->cg, req->memory_mb, req->pids);
+    sb_phase("d.cgroup_created");
     if (cg < 0) {
         snprintf(o->message, sizeof o->message, "could not create the run's cgroup");
         return -1;
@@ -727,7 +735,15 @@ static int start_common(struct sb_worker *w, const struct sb_request *req, int (
     if (check_inputs(req, &w->jail, o) < 0 || make_pipes(w, ctl) < 0 || (!z && block_signals(w) < 0))
         return -1;
     w->t0 = sr_now();
-    w->init = z ? sb_zygote_spawn(z, &w->jail, req) : spawn(&w->jail);
+    sb_phase("d.pipes");
+    if (!z && (w->jail.fds.fd[SB_FD_INIT] = sb_jail_open_init()) < 0) {
+        snprintf(o->message, sizeof o->message, "sandboxrun-init is missing beside sandboxrun-supervisor");
+        return -1;
+    }
+    cg_fd = sb_cgroup_dir_fd(&w->cg);
+    w->init = z ? sb_zygote_spawn(z, &w->jail, req, cg_fd, &in_cgroup) : spawn(&w->jail, cg_fd, &in_cgroup);
+    sr_closep(&cg_fd);
+    sb_phase("d.spawned");
     if (w->init < 0) {
         if (z && errno == EMSGSIZE)
             snprintf(o->message, sizeof o->message, "the inputs' paths and names are too long together for a "
@@ -742,7 +758,8 @@ static int start_common(struct sb_worker *w, const struct sb_request *req, int (
         return -1;
     }
     close_worker_ends(&w->jail);
-    if (sb_userns_write_maps(w->init, &w->jail.ids) < 0 || sb_cgroup_add(&w->cg, w->init) < 0 ||
+    if (sb_userns_write_maps(w->init, &w->jail.ids) < 0 || (sb_phase("d.maps"), 0) ||
+        (!in_cgroup && sb_cgroup_add(&w->cg, w->init) < 0) || (sb_phase("d.cgroup_added"), 0) ||
         sb_chan_send(w->fd[SB_P_CHAN], SB_MSG_GO, NULL, 0, NULL, 0) < 0) {
         snprintf(w->setup_err, sizeof w->setup_err, "could not map ids or place the worker in its cgroup");
         sb_worker_kill(w);
@@ -792,7 +809,9 @@ void sb_worker_reap(struct sb_worker *w, struct sb_outcome *o)
 void sb_worker_finish(struct sb_worker *w)
 {
     sb_worker_reap(w, NULL);
+    sb_phase("d.reaped");
     sb_cgroup_destroy(&w->cg);
+    sb_phase("d.cgroup_removed");
     for (int i = 0; i < SB_P_COUNT; i++)
         sr_closep(&w->fd[i]);
     sr_closep(&w->ctl);

@@ -22,6 +22,7 @@
 
 #include "sb_chan.h"
 #include "sb_frame.h"
+#include "sb_phase.h"
 #include "sb_policy.h"
 #include "sb_python.h"
 #include "sb_seccomp.h"
@@ -142,9 +143,11 @@ static int warm_runner(struct sb_jail *j)
     (void)j;
     if (sb_python_warm_up() < 0)
         return 120;
+    sb_phase("s.warmed");
     sr_buf_init(&b, SB_REQUEST_MAX);
     if (sb_frame_read(SB_FD_CTL, &b, SB_REQUEST_MAX) <= 0)
         return 121;   /* the daemon went away before using us */
+    sb_phase("s.request");
     cpu_start = cpu_now(NULL);
     req = cJSON_ParseWithLength(b.data, b.len);
     sr_buf_reset(&b);
@@ -152,9 +155,11 @@ static int warm_runner(struct sb_jail *j)
     argc = request_argv(req, argv, SB_MAX_ARGS + 2);
     request_env(req, env, SR_ENV_MAX_VARS + 1);
     /* as sb_python_init does in a cold run: this os.environ is the zygote's */
-    if (cJSON_IsString(code) && sb_python_set_argv(argc, argv) == 0 && sb_python_environ(env) == 0)
+    if (cJSON_IsString(code) && sb_python_set_argv(argc, argv) == 0 && sb_python_environ(env) == 0 &&
+        (sb_phase("s.argv+environ"), 1))
         status = sb_python_exec(code->valuestring, argv[0],
                                 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "display")), &error);
+    sb_phase("s.ran");
     sb_python_atexit();
     sb_python_flush();
     done = cJSON_CreateObject();
@@ -166,6 +171,7 @@ static int warm_runner(struct sb_jail *j)
     out = cJSON_PrintUnformatted(done);
     if (out)
         (void)sb_frame_write(SB_FD_REPORT, out);
+    sb_phase("s.reported");
     free(out);
     free(error);
     free_env(env);
@@ -184,6 +190,8 @@ static unsigned long get_ulong(const cJSON *o, const char *key)
 }
 
 /* Fill j from a spawn request (strings point into cfg, fds are the received ones). */
+static int init_fd = -1;   /* sandboxrun-init, opened once */
+
 static int fill_from_request(struct sb_jail *j, const cJSON *cfg, const int *fds, const char *scripts)
 {
     const cJSON *in;
@@ -214,34 +222,43 @@ static int fill_from_request(struct sb_jail *j, const cJSON *cfg, const int *fds
     for (int i = 0; i < SPAWN_FDS; i++)
         j->fds.fd[i] = fds[i];
     j->fds.fd[SB_FD_OUTDIR] = -1;
+    j->fds.fd[SB_FD_INIT] = init_fd;
     j->runner = warm_runner;
     return 0;
 }
 
-/* One spawn request: clone the worker as the daemon's child, answer its pid. */
+/* One spawn request: clone the worker as the daemon's child (into the run's
+ * cgroup when its directory came as a 7th fd), answer its pid. */
 static void serve_spawn(const char *payload, size_t len, int *fds, int nfds, const struct sb_bpf *filter,
                         const char *scripts)
 {
     cJSON *cfg = cJSON_ParseWithLength(payload, len);
     struct sb_jail j;
+    int reply[2] = {-1, 0};   /* pid, in its cgroup */
+    int cg_fd = nfds == SPAWN_FDS + 1 ? fds[SPAWN_FDS] : -1;
     pid_t pid = -1;
 
     memset(&j, 0, sizeof j);
     j.filter = filter;
-    if (nfds == SPAWN_FDS && cfg && fill_from_request(&j, cfg, fds, scripts) == 0) {
+    if ((nfds == SPAWN_FDS || cg_fd >= 0) && cfg && fill_from_request(&j, cfg, fds, scripts) == 0) {
+        sb_phase("zy.request");
         sb_python_before_fork();
-        pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | CLONE_NS | SIGCHLD, NULL, NULL, NULL, 0);
+        pid = sb_jail_clone(CLONE_PARENT | CLONE_NS, cg_fd, &reply[1]);
         if (pid == 0) {
             sb_python_after_fork(1);
             close(ZYGOTE_FD);
+            if (cg_fd >= 0)
+                close(cg_fd);
             sb_jail_init_main(&j);
         }
         sb_python_after_fork(0);
+        sb_phase("zy.cloned");
     }
     for (int i = 0; i < nfds; i++)
         close(fds[i]);
+    reply[0] = (int)pid;
     if (pid > 0)
-        sb_chan_send(ZYGOTE_FD, SB_MSG_PID, &pid, sizeof pid, NULL, 0);
+        sb_chan_send(ZYGOTE_FD, SB_MSG_PID, reply, sizeof reply, NULL, 0);
     else
         sb_chan_send(ZYGOTE_FD, SB_MSG_ERROR, strerror(errno), strlen(strerror(errno)), NULL, 0);
     cJSON_Delete(cfg);
@@ -289,7 +306,8 @@ int sb_zygote_main(int argc, char **argv)
             warmup = argv[i + 1];
     }
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    if (!policy || !sb_zygote_preload_ok(preload) || zygote_filter(policy, &filter) < 0)
+    if (!policy || !sb_zygote_preload_ok(preload) || zygote_filter(policy, &filter) < 0 ||
+        (init_fd = sb_jail_open_init()) < 0)
         return 2;
     if (sb_python_init(&job) < 0 || sb_python_preload(preload, warmup) < 0)
         return 3;
@@ -347,8 +365,10 @@ int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg)
     int sv[2];
     ssize_t n;
     struct timespec ts;
+    pthread_mutex_t *lock = z->lock;
 
     memset(z, 0, sizeof *z);
+    z->lock = lock;
     z->sock = -1;
     z->pid = -1;
     snprintf(self, sizeof self, "%s/sandboxrun-supervisor", dir ? dir : ".");
@@ -366,8 +386,14 @@ int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg)
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+#ifdef SB_PHASES
+        if (dup2(sv[1], ZYGOTE_FD) < 0 || close_range(ZYGOTE_FD + 1, SB_PHASE_FD - 1, 0) < 0 ||
+            close_range(SB_PHASE_FD + 1, ~0U, 0) < 0)
+            _exit(127);
+#else
         if (dup2(sv[1], ZYGOTE_FD) < 0 || close_range(ZYGOTE_FD + 1, ~0U, 0) < 0)
             _exit(127);
+#endif
         execve(self, argv, zygote_env);
         _exit(127);
     }
@@ -406,13 +432,21 @@ static cJSON *spawn_config(const struct sb_jail *j, const struct sb_request *req
     return c;
 }
 
-pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct sb_request *req)
+pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct sb_request *req, int cgroup_fd,
+                      int *in_cgroup)
 {
     cJSON *cfg = spawn_config(j, req);
     char *text = cJSON_PrintUnformatted(cfg), buf[512];
+    int fds[SPAWN_FDS + 1], reply[2];
     pid_t pid = -1;
     ssize_t n;
     int type = -1;
+
+    memcpy(fds, j->fds.fd, sizeof(int) * SPAWN_FDS);
+    fds[SPAWN_FDS] = cgroup_fd;
+    *in_cgroup = 0;
+    if (z->lock)
+        pthread_mutex_lock(z->lock);
 
     cJSON_Delete(cfg);
     if (text && strlen(text) > SB_CHAN_MAX_PAYLOAD) {
@@ -421,14 +455,19 @@ pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct
                strlen(text), SB_CHAN_MAX_PAYLOAD);
         errno = EMSGSIZE;
     } else if (text && z->sock >= 0 &&
-               sb_chan_send(z->sock, SB_MSG_SPAWN, text, strlen(text), j->fds.fd, SPAWN_FDS) == 0) {
+               sb_chan_send(z->sock, SB_MSG_SPAWN, text, strlen(text), fds, SPAWN_FDS + (cgroup_fd >= 0)) == 0) {
         type = wait_msg(z, SPAWN_DEADLINE_MS, buf, sizeof buf - 1, &n);
     } else {
         errno = text ? EPIPE : ENOMEM;
     }
+    if (z->lock)
+        pthread_mutex_unlock(z->lock);
     free(text);
-    if (type == SB_MSG_PID && n == sizeof pid)
-        memcpy(&pid, buf, sizeof pid);
+    if (type == SB_MSG_PID && n == sizeof reply) {
+        memcpy(reply, buf, sizeof reply);
+        pid = (pid_t)reply[0];
+        *in_cgroup = reply[1];
+    }
     else if (type == SB_MSG_ERROR)
         buf[n] = '\0', SR_LOG("the zygote could not spawn a worker: %s", buf), errno = EAGAIN;
     return pid;

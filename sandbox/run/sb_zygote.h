@@ -12,6 +12,7 @@
 #ifndef SB_ZYGOTE_H
 #define SB_ZYGOTE_H
 
+#include <pthread.h>
 #include <sys/types.h>
 
 #include "sb_jail.h"
@@ -24,6 +25,7 @@ struct sb_zygote {
     pid_t pid;
     int sock;                 /* our end of the spawn channel */
     double started;
+    pthread_mutex_t *lock;    /* the caller's, or NULL: held for each spawn's request and answer only */
 };
 
 struct sb_zygote_cfg {
@@ -37,11 +39,15 @@ struct sb_zygote_cfg {
  * [--warmup FILE]"; the spawn channel is fd 3. Returns an exit status. */
 int sb_zygote_main(int argc, char **argv);
 /* Start a zygote (fork+exec of our own binary, clean environment). Waits
- * until its imports and warm-up are done. 0, or -1 after logging. */
+ * until its imports and warm-up are done. 0, or -1 after logging. z->lock
+ * is kept. */
 int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg);
-/* Ask the zygote for a worker with j's limits and pipe ends; returns its pid
- * (our child), or -1 (the zygote is gone or refused; errno EPIPE when gone). */
-pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct sb_request *req);
+/* Ask the zygote for a worker with j's limits and pipe ends, cloned into the
+ * cgroup behind cgroup_fd if >= 0 (*in_cgroup says whether it was); returns
+ * its pid (our child), or -1 (the zygote is gone or refused; errno EPIPE
+ * when gone). */
+pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct sb_request *req, int cgroup_fd,
+                      int *in_cgroup);
 /* Stop and reap the zygote. */
 void sb_zygote_stop(struct sb_zygote *z);
 /* Whether a comma-separated preload list holds only module names. */

@@ -1,0 +1,38 @@
+/* sb_phase.c — per-phase timestamps (only with -DSB_PHASES). */
+#include "sb_phase.h"
+
+#ifdef SB_PHASES
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+void sb_phase(const char *name)
+{
+    struct timespec ts;
+    struct rusage ru;
+    char line[128];
+    int n;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    getrusage(RUSAGE_THREAD, &ru);
+    n = snprintf(line, sizeof line, "%d %s %lld %ld\n", (int)syscall(SYS_gettid), name,
+                 (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec, ru.ru_minflt);
+    if (n > 0 && (size_t)n < sizeof line)
+        (void)!write(SB_PHASE_FD, line, (size_t)n);
+}
+
+void sb_phase_open(const char *path)
+{
+    int fd = path ? open(path, O_WRONLY | O_CREAT | O_APPEND, 0600) : -1;
+
+    if (fd >= 0 && fd != SB_PHASE_FD) {
+        dup2(fd, SB_PHASE_FD);
+        close(fd);
+    }
+}
+#else
+typedef int sb_phase_unused;   /* ISO C wants a translation unit to declare something */
+#endif
