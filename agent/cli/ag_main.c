@@ -14,6 +14,7 @@
 #include "ag_runner.h"
 #include "ag_server.h"
 #include "sr_log.h"
+#include "sr_version.h"
 #include "sr_status.h"
 
 /* The probes need libseccomp and the jail code: the supervisor answers. */
@@ -67,7 +68,7 @@ static int cmd_help(int argc, char **argv)
     printf("usage: sandboxrun COMMAND [OPTIONS] ...   (sandboxrun COMMAND --help for more)\n\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         printf("  %-10s %s\n", commands[i].name, commands[i].help);
-    printf("\n  sandboxrun SCRIPT.py is short for sandboxrun run SCRIPT.py\n"
+    printf("\n  sandboxrun SCRIPT.py is short for sandboxrun run SCRIPT.py; sandboxrun --version prints the version\n"
            "\nexit codes (the record's status; README.md says when each happens):\n ");
     /* the codes are 0..SR_STATUS_COUNT-1, one per status (sr_status.c) */
     for (int code = 0; code < SR_STATUS_COUNT; code++)
@@ -112,6 +113,8 @@ int main(int argc, char **argv)
         return cmd_help(argc, argv), SR_EXIT_USAGE;
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return cmd_help(argc, argv);
+    if (strcmp(argv[1], "--version") == 0)
+        return printf("sandboxrun %s\n", SR_VERSION) < 0;
     command_first(argc, argv);
     if ((c = command_index(argv[1])) >= 0)
         return commands[c].fn(argc - 1, argv + 1);

@@ -22,13 +22,13 @@
 #include "ag_mcp_tools.h"
 #include "ag_metrics.h"
 #include "sr_log.h"
+#include "sr_version.h"
 
 #define MODERN_VERSION AG_MCP_MODERN_VERSION
 #define KEY_VERSION AG_MCP_KEY_VERSION
 #define KEY_CAPS "io.modelcontextprotocol/clientCapabilities"
 #define KEY_LOGLEVEL "io.modelcontextprotocol/logLevel"
 #define KEY_SERVERINFO "io.modelcontextprotocol/serverInfo"
-#define SERVER_VERSION "0.1.0"
 
 static const char *const legacy_versions[] = {"2025-11-25", "2025-06-18"};
 static const char *const log_levels[] = {"debug", "info", "notice", "warning", "error",
@@ -83,7 +83,7 @@ static cJSON *server_info(void)
 
     cJSON_AddStringToObject(i, "name", "sandboxrun");
     cJSON_AddStringToObject(i, "title", "sandboxrun: jailed Python for data analysis");
-    cJSON_AddStringToObject(i, "version", SERVER_VERSION);
+    cJSON_AddStringToObject(i, "version", SR_VERSION);
     return i;
 }
 
