@@ -69,10 +69,10 @@ int main(int argc, char **argv)
         hs <= SB_FD_CHAN)
         return EXIT_SETUP_FAILED;   /* the script's process sees its handshake end closed and exits */
     script_pid = (pid_t)script;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGUSR1, &sa, NULL);
-    sigaddset(&sa.sa_mask, SIGUSR1);   /* blocked across the exec (sb_jail.c): from here on it is handled */
-    sigprocmask(SIG_UNBLOCK, &sa.sa_mask, NULL);
+    /* an interrupt that came before the script could take one is dropped, as
+     * before this init existed (the supervisor escalates if need be):
+     * forwarded now, it would reach a script still waiting for the go */
+    signal(SIGUSR1, SIG_IGN);
     /* only the channel stays: the pipes must reach EOF when the script ends */
     if (close_range(0, SB_FD_CHAN - 1, 0) < 0 || close_range(SB_FD_CHAN + 1, (unsigned)hs - 1, 0) < 0 ||
         close_range((unsigned)hs + 1, ~0U, 0) < 0)
@@ -80,6 +80,10 @@ int main(int argc, char **argv)
     if (write((int)hs, "g", 1) != 1)
         return EXIT_SETUP_FAILED;
     close((int)hs);
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaddset(&sa.sa_mask, SIGUSR1);   /* blocked across the exec (sb_jail.c): from here on it is handled */
+    sigprocmask(SIG_UNBLOCK, &sa.sa_mask, NULL);
     for (;;) {
         p = waitpid(-1, &st, __WALL);
         if (p == script_pid) {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <signal.h>
@@ -126,6 +127,45 @@ struct script_start {
     int hs_read, hs_write;
 };
 
+/* Where glibc keeps, in a thread's descriptor (pthread_self()), the
+ * thread's id and its robust-futex list head: a CLONE_VM clone (unlike
+ * fork) leaves the parent's id there and registers no list, so the
+ * script's process sets both as fork would. Found once per process that
+ * starts jails (sb_jail_open_init), by looking for the known values; -1
+ * if not found (then pthread_kill of the main thread fails in the script,
+ * as it did not need to). */
+static long tid_off = -1, robust_off = -1;
+static size_t robust_len;
+
+static void find_thread_fields(void)
+{
+    char *self = (char *)pthread_self();
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    void *head = NULL;
+    long found = -1;
+    int n = 0;
+
+    for (long off = 0; off + (long)sizeof tid <= 2048; off += (long)sizeof tid)
+        if (memcmp(self + off, &tid, sizeof tid) == 0)
+            found = off, n++;
+    tid_off = n == 1 ? found : -1;
+    if (syscall(SYS_get_robust_list, 0, &head, &robust_len) == 0 && head && (char *)head >= self &&
+        (char *)head < self + 4096)
+        robust_off = (char *)head - self;
+}
+
+/* What fork does for the new process's main thread (see find_thread_fields). */
+static void fix_thread_fields(void)
+{
+    char *self = (char *)pthread_self();
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+
+    if (tid_off >= 0)
+        memcpy(self + tid_off, &tid, sizeof tid);
+    if (robust_off >= 0)
+        (void)syscall(SYS_set_robust_list, self + robust_off, robust_len);
+}
+
 /* The script's process, on its own stack, sharing init's memory until init
  * has exec'd sandboxrun-init: it waits for that init's byte (sent once the
  * new init is undumpable; EOF if it died), and from then on the memory is
@@ -136,11 +176,16 @@ static int script_main(void *arg)
     sigset_t none;
     char c;
 
+    ssize_t n;
+
     STACK_SWITCH_END();
     close(st->hs_write);
-    if (read(st->hs_read, &c, 1) != 1)
+    while ((n = read(st->hs_read, &c, 1)) < 0 && errno == EINTR)
+        ;
+    if (n != 1)
         _exit(EXIT_SETUP_FAILED);
     close(st->hs_read);
+    fix_thread_fields();
     close(SB_FD_INIT);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -151,6 +196,9 @@ static int script_main(void *arg)
     sb_python_before_fork();   /* what a fork does for a warm worker's interpreter */
     sb_python_after_fork(1);
     sb_phase("s.forked");
+#ifdef SB_PHASES
+    close(SB_PHASE_FD);   /* the profiling log is the host's: the script does not write it */
+#endif
     run_script(st->j);
 }
 
@@ -209,6 +257,7 @@ int sb_jail_open_init(void)
     const char *dir = sr_paths_exe_dir();
     int fd;
 
+    find_thread_fields();
     snprintf(path, sizeof path, "%s/sandboxrun-init", dir ? dir : ".");
     fd = open(path, O_PATH | O_CLOEXEC);
     if (fd < 0)
