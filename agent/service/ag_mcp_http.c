@@ -66,26 +66,34 @@ static void respond_text(struct ag_http_resp *resp, int status, const char *type
     ag_http_respond(resp, status, type, strdup(text), strlen(text));
 }
 
+/* resp: status and the JSON-RPC error {code, message} for request id (NULL: null). */
+static void rpc_error(struct ag_http_resp *resp, int status, const cJSON *id, int code, const char *msg)
+{
+    cJSON *m = cJSON_CreateObject(), *e;
+    char *text;
+
+    cJSON_AddStringToObject(m, "jsonrpc", "2.0");
+    e = cJSON_AddObjectToObject(m, "error");
+    cJSON_AddNumberToObject(e, "code", code);
+    cJSON_AddStringToObject(e, "message", msg);
+    cJSON_AddItemToObject(m, "id", id ? ag_mcp_id_dup(id) : cJSON_CreateNull());
+    text = cJSON_PrintUnformatted(m);
+    cJSON_Delete(m);
+    ag_http_respond(resp, status, "application/json", text, text ? strlen(text) : 0);
+}
+
 /* An HTTP error carrying a JSON-RPC error body (id null), as the SDKs send. */
 static void rpc_refuse(struct ag_http_resp *resp, int status, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void rpc_refuse(struct ag_http_resp *resp, int status, int code, const char *fmt, ...)
 {
-    cJSON *m = cJSON_CreateObject(), *e;
-    char msg[512], *text;
+    char msg[512];
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    cJSON_AddStringToObject(m, "jsonrpc", "2.0");
-    e = cJSON_AddObjectToObject(m, "error");
-    cJSON_AddNumberToObject(e, "code", code);
-    cJSON_AddStringToObject(e, "message", msg);
-    cJSON_AddNullToObject(m, "id");
-    text = cJSON_PrintUnformatted(m);
-    cJSON_Delete(m);
-    ag_http_respond(resp, status, "application/json", text, text ? strlen(text) : 0);
+    rpc_error(resp, status, NULL, code, msg);
     SR_INFO("mcp-http: %d: %s", status, msg);
 }
 
@@ -473,18 +481,8 @@ static int take_slot(struct ag_http_resp *resp, const char *tenant, const cJSON 
         return 0;
     if (ag_tenants_exec_begin(tenant) < 0) {
         ag_metrics_busy("-32000");
-        cJSON *id = ag_mcp_id_dup(cJSON_GetObjectItemCaseSensitive(msg, "id"));
-        cJSON *m = cJSON_CreateObject(), *e;
-        char *text;
-        cJSON_AddStringToObject(m, "jsonrpc", "2.0");
-        cJSON_AddItemToObject(m, "id", id);
-        e = cJSON_AddObjectToObject(m, "error");
-        cJSON_AddNumberToObject(e, "code", AG_RPC_SERVER_BUSY);
-        cJSON_AddStringToObject(e, "message", "server busy: too many tool calls at once for this tenant or "
-                                              "this server; retry later");
-        text = cJSON_PrintUnformatted(m);
-        cJSON_Delete(m);
-        ag_http_respond(resp, 200, "application/json", text, text ? strlen(text) : 0);
+        rpc_error(resp, 200, cJSON_GetObjectItemCaseSensitive(msg, "id"), AG_RPC_SERVER_BUSY,
+                  "server busy: too many tool calls at once for this tenant or this server; retry later");
         return -1;
     }
     ag_mcp_sse_on_end(s, slot_ended, (void *)tenant);   /* tenant: the auth file's, or static */
