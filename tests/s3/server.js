@@ -63,9 +63,15 @@ function flaky(req, res) {
       req.socket.destroy()
       return
     }
+    // Like S3, answer once the request body has been read: answering an
+    // 8 MiB part early and closing races the client's send (EPIPE instead
+    // of the injected status, seen in CI).
+    const status = fault.status
     const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${fault.code}</Code><Message>Injected fault, please reduce your request rate.</Message></Error>`
-    res.writeHead(fault.status, { 'Content-Type': 'application/xml', Connection: 'close' })
-    res.end(body)
+    req.on('end', () => {
+      res.writeHead(status, { 'Content-Type': 'application/xml', Connection: 'close' })
+      res.end(body)
+    })
     req.resume()
     return
   }
