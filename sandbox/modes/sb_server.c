@@ -87,16 +87,16 @@ static int resolve_warmup(struct server *s)
     return 0;
 }
 
-/* Start a warm worker with req's limits and wait until it is jailed. */
-static struct sb_worker *new_worker(struct server *s, const struct sb_request *req, struct sb_outcome *o)
+/* Ask the zygote for a worker; when the zygote is found gone or stalled,
+ * restart it (unless another thread already has). Returns
+ * sb_worker_start_warm's result; *again says a fresh zygote is there. */
+static int spawn_warm(struct server *s, struct sb_worker *w, const struct sb_request *req, struct sb_outcome *o,
+                      int *again)
 {
-    struct sb_worker *w = calloc(1, sizeof *w);
-    struct sb_exec x;
     pid_t zpid;
     int rc;
 
-    if (!w)
-        return NULL;
+    *again = 0;
     pthread_mutex_lock(&s->zyg_lock);
     zpid = s->zyg.pid;
     pthread_mutex_unlock(&s->zyg_lock);
@@ -111,7 +111,29 @@ static struct sb_worker *new_worker(struct server *s, const struct sb_request *r
             if (start_zygote(s) == 0)
                 SR_LOG("serve: zygote restarted (pid %d)", (int)s->zyg.pid);
         }
+        *again = s->zyg.pid > 0 && s->zyg.sock >= 0;
         pthread_mutex_unlock(&s->zyg_lock);
+    }
+    return rc;
+}
+
+/* Start a warm worker with req's limits and wait until it is jailed; a
+ * request that met a dead zygote tries once more on its replacement. */
+static struct sb_worker *new_worker(struct server *s, const struct sb_request *req, struct sb_outcome *o)
+{
+    struct sb_worker *w = calloc(1, sizeof *w);
+    struct sb_exec x;
+    int rc, again;
+
+    if (!w)
+        return NULL;
+    rc = spawn_warm(s, w, req, o, &again);
+    if (rc < 0 && again) {
+        sb_worker_finish(w);
+        memset(w, 0, sizeof *w);
+        sb_outcome_free(o);
+        sb_outcome_init(o);
+        rc = spawn_warm(s, w, req, o, &again);
     }
     if (rc == 0) {
         sb_exec_init(&x, req, 30, 0);

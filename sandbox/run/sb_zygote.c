@@ -365,12 +365,12 @@ int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg)
     int sv[2];
     ssize_t n;
     struct timespec ts;
-    pthread_mutex_t *lock = z->lock;
 
-    memset(z, 0, sizeof *z);
-    z->lock = lock;
+    /* field by field, never a memset: z->lock is read without the lock by
+     * concurrent spawners, and must never be seen NULL */
     z->sock = -1;
     z->pid = -1;
+    z->started = 0;
     snprintf(self, sizeof self, "%s/sandboxrun-supervisor", dir ? dir : ".");
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return SR_PLOG("socketpair(zygote)"), -1;
@@ -457,6 +457,13 @@ pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct
     } else if (text && z->sock >= 0 &&
                sb_chan_send(z->sock, SB_MSG_SPAWN, text, strlen(text), fds, SPAWN_FDS + (cgroup_fd >= 0)) == 0) {
         type = wait_msg(z, SPAWN_DEADLINE_MS, buf, sizeof buf - 1, &n);
+        if (type < 0 && errno == ETIMEDOUT) {
+            /* a late answer must not reach the next spawner: hang up while
+             * still holding the lock, so the zygote exits and is restarted */
+            SR_LOG("the zygote did not answer a spawn within %d ms; dropping it", SPAWN_DEADLINE_MS);
+            sr_closep(&z->sock);
+            errno = EPIPE;
+        }
     } else {
         errno = text ? EPIPE : ENOMEM;
     }
