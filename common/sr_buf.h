@@ -15,15 +15,25 @@ struct sr_buf {
     size_t len;
     size_t alloc;
     size_t max;
+    enum sr_buf_res err;   /* the first failure since init or reset: sticky */
+    int fixed;             /* data is the caller's storage: never grown or freed */
 };
 
 void sr_buf_init(struct sr_buf *b, size_t max);
+/* A buffer over the caller's storage of size bytes (cap size - 1); it never
+ * allocates, and data is "" at once (size 0: every append fails). */
+void sr_buf_init_fixed(struct sr_buf *b, char *storage, size_t size);
 /* Append n bytes. On SR_BUF_CAP, as much as fits is appended. */
 enum sr_buf_res sr_buf_append(struct sr_buf *b, const void *p, size_t n);
 enum sr_buf_res sr_buf_puts(struct sr_buf *b, const char *s);
-/* Free the data and reset to empty (the cap is kept). */
+enum sr_buf_res sr_buf_putc(struct sr_buf *b, char c);
+/* Whether any append since init or reset failed (hit the cap or OOM). */
+static inline int sr_buf_failed(const struct sr_buf *b) { return b->err != SR_BUF_OK; }
+/* Free the data and reset to empty (the cap is kept; a fixed buffer's
+ * storage is kept and emptied). */
 void sr_buf_reset(struct sr_buf *b);
-/* Hand the data to the caller (who frees it) and reset. Never NULL unless OOM. */
+/* Hand the data to the caller (who frees it) and reset. Never NULL unless
+ * OOM. A fixed buffer hands over a copy. */
 char *sr_buf_steal(struct sr_buf *b, size_t *len);
 
 #endif

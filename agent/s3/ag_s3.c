@@ -4,6 +4,7 @@
  * (request()). Bodies come from a file range or a small memory buffer and go
  * to a file or a capped memory buffer; nothing large is ever held in memory. */
 #include "ag_s3.h"
+#include "sr_buf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -49,37 +50,6 @@ static void set_err(struct ag_s3_client *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(c->err, sizeof(c->err), fmt, ap);
     va_end(ap);
-}
-
-/* A memory buffer with a cap; data is NUL-terminated. */
-struct mbuf {
-    char *p;
-    size_t len, cap;
-    int over;
-};
-
-static int mbuf_add(struct mbuf *b, const void *d, size_t n)
-{
-    if (b->len + n > b->cap) {
-        b->over = 1;
-        return -1;
-    }
-    char *np = realloc(b->p, b->len + n + 1);
-    if (!np)
-        return -1;
-    b->p = np;
-    memcpy(b->p + b->len, d, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
-static void mbuf_free(struct mbuf *b)
-{
-    free(b->p);
-    b->p = NULL;
-    b->len = 0;
-    b->over = 0;
 }
 
 /* Text of <tag>...</tag> in xml with the five XML entities decoded, or "". */
@@ -281,7 +251,7 @@ struct resp {
     int sink_fd; /* 2xx bodies go here when >= 0 */
     uint64_t written;
     int local_err; /* errno of a failed local write */
-    struct mbuf body;
+    struct sr_buf body; /* error and small answers, capped at BODY_CAP */
     char etag[128];
     char content_type[128];
     uint64_t content_length;
@@ -342,7 +312,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
         r->written += n;
         return n;
     }
-    return mbuf_add(&r->body, data, n) == 0 ? n : 0;
+    return sr_buf_append(&r->body, data, n) == SR_BUF_OK ? n : 0;
 }
 
 static void header_value(const char *line, size_t n, char *out, size_t size)
@@ -468,8 +438,8 @@ static void set_transport(const struct ag_s3_client *c, CURL *cu, struct resp *r
 /* Reset everything an attempt may have left behind. */
 static int reset_attempt(const struct req *q, struct resp *r)
 {
-    mbuf_free(&r->body);
-    r->body.cap = BODY_CAP;
+    sr_buf_reset(&r->body);
+    sr_buf_init(&r->body, BODY_CAP);
     r->etag[0] = r->content_type[0] = '\0';
     r->content_length = 0;
     r->written = 0;
@@ -549,8 +519,8 @@ static enum ag_s3_err http_error(struct ag_s3_client *c, const struct req *q,
                                  const struct resp *r, int *retry)
 {
     char code[128], msg[600];
-    xml_text(r->body.p, "Code", code, sizeof(code));
-    xml_text(r->body.p, "Message", msg, sizeof(msg));
+    xml_text(r->body.data, "Code", code, sizeof(code));
+    xml_text(r->body.data, "Message", msg, sizeof(msg));
     *retry = r->status >= 500 || r->status == 429 || strcmp(code, "SlowDown") == 0 ||
              strcmp(code, "RequestTimeout") == 0 || strcmp(code, "InternalError") == 0;
     if (!code[0])
@@ -581,7 +551,7 @@ static enum ag_s3_err outcome(struct ag_s3_client *c, const struct req *q, struc
         set_err(c, "writing the local file failed: %s", strerror(r->local_err));
         return AG_S3_ELOCAL;
     }
-    if (r->body.over) {
+    if (r->body.err == SR_BUF_CAP) {
         set_err(c, "response body larger than %u bytes (%s %s/%s)", BODY_CAP, q->method,
                 q->bucket, q->key ? q->key : "");
         return AG_S3_ECAP;
@@ -593,7 +563,7 @@ static enum ag_s3_err outcome(struct ag_s3_client *c, const struct req *q, struc
         return cc == CURLE_OUT_OF_MEMORY ? AG_S3_ENOMEM : AG_S3_ENET;
     }
     /* CompleteMultipartUpload may answer 200 with an <Error> body */
-    int error_in_200 = r->status == 200 && r->body.p && strstr(r->body.p, "<Error>");
+    int error_in_200 = r->status == 200 && r->body.data && strstr(r->body.data, "<Error>");
     if (r->status >= 200 && r->status < 300 && !error_in_200)
         return AG_S3_OK;
     struct resp tmp = *r;
@@ -632,7 +602,7 @@ static enum ag_s3_err request(struct ag_s3_client *c, const struct req *q, struc
                      " after %d attempts", n);
     }
     if (e != AG_S3_OK)
-        mbuf_free(&r->body);
+        sr_buf_reset(&r->body);
     return e;
 }
 
@@ -668,7 +638,7 @@ static enum ag_s3_err put_single(struct ag_s3_client *c, const char *bucket, con
     struct req q = {"PUT", bucket, key, NULL, 0, h, 1, hash, &body, -1};
     struct resp r;
     enum ag_s3_err e = request(c, &q, &r);
-    mbuf_free(&r.body);
+    sr_buf_reset(&r.body);
     return e;
 }
 
@@ -686,13 +656,13 @@ static enum ag_s3_err mp_initiate(struct ag_s3_client *c, const char *bucket, co
     struct resp r;
     enum ag_s3_err e = request(c, &q, &r);
     if (e == AG_S3_OK) {
-        xml_text(r.body.p, "UploadId", upload_id, idsz);
+        xml_text(r.body.data, "UploadId", upload_id, idsz);
         if (!upload_id[0] || strlen(upload_id) >= idsz - 1) {
             set_err(c, "CreateMultipartUpload answer has no usable UploadId (%s/%s)", bucket, key);
             e = AG_S3_EHTTP;
         }
     }
-    mbuf_free(&r.body);
+    sr_buf_reset(&r.body);
     return e;
 }
 
@@ -717,34 +687,37 @@ static enum ag_s3_err mp_part(struct ag_s3_client *c, const char *bucket, const 
     }
     if (e == AG_S3_OK)
         snprintf(p->etag, sizeof(p->etag), "%s", r.etag);
-    mbuf_free(&r.body);
+    sr_buf_reset(&r.body);
     return e;
 }
 
 static enum ag_s3_err mp_complete(struct ag_s3_client *c, const char *bucket, const char *key,
                                   const char *upload_id, const struct part *parts, int n)
 {
-    struct mbuf x = {.cap = (size_t)n * 200 + 256};
+    struct sr_buf x;
     char line[256], hash[65];
-    int bad = mbuf_add(&x, "<CompleteMultipartUpload>", 25);
+    int bad = 0;
+
+    sr_buf_init(&x, (size_t)n * 200 + 256);
+    sr_buf_puts(&x, "<CompleteMultipartUpload>");
     for (int i = 0; i < n && !bad; i++) {
         int len = snprintf(line, sizeof(line), "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>",
                            i + 1, parts[i].etag);
-        bad = len < 0 || (size_t)len >= sizeof(line) || mbuf_add(&x, line, (size_t)len);
+        bad = len < 0 || (size_t)len >= sizeof(line) || sr_buf_append(&x, line, (size_t)len) != SR_BUF_OK;
     }
-    if (bad || mbuf_add(&x, "</CompleteMultipartUpload>", 26) ||
-        ag_sigv4_sha256_hex(x.p, x.len, hash) != AG_SIGV4_OK) {
-        mbuf_free(&x);
+    sr_buf_puts(&x, "</CompleteMultipartUpload>");
+    if (bad || sr_buf_failed(&x) || ag_sigv4_sha256_hex(x.data, x.len, hash) != AG_SIGV4_OK) {
+        sr_buf_reset(&x);
         set_err(c, "cannot build the CompleteMultipartUpload request");
         return AG_S3_ENOMEM;
     }
     struct ag_sigv4_pair qp[] = {{"uploadId", upload_id}};
-    struct src body = {.fd = -1, .mem = x.p, .len = x.len};
+    struct src body = {.fd = -1, .mem = x.data, .len = x.len};
     struct req q = {"POST", bucket, key, qp, 1, NULL, 0, hash, &body, -1};
     struct resp r;
     enum ag_s3_err e = request(c, &q, &r);
-    mbuf_free(&r.body);
-    mbuf_free(&x);
+    sr_buf_reset(&r.body);
+    sr_buf_reset(&x);
     return e;
 }
 
@@ -761,7 +734,7 @@ static void mp_abort(struct ag_s3_client *c, const char *bucket, const char *key
     c->opts.max_attempts = attempts > 2 ? 2 : attempts;
     enum ag_s3_err e = request(c, &q, &r);
     c->opts.max_attempts = attempts;
-    mbuf_free(&r.body);
+    sr_buf_reset(&r.body);
     if (e == AG_S3_OK)
         snprintf(c->err, sizeof(c->err), "%.900s (multipart upload aborted)", saved);
     else {
@@ -870,7 +843,7 @@ enum ag_s3_err ag_s3_get_file(struct ag_s3_client *c, const char *bucket, const 
     struct req q = {"GET", bucket, key, NULL, 0, NULL, 0, EMPTY_SHA256, NULL, fd};
     struct resp r;
     e = request(c, &q, &r);
-    mbuf_free(&r.body);
+    sr_buf_reset(&r.body);
     if (e == AG_S3_OK && (fchmod(fd, 0644) != 0 || fsync(fd) != 0 || place_new(tmp, path) != 0)) {
         set_err(c, "cannot put the download in place at %s: %s", path, strerror(errno));
         e = AG_S3_ELOCAL;
@@ -896,7 +869,7 @@ enum ag_s3_err ag_s3_head(struct ag_s3_client *c, const char *bucket, const char
         snprintf(info->etag, sizeof(info->etag), "%s", r.etag);
         snprintf(info->content_type, sizeof(info->content_type), "%s", r.content_type);
     }
-    mbuf_free(&r.body);
+    sr_buf_reset(&r.body);
     return e;
 }
 

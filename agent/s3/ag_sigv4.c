@@ -6,6 +6,7 @@
  * encoded once (not twice) and never normalised, and the payload hash is
  * always sent as x-amz-content-sha256. */
 #include "ag_sigv4.h"
+#include "sr_buf.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -21,52 +22,21 @@
 #define CANON_MAX (3 * AG_SIGV4_PATH_MAX + 16384)
 #define VALUE_MAX 4096 /* one query value or header value, raw */
 
-/* ---- a bounded string builder: appends until full, then remembers it overflowed */
-
-struct sb {
-    char *p;
-    size_t len, cap;
-    int full;
-};
-
-static void sb_init(struct sb *b, char *p, size_t cap)
-{
-    b->p = p;
-    b->cap = cap;
-    b->len = 0;
-    b->full = cap == 0;
-    if (cap)
-        p[0] = '\0';
-}
-
-static void sb_putn(struct sb *b, const char *s, size_t n)
-{
-    if (b->full || n >= b->cap - b->len) {
-        b->full = 1;
-        return;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_puts(struct sb *b, const char *s) { sb_putn(b, s, strlen(s)); }
-static void sb_putc(struct sb *b, char c) { sb_putn(b, &c, 1); }
-
 static int is_unreserved(unsigned char c)
 {
     return isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
 }
 
-static void sb_encode(struct sb *b, const char *s, int keep_slash)
+/* Append s percent-encoded as SigV4 wants (unreserved kept; '/' kept if asked). */
+static void put_encoded(struct sr_buf *b, const char *s, int keep_slash)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (const unsigned char *q = (const unsigned char *)s; *q; q++) {
         if (is_unreserved(*q) || (keep_slash && *q == '/')) {
-            sb_putc(b, (char)*q);
+            sr_buf_putc(b, (char)*q);
         } else {
             char e[3] = {'%', hex[*q >> 4], hex[*q & 15]};
-            sb_putn(b, e, 3);
+            sr_buf_append(b, e, 3);
         }
     }
 }
@@ -205,36 +175,36 @@ static enum ag_sigv4_err pairset_add(struct pairset *s, const char *name, const 
         return AG_SIGV4_ETOOLONG;
     if (!name || !*name)
         return AG_SIGV4_EINVAL;
-    struct sb b;
-    sb_init(&b, s->p[s->n].name, sizeof(s->p[s->n].name));
-    sb_encode(&b, name, 0);
-    struct sb v;
-    sb_init(&v, s->p[s->n].value, sizeof(s->p[s->n].value));
-    sb_encode(&v, value ? value : "", 0);
-    if (b.full || v.full)
+    struct sr_buf b;
+    sr_buf_init_fixed(&b, s->p[s->n].name, sizeof(s->p[s->n].name));
+    put_encoded(&b, name, 0);
+    struct sr_buf v;
+    sr_buf_init_fixed(&v, s->p[s->n].value, sizeof(s->p[s->n].value));
+    put_encoded(&v, value ? value : "", 0);
+    if (sr_buf_failed(&b) || sr_buf_failed(&v))
         return AG_SIGV4_ETOOLONG;
     s->n++;
     return AG_SIGV4_OK;
 }
 
-static void put_query(struct sb *b, struct pairset *q)
+static void put_query(struct sr_buf *b, struct pairset *q)
 {
     qsort(q->p, q->n, sizeof(q->p[0]), pair_cmp);
     for (size_t i = 0; i < q->n; i++) {
         if (i)
-            sb_putc(b, '&');
-        sb_puts(b, q->p[i].name);
-        sb_putc(b, '=');
-        sb_puts(b, q->p[i].value);
+            sr_buf_putc(b, '&');
+        sr_buf_puts(b, q->p[i].name);
+        sr_buf_putc(b, '=');
+        sr_buf_puts(b, q->p[i].value);
     }
 }
 
-static void put_signed_names(struct sb *b, const struct hdrset *hs)
+static void put_signed_names(struct sr_buf *b, const struct hdrset *hs)
 {
     for (size_t i = 0; i < hs->n; i++) {
         if (i)
-            sb_putc(b, ';');
-        sb_puts(b, hs->h[i].name);
+            sr_buf_putc(b, ';');
+        sr_buf_puts(b, hs->h[i].name);
     }
 }
 
@@ -274,10 +244,10 @@ static enum ag_sigv4_err format_time(time_t at, char amz_date[17], char date[9])
 /* S3's canonical URI: the raw path encoded once, '/' kept, never normalised. */
 static enum ag_sigv4_err s3_path(const char *raw, char *out, size_t size)
 {
-    struct sb b;
-    sb_init(&b, out, size);
-    sb_encode(&b, raw, 1);
-    return b.full ? AG_SIGV4_ETOOLONG : AG_SIGV4_OK;
+    struct sr_buf b;
+    sr_buf_init_fixed(&b, out, size);
+    put_encoded(&b, raw, 1);
+    return sr_buf_failed(&b) ? AG_SIGV4_ETOOLONG : AG_SIGV4_OK;
 }
 
 /* The whole algorithm once the canonical query and header set are known:
@@ -293,25 +263,25 @@ static enum ag_sigv4_err compute_signature(const struct ag_sigv4_key *key,
     char *canon = malloc(CANON_MAX), sts[512], creq_hash[65];
     if (!canon)
         return AG_SIGV4_ETOOLONG;
-    struct sb b;
-    sb_init(&b, canon, CANON_MAX);
-    sb_puts(&b, method);
-    sb_putc(&b, '\n');
-    sb_puts(&b, canon_uri);
-    sb_putc(&b, '\n');
-    sb_puts(&b, canon_query);
-    sb_putc(&b, '\n');
+    struct sr_buf b;
+    sr_buf_init_fixed(&b, canon, CANON_MAX);
+    sr_buf_puts(&b, method);
+    sr_buf_putc(&b, '\n');
+    sr_buf_puts(&b, canon_uri);
+    sr_buf_putc(&b, '\n');
+    sr_buf_puts(&b, canon_query);
+    sr_buf_putc(&b, '\n');
     for (size_t i = 0; i < hs->n; i++) {
-        sb_puts(&b, hs->h[i].name);
-        sb_putc(&b, ':');
-        sb_puts(&b, hs->h[i].value);
-        sb_putc(&b, '\n');
+        sr_buf_puts(&b, hs->h[i].name);
+        sr_buf_putc(&b, ':');
+        sr_buf_puts(&b, hs->h[i].value);
+        sr_buf_putc(&b, '\n');
     }
-    sb_putc(&b, '\n');
+    sr_buf_putc(&b, '\n');
     put_signed_names(&b, hs);
-    sb_putc(&b, '\n');
-    sb_puts(&b, payload_hash);
-    enum ag_sigv4_err e = b.full ? AG_SIGV4_ETOOLONG : ag_sigv4_sha256_hex(canon, b.len, creq_hash);
+    sr_buf_putc(&b, '\n');
+    sr_buf_puts(&b, payload_hash);
+    enum ag_sigv4_err e = sr_buf_failed(&b) ? AG_SIGV4_ETOOLONG : ag_sigv4_sha256_hex(canon, b.len, creq_hash);
     free(canon);
     if (e)
         return e;
@@ -389,13 +359,13 @@ enum ag_sigv4_err ag_sigv4_sign(const struct ag_sigv4_key *key,
         e = AG_SIGV4_ETOOLONG;
         goto done;
     }
-    struct sb b;
-    sb_init(&b, cq, CANON_MAX);
+    struct sr_buf b;
+    sr_buf_init_fixed(&b, cq, CANON_MAX);
     if ((e = collect_headers(key, req, 1, out->amz_date, ph, hs)) ||
         (e = collect_query(req, q)))
         goto done;
     put_query(&b, q);
-    if (b.full) {
+    if (sr_buf_failed(&b)) {
         e = AG_SIGV4_ETOOLONG;
         goto done;
     }
@@ -404,29 +374,29 @@ enum ag_sigv4_err ag_sigv4_sign(const struct ag_sigv4_key *key,
                                out->signature)))
         goto done;
 
-    struct sb a;
-    sb_init(&a, out->authorization, sizeof(out->authorization));
-    sb_puts(&a, ALGORITHM " Credential=");
-    sb_puts(&a, key->access_key);
-    sb_putc(&a, '/');
-    sb_puts(&a, date);
-    sb_putc(&a, '/');
-    sb_puts(&a, key->region);
-    sb_putc(&a, '/');
-    sb_puts(&a, key->service);
-    sb_puts(&a, "/aws4_request,SignedHeaders=");
+    struct sr_buf a;
+    sr_buf_init_fixed(&a, out->authorization, sizeof(out->authorization));
+    sr_buf_puts(&a, ALGORITHM " Credential=");
+    sr_buf_puts(&a, key->access_key);
+    sr_buf_putc(&a, '/');
+    sr_buf_puts(&a, date);
+    sr_buf_putc(&a, '/');
+    sr_buf_puts(&a, key->region);
+    sr_buf_putc(&a, '/');
+    sr_buf_puts(&a, key->service);
+    sr_buf_puts(&a, "/aws4_request,SignedHeaders=");
     put_signed_names(&a, hs);
-    sb_puts(&a, ",Signature=");
-    sb_puts(&a, out->signature);
+    sr_buf_puts(&a, ",Signature=");
+    sr_buf_puts(&a, out->signature);
 
-    struct sb t;
-    sb_init(&t, out->target, sizeof(out->target));
-    sb_encode(&t, req->path, 1);
+    struct sr_buf t;
+    sr_buf_init_fixed(&t, out->target, sizeof(out->target));
+    put_encoded(&t, req->path, 1);
     if (b.len) {
-        sb_putc(&t, '?');
-        sb_puts(&t, cq);
+        sr_buf_putc(&t, '?');
+        sr_buf_puts(&t, cq);
     }
-    e = a.full || t.full ? AG_SIGV4_ETOOLONG : AG_SIGV4_OK;
+    e = sr_buf_failed(&a) || sr_buf_failed(&t) ? AG_SIGV4_ETOOLONG : AG_SIGV4_OK;
 done:
     free(hs);
     free(q);
@@ -463,8 +433,8 @@ enum ag_sigv4_err ag_sigv4_presign(const struct ag_sigv4_key *key,
     }
     if ((e = collect_headers(key, req, 0, NULL, NULL, hs)) || (e = collect_query(req, q)))
         goto done;
-    struct sb nb;
-    sb_init(&nb, names, sizeof(names));
+    struct sr_buf nb;
+    sr_buf_init_fixed(&nb, names, sizeof(names));
     put_signed_names(&nb, hs);
     if ((e = pairset_add(q, "X-Amz-Algorithm", ALGORITHM)) ||
         (e = pairset_add(q, "X-Amz-Credential", cred)) ||
@@ -475,10 +445,10 @@ enum ag_sigv4_err ag_sigv4_presign(const struct ag_sigv4_key *key,
     if (key->session_token && *key->session_token &&
         (e = pairset_add(q, "X-Amz-Security-Token", key->session_token)))
         goto done;
-    struct sb b;
-    sb_init(&b, cq, CANON_MAX);
+    struct sr_buf b;
+    sr_buf_init_fixed(&b, cq, CANON_MAX);
     put_query(&b, q);
-    if (b.full || nb.full) {
+    if (sr_buf_failed(&b) || sr_buf_failed(&nb)) {
         e = AG_SIGV4_ETOOLONG;
         goto done;
     }
@@ -486,17 +456,17 @@ enum ag_sigv4_err ag_sigv4_presign(const struct ag_sigv4_key *key,
         (e = compute_signature(key, req->method, path, cq, hs, AG_SIGV4_UNSIGNED_PAYLOAD, amz_date,
                                date, sig)))
         goto done;
-    struct sb u;
-    sb_init(&u, url, url_size);
-    sb_puts(&u, scheme);
-    sb_puts(&u, "://");
-    sb_puts(&u, req->host);
-    sb_encode(&u, req->path, 1);
-    sb_putc(&u, '?');
-    sb_puts(&u, cq);
-    sb_puts(&u, "&X-Amz-Signature=");
-    sb_puts(&u, sig);
-    e = u.full ? AG_SIGV4_ETOOLONG : AG_SIGV4_OK;
+    struct sr_buf u;
+    sr_buf_init_fixed(&u, url, url_size);
+    sr_buf_puts(&u, scheme);
+    sr_buf_puts(&u, "://");
+    sr_buf_puts(&u, req->host);
+    put_encoded(&u, req->path, 1);
+    sr_buf_putc(&u, '?');
+    sr_buf_puts(&u, cq);
+    sr_buf_puts(&u, "&X-Amz-Signature=");
+    sr_buf_puts(&u, sig);
+    e = sr_buf_failed(&u) ? AG_SIGV4_ETOOLONG : AG_SIGV4_OK;
 done:
     free(hs);
     free(q);
@@ -509,16 +479,16 @@ enum ag_sigv4_err ag_sigv4_canonical_query(const struct ag_sigv4_pair *query, si
 {
     struct pairset *q = calloc(1, sizeof(*q));
     enum ag_sigv4_err e = q ? AG_SIGV4_OK : AG_SIGV4_ETOOLONG;
-    struct sb b;
+    struct sr_buf b;
 
     if (!e && n > AG_SIGV4_MAX_PARAMS)
         e = AG_SIGV4_ETOOLONG;
     for (size_t i = 0; !e && i < n; i++)
         e = pairset_add(q, query[i].name, query[i].value);
     if (!e) {
-        sb_init(&b, out, out_size);
+        sr_buf_init_fixed(&b, out, out_size);
         put_query(&b, q);
-        e = b.full ? AG_SIGV4_ETOOLONG : AG_SIGV4_OK;
+        e = sr_buf_failed(&b) ? AG_SIGV4_ETOOLONG : AG_SIGV4_OK;
     }
     free(q);
     return e;
@@ -528,7 +498,7 @@ enum ag_sigv4_err ag_sigv4_service_uri(const char *path, char *out, size_t out_s
 {
     const char *seg[256];
     size_t len[256], nseg = 0;
-    struct sb b;
+    struct sr_buf b;
 
     if (!path || path[0] != '/')
         return AG_SIGV4_EINVAL;
@@ -551,20 +521,20 @@ enum ag_sigv4_err ag_sigv4_service_uri(const char *path, char *out, size_t out_s
     char *joined = malloc(strlen(path) + 2);
     if (!joined)
         return AG_SIGV4_ETOOLONG;
-    struct sb j;
-    sb_init(&j, joined, strlen(path) + 2);
-    sb_putc(&j, '/');
+    struct sr_buf j;
+    sr_buf_init_fixed(&j, joined, strlen(path) + 2);
+    sr_buf_putc(&j, '/');
     for (size_t i = 0; i < nseg; i++) {
         if (i)
-            sb_putc(&j, '/');
-        sb_putn(&j, seg[i], len[i]);
+            sr_buf_putc(&j, '/');
+        sr_buf_append(&j, seg[i], len[i]);
     }
     if (nseg && path[strlen(path) - 1] == '/')
-        sb_putc(&j, '/');
-    sb_init(&b, out, out_size);
-    sb_encode(&b, joined, 1);   /* the path as sent is encoded once more */
+        sr_buf_putc(&j, '/');
+    sr_buf_init_fixed(&b, out, out_size);
+    put_encoded(&b, joined, 1);   /* the path as sent is encoded once more */
     free(joined);
-    return b.full || j.full ? AG_SIGV4_ETOOLONG : AG_SIGV4_OK;
+    return sr_buf_failed(&b) || sr_buf_failed(&j) ? AG_SIGV4_ETOOLONG : AG_SIGV4_OK;
 }
 
 enum ag_sigv4_err ag_sigv4_signature(const struct ag_sigv4_key *key,
@@ -597,10 +567,10 @@ enum ag_sigv4_err ag_sigv4_signature(const struct ag_sigv4_key *key,
 enum ag_sigv4_err ag_sigv4_uri_encode(const char *s, int keep_slash, char *out,
                                       size_t out_size)
 {
-    struct sb b;
-    sb_init(&b, out, out_size);
-    sb_encode(&b, s, keep_slash);
-    return b.full ? AG_SIGV4_ETOOLONG : AG_SIGV4_OK;
+    struct sr_buf b;
+    sr_buf_init_fixed(&b, out, out_size);
+    put_encoded(&b, s, keep_slash);
+    return sr_buf_failed(&b) ? AG_SIGV4_ETOOLONG : AG_SIGV4_OK;
 }
 
 const char *ag_sigv4_strerror(enum ag_sigv4_err err)
