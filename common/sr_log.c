@@ -62,3 +62,18 @@ void sr_log_msg(enum sr_log_level lvl, int errnum, const char *fmt, ...)
     line[n++] = '\n';
     (void)!write(log_fd, line, (size_t)n);
 }
+
+void sr_verrf(char *err, size_t errlen, const char *fmt, va_list ap)
+{
+    if (err && errlen)
+        vsnprintf(err, errlen, fmt, ap);
+}
+
+void sr_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    sr_verrf(err, errlen, fmt, ap);
+    va_end(ap);
+}

@@ -8,6 +8,7 @@
 #define SR_LOG_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
 
 enum sr_log_level { SR_LOG_DEBUG, SR_LOG_INFO, SR_LOG_WARN, SR_LOG_ERROR };
@@ -23,6 +24,12 @@ void sr_log_set_fd(int fd);
 void sr_log_set_hook(void (*hook)(const char *line, size_t len));
 void sr_log_msg(enum sr_log_level lvl, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Format a message into the caller's error buffer err[errlen] (nothing when
+ * err is NULL or errlen 0): the one helper for functions that report an
+ * error to their caller instead of logging it. */
+void sr_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void sr_verrf(char *err, size_t errlen, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 #define SR_LOG(...)   sr_log_msg(SR_LOG_ERROR, 0, __VA_ARGS__)
 #define SR_WARN(...)  sr_log_msg(SR_LOG_WARN, 0, __VA_ARGS__)

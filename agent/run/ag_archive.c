@@ -5,6 +5,7 @@
  * what may exist, open_parent() walks without following links, and
  * copy_data() counts every byte against the caps. */
 #include "ag_archive.h"
+#include "sr_log.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -38,19 +39,8 @@ void ag_archive_limits_default(struct ag_archive_limits *l)
     };
 }
 
-static enum ag_archive_err fail(char *err, size_t errlen, enum ag_archive_err e,
-                                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static enum ag_archive_err fail(char *err, size_t errlen, enum ag_archive_err e,
-                                const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return e;
-}
+/* Fill the caller's error buffer and give e back. */
+#define fail(err, errlen, e, ...) (sr_errf((err), (errlen), __VA_ARGS__), (e))
 
 /* ---- unpack */
 

@@ -4,6 +4,7 @@
  * value" lines, '#'/';' comment lines; indented lines belong to a nested
  * block (e.g. "s3 =\n  addressing_style = path") and are skipped. */
 #include "ag_creds.h"
+#include "sr_log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,18 +20,6 @@
 
 #define FILE_MAX (1024 * 1024) /* an AWS config file larger than this is not one */
 #define VALUE_MAX 8192
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static const char *env(const char *name)
 {
@@ -198,7 +187,7 @@ static enum ag_creds_err ini_load(struct ini *f, const char *envname, const char
         return AG_CREDS_ENOMEM;
     f->text = read_small_file(f->path, &f->len);
     if (!f->text && errno != ENOENT && errno != ENOTDIR) {
-        set_err(err, errlen, "cannot read %s: %s", f->path, strerror(errno));
+        sr_errf(err, errlen, "cannot read %s: %s", f->path, strerror(errno));
         return AG_CREDS_EFILE;
     }
     return AG_CREDS_OK;
@@ -211,7 +200,7 @@ static enum ag_creds_err find_keys(struct ag_creds *c, struct ini *cred, struct 
     const char *ak = env("AWS_ACCESS_KEY_ID"), *sk = env("AWS_SECRET_ACCESS_KEY");
     if (ak || sk) {
         if (!ak || !sk) {
-            set_err(err, errlen, "partial credentials in the environment: %s is set but %s is not",
+            sr_errf(err, errlen, "partial credentials in the environment: %s is set but %s is not",
                     ak ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
                     ak ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
             return AG_CREDS_EPARTIAL;
@@ -240,12 +229,12 @@ static enum ag_creds_err find_keys(struct ag_creds *c, struct ini *cred, struct 
             return AG_CREDS_OK;
         }
         if (c->access_key || c->secret_key) {
-            set_err(err, errlen, "partial credentials in profile '%s' of %s", c->profile,
+            sr_errf(err, errlen, "partial credentials in profile '%s' of %s", c->profile,
                     where[i].f->path);
             return AG_CREDS_EPARTIAL;
         }
     }
-    set_err(err, errlen,
+    sr_errf(err, errlen,
             "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or put "
             "profile '%s' in %s",
             c->profile, cred->path);
@@ -260,7 +249,7 @@ static enum ag_creds_err load(struct ag_creds *c, char *err, size_t errlen)
     const char *prof = env("AWS_PROFILE");
 
     if (prof && strlen(prof) > 256) {
-        set_err(err, errlen, "AWS_PROFILE is too long");
+        sr_errf(err, errlen, "AWS_PROFILE is too long");
         return AG_CREDS_EPROFILE;
     }
     c->profile = strdup(prof ? prof : "default");
@@ -278,7 +267,7 @@ static enum ag_creds_err load(struct ag_creds *c, char *err, size_t errlen)
     if (conf.text)
         free(ini_get(conf.text, conf_section, "", &in_conf));
     if (prof && !in_cred && !in_conf && !env("AWS_ACCESS_KEY_ID")) {
-        set_err(err, errlen, "AWS_PROFILE '%s' is in neither %s nor %s", prof, cred.path,
+        sr_errf(err, errlen, "AWS_PROFILE '%s' is in neither %s nor %s", prof, cred.path,
                 conf.path);
         e = AG_CREDS_EPROFILE;
         goto out;
@@ -316,7 +305,7 @@ enum ag_creds_err ag_creds_load(struct ag_creds **out, char *err, size_t errlen)
     enum ag_creds_err e = load(c, err, errlen);
     if (e) {
         if (err && errlen && !err[0])
-            set_err(err, errlen, "%s", ag_creds_strerror(e));
+            sr_errf(err, errlen, "%s", ag_creds_strerror(e));
         ag_creds_free(&c);
         return e;
     }

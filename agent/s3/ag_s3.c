@@ -4,6 +4,7 @@
  * (request()). Bodies come from a file range or a small memory buffer and go
  * to a file or a capped memory buffer; nothing large is ever held in memory. */
 #include "ag_s3.h"
+#include "sr_log.h"
 #include "sr_buf.h"
 
 #include <ctype.h>
@@ -41,16 +42,6 @@ struct ag_s3_client {
 };
 
 /* ---- small helpers */
-
-static void set_err(struct ag_s3_client *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void set_err(struct ag_s3_client *c, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(c->err, sizeof(c->err), fmt, ap);
-    va_end(ap);
-}
 
 /* Text of <tag>...</tag> in xml with the five XML entities decoded, or "". */
 static void xml_text(const char *xml, const char *tag, char *out, size_t size)
@@ -529,7 +520,7 @@ static enum ag_s3_err http_error(struct ag_s3_client *c, const struct req *q,
         snprintf(msg, sizeof(msg), "%s",
                  strcmp(q->method, "HEAD") == 0 ? "no error details in a HEAD answer"
                                                 : "no error details from the server");
-    set_err(c, "%s: %s (HTTP %ld, %s %s/%s)", code, msg, r->status, q->method, q->bucket,
+    sr_errf(c->err, sizeof c->err, "%s: %s (HTTP %ld, %s %s/%s)", code, msg, r->status, q->method, q->bucket,
             q->key ? q->key : "");
     if (r->status == 403)
         return AG_S3_EDENIED;
@@ -544,21 +535,21 @@ static enum ag_s3_err outcome(struct ag_s3_client *c, const struct req *q, struc
 {
     *retry = 0;
     if (q->body && q->body->failed) {
-        set_err(c, "reading the local file failed: %s", strerror(q->body->failed));
+        sr_errf(c->err, sizeof c->err, "reading the local file failed: %s", strerror(q->body->failed));
         return AG_S3_ELOCAL;
     }
     if (r->local_err) {
-        set_err(c, "writing the local file failed: %s", strerror(r->local_err));
+        sr_errf(c->err, sizeof c->err, "writing the local file failed: %s", strerror(r->local_err));
         return AG_S3_ELOCAL;
     }
     if (r->body.err == SR_BUF_CAP) {
-        set_err(c, "response body larger than %u bytes (%s %s/%s)", BODY_CAP, q->method,
+        sr_errf(c->err, sizeof c->err, "response body larger than %u bytes (%s %s/%s)", BODY_CAP, q->method,
                 q->bucket, q->key ? q->key : "");
         return AG_S3_ECAP;
     }
     if (cc != CURLE_OK) {
         *retry = curl_retryable(cc);
-        set_err(c, "%s (%s %s/%s)", curl_easy_strerror(cc), q->method, q->bucket,
+        sr_errf(c->err, sizeof c->err, "%s (%s %s/%s)", curl_easy_strerror(cc), q->method, q->bucket,
                 q->key ? q->key : "");
         return cc == CURLE_OUT_OF_MEMORY ? AG_S3_ENOMEM : AG_S3_ENET;
     }
@@ -583,12 +574,12 @@ static enum ag_s3_err request(struct ag_s3_client *c, const struct req *q, struc
         enum ag_sigv4_err se;
         int retry = 0;
         if (reset_attempt(q, r) != 0) {
-            set_err(c, "cannot rewind the local file: %s", strerror(r->local_err));
+            sr_errf(c->err, sizeof c->err, "cannot rewind the local file: %s", strerror(r->local_err));
             return AG_S3_ELOCAL;
         }
         CURLcode cc = attempt(c, q, r, &se);
         if (se != AG_SIGV4_OK) {
-            set_err(c, "cannot sign %s %s/%s: %s", q->method, q->bucket, q->key ? q->key : "",
+            sr_errf(c->err, sizeof c->err, "cannot sign %s %s/%s: %s", q->method, q->bucket, q->key ? q->key : "",
                     ag_sigv4_strerror(se));
             return AG_S3_ESIGN;
         }
@@ -613,11 +604,11 @@ static int open_regular(struct ag_s3_client *c, const char *path, uint64_t *size
     struct stat st;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
-        set_err(c, "cannot open %s: %s", path, strerror(errno));
+        sr_errf(c->err, sizeof c->err, "cannot open %s: %s", path, strerror(errno));
         return -1;
     }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        set_err(c, "%s is not a regular file", path);
+        sr_errf(c->err, sizeof c->err, "%s is not a regular file", path);
         close(fd);
         return -1;
     }
@@ -630,7 +621,7 @@ static enum ag_s3_err put_single(struct ag_s3_client *c, const char *bucket, con
 {
     char hash[65];
     if (hash_range(fd, 0, size, hash) != 0) {
-        set_err(c, "reading the local file failed: %s", strerror(errno));
+        sr_errf(c->err, sizeof c->err, "reading the local file failed: %s", strerror(errno));
         return AG_S3_ELOCAL;
     }
     struct src body = {.fd = fd, .len = size};
@@ -658,7 +649,7 @@ static enum ag_s3_err mp_initiate(struct ag_s3_client *c, const char *bucket, co
     if (e == AG_S3_OK) {
         xml_text(r.body.data, "UploadId", upload_id, idsz);
         if (!upload_id[0] || strlen(upload_id) >= idsz - 1) {
-            set_err(c, "CreateMultipartUpload answer has no usable UploadId (%s/%s)", bucket, key);
+            sr_errf(c->err, sizeof c->err, "CreateMultipartUpload answer has no usable UploadId (%s/%s)", bucket, key);
             e = AG_S3_EHTTP;
         }
     }
@@ -672,7 +663,7 @@ static enum ag_s3_err mp_part(struct ag_s3_client *c, const char *bucket, const 
 {
     char hash[65], nbuf[16];
     if (hash_range(fd, off, len, hash) != 0) {
-        set_err(c, "reading the local file failed: %s", strerror(errno));
+        sr_errf(c->err, sizeof c->err, "reading the local file failed: %s", strerror(errno));
         return AG_S3_ELOCAL;
     }
     snprintf(nbuf, sizeof(nbuf), "%d", num);
@@ -682,7 +673,7 @@ static enum ag_s3_err mp_part(struct ag_s3_client *c, const char *bucket, const 
     struct resp r;
     enum ag_s3_err e = request(c, &q, &r);
     if (e == AG_S3_OK && !r.etag[0]) {
-        set_err(c, "UploadPart %d answer has no ETag (%s/%s)", num, bucket, key);
+        sr_errf(c->err, sizeof c->err, "UploadPart %d answer has no ETag (%s/%s)", num, bucket, key);
         e = AG_S3_EHTTP;
     }
     if (e == AG_S3_OK)
@@ -708,7 +699,7 @@ static enum ag_s3_err mp_complete(struct ag_s3_client *c, const char *bucket, co
     sr_buf_puts(&x, "</CompleteMultipartUpload>");
     if (bad || sr_buf_failed(&x) || ag_sigv4_sha256_hex(x.data, x.len, hash) != AG_SIGV4_OK) {
         sr_buf_reset(&x);
-        set_err(c, "cannot build the CompleteMultipartUpload request");
+        sr_errf(c->err, sizeof c->err, "cannot build the CompleteMultipartUpload request");
         return AG_S3_ENOMEM;
     }
     struct ag_sigv4_pair qp[] = {{"uploadId", upload_id}};
@@ -778,11 +769,11 @@ static enum ag_s3_err check_names(struct ag_s3_client *c, const char *bucket, co
 {
     c->err[0] = '\0';
     if (!bucket || !bucket_ok(bucket)) {
-        set_err(c, "invalid bucket name '%s'", bucket ? bucket : "");
+        sr_errf(c->err, sizeof c->err, "invalid bucket name '%s'", bucket ? bucket : "");
         return AG_S3_EINVAL;
     }
     if (!key || !key_ok(key)) {
-        set_err(c, "invalid object key (empty, longer than %d bytes, or with an empty, '.' or '..' segment)",
+        sr_errf(c->err, sizeof c->err, "invalid object key (empty, longer than %d bytes, or with an empty, '.' or '..' segment)",
                 AG_S3_KEY_MAX);
         return AG_S3_EINVAL;
     }
@@ -798,7 +789,7 @@ enum ag_s3_err ag_s3_put_file(struct ag_s3_client *c, const char *bucket, const 
         return e;
     const char *ctype = content_type && *content_type ? content_type : "application/octet-stream";
     if (strpbrk(ctype, "\r\n")) {
-        set_err(c, "invalid content type");
+        sr_errf(c->err, sizeof c->err, "invalid content type");
         return AG_S3_EINVAL;
     }
     int fd = open_regular(c, path, &size);
@@ -836,7 +827,7 @@ enum ag_s3_err ag_s3_get_file(struct ag_s3_client *c, const char *bucket, const 
         return AG_S3_ENOMEM;
     int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) {
-        set_err(c, "cannot create a file next to %s: %s", path, strerror(errno));
+        sr_errf(c->err, sizeof c->err, "cannot create a file next to %s: %s", path, strerror(errno));
         free(tmp);
         return AG_S3_ELOCAL;
     }
@@ -845,7 +836,7 @@ enum ag_s3_err ag_s3_get_file(struct ag_s3_client *c, const char *bucket, const 
     e = request(c, &q, &r);
     sr_buf_reset(&r.body);
     if (e == AG_S3_OK && (fchmod(fd, 0644) != 0 || fsync(fd) != 0 || place_new(tmp, path) != 0)) {
-        set_err(c, "cannot put the download in place at %s: %s", path, strerror(errno));
+        sr_errf(c->err, sizeof c->err, "cannot put the download in place at %s: %s", path, strerror(errno));
         e = AG_S3_ELOCAL;
     }
     close(fd);
@@ -888,7 +879,7 @@ enum ag_s3_err ag_s3_presign_get(struct ag_s3_client *c, const char *bucket, con
     enum ag_sigv4_err se = ag_sigv4_presign(&k, &r, c->scheme, expires, url, url_size);
     if (se == AG_SIGV4_OK)
         return AG_S3_OK;
-    set_err(c, "cannot presign %s/%s: %s", bucket, key, ag_sigv4_strerror(se));
+    sr_errf(c->err, sizeof c->err, "cannot presign %s/%s: %s", bucket, key, ag_sigv4_strerror(se));
     return se == AG_SIGV4_EEXPIRES ? AG_S3_EINVAL : AG_S3_ESIGN;
 }
 

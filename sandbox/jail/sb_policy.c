@@ -1,5 +1,6 @@
 /* sb_policy.c — parser for the commented seccomp policy text (see sb_policy.h). */
 #include "sb_policy.h"
+#include "sr_log.h"
 
 #include <errno.h>
 #include <seccomp.h>
@@ -55,7 +56,7 @@ static int perr(struct parser *p, const char *fmt, ...)
 
     va_start(ap, fmt);
     if (n >= 0 && (size_t)n < p->errlen)
-        vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+        sr_verrf(p->err + n, p->errlen - (size_t)n, fmt, ap);
     va_end(ap);
     return -1;
 }
