@@ -473,17 +473,3 @@ out:
     close(dfd);
     return rc;
 }
-
-const char *ag_archive_strerror(enum ag_archive_err e)
-{
-    static const char *const msg[] = {
-        [AG_ARCHIVE_OK] = "success",
-        [AG_ARCHIVE_EOPEN] = "cannot open the input",
-        [AG_ARCHIVE_EFORMAT] = "not a readable tar, tar.gz or zip",
-        [AG_ARCHIVE_EUNSAFE] = "unsafe archive entry refused",
-        [AG_ARCHIVE_ELIMIT] = "archive limit exceeded",
-        [AG_ARCHIVE_EWRITE] = "cannot write the output",
-        [AG_ARCHIVE_ENOMEM] = "out of memory",
-    };
-    return (unsigned)e < sizeof(msg) / sizeof(msg[0]) ? msg[e] : "unknown archive error";
-}

@@ -48,6 +48,4 @@ enum ag_archive_err ag_archive_pack_dir(const char *dir, const char *out_path,
                                         const struct ag_archive_limits *lim, char *err,
                                         size_t errlen);
 
-const char *ag_archive_strerror(enum ag_archive_err e);
-
 #endif
