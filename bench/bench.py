@@ -675,7 +675,8 @@ def machine():
     }
 
 
-def main():
+def parse_args():
+    """The command line; adds pipeline_reps_list (small, big) to the result."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.join(BENCH, "results.md"))
     ap.add_argument("--quick", action="store_true", help="few repetitions (to try the driver)")
@@ -695,9 +696,19 @@ def main():
     a = ap.parse_args()
     pr = [int(x) for x in a.pipeline_reps.split(",")]
     a.pipeline_reps_list = (pr + pr)[:2]
+    return a
+
+
+def sections_of(a):
+    """The sections to run, from --only, --quick and --no-pipeline."""
     sections = set(a.only.split(",")) if a.only else {"latency", "cli", "tput", "memory", "eda", "pipeline"}
     if a.no_pipeline or (a.quick and "pipeline" not in a.only.split(",")):
         sections.discard("pipeline")
+    return sections
+
+
+def repetitions(a):
+    """(reps per (system, script), base reps per script, throughput seconds, EDA reference runs)."""
     if a.quick:
         reps = {("sandboxrun warm", "print(1)"): 20, (PACED, "print(1)"): 10}
         base = {"print(1)": 5, "groupby 100k": 3, "EDA co2": 2}
@@ -708,11 +719,170 @@ def main():
         base = {"print(1)": 30, "groupby 100k": 30, "EDA co2": 10}
         tput_s = a.tput_seconds or 6.0
         eda_ref_n = 10
+    return reps, base, tput_s, eda_ref_n
 
+
+def command_line():
+    """How this run was started, as the report prints it."""
     if os.environ.get("MAKELEVEL"):
-        cmd_line = "make bench" + (" BENCH_ARGS=%s" % shlex.quote(" ".join(sys.argv[1:])) if sys.argv[1:] else "")
-    else:
-        cmd_line = " ".join([PY, os.path.relpath(os.path.abspath(sys.argv[0]), ROOT)] + sys.argv[1:])
+        return "make bench" + (" BENCH_ARGS=%s" % shlex.quote(" ".join(sys.argv[1:])) if sys.argv[1:] else "")
+    return " ".join([PY, os.path.relpath(os.path.abspath(sys.argv[0]), ROOT)] + sys.argv[1:])
+
+
+def wait_quiet(seconds):
+    """Wait up to seconds for the 1-min load average to drop below 1; the time waited."""
+    t_q = time.time()
+    if seconds > 0:
+        while os.getloadavg()[0] >= 1.0 and time.time() - t_q < seconds:
+            time.sleep(5)
+        log("load average %.2f after waiting %.0f s for a quieter machine" % (os.getloadavg()[0], time.time() - t_q))
+    return time.time() - t_q if seconds > 0 else 0.0
+
+
+def start_load_sampler(stop, loads, foreign):
+    """Every 4 s append the load average to loads; every 20 s note in foreign
+    who else uses more than 20 % of a CPU. Runs until stop is set."""
+    def sample():
+        me = os.getpid()
+        n = 0
+        while not stop.wait(4):
+            loads.append(os.getloadavg()[0])
+            n += 1
+            if n % 5 == 0:   # every 20 s: who else uses the CPU (1 s window)
+                for share, _, c in cpu_hogs(me):
+                    if share > 0.2:
+                        k = c[:70]
+                        foreign[k] = (max(foreign.get(k, (0, 0))[0], share), foreign.get(k, (0, 0))[1] + 1)
+    threading.Thread(target=sample, daemon=True).start()
+
+
+def prepare_peers(b, tmp, res):
+    """bwrap's seccomp program (built from bench/bwrap_seccomp.c) and
+    firejail's own view of --noroot as root."""
+    # bwrap's seccomp program
+    bpf_bin = os.path.join(ROOT, "build", "bench", "bwrap_seccomp")
+    src = os.path.join(BENCH, "bwrap_seccomp.c")
+    try:
+        if not os.path.exists(bpf_bin) or os.path.getmtime(bpf_bin) < os.path.getmtime(src):
+            os.makedirs(os.path.dirname(bpf_bin), exist_ok=True)
+            subprocess.run(["cc", "-O2", "-Wall", "-o", bpf_bin, src, "-lseccomp"], check=True)
+        b.bpf = os.path.join(tmp, "bwrap.bpf")
+        with open(b.bpf, "wb") as f:
+            subprocess.run([bpf_bin], stdout=f, check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        b.bpf = None
+        b.notes.append("bwrap ran without --seccomp: building the filter failed (%s)" % e)
+
+    # firejail's own view of --noroot as root
+    fj = subprocess.run(["firejail"] + [o for o in FIREJAIL_OPTS if o != "--quiet"] + [PY, "-c", "print(1)"],
+                        capture_output=True, text=True, timeout=60, cwd=tmp)
+    fj_warn = [ln.strip() for ln in (fj.stderr + fj.stdout).splitlines() if "noroot" in ln.lower()]
+    res["firejail_probe"] = {"rc": fj.returncode, "noroot": fj_warn}
+
+
+def run_latency(b, a, res, reps, base):
+    """Latency cells: every script on every system."""
+    for key in SCRIPT_DEFS:
+        for system in SYSTEMS:
+            if system == PACED and key != "print(1)":
+                continue
+            n = reps.get((system, key), base[key])
+            if system == "sandboxrun warm (CLI)" and (system, key) not in reps:
+                n = max(2, base[key] // 2)
+            log("latency %-22s %-13s x%d" % (system, key, n))
+            try:
+                times, recs = latency_cell(b, system, key, n, warmup=1 if key == "EDA co2" else 2,
+                                           gap=a.paced_gap if system == PACED else 0.0)
+                res["lat"][(system, key)] = times
+                if recs:
+                    res["latx"][(system, key)] = recs
+            except (RunError, OSError) as e:
+                b.errors[(system, key)] = str(e)
+                log("  FAILED: %s" % str(e)[:300])
+
+
+def run_tput(b, a, res, tput_s):
+    """Throughput at 1, 2 and 4 clients, interleaved, and warm groupby."""
+    systems = [s for s in TPUT_SYSTEMS if (s, "print(1)") not in b.errors]
+    res["tput"].update(throughput_interleaved(b, systems, "print(1)", (1, 2, 4), TPUT_ROUNDS, tput_s))
+    for c in (1, 2, 4):
+        log("throughput sandboxrun warm groupby clients %d" % c)
+        res["tput"][("sandboxrun warm", "groupby 100k", c)] = throughput_cell(
+            b, "sandboxrun warm", "groupby 100k", c, tput_s)
+
+
+def run_memory(b, res):
+    """Memory of one run per system, 3 samples each."""
+    for system in ["sandboxrun warm", "sandboxrun cold", "python3", "bwrap + python3", "firejail + python3"]:
+        samples = []
+        for _ in range(3):
+            s = memory_sample(b, system)
+            if s:
+                samples.append(s)
+        log("memory %-22s %s" % (system, samples[-1] if samples else "not found"))
+        res["mem"][system] = samples
+
+
+def run_eda(b, res, tmp, eda_ref_n):
+    """The EDA warm against python3 with the preloads imported, interleaved."""
+    log("EDA: python3 with %s imported (and with the zygote's warm-up %s), sandboxrun warm; "
+        "interleaved, x%d" % (b.preload, b.warmup, eda_ref_n))
+    ref, ref_w, warm = [], [], []
+    out_dir = os.path.join(tmp, "out-ref")
+
+    def reference(warmup):
+        pre = ["--warmup", warmup] if warmup else []
+        p = b.popen([PY, os.path.join(BENCH, "preimported.py")] + pre + [b.preload,
+                    SCRIPT_DEFS["EDA co2"][0]], env=b.env(out_dir))
+        out, err, rc = b.finish(p, 300)
+        m = re.search(r"BENCH_SCRIPT_SECONDS=([0-9.]+)", err)
+        if rc != 0 or not m or "monthly points: 526" not in out:
+            b.errors[("python3 preimported" + (" + warm-up" if warmup else ""), "EDA co2")] = err[-500:]
+            return None
+        return float(m.group(1))
+
+    for i in range(eda_ref_n + 1):   # the first round only warms the page cache
+        r1 = reference(None)
+        r2 = reference(b.warmup) if b.warmup else None
+        dt, out, rec = b.warm_request("EDA co2")
+        if i == 0:
+            continue
+        if r1 is not None:
+            ref.append(r1)
+        if r2 is not None:
+            ref_w.append(r2)
+        warm.append((dt, rec.get("executionTime"), rec.get("setupTime")))
+    res["eda"] = {"ref": ref, "ref_warmup": ref_w, "warm": warm, "warmup": b.warmup}
+
+
+def run_pipeline(b, a, res, tmp):
+    """The pipeline on two generated series, jailed and unjailed, alternating."""
+    d10 = os.path.join(tmp, "series_10k.csv")
+    d1m = os.path.join(tmp, "series_1m.csv")
+    # --quick: small series, only to exercise the code path (labels say so)
+    n10, n1m = (2_000, 20_000) if a.quick else (10_000, 1_000_000)
+    make_series(d10, n10, 60, 24)
+    make_series(d1m, n1m, 1, 1440)
+    res["pipe_labels"] = ["%s hourly" % human(n10), "%s minutely" % human(n1m)]
+    for label, data, nrep in zip(res["pipe_labels"], (d10, d1m), a.pipeline_reps_list):
+        for r in range(nrep):
+            order = ("python3 (unjailed)", "sandboxrun warm", "sandboxrun cold")
+            for system in (order if r % 2 == 0 else order[::-1]):   # alternate the order
+                log("pipeline %s %s rep %d" % (label, system, r + 1))
+                try:
+                    out = pipeline_run(b, system, data, os.path.join(tmp, "pipe-out"))
+                    res["pipe"].setdefault((label, system), []).append(out)
+                    log("  %.1f s wall, %s s in-script, %s" % (out["wall"], out["seconds"], out["trials"]))
+                except (RunError, OSError) as e:
+                    b.errors[("pipeline " + label, system)] = str(e)
+                    log("  FAILED: %s" % str(e)[:300])
+
+
+def main():
+    a = parse_args()
+    sections = sections_of(a)
+    reps, base, tput_s, eda_ref_n = repetitions(a)
+    cmd_line = command_line()
     started = datetime.datetime.now().astimezone()
     t_start = time.time()
     for f in (BIN, SUPERVISOR):
@@ -724,145 +894,29 @@ def main():
     res = {"lat": {}, "latx": {}, "tput": {}, "mem": {}, "eda": None, "pipe": {}, "cli": {}}
     loads, foreign = [], {}
     stop_load = threading.Event()
-    quiet_wait = 0.0
-    if a.wait_quiet > 0:
-        t_q = time.time()
-        while os.getloadavg()[0] >= 1.0 and time.time() - t_q < a.wait_quiet:
-            time.sleep(5)
-        quiet_wait = time.time() - t_q
-        log("load average %.2f after waiting %.0f s for a quieter machine" % (os.getloadavg()[0], quiet_wait))
+    quiet_wait = wait_quiet(a.wait_quiet)
     load_at_start = os.getloadavg()[0]
-
-    def load_sampler():
-        me = os.getpid()
-        n = 0
-        while not stop_load.wait(4):
-            loads.append(os.getloadavg()[0])
-            n += 1
-            if n % 5 == 0:   # every 20 s: who else uses the CPU (1 s window)
-                for share, _, c in cpu_hogs(me):
-                    if share > 0.2:
-                        k = c[:70]
-                        foreign[k] = (max(foreign.get(k, (0, 0))[0], share), foreign.get(k, (0, 0))[1] + 1)
-    threading.Thread(target=load_sampler, daemon=True).start()
+    start_load_sampler(stop_load, loads, foreign)
 
     def on_term(sig, frm):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, on_term)
     hogs_before = cpu_hogs(os.getpid())
     try:
-        # bwrap's seccomp program
-        bpf_bin = os.path.join(ROOT, "build", "bench", "bwrap_seccomp")
-        src = os.path.join(BENCH, "bwrap_seccomp.c")
-        try:
-            if not os.path.exists(bpf_bin) or os.path.getmtime(bpf_bin) < os.path.getmtime(src):
-                os.makedirs(os.path.dirname(bpf_bin), exist_ok=True)
-                subprocess.run(["cc", "-O2", "-Wall", "-o", bpf_bin, src, "-lseccomp"], check=True)
-            b.bpf = os.path.join(tmp, "bwrap.bpf")
-            with open(b.bpf, "wb") as f:
-                subprocess.run([bpf_bin], stdout=f, check=True)
-        except (OSError, subprocess.CalledProcessError) as e:
-            b.bpf = None
-            b.notes.append("bwrap ran without --seccomp: building the filter failed (%s)" % e)
-
-        # firejail's own view of --noroot as root
-        fj = subprocess.run(["firejail"] + [o for o in FIREJAIL_OPTS if o != "--quiet"] + [PY, "-c", "print(1)"],
-                            capture_output=True, text=True, timeout=60, cwd=tmp)
-        fj_warn = [ln.strip() for ln in (fj.stderr + fj.stdout).splitlines() if "noroot" in ln.lower()]
-        res["firejail_probe"] = {"rc": fj.returncode, "noroot": fj_warn}
-
+        prepare_peers(b, tmp, res)
         b.start_daemon()
-
         if "latency" in sections:
-            for key in SCRIPT_DEFS:
-                for system in SYSTEMS:
-                    if system == PACED and key != "print(1)":
-                        continue
-                    n = reps.get((system, key), base[key])
-                    if system == "sandboxrun warm (CLI)" and (system, key) not in reps:
-                        n = max(2, base[key] // 2)
-                    log("latency %-22s %-13s x%d" % (system, key, n))
-                    try:
-                        times, recs = latency_cell(b, system, key, n, warmup=1 if key == "EDA co2" else 2,
-                                                   gap=a.paced_gap if system == PACED else 0.0)
-                        res["lat"][(system, key)] = times
-                        if recs:
-                            res["latx"][(system, key)] = recs
-                    except (RunError, OSError) as e:
-                        b.errors[(system, key)] = str(e)
-                        log("  FAILED: %s" % str(e)[:300])
-
+            run_latency(b, a, res, reps, base)
         if "cli" in sections:
             res["cli"] = cli_rows(b, 10 if a.quick else 40)
-
         if "tput" in sections:
-            systems = [s for s in TPUT_SYSTEMS if (s, "print(1)") not in b.errors]
-            res["tput"].update(throughput_interleaved(b, systems, "print(1)", (1, 2, 4), TPUT_ROUNDS, tput_s))
-            for c in (1, 2, 4):
-                log("throughput sandboxrun warm groupby clients %d" % c)
-                res["tput"][("sandboxrun warm", "groupby 100k", c)] = throughput_cell(
-                    b, "sandboxrun warm", "groupby 100k", c, tput_s)
-
+            run_tput(b, a, res, tput_s)
         if "memory" in sections:
-            for system in ["sandboxrun warm", "sandboxrun cold", "python3", "bwrap + python3", "firejail + python3"]:
-                samples = []
-                for _ in range(3):
-                    s = memory_sample(b, system)
-                    if s:
-                        samples.append(s)
-                log("memory %-22s %s" % (system, samples[-1] if samples else "not found"))
-                res["mem"][system] = samples
-
+            run_memory(b, res)
         if "eda" in sections:
-            log("EDA: python3 with %s imported (and with the zygote's warm-up %s), sandboxrun warm; "
-                "interleaved, x%d" % (b.preload, b.warmup, eda_ref_n))
-            ref, ref_w, warm = [], [], []
-            out_dir = os.path.join(tmp, "out-ref")
-
-            def reference(warmup):
-                pre = ["--warmup", warmup] if warmup else []
-                p = b.popen([PY, os.path.join(BENCH, "preimported.py")] + pre + [b.preload,
-                            SCRIPT_DEFS["EDA co2"][0]], env=b.env(out_dir))
-                out, err, rc = b.finish(p, 300)
-                m = re.search(r"BENCH_SCRIPT_SECONDS=([0-9.]+)", err)
-                if rc != 0 or not m or "monthly points: 526" not in out:
-                    b.errors[("python3 preimported" + (" + warm-up" if warmup else ""), "EDA co2")] = err[-500:]
-                    return None
-                return float(m.group(1))
-
-            for i in range(eda_ref_n + 1):   # the first round only warms the page cache
-                r1 = reference(None)
-                r2 = reference(b.warmup) if b.warmup else None
-                dt, out, rec = b.warm_request("EDA co2")
-                if i == 0:
-                    continue
-                if r1 is not None:
-                    ref.append(r1)
-                if r2 is not None:
-                    ref_w.append(r2)
-                warm.append((dt, rec.get("executionTime"), rec.get("setupTime")))
-            res["eda"] = {"ref": ref, "ref_warmup": ref_w, "warm": warm, "warmup": b.warmup}
-
+            run_eda(b, res, tmp, eda_ref_n)
         if "pipeline" in sections:
-            d10 = os.path.join(tmp, "series_10k.csv")
-            d1m = os.path.join(tmp, "series_1m.csv")
-            # --quick: small series, only to exercise the code path (labels say so)
-            n10, n1m = (2_000, 20_000) if a.quick else (10_000, 1_000_000)
-            make_series(d10, n10, 60, 24)
-            make_series(d1m, n1m, 1, 1440)
-            res["pipe_labels"] = ["%s hourly" % human(n10), "%s minutely" % human(n1m)]
-            for label, data, nrep in zip(res["pipe_labels"], (d10, d1m), a.pipeline_reps_list):
-                for r in range(nrep):
-                    order = ("python3 (unjailed)", "sandboxrun warm", "sandboxrun cold")
-                    for system in (order if r % 2 == 0 else order[::-1]):   # alternate the order
-                        log("pipeline %s %s rep %d" % (label, system, r + 1))
-                        try:
-                            out = pipeline_run(b, system, data, os.path.join(tmp, "pipe-out"))
-                            res["pipe"].setdefault((label, system), []).append(out)
-                            log("  %.1f s wall, %s s in-script, %s" % (out["wall"], out["seconds"], out["trials"]))
-                        except (RunError, OSError) as e:
-                            b.errors[("pipeline " + label, system)] = str(e)
-                            log("  FAILED: %s" % str(e)[:300])
+            run_pipeline(b, a, res, tmp)
     except KeyboardInterrupt:
         b.notes.append("interrupted")
         raise
@@ -891,10 +945,9 @@ def verdict(ok):
     return "**met**" if ok else "**not met**"
 
 
-def write_report(a, b, res, cmd_line, started, elapsed, loads, hogs_before, hogs_after, serve_log):
+def report_header(w, a, b, res, cmd_line, started, elapsed, loads, hogs_before, hogs_after):
+    """Title, how it was run, the machine and its load."""
     m = machine()
-    L = []
-    w = L.append
     w("# sandboxrun benchmark results")
     w("")
     w("Generated by `%s` (driver `bench/bench.py`, options: pool %d, max-concurrent %d%s) on %s; "
@@ -933,7 +986,9 @@ def write_report(a, b, res, cmd_line, started, elapsed, loads, hogs_before, hogs
             w("* " + n)
         w("")
 
-    tg = targets(a, b, res)
+
+def report_targets(w, tg):
+    """The issue's targets, measured, with a verdict each."""
     w("## Targets")
     w("")
     w("| target | measured | verdict |")
@@ -942,6 +997,9 @@ def write_report(a, b, res, cmd_line, started, elapsed, loads, hogs_before, hogs
         w("| %s | %s | %s |" % (name, measured, "n/a" if ok is None else verdict(ok)))
     w("")
 
+
+def report_latency(w, a, b, res):
+    """Latency per execution, each system and script."""
     w("## Latency per execution (ms)")
     w("")
     w("Wall time from the request to the complete result. *sandboxrun warm*: a client connects to the daemon's "
@@ -976,6 +1034,9 @@ def write_report(a, b, res, cmd_line, started, elapsed, loads, hogs_before, hogs
                                               ms(pct([r.get("setupTime", 0) or 0 for r in recs], 50))))
         w("")
 
+
+def report_cli(w, res):
+    """The CLI's start and a warm run through it, beside the peers."""
     if res["cli"]:
         w("## The CLI: its start, and a warm run through it, beside the peers (ms)")
         w("")
@@ -998,6 +1059,10 @@ def write_report(a, b, res, cmd_line, started, elapsed, loads, hogs_before, hogs
                 w("| %s print(1) | %d | %s | %s | %s | %s |" % (system, len(t), ms(pct(t, 50)), ms(pct(t, 95)),
                   ms(min(t)), "%.2f×" % (pct(t, 50) / pct(base_run, 50)) if base_run else "–"))
         w("")
+
+
+def report_phases(w):
+    """The phase table of bench/phases.py, copied in when it exists."""
     phases = os.path.join(BENCH, "results-phases.md")
     if os.path.exists(phases):
         with open(phases) as f:
@@ -1010,6 +1075,10 @@ def write_report(a, b, res, cmd_line, started, elapsed, loads, hogs_before, hogs
         w("")
         w(text)
         w("")
+
+
+def report_throughput(w, a, res):
+    """Executions per second at 1, 2 and 4 clients."""
     w("## Throughput (completed executions per second)")
     w("")
     w("N clients, each running the script back to back; every cell is %d windows of %.1f s, the systems "
@@ -1036,6 +1105,9 @@ def write_report(a, b, res, cmd_line, started, elapsed, loads, hogs_before, hogs
     w("(in parentheses: completed executions in the window)")
     w("")
 
+
+def report_memory(w, a, res):
+    """Memory per run, the script's process and all of the run's."""
     w("## Memory per run (print(1), sampled while the script sleeps)")
     w("")
     w("`bench/scripts/print1_sleep.py` prints 1 and sleeps 1.5 s; the driver finds the script's process (a "
@@ -1064,6 +1136,9 @@ def write_report(a, b, res, cmd_line, started, elapsed, loads, hogs_before, hogs
             med(lambda s: s["all"]["uss"]), med(lambda s: s["all"]["pss"])))
     w("")
 
+
+def report_eda(w, b, res):
+    """The EDA's jail overhead against python3 with the modules imported."""
     if res["eda"]:
         e = res["eda"]
         w("## EDA jail overhead against python3 with the modules already imported")
@@ -1105,6 +1180,10 @@ def write_report(a, b, res, cmd_line, started, elapsed, loads, hogs_before, hogs
                 w("| sandboxrun warm, record executionTime | %s | %s | %s |" % (
                     ms(pct(ex, 50)), ms(min(ex)), vs(pct(ex, 50))))
             w("")
+
+
+def report_pipeline(w, a, b, res):
+    """The data-science pipeline, jailed against unjailed."""
     if res["pipe"]:
         w("## Data-science pipeline: jailed vs unjailed")
         w("")
@@ -1151,6 +1230,9 @@ def write_report(a, b, res, cmd_line, started, elapsed, loads, hogs_before, hogs
                                                                                   a.pipeline_budget))
         w("")
 
+
+def report_peers(w, b, res):
+    """The peers' exact command lines and what they mean."""
     w("## Peers: the exact options")
     w("")
     w("* python3: `/usr/bin/python3 SCRIPT` with the jail's environment (LANG, TZ, one BLAS/OpenMP thread, "
@@ -1175,17 +1257,44 @@ def write_report(a, b, res, cmd_line, started, elapsed, loads, hogs_before, hogs
     w("* sandboxrun warm: `%s`; request `{\"code\": ..., \"filename\": ...}` (+ `inputs` "
       "[{path: co2.csv, name: co2.csv}] for the EDA)." % " ".join(b.daemon_cmd_display()))
     w("")
+
+
+def report_failures(w, b):
+    """Every failed cell with its error."""
     if b.errors:
         w("## Failures")
         w("")
         for (s, k), e in b.errors.items():
             w("* %s / %s: `%s`" % (s, k, md(e)[:600]))
         w("")
+
+
+def report_reading(w, a, b, res, tg):
+    """The reading of the results."""
     w("## Reading")
     w("")
     for line in reading(a, b, res, tg):
         w(line)
     w("")
+
+
+def write_report(a, b, res, cmd_line, started, elapsed, loads, hogs_before, hogs_after, serve_log):
+    """Write results.md: one section per function below, in this order."""
+    L = []
+    w = L.append
+    tg = targets(a, b, res)
+    report_header(w, a, b, res, cmd_line, started, elapsed, loads, hogs_before, hogs_after)
+    report_targets(w, tg)
+    report_latency(w, a, b, res)
+    report_cli(w, res)
+    report_phases(w)
+    report_throughput(w, a, res)
+    report_memory(w, a, res)
+    report_eda(w, b, res)
+    report_pipeline(w, a, b, res)
+    report_peers(w, b, res)
+    report_failures(w, b)
+    report_reading(w, a, b, res, tg)
     with open(a.out, "w") as f:
         f.write("\n".join(L))
 
