@@ -19,6 +19,17 @@ def free_port():
     return p
 
 
+def wait_port(port, tries=100):
+    """Whether something accepts on 127.0.0.1:port within tries × 0.1 s."""
+    for _ in range(tries):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
 def descendants():
     """(pid, comm) of this process's children."""
     me, kids = os.getpid(), []
@@ -40,7 +51,7 @@ def descendants():
 class Service:
     """The service on 127.0.0.1:self.port, its log in tmp/serve.log."""
 
-    def __init__(self, tmp, keys, *extra, user=None):
+    def __init__(self, tmp, keys, *extra, user=None, env=None):
         self.port = free_port()
         self.auth = os.path.join(tmp, "keys.json")
         with open(self.auth, "w") as f:
@@ -51,13 +62,8 @@ class Service:
         self.log = open(os.path.join(tmp, "serve.log"), "w+")
         self.p = subprocess.Popen(as_user_prefix(user) + [BIN, "serve", "--http", f"127.0.0.1:{self.port}",
                                                           "--auth", self.auth, "--verbose"] + list(extra),
-                                  stdout=self.log, stderr=self.log)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.1)
+                                  stdout=self.log, stderr=self.log, env=env)
+        self.up = wait_port(self.port)
 
     def logtext(self):
         self.log.seek(0)
