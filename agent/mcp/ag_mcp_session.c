@@ -41,6 +41,7 @@ struct ag_mcp_sess {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ag_mcp_sess *sessions;
 static int count, max_sessions = 8;
+static int closed;         /* stop_all ran: no session starts any more (under lock) */
 
 /* Whether a session owned by owner belongs to tenant (NULL is the local user). */
 static int owned_by(const struct ag_mcp_sess *e, const char *tenant)
@@ -169,6 +170,9 @@ void ag_mcp_sessions_reap(void)
 
 void ag_mcp_sessions_stop_all(void)
 {
+    pthread_mutex_lock(&lock);
+    closed = 1;
+    pthread_mutex_unlock(&lock);
     for (;;) {
         struct ag_mcp_sess *e;
         struct sess_note n = {0};
@@ -322,6 +326,14 @@ enum ag_mcp_open_res ag_mcp_session_open(const struct ag_mcp_sess_spec *spec, st
     snprintf(id, idlen, "%s", e->id);
     e->protocol = c->protocol;
     snprintf(e->correlation, sizeof e->correlation, "%s", c->correlation);
+    pthread_mutex_lock(&lock);
+    if (closed) {   /* the service began to stop (or drain) while this jail started */
+        pthread_mutex_unlock(&lock);
+        destroy(e);
+        release_slot(&o);
+        return snprintf(err, errlen, "the server is shutting down"), AG_MCP_OPEN_FAILED;
+    }
+    pthread_mutex_unlock(&lock);
     note(&started, e, "start", NULL);
     write_note(&started);   /* before the session is in the registry: its start comes before any use */
     pthread_mutex_lock(&lock);

@@ -29,7 +29,8 @@ int ag_mcp_sessions_active(void);
 int ag_mcp_sessions_max(void);
 /* Stop sessions idle past their timeout, or whose interpreter died. */
 void ag_mcp_sessions_reap(void);
-/* Stop every session (at shutdown, once no call runs). */
+/* Stop every session (at shutdown, or when the service drains); no session
+ * starts after it (ag_mcp_session_open fails, "shutting down"). */
 void ag_mcp_sessions_stop_all(void);
 
 /* What a session starts with. */

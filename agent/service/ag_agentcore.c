@@ -436,8 +436,9 @@ static void op_start(const struct ag_http_req *req, struct ag_http_resp *resp, c
     call.protocol = "agentcore";
     snprintf(call.correlation, sizeof call.correlation, "%s", corr);
     int res = (int)open_session(&spec, &call, r->id, sizeof r->id, why, sizeof why);
-    if (res == AG_MCP_OPEN_OK && ag_observe_draining()) {   /* the drain began while its jail started */
-        ag_mcp_session_close(r->id, tenant);
+    if (ag_observe_draining()) {   /* the drain began while its jail started */
+        if (res == AG_MCP_OPEN_OK)
+            ag_mcp_session_close(r->id, tenant);
         snprintf(why, sizeof why, "the service began to drain");
         res = AG_MCP_OPEN_DRAINING;
     }
