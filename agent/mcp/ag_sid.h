@@ -22,9 +22,10 @@
 #define AG_SID_RANDOM 26       /* base32 characters after it */
 #define AG_SID_MAX 72          /* a buffer for any id this module mints (64 hex + NUL, or 40 + NUL) */
 
-/* This process's pod name (kept by reference; NULL: none, ids are plain
- * hex). 0, or -1 with err set if name is not a DNS label of [a-z0-9-]
- * whose TAG has 1..14 characters. Call once, before any id is minted. */
+/* This process's pod name (its TAG is copied; NULL: none, ids are plain
+ * hex). 0, or -1 with err set (and no TAG) if name is not a DNS label of
+ * [a-z0-9-] whose TAG has 1..14 characters. Call once, before any id is
+ * minted. */
 int ag_sid_set_pod(const char *name, char *err, size_t errlen);
 /* The TAG ids carry, or NULL without a pod name. */
 const char *ag_sid_tag(void);
