@@ -58,8 +58,8 @@ def main():
     rows = []
     try:
         pa, pb = pods.free_port(), pods.free_port()
-        for name, port in (("a", pa), ("b", pb)):
-            p, _ = stack.play(name, docs, port)
+        for name, port, pod in (("a", pa, "sandboxrun-0"), ("b", pb, "sandboxrun-1")):
+            p, _ = stack.play(name, docs, port, pod=pod)
             if p.returncode != 0 or not pods.wait_port(port):
                 raise RuntimeError("kube play %s: %s" % (name, p.stderr[-2000:]))
         ca = stack.pod_container("a")
@@ -71,7 +71,7 @@ def main():
         time.sleep(1)
         busy = mem_mb(ca)
         pods.client(pa, "stop", *sids)
-        listen, prefix = stack.nginx([pa, pb])
+        listen, prefix = stack.nginx([("sandboxrun-0", pa), ("sandboxrun-1", pb)])
         pods.wait_port(listen)
         rows.append((1, "direct (the pod's port)", 4) + rate(pa, seconds, 4))
         stack.reroute(prefix, [pa])

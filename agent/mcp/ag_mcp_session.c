@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "ag_mcp_inline.h"
@@ -17,6 +16,7 @@
 #include "ag_audit.h"
 #include "ag_metrics.h"
 #include "ag_mcp_store.h"
+#include "ag_sid.h"
 #include "ag_session.h"
 #include "sr_buf.h"
 #include "sr_io.h"
@@ -27,7 +27,7 @@
 
 struct ag_mcp_sess {
     struct ag_mcp_sess *next;
-    char id[40];
+    char id[AG_SID_MAX];
     char tenant[64];       /* the owner ("" for the local user) */
     struct ag_session *s;
     double last_used, idle, expires;   /* expires: monotonic end of its time-to-live, or 0 */
@@ -41,6 +41,7 @@ struct ag_mcp_sess {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ag_mcp_sess *sessions;
 static int count, max_sessions = 8;
+static int closed;         /* stop_all ran: no session starts any more (under lock) */
 
 /* Whether a session owned by owner belongs to tenant (NULL is the local user). */
 static int owned_by(const struct ag_mcp_sess *e, const char *tenant)
@@ -53,6 +54,8 @@ static struct ag_mcp_sess *lookup(const char *id, const char *tenant)
 {
     struct ag_mcp_sess *e;
 
+    if (!ag_sid_mine(id))   /* another pod's: unknown here, as one that never was */
+        return NULL;
     for (e = sessions; e && !(strcmp(e->id, id) == 0 && owned_by(e, tenant)); e = e->next)
         ;
     return e;
@@ -71,7 +74,7 @@ static double now(void)
  * registry must not. */
 struct sess_note {
     const char *event, *detail, *protocol;
-    char id[40], tenant[64], correlation[AG_AUDIT_CORR_MAX];
+    char id[AG_SID_MAX], tenant[64], correlation[AG_AUDIT_CORR_MAX];
 };
 
 static void note(struct sess_note *n, const struct ag_mcp_sess *e, const char *event, const char *detail)
@@ -167,6 +170,9 @@ void ag_mcp_sessions_reap(void)
 
 void ag_mcp_sessions_stop_all(void)
 {
+    pthread_mutex_lock(&lock);
+    closed = 1;
+    pthread_mutex_unlock(&lock);
     for (;;) {
         struct ag_mcp_sess *e;
         struct sess_note n = {0};
@@ -230,17 +236,6 @@ int ag_mcp_session_exec(struct ag_mcp_sess *e, struct ag_mcp_call *c, const char
 
 /* ---- start / stop ---- */
 
-static int new_id(char *id, size_t idlen)
-{
-    unsigned char r[16];
-
-    if (getrandom(r, sizeof r, 0) != sizeof r)
-        return -1;
-    for (size_t i = 0; i < sizeof r && 2 * i + 2 < idlen; i++)
-        snprintf(id + 2 * i, 3, "%02x", r[i]);
-    return 0;
-}
-
 /* A session being started: it holds its tenant's slot until it is in the
  * registry (or has failed), so concurrent starts cannot pass the cap. */
 struct opening {
@@ -302,7 +297,7 @@ enum ag_mcp_open_res ag_mcp_session_open(const struct ag_mcp_sess_spec *spec, st
     if (reserve_slot(spec->tenant, spec->tenant_max, &o) < 0)
         return AG_MCP_OPEN_FULL;
     e = calloc(1, sizeof *e);
-    if (!e || new_id(e->id, sizeof e->id) < 0) {
+    if (!e || ag_sid_mint(e->id, sizeof e->id, 16) < 0) {
         free(e);
         release_slot(&o);
         return snprintf(err, errlen, "out of memory or randomness"), AG_MCP_OPEN_FAILED;
@@ -331,6 +326,14 @@ enum ag_mcp_open_res ag_mcp_session_open(const struct ag_mcp_sess_spec *spec, st
     snprintf(id, idlen, "%s", e->id);
     e->protocol = c->protocol;
     snprintf(e->correlation, sizeof e->correlation, "%s", c->correlation);
+    pthread_mutex_lock(&lock);
+    if (closed) {   /* the service began to stop (or drain) while this jail started */
+        pthread_mutex_unlock(&lock);
+        destroy(e);
+        release_slot(&o);
+        return snprintf(err, errlen, "the server is shutting down"), AG_MCP_OPEN_FAILED;
+    }
+    pthread_mutex_unlock(&lock);
     note(&started, e, "start", NULL);
     write_note(&started);   /* before the session is in the registry: its start comes before any use */
     pthread_mutex_lock(&lock);
@@ -378,7 +381,7 @@ cJSON *ag_mcp_start_session(struct ag_mcp_call *c, int *rpc_code, char *err, siz
         .idle = ag_mcp_policy_idle(c->tenant, cJSON_IsNumber(t) ? t->valuedouble : DEFAULT_IDLE),
         .memory_mb = ag_mcp_policy_memory(c->tenant, cJSON_IsNumber(m) ? (long)m->valuedouble : DEFAULT_MEMORY_MB),
         .tenant_max = ag_mcp_policy_tenant_sessions(c->tenant)};
-    char id[40], why[512];
+    char id[AG_SID_MAX], why[512];
     cJSON *out;
 
     switch (ag_mcp_session_open(&spec, c, id, sizeof id, why, sizeof why)) {

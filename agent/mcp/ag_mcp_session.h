@@ -29,7 +29,8 @@ int ag_mcp_sessions_active(void);
 int ag_mcp_sessions_max(void);
 /* Stop sessions idle past their timeout, or whose interpreter died. */
 void ag_mcp_sessions_reap(void);
-/* Stop every session (at shutdown, once no call runs). */
+/* Stop every session (at shutdown, or when the service drains); no session
+ * starts after it (ag_mcp_session_open fails, "shutting down"). */
 void ag_mcp_sessions_stop_all(void);
 
 /* What a session starts with. */
@@ -46,7 +47,8 @@ enum ag_mcp_open_res {
     AG_MCP_OPEN_CANCELLED,  /* c was cancelled meanwhile; the session was stopped */
     AG_MCP_OPEN_FAILED,     /* err says why */
 };
-/* Start a session for call c; its id (32 hex digits) goes to id. */
+/* Start a session for call c; its id (ag_sid_mint: 32 hex digits, or the
+ * pod's TAG and 26 base32 ones) goes to id (AG_SID_MAX bytes). */
 enum ag_mcp_open_res ag_mcp_session_open(const struct ag_mcp_sess_spec *spec, struct ag_mcp_call *c,
                                          char *id, size_t idlen, char *err, size_t errlen);
 /* Whether tenant's session id is in the registry (not stopped, not expired). */

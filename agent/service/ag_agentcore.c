@@ -15,8 +15,10 @@
 
 #include "ag_audit.h"
 #include "ag_metrics.h"
+#include "ag_observe.h"
 #include "ag_mcp_session.h"
 #include "ag_mcp_tools.h"
+#include "ag_sid.h"
 #include "sr_log.h"
 
 #define PREFIX "/code-interpreters/"
@@ -28,7 +30,7 @@
 /* What the API tells about a session; the session itself is in ag_mcp_session. */
 struct record {
     struct record *next;
-    char id[40], tenant[64], interp[101], name[101], token[257];
+    char id[AG_SID_MAX], tenant[64], interp[101], name[101], token[257];
     double created, updated;       /* epoch seconds */
     int ttl;
     int terminated, starting;
@@ -332,6 +334,16 @@ static enum ag_mcp_open_res open_session(const struct ag_mcp_sess_spec *spec, st
 
 /* ---- StartCodeInterpreterSession ---- */
 
+#define AG_MCP_OPEN_DRAINING (AG_MCP_OPEN_FAILED + 1)   /* ours: started, but the service drains */
+
+/* A start on a draining pod: 503 before any work, so a router may try
+ * another pod (containers/nginx.conf), and a client's SDK retries it. */
+static void refuse_draining(struct ag_http_resp *resp)
+{
+    ag_agentcore_error(resp, 503, "ServiceUnavailableException", "This server is draining (shutting down): start "
+                       "the session again, another server takes it");
+}
+
 static cJSON *start_answer(const struct record *r)
 {
     cJSON *o = cJSON_CreateObject();
@@ -397,6 +409,8 @@ static void op_start(const struct ag_http_req *req, struct ag_http_resp *resp, c
 
     if (!body || start_args(body, resp, &name, &ttl, &token) < 0)
         return cJSON_Delete(body);
+    if (ag_observe_draining())
+        return cJSON_Delete(body), refuse_draining(resp);
     pthread_mutex_lock(&lock);
     if (replay(tenant, in->name, token, name, ttl, resp) || !(r = calloc(1, sizeof *r))) {
         pthread_mutex_unlock(&lock);
@@ -421,7 +435,13 @@ static void op_start(const struct ag_http_req *req, struct ag_http_resp *resp, c
     call.tenant = tenant;
     call.protocol = "agentcore";
     snprintf(call.correlation, sizeof call.correlation, "%s", corr);
-    enum ag_mcp_open_res res = open_session(&spec, &call, r->id, sizeof r->id, why, sizeof why);
+    int res = (int)open_session(&spec, &call, r->id, sizeof r->id, why, sizeof why);
+    if (ag_observe_draining()) {   /* the drain began while its jail started */
+        if (res == AG_MCP_OPEN_OK)
+            ag_mcp_session_close(r->id, tenant);
+        snprintf(why, sizeof why, "the service began to drain");
+        res = AG_MCP_OPEN_DRAINING;
+    }
     pthread_mutex_lock(&lock);
     r->starting = 0;
     r->created = r->updated = wall();
@@ -440,7 +460,9 @@ static void op_start(const struct ag_http_req *req, struct ag_http_resp *resp, c
             ag_metrics_busy("402");
         ag_audit_session("start", "agentcore", tenant, NULL, corr, res == AG_MCP_OPEN_FULL ? "refused" : "error",
                          res == AG_MCP_OPEN_FULL ? "the tenant's or the service's session cap" : why);
-        if (res == AG_MCP_OPEN_FULL)
+        if (res == AG_MCP_OPEN_DRAINING)
+            refuse_draining(resp);
+        else if (res == AG_MCP_OPEN_FULL)
             ag_agentcore_error(resp, 402, "ServiceQuotaExceededException", "Too many sessions: stop one first "
                                "(at most %d per tenant)", O->tenant_sessions);
         else
@@ -457,7 +479,7 @@ static void op_stop(const struct ag_http_req *req, struct ag_http_resp *resp, co
 {
     const char *sid = ag_http_query(req, "sessionId");
     struct record *r;
-    char t[32], id[40];
+    char t[32], id[AG_SID_MAX];
     cJSON *o;
 
     if (!sid || !*sid)

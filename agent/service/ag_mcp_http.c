@@ -4,8 +4,8 @@
 #include "ag_mcp_http.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +18,12 @@
 #include "ag_metrics.h"
 #include "ag_mcp_server.h"
 #include "ag_mcp_sse.h"
+#include "ag_sid.h"
 #include "ag_tenants.h"
 #include "sr_log.h"
 
 #define LOCAL_TENANT "local"
-#define SID_HEX 64                       /* 32 random bytes */
+#define SID_BYTES 32                     /* random bytes of an id without a pod name */
 #define ERR_HEADER_MISMATCH (-32020)     /* 2026-07-28: a header missing, or not what the body says */
 #define ERR_SESSION (-32001)             /* as the SDKs answer for an unknown session */
 #define CORS_HEADERS "Authorization, Content-Type, Accept, MCP-Session-Id, MCP-Protocol-Version, Mcp-Method, " \
@@ -33,7 +34,7 @@ static const char *const header_versions[] = {"2025-11-25", "2025-06-18", "2025-
 /* One MCP session: a client of the MCP server, owned by a tenant. */
 struct msess {
     struct msess *next;
-    char id[SID_HEX + 1];
+    char id[AG_SID_MAX];
     struct ag_mcp_client client;
     double last_used;
     int refs;                            /* the registry's and each request's */
@@ -239,12 +240,13 @@ static void end_locked(struct msess *m)
 static struct msess *acquire(const char *id, const char *tenant)
 {
     struct msess *found = NULL;
+    size_t n = strlen(id);
 
-    if (strlen(id) != SID_HEX)
+    if (n >= AG_SID_MAX || !ag_sid_mine(id))   /* another pod's: unknown here, never forwarded */
         return NULL;
     pthread_mutex_lock(&lock);
     for (struct msess *m = sessions; m && !found; m = m->next)
-        if (CRYPTO_memcmp(m->id, id, SID_HEX) == 0 && strcmp(m->client.tenant, tenant) == 0 &&
+        if (strlen(m->id) == n && CRYPTO_memcmp(m->id, id, n) == 0 && strcmp(m->client.tenant, tenant) == 0 &&
             (m->refs > 1 || now() - m->last_used <= O->idle))   /* a call running keeps it fresh */
             found = m;
     if (found) {
@@ -258,15 +260,14 @@ static struct msess *acquire(const char *id, const char *tenant)
 /* A new session of tenant (a reference, and the registry's), or NULL with why. */
 static struct msess *open_session(const char *tenant, const char **why)
 {
-    unsigned char rnd[SID_HEX / 2];
     struct msess *m;
     int mine = 0;
 
     ag_mcp_http_reap();
-    if (RAND_bytes(rnd, sizeof rnd) != 1 || !(m = calloc(1, sizeof *m)))
+    if (!(m = calloc(1, sizeof *m)) || ag_sid_mint(m->id, sizeof m->id, SID_BYTES) < 0) {
+        free(m);
         return *why = "cannot make a session id", NULL;
-    for (size_t i = 0; i < sizeof rnd; i++)
-        snprintf(m->id + 2 * i, 3, "%02x", rnd[i]);
+    }
     ag_mcp_client_init(&m->client, tenant, "mcp-http");
     m->last_used = now();
     m->refs = 2;
@@ -316,6 +317,22 @@ void ag_mcp_http_reap(void)
         SR_INFO("mcp-http: session of %s expired after %.0f s unused", gone[i]->client.tenant, O->idle);
         ag_mcp_cancel_client(&gone[i]->client);
         release(gone[i]);
+    }
+}
+
+void ag_mcp_http_drain(void)
+{
+    atomic_store(&stopping, 1);
+    for (;;) {
+        struct msess *m;
+        pthread_mutex_lock(&lock);
+        if ((m = sessions))
+            end_locked(m);        /* the registry's reference, now ours */
+        pthread_mutex_unlock(&lock);
+        if (!m)
+            return;
+        ag_mcp_cancel_client(&m->client);
+        release(m);
     }
 }
 
@@ -608,6 +625,9 @@ static void handle(const struct ag_http_req *req, struct ag_http_resp *resp)
     if (!(tenant = authenticate(req, resp)))
         return;
     if (atomic_load(&stopping)) {
+        if (ag_http_header(req, "MCP-Session-Id"))   /* its session ended with the drain */
+            return rpc_refuse(resp, 404, ERR_SESSION, "Session not found: this server is shutting down and ended "
+                              "it; initialize a new one");
         rpc_refuse(resp, 503, AG_RPC_SERVER_BUSY, "the server is shutting down");
         ag_http_add_header(resp, "Connection", "close");
         return;

@@ -10,7 +10,8 @@
  *   DELETE /mcp   ends the MCP session (its running calls are cancelled)
  *   GET    /.well-known/oauth-protected-resource[/mcp]   RFC 9728 metadata
  *
- * An MCP-Session-Id (32 random bytes, hex) is issued at initialize and
+ * An MCP-Session-Id (ag_sid: 32 random bytes in hex, or the pod's TAG and
+ * 130 random bits) is issued at initialize and
  * required afterwards (missing 400, unknown, expired or another tenant's
  * 404); a 2026-07-28 request needs none. Callers present `Authorization:
  * Bearer TOKEN` from the --auth file's tokens (401 otherwise, with
@@ -45,6 +46,10 @@ void ag_mcp_http_admit(const struct ag_http_req *req, struct ag_http_resp *resp,
 void ag_mcp_http_metadata(const struct ag_http_req *req, struct ag_http_resp *resp, void *ctx);
 /* End MCP sessions unused for longer than the idle time. */
 void ag_mcp_http_reap(void);
+/* End every MCP session: from now on a request naming one gets 404 (as
+ * for a session that ended) and any other 503, so a router tries another
+ * server (on SIGTERM, serve --drain). */
+void ag_mcp_http_drain(void);
 /* Refuse new requests and end every open stream (at shutdown). */
 void ag_mcp_http_shutdown(void);
 

@@ -13,6 +13,7 @@
 static double started;
 static atomic_int last_busy;          /* the status /ping last reported */
 static atomic_long last_change;       /* when it changed (Unix seconds) */
+static atomic_int draining;
 
 void ag_observe_init(void)
 {
@@ -21,6 +22,16 @@ void ag_observe_init(void)
     clock_gettime(CLOCK_REALTIME, &ts);
     started = (double)ts.tv_sec + ts.tv_nsec / 1e9;
     atomic_store(&last_change, (long)ts.tv_sec);
+}
+
+void ag_observe_drain(void)
+{
+    atomic_store(&draining, 1);
+}
+
+int ag_observe_draining(void)
+{
+    return atomic_load(&draining);
 }
 
 /* Only GET (and HEAD) of exactly path; 0, or -1 after answering. */
@@ -47,6 +58,10 @@ void ag_observe_ping(const struct ag_http_req *req, struct ag_http_resp *resp, v
     (void)ctx;
     if (only_get(req, resp, "/ping") < 0)
         return;
+    if (ag_observe_draining()) {
+        n = snprintf(body, sizeof body, "{\"status\":\"Draining\",\"time_of_last_update\":%ld}", (long)time(NULL));
+        return ag_http_respond(resp, 503, "application/json", strdup(body), (size_t)n);
+    }
     /* AgentCore judges progress by an advancing timestamp: it moves when the status does */
     if (atomic_exchange(&last_busy, busy) != busy)
         atomic_store(&last_change, (long)time(NULL));

@@ -2,7 +2,9 @@
  *
  *   GET /ping      on the main listener, unauthenticated: AgentCore Runtime's
  *                  health check, {"status": "Healthy" | "HealthyBusy",
- *                  "time_of_last_update": UNIX_SECONDS}
+ *                  "time_of_last_update": UNIX_SECONDS}; while the service
+ *                  drains (serve --drain), 503 {"status": "Draining"}, so
+ *                  that a readiness probe takes the pod out of the Service
  *   GET /metrics   on the --metrics listener: the Prometheus text format
  *                  (ag_metrics_render) */
 #ifndef AG_OBSERVE_H
@@ -12,6 +14,10 @@
 
 /* The service started now (the first time_of_last_update, the start gauge). */
 void ag_observe_init(void);
+/* The service drains from now on (ag_service, on SIGTERM with --drain). */
+void ag_observe_drain(void);
+/* Whether it drains: no new session starts here. */
+int ag_observe_draining(void);
 /* Route handlers for "/ping" and "/metrics" (ctx unused). */
 void ag_observe_ping(const struct ag_http_req *req, struct ag_http_resp *resp, void *ctx);
 void ag_observe_metrics(const struct ag_http_req *req, struct ag_http_resp *resp, void *ctx);

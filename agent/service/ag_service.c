@@ -21,6 +21,7 @@
 #include "ag_mcp_session.h"
 #include "ag_observe.h"
 #include "ag_runner.h"
+#include "ag_sid.h"
 #include "ag_tenants.h"
 #include "sr_buf.h"
 #include "sr_io.h"
@@ -28,8 +29,8 @@
 #include "sr_status.h"
 
 struct opts {
-    const char *listen, *auth, *region, *tls_cert, *tls_key, *audit, *metrics;
-    unsigned long sessions, tenant_sessions, tenant_execs, execs, exec_timeout, memory;
+    const char *listen, *auth, *region, *tls_cert, *tls_key, *audit, *metrics, *pod_id;
+    unsigned long drain, sessions, tenant_sessions, tenant_execs, execs, exec_timeout, memory;
     unsigned long max_body, max_conns, idle, deadline;
     unsigned long mcp_sessions, tenant_mcp_sessions, mcp_idle;
     int verbose, audit_code;
@@ -57,6 +58,7 @@ static const struct num_opt {
     {"--mcp-sessions", offsetof(struct opts, mcp_sessions), 1, 65536},
     {"--tenant-mcp-sessions", offsetof(struct opts, tenant_mcp_sessions), 1, 65536},
     {"--mcp-idle", offsetof(struct opts, mcp_idle), 1, 86400},
+    {"--drain", offsetof(struct opts, drain), 1, 3600},
 };
 
 static void usage(void)
@@ -98,6 +100,14 @@ static void usage(void)
            "  --audit-code            the audit lines carry the code itself, not only its sha256\n"
            "  --metrics ADDR          serve GET /metrics (Prometheus text) on this second listener\n"
            "                          (unauthenticated: bind it where only the scraper reaches)\n"
+           "  --pod-id NAME           this server's stable name among several behind a router (a\n"
+           "                          StatefulSet pod's, e.g. sandboxrun-0): every session id it mints\n"
+           "                          starts with NAME without its dashes, so the router sends the\n"
+           "                          session's calls here (containers/README.md); an id of another\n"
+           "                          NAME is unknown here\n"
+           "  --drain S               on SIGTERM, end every session and refuse new ones, but answer\n"
+           "                          for S more seconds (GetCodeInterpreterSession: TERMINATED, /ping:\n"
+           "                          503) before stopping (default: stop at once)\n"
            "  --verbose               log each refusal and session on stderr\n");
 }
 
@@ -164,6 +174,8 @@ static int parse(int argc, char **argv, struct opts *o)
                 o->mcp.public_url = v;
             else
                 o->mcp.auth_servers[o->mcp.nauth_servers++] = v;
+        } else if (strcmp(a, "--pod-id") == 0) {
+            o->pod_id = v;
         } else if (strcmp(a, "--region") == 0) {
             if (!*v || strlen(v) > 64 || strpbrk(v, "/ \r\n"))
                 return fprintf(stderr, "sandboxrun serve: --region %s is not a region name\n", v), SR_EXIT_USAGE;
@@ -215,8 +227,9 @@ static void wipe_buf(struct sr_buf *b)
     sr_buf_reset(b);
 }
 
-/* Wait for a stop signal, reaping expired sessions every second. */
-static void run_until_signal(void)
+/* Wait for a stop signal (at most seconds, 0: for ever), reaping expired
+ * sessions every second; the signal, or 0. */
+static int run_until_signal(unsigned long seconds)
 {
     sigset_t stop;
     struct timespec second = {1, 0};
@@ -225,15 +238,28 @@ static void run_until_signal(void)
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGHUP);
-    for (;;) {
+    for (unsigned long waited = 0; !seconds || waited < seconds; waited++) {
         int sig = sigtimedwait(&stop, NULL, &second);
-        if (sig > 0) {
-            SR_INFO("serve: signal %d: stopping", sig);
-            return;
-        }
+        if (sig > 0)
+            return sig;
         ag_mcp_sessions_reap();
         ag_mcp_http_reap();
     }
+    return 0;
+}
+
+/* --drain: every session ends now and no new one starts, but the service
+ * answers for seconds more (a second signal cuts it short), so that a
+ * client of a pod going away learns its session is TERMINATED. */
+static void drain(unsigned long seconds)
+{
+    fprintf(stderr, "sandboxrun serve: draining for %lu s: sessions ended, new ones refused\n", seconds);
+    ag_observe_drain();            /* /ping 503, StartCodeInterpreterSession 503 */
+    ag_mcp_http_drain();           /* MCP sessions end: 404 for them, 503 for the rest */
+    ag_agentcore_cancel_all();     /* running calls end now; their answers go out */
+    ag_mcp_server_cancel_all();
+    ag_mcp_sessions_stop_all();    /* every jail goes: their records say TERMINATED */
+    run_until_signal(seconds);
 }
 
 /* The listening socket for o->listen, refused without auth on TCP; or -1
@@ -329,7 +355,9 @@ static int serve(struct opts *o, const struct ag_auth *auth, int fd, const struc
     fprintf(stderr, "sandboxrun serve: AgentCore Code Interpreter API and MCP (/mcp) on %s%s (%zu keys, %zu tokens, "
             "region %s)%s%s\n", o->listen, cert->data ? " over TLS" : "", ag_auth_nkeys(auth), ag_auth_ntokens(auth),
             o->region, o->metrics ? "; metrics on " : "", o->metrics ? o->metrics : "");
-    run_until_signal();
+    SR_INFO("serve: signal %d: stopping", run_until_signal(0));
+    if (o->drain)
+        drain(o->drain);
     ag_mcp_http_shutdown();        /* new MCP requests get 503; open streams end */
     ag_agentcore_cancel_all();     /* running calls end now; their answers go out */
     ag_mcp_server_cancel_all();    /* an MCP call cancelled is not answered (MCP) */
@@ -359,6 +387,8 @@ int ag_service_main(int argc, char **argv)
         return fprintf(stderr, "sandboxrun serve: --http wants ADDR:PORT or unix:PATH\n"), SR_EXIT_USAGE;
     if (ag_audit_open(o.audit, o.audit_code, err, sizeof err) < 0)
         return fprintf(stderr, "sandboxrun serve: %s\n", err), SR_EXIT_USAGE;
+    if (ag_sid_set_pod(o.pod_id, err, sizeof err) < 0)
+        return fprintf(stderr, "sandboxrun serve: --pod-id: %s\n", err), SR_EXIT_USAGE;
     if (o.auth && ag_auth_load(o.auth, &auth, err, sizeof err) < 0)
         return fprintf(stderr, "sandboxrun serve: --auth: %s\n", err), SR_EXIT_USAGE;
     if (load_tls(&o, &cert, &key) < 0 || (fd = listen_checked(&o, auth, cert.data != NULL)) < 0)

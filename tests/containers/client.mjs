@@ -7,13 +7,14 @@
 //   node client.mjs PORT calls C SID...     C counting calls in each session (sessions in
 //                                           parallel): {sid, out: [stdout...], error}
 //   node client.mjs PORT stop SID...        {sid, status | error}
+//   node client.mjs PORT get SID...         GetCodeInterpreterSession: {sid, status | error}
 //   node client.mjs PORT oneshot N          N x (start, executeCode, stop): {ok, failed}
 //   node client.mjs PORT bench SECONDS CONC CONC sessions calling print(1) in a loop:
 //                                           {execs, seconds, failed}
 // Key AKIDTEAMA / secretA-0123456789 (the test's auth file).
 import {
   BedrockAgentCoreClient, StartCodeInterpreterSessionCommand, StopCodeInterpreterSessionCommand,
-  InvokeCodeInterpreterCommand,
+  InvokeCodeInterpreterCommand, GetCodeInterpreterSessionCommand,
 } from "@aws-sdk/client-bedrock-agentcore";
 
 process.removeAllListeners("warning");
@@ -39,7 +40,10 @@ const run = (sid, code) => invoke(sid, "executeCode", { language: "python", code
 async function basic() {
   const check = (ok, what, detail = "") => out({ ok: !!ok, what, detail: String(detail).slice(0, 2000) });
   const sid = await start();
-  check(/^[0-9a-f]{32}$/.test(sid), "StartCodeInterpreterSession gives a session id", sid);
+  // hex, or from a pod given --pod-id its TAG (SANDBOXRUN_POD_TAG) and 26 base32: AgentCore's [0-9a-zA-Z]{1,40}
+  const form = process.env.SANDBOXRUN_POD_TAG ? new RegExp(`^${process.env.SANDBOXRUN_POD_TAG}[a-z2-7]{26}$`)
+    : /^[0-9a-f]{32}$/;
+  check(form.test(sid) && /^[0-9a-zA-Z]{1,40}$/.test(sid), "StartCodeInterpreterSession gives a session id", sid);
   let r = await run(sid, "import pandas as pd\ndf = pd.DataFrame({'y': [i * i for i in range(10)]})\nprint(len(df))");
   check(!r.isError && r.structuredContent.stdout === "10\n", "executeCode builds a DataFrame in the container's jail",
     JSON.stringify(r));
@@ -119,6 +123,11 @@ else if (mode === "calls") await calls(Number(rest[0]), rest.slice(1));
 else if (mode === "stop") for (const sid of rest) {
   try { out({ sid, status: (await stop(sid)).status }); } catch (e) { out({ sid, error: errName(e) }); }
 }
+else if (mode === "get") for (const sid of rest) {
+  try {
+    out({ sid, status: (await A.send(new GetCodeInterpreterSessionCommand({ codeInterpreterIdentifier: ID, sessionId: sid }))).status });
+  } catch (e) { out({ sid, error: errName(e) }); }
+}
 else if (mode === "oneshot") await oneshot(Number(rest[0]));
 else if (mode === "bench") await bench(Number(rest[0]), Number(rest[1]));
-else { console.error("usage: node client.mjs PORT basic|start|calls|stop|oneshot|bench ..."); process.exit(2); }
+else { console.error("usage: node client.mjs PORT basic|start|calls|stop|get|oneshot|bench ..."); process.exit(2); }

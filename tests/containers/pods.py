@@ -10,11 +10,14 @@ import base64
 import copy
 import json
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
+import struct
 import sys
+import threading
 import time
 
 import yaml
@@ -71,10 +74,12 @@ def ping(port):
         return 0, {}
 
 
-def client(port, *args, timeout=600):
-    """tests/containers/client.mjs (the AWS SDK's AgentCore client): its JSON lines and the process."""
+def client(port, *args, timeout=600, tag=None):
+    """tests/containers/client.mjs (the AWS SDK's AgentCore client): its JSON lines and the process.
+    tag: the pod TAG the session ids must carry (SANDBOXRUN_POD_TAG), or None for plain hex ones."""
+    env = dict(os.environ, SANDBOXRUN_POD_TAG=tag) if tag else None
     p = subprocess.run(["node", os.path.join(HERE, "client.mjs"), str(port)] + [str(a) for a in args],
-                       capture_output=True, text=True, timeout=timeout, cwd=os.path.join(ROOT, "tests"))
+                       capture_output=True, text=True, timeout=timeout, cwd=os.path.join(ROOT, "tests"), env=env)
     out = []
     for line in p.stdout.splitlines():
         try:
@@ -98,12 +103,70 @@ def kids(pid):
     return out
 
 
+def pod_ip(container):
+    """The podman network address of container's pod (its infra container's)."""
+    pod = podman("inspect", "--format", "{{.Pod}}", container).stdout.strip()
+    infra = podman("pod", "inspect", "--format", "{{.InfraContainerID}}", pod).stdout.strip()
+    return podman("inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+                  infra).stdout.strip()
+
+
+class FakeDNS:
+    """A stand-in for cluster DNS on 127.0.0.1 (UDP, test-only): A records
+    for the names it is given, NXDOMAIN for any other; every question asked
+    is kept in .asked."""
+
+    def __init__(self, names):
+        self.names, self.asked = names, []
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.running = True
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def answer(self, q):
+        """The reply to query q (bytes), or None for a malformed one."""
+        if len(q) < 17:
+            return None
+        labels, i = [], 12
+        while i < len(q) and q[i]:
+            labels.append(q[i + 1:i + 1 + q[i]].decode("ascii", "replace"))
+            i += 1 + q[i]
+        qtype = struct.unpack("!H", q[i + 1:i + 3])[0] if i + 3 <= len(q) else 0
+        name = ".".join(labels).lower()
+        self.asked.append(name)
+        ips = self.names.get(name, []) if qtype == 1 else []
+        known = name in self.names
+        head = q[:2] + struct.pack("!HHHHH", 0x8180 if known else 0x8183, 1, len(ips), 0, 0)
+        rr = b"".join(struct.pack("!HHHIH", 0xC00C, 1, 1, 5, 4) + socket.inet_aton(ip) for ip in ips)
+        return head + q[12:i + 5] + rr
+
+    def serve(self):
+        while self.running:
+            try:
+                q, addr = self.sock.recvfrom(512)
+            except OSError:
+                continue
+            r = self.answer(q)
+            if r:
+                self.sock.sendto(r, addr)
+
+    def stop(self):
+        self.running = False
+        self.thread.join(2)
+        self.sock.close()
+
+
 class Stack:
     """What one run started: containers, kube plays, nginx; cleanup() stops all."""
 
     def __init__(self, tmp, tag):
         self.tmp, self.tag = tmp, tag
         self.containers, self.plays, self.procs = [], [], []
+        self.nginxes = {}         # prefix: its nginx process
+        self.dnses = []
         self.ids = set()          # container ids seen: their mounts and processes must go
         self.hooks = os.path.join(tmp, "hooks")
         os.makedirs(self.hooks, exist_ok=True)
@@ -136,11 +199,15 @@ class Stack:
             self.containers.append(full)
         return full, podman(*(cmd + [IMAGE] + list(args)), timeout=timeout)
 
-    def play(self, name, docs, port):
-        """podman kube play of the Deployment, Service and Secret of docs
+    def play(self, name, docs, port, pod="sandboxrun-0"):
+        """podman kube play of the StatefulSet, Service and Secret of docs
         (containers/k8s rendered), as one pod named TAG-name on
-        127.0.0.1:port. What podman 4.3 does not do as a cluster does is
-        done here, and only that (containers/README.md):
+        127.0.0.1:port that serves as the StatefulSet's pod `pod`. What
+        podman 4.3 does not do as a cluster does is done here, and only
+        that (containers/README.md):
+          * a StatefulSet is not played: the copy is a Deployment of one
+            pod, and the pod's name, which the downward API would give as
+            SANDBOXRUN_POD_ID, is given as a value (pod);
           * a Secret volume gets stringData not at all and data still
             base64-encoded (podman 4.3): the Secret is played, but the auth
             file reaches the pod as a hostPath directory at the same path;
@@ -165,11 +232,19 @@ class Stack:
                 d.pop("stringData", None)
                 d["data"] = {"auth.json": base64.b64encode(json.dumps(KEYS).encode()).decode()}
 
-            elif kind == "Deployment":
+            elif kind == "StatefulSet":
+                d["kind"] = "Deployment"
                 d["metadata"]["name"] = full
                 d["spec"]["replicas"] = 1
+                for k in ("serviceName", "podManagementPolicy", "updateStrategy"):
+                    d["spec"].pop(k, None)
                 t = d["spec"]["template"]
                 spec = t["spec"]
+                for c in spec["containers"]:
+                    for e in c.get("env", []):
+                        if e["name"] == "SANDBOXRUN_POD_ID":
+                            e.pop("valueFrom")
+                            e["value"] = pod
                 spec.pop("hostUsers", None)
                 for c in spec["containers"]:
                     unmask = unmask or c.get("securityContext", {}).get("procMount") == "Unmasked"
@@ -182,7 +257,7 @@ class Stack:
                     if "secret" in v:
                         v.pop("secret")
                         v["hostPath"] = {"path": authdir, "type": "Directory"}
-            elif kind == "Service":
+            elif kind == "Service" and d["metadata"]["name"] == "sandboxrun":
                 d["metadata"]["name"] = full
             else:
                 continue
@@ -201,27 +276,66 @@ class Stack:
         names = [n for n in p.stdout.split() if not n.endswith("-infra")]
         return names[0] if names else None
 
-    def nginx(self, ports):
+    def nginx(self, pods):
         """Debian's nginx as nobody in the foreground with its own prefix,
-        containers/nginx.conf in front of 127.0.0.1:ports. (port, prefix)."""
+        containers/nginx.conf in front of pods [(pod name, port on
+        127.0.0.1)]. (port, prefix)."""
         prefix = os.path.join(self.tmp, "nginx")
         os.makedirs(prefix, exist_ok=True)
         shutil.copy(os.path.join(CT, "nginx.conf"), os.path.join(prefix, "nginx.conf"))
         listen = free_port()
-        self.upstreams(prefix, ports)
+        self.upstreams(prefix, [port for _, port in pods])
         with open(os.path.join(prefix, "listen.conf"), "w") as f:
             f.write("listen 127.0.0.1:%d;\n" % listen)
+        # the known pods: TAG (the name without dashes, agent/mcp/ag_sid.h) -> its upstream
+        with open(os.path.join(prefix, "pods.conf"), "w") as f:
+            f.writelines("%s pod_%s;\n" % (n.replace("-", ""), n.replace("-", "")) for n, _ in pods)
+        with open(os.path.join(prefix, "pod-upstreams.conf"), "w") as f:
+            f.writelines("upstream pod_%s { server 127.0.0.1:%d max_fails=0; keepalive 8; }\n" % (
+                n.replace("-", ""), port) for n, port in pods)
+        return listen, self.start_nginx(prefix, "nginx.conf")
+
+    def router(self, configmap, names):
+        """containers/k8s/router.yaml's ConfigMap, rendered as the nginx
+        image's entry point renders it (envsubst of its four variables),
+        run by Debian's nginx as nobody, with a stand-in for cluster DNS
+        that answers names {name: [IPv4...]} (and nothing else). (port,
+        prefix, dns)."""
+        prefix = os.path.join(self.tmp, "router")
+        os.makedirs(prefix, exist_ok=True)
+        dns = FakeDNS(names)
+        self.dnses.append(dns)
+        listen = free_port()
+        env = {"NAMESPACE": "test", "CLUSTER_DOMAIN": "cluster.local", "RESOLVER": "127.0.0.1:%d" % dns.port,
+               "ROUTER_LISTEN": "127.0.0.1:%d" % listen}
+        text = configmap["data"]["sandboxrun.conf.template"]
+        text = re.sub(r"\$\{([A-Z_]+)\}", lambda m: env[m.group(1)], text)
+        with open(os.path.join(prefix, "sandboxrun.conf"), "w") as f:
+            f.write(text)
+        # what the image's own nginx.conf holds around conf.d/*.conf
+        with open(os.path.join(prefix, "nginx.conf"), "w") as f:
+            f.write("worker_processes 1;\npid nginx.pid;\nerror_log stderr warn;\nevents { worker_connections 512; }\n"
+                    "http {\n    client_body_temp_path body;\n    proxy_temp_path proxy;\n    fastcgi_temp_path fastcgi;\n"
+                    "    uwsgi_temp_path uwsgi;\n    scgi_temp_path scgi;\n    include sandboxrun.conf;\n}\n")
+        return listen, self.start_nginx(prefix, "nginx.conf"), dns
+
+    def start_nginx(self, prefix, conf):
+        """Debian's nginx as nobody, prefix/conf, its output in prefix/stderr.log; prefix."""
         for d, _, files in os.walk(prefix):
             os.chown(d, 65534, 65534)
             for n in files:
                 os.chown(os.path.join(d, n), 65534, 65534)
         os.chmod(self.tmp, 0o755)
-        log = open(os.path.join(prefix, "stderr.log"), "w")
+        open(os.path.join(prefix, "stderr.log"), "w").close()
+        # appended to: the router's access_log /dev/stdout opens it again, with its own offset
+        log = open(os.path.join(prefix, "stderr.log"), "a")
+        os.chown(log.name, 65534, 65534)   # the router's access_log /dev/stdout reopens it as nobody
         p = subprocess.Popen(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                              "/usr/sbin/nginx", "-p", prefix + "/", "-c", prefix + "/nginx.conf", "-e", "stderr",
+                              "/usr/sbin/nginx", "-p", prefix + "/", "-c", os.path.join(prefix, conf), "-e", "stderr",
                               "-g", "daemon off;"], stdout=log, stderr=log)
         self.procs.append(p)
-        return listen, prefix
+        self.nginxes[prefix] = p
+        return prefix
 
     @staticmethod
     def upstreams(prefix, ports):
@@ -231,10 +345,11 @@ class Stack:
 
     def reroute(self, prefix, ports):
         """What an ingress does when a pod leaves the Service's endpoints:
-        the upstreams are now ports; nginx reloads (SIGHUP) and its old
-        workers finish. True once the new workers serve."""
+        new sessions go to ports alone (each pod's own route stays, as a
+        headless Service publishes a pod that is not ready); nginx reloads
+        (SIGHUP) and its old workers finish. True once the new workers serve."""
         self.upstreams(prefix, ports)
-        nginx = self.procs[-1]
+        nginx = self.nginxes[prefix]
         before = set(kids(nginx.pid))
         nginx.send_signal(signal.SIGHUP)
         end = time.time() + 10
@@ -271,7 +386,9 @@ class Stack:
             for n in podman(kind, "ls" if kind != "pod" else "ps", "--format", fmt).stdout.split():
                 if n.startswith(self.tag):
                     podman(kind, "rm", "-f", n) if kind != "secret" else podman(kind, "rm", n)
-        self.procs, self.plays, self.containers = [], [], []
+        for d in self.dnses:
+            d.stop()
+        self.procs, self.plays, self.containers, self.dnses = [], [], [], []
         return left
 
     def remember(self, name):

@@ -29,6 +29,11 @@ async function connect(token, extra, opts) {
 const text = (r) => (r.content || []).filter((c) => c.type === "text").map((c) => c.text).join("\n");
 const call = (client, name, args, opts) => client.callTool({ name, arguments: args }, undefined, opts);
 const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+// the form of the ids the server mints: hex of n random bytes, or, from a
+// server given --pod-id (SANDBOXRUN_POD_TAG: the pod's TAG, agent/mcp/ag_sid.h),
+// that TAG and 26 base32 characters
+const POD_TAG = process.env.SANDBOXRUN_POD_TAG;
+const idForm = (bytes) => POD_TAG ? new RegExp(`^${POD_TAG}[a-z2-7]{26}$`) : new RegExp(`^[0-9a-f]{${2 * bytes}}$`);
 
 // the HTTP status (or RPC code) an SDK call failed with
 async function failure(fn) {
@@ -42,8 +47,9 @@ async function failure(fn) {
 
 async function basics() {
   const { client, t } = await connect(tokenA);
-  check(client.getServerVersion()?.name === "sandboxrun" && /^[0-9a-f]{64}$/.test(t.sessionId || ""),
-    "initialize over HTTP: serverInfo, and an MCP-Session-Id of 32 random bytes", t.sessionId);
+  check(client.getServerVersion()?.name === "sandboxrun" && idForm(32).test(t.sessionId || ""),
+    "initialize over HTTP: serverInfo, and an MCP-Session-Id of 32 random bytes (or the pod's TAG and 130 bits)",
+    t.sessionId);
   await client.ping();
   const { tools } = await client.listTools();
   check(tools.length === 15 && tools.some((x) => x.name === "execute_code"), "tools/list lists the 15 tools", tools.length);
@@ -57,7 +63,7 @@ async function basics() {
   // a session across calls
   r = await call(client, "start_session", {});
   const sid = r.structuredContent?.sessionId;
-  check(!r.isError && /^[0-9a-f]{32}$/.test(sid || ""), "start_session returns a sessionId", text(r));
+  check(!r.isError && idForm(16).test(sid || ""), "start_session returns a sessionId", text(r));
   await call(client, "execute_code", { sessionId: sid, code: "import pandas as pd\ndf = pd.DataFrame({'a': range(10)})" });
   r = await call(client, "execute_code", { sessionId: sid, code: "print(int(df.a.sum()))" });
   check(!r.isError && r.structuredContent.stdout === "45\n", "the session keeps df between calls", text(r));
