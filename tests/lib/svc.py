@@ -1,5 +1,6 @@
 """tests/lib/svc.py — start `sandboxrun serve --http` for a test on a free
-loopback port, with an --auth file of the test's keys and tokens."""
+loopback port, with an --auth file of the test's keys and tokens; and the
+warm daemon (`sandboxrun serve --socket`) for a server to use."""
 
 import json
 import os
@@ -40,7 +41,7 @@ def descendants():
 class Service:
     """The service on 127.0.0.1:self.port, its log in tmp/serve.log."""
 
-    def __init__(self, tmp, keys, *extra, user=None):
+    def __init__(self, tmp, keys, *extra, user=None, env=None):
         self.port = free_port()
         self.auth = os.path.join(tmp, "keys.json")
         with open(self.auth, "w") as f:
@@ -51,7 +52,7 @@ class Service:
         self.log = open(os.path.join(tmp, "serve.log"), "w+")
         self.p = subprocess.Popen(as_user_prefix(user) + [BIN, "serve", "--http", f"127.0.0.1:{self.port}",
                                                           "--auth", self.auth, "--verbose"] + list(extra),
-                                  stdout=self.log, stderr=self.log)
+                                  stdout=self.log, stderr=self.log, env={**os.environ, **(env or {})})
         for _ in range(100):
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
@@ -72,3 +73,25 @@ class Service:
             self.p.kill()
             self.p.wait()
             return None
+
+
+class WarmDaemon:
+    """`sandboxrun serve --socket tmp/warm.sock` as user, its pool filled."""
+
+    def __init__(self, tmp, user=None):
+        self.sock = os.path.join(tmp, "warm.sock")
+        self.log = open(os.path.join(tmp, "warm.log"), "w+")
+        self.p = subprocess.Popen(as_user_prefix(user) + [BIN, "serve", "--socket", self.sock],
+                                  stdout=self.log, stderr=self.log)
+        deadline = time.time() + 120
+        while time.time() < deadline and not os.path.exists(self.sock) and self.p.poll() is None:
+            time.sleep(0.1)
+        time.sleep(1)   # let the pool fill
+
+    def stop(self):
+        self.p.terminate()
+        try:
+            return self.p.wait(30)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            return self.p.wait()
