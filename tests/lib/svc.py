@@ -52,7 +52,7 @@ class Service:
         self.log = open(os.path.join(tmp, "serve.log"), "w+")
         self.p = subprocess.Popen(as_user_prefix(user) + [BIN, "serve", "--http", f"127.0.0.1:{self.port}",
                                                           "--auth", self.auth, "--verbose"] + list(extra),
-                                  stdout=self.log, stderr=self.log, env={**os.environ, **(env or {})})
+                                  stdout=self.log, stderr=self.log, env=env)
         for _ in range(100):
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
