@@ -56,10 +56,24 @@ ssize_t sr_read_full(int fd, void *p, size_t n)
     return (ssize_t)got;
 }
 
+int sr_buf_append_read(struct sr_buf *b, const void *p, size_t n)
+{
+    switch (sr_buf_append(b, p, n)) {
+    case SR_BUF_OK:
+        return 0;
+    case SR_BUF_CAP:
+        return 1;
+    default:
+        errno = ENOMEM;
+        return -1;
+    }
+}
+
 /* Read into b until EOF or, with line set, until a read brought a newline. */
 static int read_into(int fd, struct sr_buf *b, int line)
 {
     char chunk[65536];
+    int rc;
 
     for (;;) {
         ssize_t r = read(fd, chunk, sizeof chunk);
@@ -70,15 +84,8 @@ static int read_into(int fd, struct sr_buf *b, int line)
         }
         if (r == 0)
             return 0;
-        switch (sr_buf_append(b, chunk, (size_t)r)) {
-        case SR_BUF_OK:
-            break;
-        case SR_BUF_CAP:
-            return 1;
-        case SR_BUF_NOMEM:
-            errno = ENOMEM;
-            return -1;
-        }
+        if ((rc = sr_buf_append_read(b, chunk, (size_t)r)) != 0)
+            return rc;
         if (line && memchr(chunk, '\n', (size_t)r))
             return 0;
     }

@@ -17,6 +17,9 @@ ssize_t sr_read_full(int fd, void *p, size_t n);
 /* Read fd to EOF into b (capped by b's max). Returns 0, -1 on read error
  * (errno set) or 1 when the cap was hit. */
 int sr_read_all(int fd, struct sr_buf *b);
+/* Append n bytes just read to b, as the readers here report it: 0, 1 when
+ * the cap was hit, -1 with errno ENOMEM. */
+int sr_buf_append_read(struct sr_buf *b, const void *p, size_t n);
 /* Read from fd into b until a newline has arrived (or EOF), capped as
  * sr_read_all; for peers that answer one line and may keep the connection
  * open a while after it. Bytes after the newline in the same read are kept. */

@@ -61,3 +61,46 @@ char *sr_utf8_sanitize(const char *p, size_t n)
     *o = '\0';
     return out;
 }
+
+/* Length of the CSI sequence at s (ESC [ params intermediates final), or 0. */
+static size_t csi_len(const unsigned char *s, size_t n)
+{
+    size_t i = 2;
+
+    if (n < 2 || s[0] != 0x1B || s[1] != '[')
+        return 0;
+    while (i < n && s[i] >= 0x20 && s[i] <= 0x3F)
+        i++;
+    return i < n && s[i] >= 0x40 && s[i] <= 0x7E ? i + 1 : i;   /* cut short: drop what there is */
+}
+
+size_t sr_utf8_printable(const char *p, size_t n, char *out, size_t cap, int *cut)
+{
+    const unsigned char *s = (const unsigned char *)p;
+    size_t o = 0;
+
+    *cut = 0;
+    for (size_t i = 0; i < n;) {
+        size_t l = csi_len(s + i, n - i), w;
+        const char *src = (const char *)s + i;
+        if (l) {
+            i += l;
+            continue;
+        }
+        l = seq_len(s + i, n - i);
+        if (l == 1 && s[i] == '\t')
+            src = " ";
+        else if (!l || (l == 1 && (s[i] < 0x20 || s[i] == 0x7F)) || (l == 2 && s[i] == 0xC2 && s[i + 1] < 0xA0))
+            src = "\xEF\xBF\xBD";   /* invalid, or a C0/DEL/C1 control */
+        w = src == (const char *)s + i ? l : strlen(src);
+        if (o + w >= cap) {
+            *cut = 1;
+            break;
+        }
+        memcpy(out + o, src, w);
+        o += w;
+        i += l ? l : 1;
+    }
+    out[o] = '\0';
+    return o;
+}

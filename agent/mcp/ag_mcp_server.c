@@ -56,6 +56,7 @@ struct request {
     int answered;                    /* its answer went to out */
     enum req_state state;
     double started, last_progress;
+    double progress;                 /* the last progress value sent (MCP: each must be greater) */
     struct ag_mcp_call call;
 };
 
@@ -283,6 +284,8 @@ static void enqueue(const struct ag_mcp_client *c, struct ag_mcp_out *out, cJSON
     r->log_level = log_level;
     r->progress_token = ag_mcp_id_ok(tok) ? tok : NULL;
     ag_mcp_call_init(&r->call, args);
+    if (r->progress_token)
+        ag_mcp_call_want_live(&r->call);   /* its output rides on the progress notifications */
     r->call.tenant = r->local ? NULL : r->tenant;
     r->call.protocol = c->protocol;
     /* audit: a caller's trace in _meta.traceparent names the call, else the transport's (HTTP headers) */
@@ -428,7 +431,9 @@ static void on_cancelled(const struct ag_mcp_client *c, const cJSON *params)
     pthread_mutex_unlock(&S.lock);
 }
 
-/* Progress for each running call whose caller sent a progressToken. */
+/* Progress for each running call whose caller sent a progressToken: every
+ * second "TOOL running for N s", and, at most every AG_MCP_LIVE_INTERVAL,
+ * with the lines the run printed since the last one (ag_mcp_live.h). */
 static void send_progress(void)
 {
     double t = now();
@@ -436,17 +441,24 @@ static void send_progress(void)
     pthread_mutex_lock(&S.lock);
     for (struct request *r = S.all; r; r = r->anext) {
         cJSON *p;
-        char msg[96];
+        char msg[AG_MCP_LIVE_MSG_MAX];
         double elapsed = floor((t - r->started) * 10) / 10;
-        if (r->state != RUNNING || !r->progress_token || t - r->last_progress < 1.0 || elapsed <= 0)
+        int fresh;
+        if (r->state != RUNNING || !r->progress_token || elapsed <= r->progress)
+            continue;
+        fresh = ag_mcp_live_fresh(&r->call.live);
+        if (t - r->last_progress < (fresh ? AG_MCP_LIVE_INTERVAL : 1.0))
             continue;
         r->last_progress = t;
+        r->progress = elapsed;
         p = cJSON_CreateObject();
         cJSON_AddItemToObject(p, "progressToken", ag_mcp_id_dup(r->progress_token));
         cJSON_AddNumberToObject(p, "progress", elapsed);
         if (r->call.timeout > elapsed)
             cJSON_AddNumberToObject(p, "total", r->call.timeout);
         snprintf(msg, sizeof msg, "%s running for %.0f s", r->tool->name, elapsed);
+        if (fresh)
+            ag_mcp_live_take(&r->call.live, msg, sizeof msg);
         cJSON_AddStringToObject(p, "message", msg);
         ag_mcp_send_notification(r->out, "notifications/progress", p);
     }

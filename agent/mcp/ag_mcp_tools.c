@@ -444,6 +444,15 @@ void ag_mcp_call_init(struct ag_mcp_call *c, const cJSON *args)
     pthread_mutex_init(&c->lock, NULL);
     c->job = job;
     c->scancel = scancel;
+    ag_mcp_live_init(&c->live);
+}
+
+void ag_mcp_call_want_live(struct ag_mcp_call *c)
+{
+    struct ag_live_sink sink = {ag_mcp_live_put, &c->live};
+
+    c->job.live = sink;
+    c->scancel.live = sink;
 }
 
 cJSON *ag_mcp_tool_call(struct ag_mcp_call *c, const char *name, int *rpc_code, char *err, size_t errlen)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "ag_audit.h"
+#include "ag_mcp_live.h"
 #include "ag_runner.h"
 #include "ag_session.h"
 
@@ -23,6 +24,7 @@ struct ag_mcp_call {
     struct ag_runner_job job;       /* the one-shot run, if any */
     struct ag_session_cancel scancel; /* the session execution, if any */
     double timeout;                 /* seconds the current run may take (progress total) */
+    struct ag_mcp_live live;        /* what the run printed lately (ag_mcp_live_attach asks for it) */
     int display;                    /* run the code as a notebook cell (execute_code) */
     /* for the audit log and the metrics (ag_mcp_audit.c): */
     const char *protocol;           /* how the caller reached us: "mcp-stdio", "mcp-http", "agentcore" (static) */
@@ -53,6 +55,9 @@ cJSON *ag_mcp_tools_list(void);
 int ag_mcp_tool_validate(const struct ag_mcp_tool *t, const cJSON *args, char *err, size_t errlen);
 
 void ag_mcp_call_init(struct ag_mcp_call *c, const cJSON *args);
+/* Have c's runs send their output as it comes into c->live (for progress
+ * notifications: only a call whose caller sent a progressToken). */
+void ag_mcp_call_want_live(struct ag_mcp_call *c);
 /* Run tool name on call c (made with ag_mcp_call_init; set c->tenant) as
  * tools/call does, whatever the transport: the arguments are validated
  * first. A CallToolResult, or NULL with *rpc_code and err set (unknown

@@ -86,13 +86,13 @@ __attribute__((noreturn)) static void child(const char *sup, const char *mode, i
     _exit(127);
 }
 
-static int read_record(int fd, cJSON **record, char *err, size_t errlen)
+static int read_record(int fd, const struct ag_live_sink *live, cJSON **record, char *err, size_t errlen)
 {
     struct sr_buf b;
     int rc;
 
     sr_buf_init(&b, AG_RECORD_MAX);
-    rc = sr_read_all(fd, &b);
+    rc = ag_live_read(fd, &b, live, 0);
     if (rc == 0)
         *record = b.len ? cJSON_ParseWithLength(b.data, b.len) : NULL;
     sr_buf_reset(&b);
@@ -126,13 +126,14 @@ static void forward_signals(int on)
 }
 
 /* Write the request, read the record, reap the supervisor. */
-static int talk(pid_t pid, int req_w, int rec_r, const char *text, cJSON **record, char *err, size_t errlen)
+static int talk(pid_t pid, int req_w, int rec_r, const char *text, const struct ag_live_sink *live, cJSON **record,
+                char *err, size_t errlen)
 {
     int st, rc;
 
     (void)sr_write_all(req_w, text, strlen(text));   /* a failure shows as no record */
     close(req_w);
-    rc = read_record(rec_r, record, err, errlen);
+    rc = read_record(rec_r, live, record, err, errlen);
     close(rec_r);
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
         ;
@@ -187,17 +188,21 @@ pid_t ag_runner_spawn(const char *mode, int *req_w, int *rec_r, char *err, size_
     return spawn_mode(sup, mode, 0, req_w, rec_r, err, errlen);
 }
 
-/* The supervisor's path and the request's text (caller frees), or NULL. */
-static char *prepare(const cJSON *request, const char **sup, cJSON **record, char *err, size_t errlen)
+/* The supervisor's path and the request's text (caller frees), asking for
+ * live output when live has a sink; or NULL. */
+static char *prepare(const cJSON *request, const struct ag_live_sink *live, const char **sup, cJSON **record,
+                     char *err, size_t errlen)
 {
+    cJSON *asking = ag_live_request(request, live);
     char *text;
 
     *record = NULL;
     *sup = ag_runner_supervisor_path();
     if (!*sup)
-        return snprintf(err, errlen, "sandboxrun-supervisor not found"), NULL;
-    if (!(text = cJSON_PrintUnformatted(request)))
+        return cJSON_Delete(asking), snprintf(err, errlen, "sandboxrun-supervisor not found"), NULL;
+    if (!(text = cJSON_PrintUnformatted(asking ? asking : request)))
         snprintf(err, errlen, "cannot prepare the run: out of memory");
+    cJSON_Delete(asking);
     return text;
 }
 
@@ -205,7 +210,7 @@ int ag_runner_exec(const cJSON *request, int passthrough, cJSON **record, char *
 {
     const char *sup;
     int req_w, rec_r, rc;
-    char *text = prepare(request, &sup, record, err, errlen);
+    char *text = prepare(request, NULL, &sup, record, err, errlen);
     pid_t pid;
 
     if (!text)
@@ -216,7 +221,7 @@ int ag_runner_exec(const cJSON *request, int passthrough, cJSON **record, char *
     running_pid = pid;
     forward_signals(1);
     signal(SIGPIPE, SIG_IGN);
-    rc = talk(pid, req_w, rec_r, text, record, err, errlen);
+    rc = talk(pid, req_w, rec_r, text, NULL, record, err, errlen);
     free(text);
     forward_signals(0);
     running_pid = 0;
@@ -228,7 +233,7 @@ int ag_runner_exec_job(const cJSON *request, struct ag_runner_job *job, cJSON **
 {
     const char *sup;
     int req_w, rec_r, rc;
-    char *text = prepare(request, &sup, record, err, errlen);
+    char *text = prepare(request, &job->live, &sup, record, err, errlen);
     pid_t pid;
 
     if (!text)
@@ -242,7 +247,7 @@ int ag_runner_exec_job(const cJSON *request, struct ag_runner_job *job, cJSON **
             snprintf(err, errlen, "cancelled before it started");
         return free(text), -1;
     }
-    rc = talk(pid, req_w, rec_r, text, record, err, errlen);
+    rc = talk(pid, req_w, rec_r, text, &job->live, record, err, errlen);
     free(text);
     pthread_mutex_lock(&job->lock);
     job->pid = 0;

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "ag_live.h"
+
 #define AG_RECORD_MAX (512u << 20)
 
 /* Run request (see sandbox/run/sb_request.h). With passthrough the script's
@@ -24,13 +26,16 @@ struct ag_runner_job {
     pid_t pid;          /* supervisor pid while it runs (not yet reaped), else 0 */
     int cancelled;
     int sock;           /* a warm daemon's connection while it runs, else -1 (ag_server) */
+    struct ag_live_sink live;   /* where the run's live output goes (set before the run), or none */
 };
-#define AG_RUNNER_JOB_INIT {PTHREAD_MUTEX_INITIALIZER, 0, 0, -1}
+#define AG_RUNNER_JOB_INIT {PTHREAD_MUTEX_INITIALIZER, 0, 0, -1, {NULL, NULL}}
 
 /* Like ag_runner_exec without passthrough, but leaves the process's signal
  * dispositions alone (safe from any thread) and can be ended early with
  * ag_runner_cancel(job) from another thread: the supervisor gets SIGTERM,
- * kills the jail and still returns a record (status "killed"). */
+ * kills the jail and still returns a record (status "killed"). With
+ * job->live set, the request asks for the run's live output, which goes
+ * there while it runs (ag_live.h); the record is the same either way. */
 int ag_runner_exec_job(const cJSON *request, struct ag_runner_job *job, cJSON **record,
                        char *err, size_t errlen);
 /* Ask the run to stop (idempotent; before the run starts, it stops it at once). */

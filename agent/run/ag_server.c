@@ -49,10 +49,12 @@ int ag_server_exec(const char *socket_path, const cJSON *request, cJSON **record
 int ag_server_exec_job(const char *socket_path, const cJSON *request, struct ag_runner_job *job,
                        cJSON **record, char *err, size_t errlen)
 {
-    char *text = cJSON_PrintUnformatted(request);
+    cJSON *asking = job ? ag_live_request(request, &job->live) : NULL;
+    char *text = cJSON_PrintUnformatted(asking ? asking : request);
     struct sr_buf b;
     int fd, rc;
 
+    cJSON_Delete(asking);
     *record = NULL;
     if (!text)
         return snprintf(err, errlen, "out of memory"), -1;
@@ -77,7 +79,7 @@ int ag_server_exec_job(const char *socket_path, const cJSON *request, struct ag_
     sr_buf_init(&b, AG_RECORD_MAX);
     /* the record is one line; the daemon may tear the worker down before it
      * hangs up, and that is not ours to wait for */
-    rc = sr_read_line(fd, &b);
+    rc = ag_live_read(fd, &b, job ? &job->live : NULL, 1);
     if (job) {
         pthread_mutex_lock(&job->lock);
         job->sock = -1;

@@ -29,8 +29,9 @@ struct ag_session {
     struct sr_buf pending;     /* bytes read past the last line */
 };
 
-/* Read one line (capped) from the session; NULL when it ended or misbehaved. */
-static cJSON *read_line(struct ag_session *s)
+/* Read one line (capped) from the session; NULL when it ended or misbehaved.
+ * Live output lines before it go to live. */
+static cJSON *read_line(struct ag_session *s, const struct ag_live_sink *live)
 {
     for (;;) {
         char *nl = s->pending.data ? memchr(s->pending.data, '\n', s->pending.len) : NULL;
@@ -39,10 +40,13 @@ static cJSON *read_line(struct ag_session *s)
 
         if (nl) {
             size_t len = (size_t)(nl - s->pending.data);
-            cJSON *obj = cJSON_ParseWithLength(s->pending.data, len);
+            int is_live = ag_live_take(live, s->pending.data, len);
+            cJSON *obj = is_live ? NULL : cJSON_ParseWithLength(s->pending.data, len);
             memmove(s->pending.data, nl + 1, s->pending.len - len - 1);
             s->pending.len -= len + 1;
-            return obj;
+            if (!is_live)
+                return obj;
+            continue;
         }
         n = read(s->rec_r, chunk, sizeof chunk);
         if (n < 0 && errno == EINTR)
@@ -80,7 +84,7 @@ int ag_session_start(const cJSON *opts, struct ag_session **out, char *err, size
     }
     if (!opts)
         opts = empty = cJSON_CreateObject();
-    if (write_line(s, opts) < 0 || !(ready = read_line(s))) {
+    if (write_line(s, opts) < 0 || !(ready = read_line(s, NULL))) {
         snprintf(err, errlen, "the session's supervisor did not answer");
         cJSON_Delete(empty);
         ag_session_stop(&s);
@@ -130,13 +134,17 @@ static void release(struct ag_session_cancel *cancel)
     pthread_mutex_unlock(&cancel->lock);
 }
 
-/* Send the request as execution number seq and read its record. 0 or -1. */
-static int send_and_wait(struct ag_session *s, cJSON *req, unsigned seq, cJSON **record)
+/* Send the request as execution number seq (asking for live output when
+ * live has a sink) and read its record. 0 or -1. */
+static int send_and_wait(struct ag_session *s, cJSON *req, unsigned seq, const struct ag_live_sink *live,
+                         cJSON **record)
 {
     cJSON_DeleteItemFromObjectCaseSensitive(req, "seq");
-    if (!cJSON_AddNumberToObject(req, "seq", seq) || write_line(s, req) < 0)
+    cJSON_DeleteItemFromObjectCaseSensitive(req, "live");
+    if (!cJSON_AddNumberToObject(req, "seq", seq) || (live && live->fn && !cJSON_AddBoolToObject(req, "live", 1)) ||
+        write_line(s, req) < 0)
         return -1;
-    *record = read_line(s);
+    *record = read_line(s, live);
     return *record ? 0 : -1;
 }
 
@@ -152,7 +160,7 @@ int ag_session_exec(struct ag_session *s, cJSON *req, struct ag_session_cancel *
         snprintf(err, errlen, "the session has ended");
     } else if (claim(s, cancel, &seq) < 0) {
         snprintf(err, errlen, "cancelled before it started");
-    } else if (send_and_wait(s, req, seq, record) < 0) {
+    } else if (send_and_wait(s, req, seq, cancel ? &cancel->live : NULL, record) < 0) {
         snprintf(err, errlen, "the session's supervisor went away");
         s->alive = 0;
     } else {

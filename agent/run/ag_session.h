@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "ag_live.h"
+
 struct ag_session;
 
 /* opts (may be NULL): {"memoryMb": N, "pids": N, "tmpMb": N, "outMb": N,
@@ -31,14 +33,16 @@ struct ag_session_cancel {
     struct ag_session *s;      /* the session running our execution, while it does */
     unsigned seq;              /* that execution's number in the session */
     int cancelled;
+    struct ag_live_sink live;  /* the call's: where its executions' live output goes, or none */
 };
-#define AG_SESSION_CANCEL_INIT {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0}
+#define AG_SESSION_CANCEL_INIT {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, {NULL, NULL}}
 
 /* Run req {"code": "...", "filename"?: "cell.py", "timeout"?: seconds} in the
  * session; req gets the execution's number as "seq". 0 with *record
  * (caller deletes), or -1 with err set (the session is then dead, or the
  * token was cancelled before the execution began). Thread-safe: concurrent
- * calls on one session are serialized. cancel may be NULL. */
+ * calls on one session are serialized. cancel may be NULL; with
+ * cancel->live set, the execution's live output goes there (ag_live.h). */
 int ag_session_exec(struct ag_session *s, cJSON *req, struct ag_session_cancel *cancel, cJSON **record,
                     char *err, size_t errlen);
 /* Cancel the token's execution: one that has not begun never runs; one that

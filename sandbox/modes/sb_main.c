@@ -1,6 +1,7 @@
 /* sb_main.c — sandboxrun-supervisor: the sandbox side's entry point.
  *
- *   sandboxrun-supervisor run      request JSON on fd 3, result record JSON on fd 4
+ *   sandboxrun-supervisor run      request JSON on fd 3, result record JSON on fd 4 (after
+ *                                  the live output lines a "live" request asks for, sb_live.h)
  *   sandboxrun-supervisor session  request lines on fd 3, record lines on fd 4 (sb_session.h)
  *   sandboxrun-supervisor serve    --socket PATH ...: the warm daemon (sb_server.h)
  *   sandboxrun-supervisor zygote   the daemon's pre-imported worker factory (sb_zygote.h)
@@ -81,7 +82,7 @@ static int cmd_run(void)
     }
     sr_buf_reset(&in);
     sb_outcome_init(&o);
-    sb_supervise(&req, &o);
+    sb_supervise(&req, RECORD_FD, &o);
     rc = write_record(with_own_peak(sb_record_build(&o)));
     sb_outcome_free(&o);
     sb_request_free(&req);

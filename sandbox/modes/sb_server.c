@@ -379,6 +379,7 @@ static void execute(struct server *s, struct sb_worker *w, const struct sb_reque
     pthread_mutex_unlock(&s->q_lock);
     sb_exec_init(&x, req, req->timeout_s, 1);
     x.abort_fd = client;
+    x.live.fd = req->live ? client : -1;   /* live lines ahead of the record line */
     if (!text || sb_worker_send(w, text) < 0)
         sb_worker_kill(w);
     sb_phase("d.sent");

@@ -3,7 +3,9 @@
  * Listens on a unix socket created owner-only (0600; peers of another uid are
  * refused). Protocol: a client connects, sends one request — the same JSON a
  * one-shot run takes (sandbox/run/sb_request.h), at most 16 MiB — terminated by a
- * newline, and reads back one result record terminated by a newline.
+ * newline, and reads back one result record terminated by a newline; a
+ * request with "live": true gets the run's live output lines before it
+ * (sandbox/run/sb_live.h).
  *
  * A request with the pool's limits and no inputs takes a worker that already
  * entered the jail (pre-imported by the zygote, waiting on its control pipe);

@@ -267,6 +267,7 @@ static void run_one(struct sb_worker *w, struct line_reader *lr, const char *lin
         sb_exec_init(&x, w->req, timeout, 1);
         x.interrupt_first = 1;
         x.seq = n;
+        x.live.fd = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "live")) ? OUT_FD : -1;
         sb_worker_watch(w, &x);
         if (x.done) {
             done = cJSON_ParseWithLength(x.rep.data + 4, x.rep.len - 4);

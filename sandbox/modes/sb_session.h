@@ -5,8 +5,10 @@
  *   first line in:  the session's limits and inputs (a run request without code,
  *                   plus "idleTimeout")
  *   first line out: {"status":"ready","setupTime":s} or an internal_error record
- *   then, per line in {"code","filename"?,"timeout"?,"seq"?}: one result record
- *   out, with "sessionAlive": false once the worker has died (the session is over).
+ *   then, per line in {"code","filename"?,"timeout"?,"seq"?,"live"?}: one result
+ *   record out, with "sessionAlive": false once the worker has died (the
+ *   session is over); with "live": true, the execution's live output lines
+ *   come before it (sandbox/run/sb_live.h).
  * EOF on fd 3, the idle timeout, SIGTERM, SIGINT or SIGHUP (also between
  * executions) ends the session and every process of it. SR_CANCEL_SIGNAL
  * with value seq (sr_cancel.h) cancels execution seq: a KeyboardInterrupt, the

@@ -46,9 +46,20 @@ static void add_error(struct sb_blocks *b, int kind, const char *msg, size_t siz
     cJSON_AddItemToArray(b->list, e);
 }
 
-/* Copy p[0..n) to the echo fd, through the terminal filter when there is one. */
+/* Whether the text is echoed anywhere. */
+static int echoing(const struct sb_blocks *b)
+{
+    return b->echo_fd >= 0 || b->echo_fn;
+}
+
+/* Copy p[0..n) to the echo fd, through the terminal filter when there is
+ * one, and to echo_fn. */
 static void echo(const struct sb_blocks *b, const char *p, size_t n)
 {
+    if (b->echo_fn)
+        b->echo_fn(b->echo_ctx, p, n);
+    if (!echoing(b))
+        return;
     if (b->echo_tty)
         (void)sr_tty_write(b->echo_fd, b->echo_tty, p, n);
     else
@@ -73,7 +84,7 @@ __attribute__((format(printf, 2, 3))) static void echo_note(const struct sb_bloc
 static void sink(struct sb_blocks *b, const char *p, size_t n)
 {
     if (b->state == OUTSIDE) {
-        if (b->echo_fd >= 0) {
+        if (echoing(b)) {
             size_t skip = p == b->line ? (b->line_echoed < n ? b->line_echoed : n) : 0;
             echo(b, p + skip, n - skip);
         }
@@ -195,7 +206,7 @@ static void echo_block(const struct sb_blocks *b, int kind, size_t size, const c
     char note[160];
     int n;
 
-    if (b->echo_fd < 0)
+    if (!echoing(b))
         return;
     if (kind == IN_DISPLAY && mime && text && strcmp(mime, "text/plain") == 0) {
         echo(b, text, strlen(text));
@@ -307,7 +318,7 @@ static int may_be_marker(const struct sb_blocks *b)
  * prompt or a progress line printed without one shows while the run goes on. */
 static void echo_partial(struct sb_blocks *b)
 {
-    if (b->echo_fd < 0 || b->state != OUTSIDE || b->line_long || b->line_len <= b->line_echoed || may_be_marker(b))
+    if (!echoing(b) || b->state != OUTSIDE || b->line_long || b->line_len <= b->line_echoed || may_be_marker(b))
         return;
     echo(b, b->line + b->line_echoed, b->line_len - b->line_echoed);
     b->line_echoed = b->line_len;
@@ -362,7 +373,7 @@ void sb_blocks_finish(struct sb_blocks *b)
     if (b->state != OUTSIDE) {
         char msg[64];
         snprintf(msg, sizeof msg, "unterminated block (no %s line)", kinds[b->state].end);
-        if (b->echo_fd >= 0)
+        if (echoing(b))
             echo_note(b, "[unterminated %s block, %zu bytes: not printed]\n", kinds[b->state].type, b->block.len);
         add_error(b, b->state, msg, b->block.len);
         sr_buf_reset(&b->block);

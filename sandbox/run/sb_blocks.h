@@ -41,6 +41,9 @@ struct sb_blocks {
     int echo_fd;                 /* -1, or where the text outside blocks is copied as it is decided
                                   * (the terminal of a plain run); blocks are summarized there */
     struct sr_tty_filter *echo_tty;  /* NULL, or the filter that shows control sequences as text */
+    void (*echo_fn)(void *ctx, const char *p, size_t n);  /* NULL, or also given what echo_fd gets
+                                  * (the run's live output, sb_live.h) */
+    void *echo_ctx;
     size_t total_block_bytes;    /* across all blocks: JSON text + SB_NODE_COST per value, capped at 4 * max_block */
     size_t dropped;              /* blocks and error entries past SB_MAX_BLOCKS + 1, not listed */
     size_t results_dropped;      /* display items past SB_MAX_RESULTS, not listed */

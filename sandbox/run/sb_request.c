@@ -31,6 +31,7 @@ static const struct { const char *key; size_t off; } bool_fields[] = {
     {"allowWeaker", FIELD(allow_weaker)}, {"passthrough", FIELD(passthrough)},
     {"raw", FIELD(raw)},
     {"display", FIELD(display)},   /* a code cell: notebook-style results (sandboxrun_display.py) */
+    {"live", FIELD(live)},         /* the output as it comes, for progress notifications (sb_live.h) */
 };
 
 void sb_request_defaults(struct sb_request *r)

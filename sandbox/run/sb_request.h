@@ -6,11 +6,12 @@
  *    "timeout": 60, "cpu": 0, "memoryMb": 1024, "pids": 256, "maxOutput": 4194304,
  *    "maxBlock": 33554432, "tmpMb": 512, "outMb": 512, "threads": 1,
  *    "maxOutFiles": 1000, "allowWeaker": false, "passthrough": false,
- *    "env": {"NAME": "VALUE"}}
+ *    "env": {"NAME": "VALUE"}, "live": false}
  * "code" is required for a run (a session's start request has none; sessions
  * also take "idleTimeout"). Unknown keys are an error (a typo must not silently
  * run with defaults). "env" adds variables to the script's fixed environment,
- * under common/sr_env.h's rule. */
+ * under common/sr_env.h's rule. "live" asks for the run's output lines as
+ * it goes, as messages ahead of the record on its channel (sb_live.h). */
 #ifndef SB_REQUEST_H
 #define SB_REQUEST_H
 
@@ -36,6 +37,7 @@ struct sb_request {
     double idle_timeout_s;         /* sessions: end after this long without a request */
     unsigned long cpu_s, memory_mb, pids, max_output, max_block, tmp_mb, out_mb, threads, max_out_files;
     int allow_weaker, passthrough, display;
+    int live;   /* send live output messages ahead of the record (sb_live.h) */
     int raw;   /* passthrough to a terminal keeps control sequences (else shown cat -v style) */
 };
 

@@ -3,7 +3,7 @@
 
 #include "sb_worker.h"
 
-int sb_supervise(const struct sb_request *req, struct sb_outcome *o)
+int sb_supervise(const struct sb_request *req, int live_fd, struct sb_outcome *o)
 {
     struct sb_worker w;
     struct sb_exec x;
@@ -13,6 +13,7 @@ int sb_supervise(const struct sb_request *req, struct sb_outcome *o)
         return 0;
     }
     sb_exec_init(&x, req, req->timeout_s, 0);
+    x.live.fd = req->live ? live_fd : -1;
     sb_worker_watch(&w, &x);
     sb_worker_reap(&w, o);
     sb_worker_outcome(&w, &x, -1, NULL, o);

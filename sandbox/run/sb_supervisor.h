@@ -11,9 +11,10 @@
 #include "sb_outcome.h"
 #include "sb_request.h"
 
-/* Run req; fill o (initialized by the caller with sb_outcome_init). Returns 0
- * when a record can be written (whatever the status), -1 never: internal
- * failures become status internal_error with a message. */
-int sb_supervise(const struct sb_request *req, struct sb_outcome *o);
+/* Run req; fill o (initialized by the caller with sb_outcome_init). With
+ * req->live, live output messages go to live_fd (the record's channel) while
+ * it runs. Returns 0 when a record can be written (whatever the status), -1
+ * never: internal failures become status internal_error with a message. */
+int sb_supervise(const struct sb_request *req, int live_fd, struct sb_outcome *o);
 
 #endif

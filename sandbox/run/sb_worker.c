@@ -277,6 +277,8 @@ static void on_stdout(struct sb_worker *w, struct sb_exec *x, const char *buf, s
 
     x->blocks.echo_fd = w->req->passthrough ? 1 : -1;   /* the text, not the blocks, goes through */
     x->blocks.echo_tty = w->req->passthrough && !w->req->raw && isatty(1) ? &x->tty[0] : NULL;
+    x->blocks.echo_fn = x->live.fd >= 0 ? sb_live_echo : NULL;
+    x->blocks.echo_ctx = &x->live;
     sb_blocks_feed(&x->blocks, buf, n);
     x->stdout_bytes += n;
     if (x->blocks.text_truncated || x->stdout_bytes > cap)
@@ -287,6 +289,7 @@ static void on_stderr(struct sb_worker *w, struct sb_exec *x, const char *buf, s
 {
     if (w->req->passthrough)
         pass_through(w, x, 2, buf, n);
+    sb_live_feed(&x->live, SB_LIVE_STDERR, buf, n);
     if (sr_buf_append(&x->err, buf, n) != SR_BUF_OK)
         over_output(w, x);
 }
@@ -463,7 +466,7 @@ void sb_worker_watch(struct sb_worker *w, struct sb_exec *x)
 {
     while (watching(w, x)) {
         struct pollfd pf[SB_P_COUNT + 1];
-        int timeout = poll_timeout(w, x), rc;
+        int timeout = sb_live_wait_ms(&x->live, poll_timeout(w, x)), rc;
 
         for (int i = 0; i < SB_P_COUNT; i++)
             pf[i] = (struct pollfd){.fd = w->fd[i], .events = POLLIN};
@@ -475,8 +478,10 @@ void sb_worker_watch(struct sb_worker *w, struct sb_exec *x)
             sb_worker_kill(w);
             break;
         }
+        sb_live_tick(&x->live);
         if (rc == 0) {
-            on_deadline(w, x);
+            if (poll_timeout(w, x) == 0)   /* not just a live message due */
+                on_deadline(w, x);
             continue;
         }
         if (pf[SB_P_COUNT].revents & (POLLHUP | POLLERR)) {
@@ -510,6 +515,7 @@ void sb_worker_watch(struct sb_worker *w, struct sb_exec *x)
         if (w->fd[i] >= 0)
             fcntl(w->fd[i], F_SETFL, fl);
     }
+    sb_live_finish(&x->live);   /* the record follows on its channel */
 }
 
 /* ---- classification ------------------------------------------------------------- */
@@ -684,6 +690,7 @@ void sb_exec_init(struct sb_exec *x, const struct sb_request *req, double timeou
     sr_buf_init(&x->rep, REPORT_CAP);
     x->until_done = until_done;
     x->abort_fd = -1;
+    sb_live_init(&x->live);
     x->t_start = sr_now();
     x->timeout_s = timeout_s;
     x->deadline = x->t_start + timeout_s;

@@ -16,6 +16,7 @@
 #include "sr_tty.h"
 #include "sb_cgroup.h"
 #include "sb_jail.h"
+#include "sb_live.h"
 #include "sb_outcome.h"
 #include "sb_request.h"
 #include "sb_zygote.h"
@@ -56,6 +57,7 @@ struct sb_exec {
     unsigned answers_dropped;          /* session: done-frames whose "seq" was not seq, dropped */
     int cancelled;                     /* the orchestrator cancelled it (SR_CANCEL_SIGNAL) */
     struct sr_tty_filter tty[2];       /* passthrough to a terminal: stdout's and stderr's filter */
+    struct sb_live live;               /* the output as it comes (off until the caller sets live.fd) */
 };
 
 /* Spawn and jail a worker for req (runner NULL = run req->code once). With
@@ -72,7 +74,8 @@ int sb_worker_start_warm(struct sb_worker *w, const struct sb_request *req, stru
 int sb_worker_send(struct sb_worker *w, const char *json);
 void sb_exec_init(struct sb_exec *x, const struct sb_request *req, double timeout_s, int until_done);
 void sb_exec_free(struct sb_exec *x);
-/* Watch until the execution ends (see above). */
+/* Watch until the execution ends (see above). With x->live.fd set, live
+ * output messages go there while it runs, the last one complete on return. */
 void sb_worker_watch(struct sb_worker *w, struct sb_exec *x);
 /* Kill every process of the worker (idempotent). */
 void sb_worker_kill(struct sb_worker *w);

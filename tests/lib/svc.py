@@ -1,5 +1,6 @@
 """tests/lib/svc.py — start `sandboxrun serve --http` for a test on a free
-loopback port, with an --auth file of the test's keys and tokens."""
+loopback port, with an --auth file of the test's keys and tokens; and the
+warm daemon (`sandboxrun serve --socket`) for a server to use."""
 
 import json
 import os
@@ -78,3 +79,25 @@ class Service:
             self.p.kill()
             self.p.wait()
             return None
+
+
+class WarmDaemon:
+    """`sandboxrun serve --socket tmp/warm.sock` as user, its pool filled."""
+
+    def __init__(self, tmp, user=None):
+        self.sock = os.path.join(tmp, "warm.sock")
+        self.log = open(os.path.join(tmp, "warm.log"), "w+")
+        self.p = subprocess.Popen(as_user_prefix(user) + [BIN, "serve", "--socket", self.sock],
+                                  stdout=self.log, stderr=self.log)
+        deadline = time.time() + 120
+        while time.time() < deadline and not os.path.exists(self.sock) and self.p.poll() is None:
+            time.sleep(0.1)
+        time.sleep(1)   # let the pool fill
+
+    def stop(self):
+        self.p.terminate()
+        try:
+            return self.p.wait(30)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            return self.p.wait()

@@ -3,19 +3,22 @@
 // Prints one JSON line per check: {"ok": bool, "name": "...", "detail": "..."};
 // tests/mcp/run turns them into TAP.
 //
-//   node sdk_client.mjs BIN DATA_CSV PART     PART: basics | day | concurrency | display
+//   node sdk_client.mjs BIN DATA_CSV PART [SOCKET]
+//   PART: basics | day | concurrency | display | live (SOCKET: the server uses that warm daemon)
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StdioClientTransport, getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { createHash, randomBytes } from "node:crypto";
+import { liveChecks } from "../lib/live_checks.mjs";
 
-const [bin, csv, part] = process.argv.slice(2);
+const [bin, csv, part, socket] = process.argv.slice(2);
 
 function check(ok, name, detail = "") {
   console.log(JSON.stringify({ ok: !!ok, name, detail: ok ? "" : String(detail).slice(0, 2000) }));
 }
 
 async function connect() {
-  const transport = new StdioClientTransport({ command: bin, args: ["mcp"], stderr: "inherit" });
+  const env = socket ? { ...getDefaultEnvironment(), SANDBOXRUN_SOCKET: socket } : undefined;
+  const transport = new StdioClientTransport({ command: bin, args: ["mcp"], stderr: "inherit", env });
   const client = new Client({ name: "sandboxrun-test", version: "1.0.0" });
   await client.connect(transport);
   return client;
@@ -252,8 +255,15 @@ async function display() {
   await client.close();
 }
 
+// the run's output as progress messages (tests/lib/live_checks.mjs)
+async function live() {
+  const client = await connect();
+  await liveChecks(client, check, socket ? "warm" : "cold", { flood: true });
+  await client.close();
+}
+
 try {
-  await { basics, day, concurrency, display }[part]();
+  await { basics, day, concurrency, display, live }[part]();
 } catch (e) {
   check(false, `${part}: unexpected exception`, e.stack || e);
 }

@@ -3,12 +3,14 @@
 // StreamableHTTPClientTransport). Prints one JSON line per check:
 // {"ok": bool, "name": "...", "detail": "..."}; tests/mcphttp/run turns them into TAP.
 //
-//   node sdk_client.mjs URL TOKEN_A TOKEN_B PART     PART: basics | tenants | auth | smoke
+//   node sdk_client.mjs URL TOKEN_A TOKEN_B PART [LABEL]
+//   PART: basics | tenants | auth | smoke | live | live-flood (LABEL names the service's set-up)
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { createHash, randomBytes } from "node:crypto";
+import { liveChecks } from "../lib/live_checks.mjs";
 
-const [url, tokenA, tokenB, part] = process.argv.slice(2);
+const [url, tokenA, tokenB, part, label = "cold"] = process.argv.slice(2);
 
 function check(ok, name, detail = "") {
   console.log(JSON.stringify({ ok: !!ok, name, detail: ok ? "" : String(detail).slice(0, 2000) }));
@@ -164,7 +166,14 @@ async function smoke() {
   await client.close();
 }
 
-const parts = { basics, tenants, auth, smoke };
+// the run's output as progress messages on the POST's event stream
+async function live(flood = false) {
+  const { client } = await connect(tokenA);
+  await liveChecks(client, check, `${label} over HTTP`, { flood });
+  await client.close();
+}
+
+const parts = { basics, tenants, auth, smoke, live: () => live(), "live-flood": () => live(true) };
 try {
   await parts[part]();
 } catch (e) {
