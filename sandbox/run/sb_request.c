@@ -31,6 +31,7 @@ static const struct { const char *key; size_t off; } bool_fields[] = {
     {"allowWeaker", FIELD(allow_weaker)}, {"passthrough", FIELD(passthrough)},
     {"raw", FIELD(raw)},
     {"display", FIELD(display)},   /* a code cell: notebook-style results (sandboxrun_display.py) */
+    {"session", FIELD(session)},   /* the warm daemon: start a session on this connection (sb_server.h) */
 };
 
 void sb_request_defaults(struct sb_request *r)

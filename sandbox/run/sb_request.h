@@ -8,8 +8,9 @@
  *    "maxOutFiles": 1000, "allowWeaker": false, "passthrough": false,
  *    "env": {"NAME": "VALUE"}}
  * "code" is required for a run (a session's start request has none; sessions
- * also take "idleTimeout"). Unknown keys are an error (a typo must not silently
- * run with defaults). "env" adds variables to the script's fixed environment,
+ * also take "idleTimeout", and "session": true when they ask the warm daemon
+ * for one). Unknown keys are an error (a typo must not silently run with
+ * defaults). "env" adds variables to the script's fixed environment,
  * under common/sr_env.h's rule. */
 #ifndef SB_REQUEST_H
 #define SB_REQUEST_H
@@ -36,6 +37,7 @@ struct sb_request {
     double idle_timeout_s;         /* sessions: end after this long without a request */
     unsigned long cpu_s, memory_mb, pids, max_output, max_block, tmp_mb, out_mb, threads, max_out_files;
     int allow_weaker, passthrough, display;
+    int session;   /* to the warm daemon: a session's start request, not a run */
     int raw;   /* passthrough to a terminal keeps control sequences (else shown cat -v style) */
 };
 
