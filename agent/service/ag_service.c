@@ -2,6 +2,7 @@
 #include "ag_service.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include "ag_mcp_session.h"
 #include "ag_observe.h"
 #include "ag_runner.h"
+#include "ag_server.h"
 #include "ag_tenants.h"
 #include "sr_buf.h"
 #include "sr_io.h"
@@ -32,6 +34,7 @@ struct opts {
     unsigned long sessions, tenant_sessions, tenant_execs, execs, exec_timeout, memory;
     unsigned long max_body, max_conns, idle, deadline;
     unsigned long mcp_sessions, tenant_mcp_sessions, mcp_idle;
+    unsigned long pool;          /* --pool N: a warm daemon with N ready workers behind us (ULONG_MAX: none) */
     int verbose, audit_code;
     struct ag_agentcore_opts ac;
     struct ag_mcp_http_opts mcp;
@@ -57,6 +60,7 @@ static const struct num_opt {
     {"--mcp-sessions", offsetof(struct opts, mcp_sessions), 1, 65536},
     {"--tenant-mcp-sessions", offsetof(struct opts, tenant_mcp_sessions), 1, 65536},
     {"--mcp-idle", offsetof(struct opts, mcp_idle), 1, 86400},
+    {"--pool", offsetof(struct opts, pool), 0, 64},
 };
 
 static void usage(void)
@@ -74,8 +78,14 @@ static void usage(void)
            "  --tls-cert FILE --tls-key FILE  serve HTTPS (TLS 1.2/1.3) with this PEM certificate chain\n"
            "                          and key (the key file: ours, mode 0600)\n"
            "  --region R              the region of the signing scope (default us-east-1)\n"
+           "  --pool N                start a warm daemon behind the service with N ready workers (0..64):\n"
+           "                          sessions and calls start on pre-imported, pre-jailed workers, in\n"
+           "                          milliseconds instead of a second (default: none; $SANDBOXRUN_SOCKET\n"
+           "                          names a running daemon to use instead)\n"
            "  --interpreter NAME[=MB] a codeInterpreterIdentifier besides aws.codeinterpreter.v1, with\n"
-           "                          its sessions' memory limit (repeatable)\n"
+           "                          its sessions' memory limit (repeatable); or NAME:LIMITS, LIMITS\n"
+           "                          of memory=MB,pids=N,tmp=MB,out=MB,timeout=S (each call, at most\n"
+           "                          --exec-timeout), any of them; the rest are the service's\n"
            "  --memory MB             memory of a session (default 2048)\n"
            "  --max-sessions N        sessions at once in all (default 32)\n"
            "  --tenant-sessions N     sessions at once per tenant (default 8; more: 402)\n"
@@ -215,6 +225,26 @@ static void wipe_buf(struct sr_buf *b)
     sr_buf_reset(b);
 }
 
+static struct ag_daemon warm = {.pid = -1};   /* --pool's daemon */
+
+/* --pool N: start the warm daemon, sized to the service's caps, and send
+ * every call and session to it. 0, or -1 after saying why. */
+static int start_warm(const struct opts *o)
+{
+    char pool[24], conc[24], sess[24], err[300];
+    char *args[] = {"--pool", pool, "--max-concurrent", conc, "--queue", "64", "--max-sessions", sess, NULL};
+
+    if (o->pool == ULONG_MAX)
+        return 0;
+    snprintf(pool, sizeof pool, "%lu", o->pool);
+    snprintf(conc, sizeof conc, "%lu", o->execs < 64 ? o->execs : 64);
+    snprintf(sess, sizeof sess, "%lu", o->sessions < 1024 ? o->sessions : 1024);
+    if (ag_server_daemon_start(&warm, args, err, sizeof err) < 0)
+        return fprintf(stderr, "sandboxrun serve: --pool: %s\n", err), -1;
+    setenv("SANDBOXRUN_SOCKET", warm.sock, 1);   /* before any thread: ag_server_socket() reads it */
+    return 0;
+}
+
 /* Wait for a stop signal, reaping expired sessions every second. */
 static void run_until_signal(void)
 {
@@ -233,6 +263,7 @@ static void run_until_signal(void)
         }
         ag_mcp_sessions_reap();
         ag_mcp_http_reap();
+        ag_server_daemon_check(&warm);
     }
 }
 
@@ -285,8 +316,9 @@ static int serve(struct opts *o, const struct ag_auth *auth, int fd, const struc
     sigset_t block;
     char err[600];
 
-    if (!ag_runner_supervisor_path() || ag_mcp_server_start(&mo) < 0) {
+    if (!ag_runner_supervisor_path() || start_warm(o) < 0 || ag_mcp_server_start(&mo) < 0) {
         close(fd);
+        ag_server_daemon_stop(&warm);
         return sr_status_exit_code(SR_INTERNAL_ERROR);
     }
     o->ac.auth = auth;
@@ -324,6 +356,7 @@ static int serve(struct opts *o, const struct ag_auth *auth, int fd, const struc
         fprintf(stderr, "sandboxrun serve: %s%s\n", bad_metrics ? "--metrics: " : "", err);
         ag_http_stop(&http);
         ag_mcp_server_stop();
+        ag_server_daemon_stop(&warm);
         return bad_metrics ? SR_EXIT_USAGE : sr_status_exit_code(SR_INTERNAL_ERROR);
     }
     fprintf(stderr, "sandboxrun serve: AgentCore Code Interpreter API and MCP (/mcp) on %s%s (%zu keys, %zu tokens, "
@@ -336,6 +369,7 @@ static int serve(struct opts *o, const struct ag_auth *auth, int fd, const struc
     ag_http_stop(&http);
     ag_http_stop(&metrics);
     ag_mcp_server_stop();          /* the pool, then the sessions and the store */
+    ag_server_daemon_stop(&warm);  /* its sessions ended with ours */
     if (o->metrics && strncmp(o->metrics, "unix:", 5) == 0)
         unlink(o->metrics + 5);
     return 0;
@@ -345,7 +379,7 @@ int ag_service_main(int argc, char **argv)
 {
     struct opts o = {.region = "us-east-1", .sessions = 32, .tenant_sessions = 8, .tenant_execs = 4, .execs = 16,
                      .exec_timeout = 300, .memory = 2048, .mcp_sessions = 256, .tenant_mcp_sessions = 64,
-                     .mcp_idle = 1800};
+                     .mcp_idle = 1800, .pool = ULONG_MAX};
     struct ag_auth *auth = NULL;
     struct sr_buf cert, key;
     char err[600];
