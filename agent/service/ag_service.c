@@ -111,19 +111,61 @@ static void usage(void)
            "  --verbose               log each refusal and session on stderr\n");
 }
 
+/* An interpreter's limits, "memory=MB,pids=N,tmp=MB,out=MB,timeout=S" (any
+ * of them, in any order), into in. 0 or -1. */
+static int parse_limits(const char *list, struct ag_agentcore_interp *in)
+{
+    static const struct { const char *key; unsigned long min, max; } keys[] = {
+        {"memory", 64, 65536}, {"pids", 8, 100000}, {"tmp", 1, 65536}, {"out", 1, 65536}, {"timeout", 1, 3600},
+    };
+    char buf[256];
+
+    if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf)
+        return -1;
+    for (char *kv = buf, *next; kv; kv = next) {
+        char *eq = strchr(kv, '='), *comma = strchr(kv, ',');
+        unsigned long v;
+        size_t k;
+        next = comma ? comma + 1 : NULL;
+        if (comma)
+            *comma = '\0';
+        if (!eq || (comma && eq > comma))
+            return -1;
+        *eq = '\0';
+        for (k = 0; k < sizeof keys / sizeof *keys && strcmp(kv, keys[k].key) != 0; k++)
+            ;
+        if (k == sizeof keys / sizeof *keys || sr_parse_ulong(eq + 1, keys[k].min, keys[k].max, &v) < 0)
+            return -1;
+        if (k == 0)
+            in->memory_mb = (long)v;
+        else if (k == 4)
+            in->timeout = (double)v;
+        else
+            *(k == 1 ? &in->pids : k == 2 ? &in->tmp_mb : &in->out_mb) = v;
+    }
+    return 0;
+}
+
+/* --interpreter NAME, NAME=MEMORY_MB or NAME:LIMITS (parse_limits). */
 static int add_interp(struct opts *o, const char *spec)
 {
-    const char *eq = strchr(spec, '=');
-    size_t n = eq ? (size_t)(eq - spec) : strlen(spec);
-    unsigned long mb = o->memory;
+    size_t n = strcspn(spec, "=:");
     struct ag_agentcore_interp *in;
 
-    if (o->ac.ninterps == AG_AGENTCORE_MAX_INTERPRETERS || n == 0 || n > 100 ||
-        (eq && sr_parse_ulong(eq + 1, 64, 65536, &mb) < 0))
+    if (o->ac.ninterps == AG_AGENTCORE_MAX_INTERPRETERS || n == 0 || n > 100)
         return -1;
-    in = &o->ac.interps[o->ac.ninterps++];
+    in = &o->ac.interps[o->ac.ninterps];
+    memset(in, 0, sizeof *in);
     snprintf(in->name, sizeof in->name, "%.*s", (int)n, spec);
-    in->memory_mb = (long)mb;
+    if (spec[n] == '=') {
+        unsigned long mb;
+        if (sr_parse_ulong(spec + n + 1, 64, 65536, &mb) < 0)
+            return -1;
+        in->memory_mb = (long)mb;
+    } else if (spec[n] == ':' && parse_limits(spec + n + 1, in) < 0) {
+        return -1;
+    }
+    o->ac.ninterps++;
     return 0;
 }
 
@@ -180,7 +222,8 @@ static int parse(int argc, char **argv, struct opts *o)
             o->region = v;
         } else if (strcmp(a, "--interpreter") == 0) {
             if (add_interp(o, v) < 0)
-                return fprintf(stderr, "sandboxrun serve: --interpreter wants NAME or NAME=MEMORY_MB (at most %d)\n",
+                return fprintf(stderr, "sandboxrun serve: --interpreter wants NAME, NAME=MEMORY_MB or "
+                               "NAME:memory=MB,pids=N,tmp=MB,out=MB,timeout=S (at most %d)\n",
                                AG_AGENTCORE_MAX_INTERPRETERS), SR_EXIT_USAGE;
         } else {
             return fprintf(stderr, "sandboxrun serve: unknown option '%s' with --http (see --help)\n", a),
