@@ -54,13 +54,20 @@ static cJSON *read_line(struct ag_session *s)
     }
 }
 
+/* One line, in one write where it fits a pipe's atomic size (a cancel line
+ * does), so that the other side reads it whole. */
 static int write_line(struct ag_session *s, const cJSON *obj)
 {
     char *text = cJSON_PrintUnformatted(obj);
+    size_t n;
     int rc;
 
+    if (!text)
+        return -1;
+    n = strlen(text);
+    text[n] = '\n';   /* the NUL becomes the newline: n + 1 bytes, no longer a string */
     pthread_mutex_lock(&s->wlock);
-    rc = text && sr_write_all(s->req_w, text, strlen(text)) == 0 && sr_write_all(s->req_w, "\n", 1) == 0 ? 0 : -1;
+    rc = sr_write_all(s->req_w, text, n + 1) == 0 ? 0 : -1;
     pthread_mutex_unlock(&s->wlock);
     free(text);
     return rc;

@@ -201,12 +201,14 @@ static int on_idle_signal(struct line_reader *lr)
     return 0;
 }
 
+#define CANCEL_LINE_MAX 64   /* bytes: a cancel line is shorter */
+
 /* A cancel line {"cancel": seq} (how the orchestrator cancels a session it
  * cannot signal: one in the warm daemon): its number, or 0 if line is a
  * request. */
 static unsigned cancel_line(const char *line, size_t len)
 {
-    cJSON *o = len < 64 ? cJSON_ParseWithLength(line, len) : NULL;
+    cJSON *o = len < CANCEL_LINE_MAX ? cJSON_ParseWithLength(line, len) : NULL;
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, "cancel");
     unsigned seq = cJSON_IsNumber(n) && n->valuedouble >= 1 && n->valuedouble <= UINT_MAX ? (unsigned)n->valuedouble
                                                                                           : 0;
@@ -300,8 +302,11 @@ static cJSON *never_ran(struct sb_outcome *o)
 
 /* While an execution runs: the orchestrator's channel is readable. Take
  * what came; cancel lines act now (on this execution, or kept for a later
- * one), a request line waits for next_line; the end of the channel ends the
- * session, so the execution is stopped. */
+ * one). Once anything else arrives (the next request, pipelined), reading
+ * stops until the execution is over, so that next_line takes that line and
+ * the ones after it in their order (an oversized one gets its one answer
+ * there); only a hang-up is watched for meanwhile. The end of the channel
+ * ends the session, so the execution is stopped. */
 static void on_client(struct sb_worker *w, struct sb_exec *x)
 {
     struct line_reader *lr = x->client;
@@ -316,8 +321,8 @@ static void on_client(struct sb_worker *w, struct sb_exec *x)
         sb_worker_kill(w);
         return;
     }
-    if (n > 0)
-        take(lr, chunk, (size_t)n);
+    if (n > 0 && take(lr, chunk, (size_t)n))
+        SR_LOG("session: a request line over the size cap ended while a call ran; dropped unanswered");
     for (;;) {
         char *nl = lr->pending.len > lr->partial ? memchr(lr->pending.data, '\n', lr->pending.len) : NULL;
         unsigned seq = nl ? cancel_line(lr->pending.data, (size_t)(nl - lr->pending.data)) : 0;
@@ -329,6 +334,11 @@ static void on_client(struct sb_worker *w, struct sb_exec *x)
         else if (seq > x->seq && seq > lr->cancel_seq)
             lr->cancel_seq = seq;
     }
+    /* a request waits (a line that is not a cancel, or one too long to be
+     * one): read no further, watch for a hang-up only. A short partial line
+     * may be a cancel whose newline is still on its way. */
+    if (lr->pending.len > lr->partial || lr->partial >= CANCEL_LINE_MAX || lr->skipping)
+        x->on_client = NULL;
 }
 
 /* Run one request line in the session and write its record. */

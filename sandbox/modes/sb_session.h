@@ -10,7 +10,9 @@
  * EOF on fd 3 (also during an execution), the idle timeout, SIGTERM, SIGINT
  * or SIGHUP (also between executions) ends the session and every process of
  * it. SR_CANCEL_SIGNAL with value seq (sr_cancel.h), or a line
- * {"cancel": seq} on fd 3 at any time, cancels execution seq: a
+ * {"cancel": seq} on fd 3 at any time (while a call runs, fd 3 is read for
+ * cancels until a request line comes: the requests after it, and their
+ * cancels, wait for their turn), cancels execution seq: a
  * KeyboardInterrupt, the worker killed if the code does not stop within 2 s;
  * an execution cancelled before its request arrives never runs; a cancel for
  * an earlier execution is dropped. Without "seq", any cancel applies to the
