@@ -307,6 +307,12 @@ enum ag_mcp_open_res ag_mcp_session_open(const struct ag_mcp_sess_spec *spec, st
     e->memory_mb = spec->memory_mb > 0 ? spec->memory_mb : DEFAULT_MEMORY_MB;
     opts = cJSON_CreateObject();
     cJSON_AddNumberToObject(opts, "memoryMb", (double)e->memory_mb);
+    if (spec->pids)
+        cJSON_AddNumberToObject(opts, "pids", (double)spec->pids);
+    if (spec->tmp_mb)
+        cJSON_AddNumberToObject(opts, "tmpMb", (double)spec->tmp_mb);
+    if (spec->out_mb)
+        cJSON_AddNumberToObject(opts, "outMb", (double)spec->out_mb);
     /* the supervisor's own idle end backs ours up; a session without one lives as long as its TTL */
     cJSON_AddNumberToObject(opts, "idleTimeout", e->idle ? e->idle : spec->ttl ? spec->ttl + 60 : DEFAULT_IDLE);
     rc = ag_session_start(opts, &e->s, err, errlen);

@@ -39,6 +39,7 @@ struct ag_mcp_sess_spec {
     double idle;            /* stopped after this many idle seconds (0: never) */
     double ttl;             /* stopped this many seconds after its start, busy or not (0: never) */
     long memory_mb;
+    unsigned long pids, tmp_mb, out_mb;   /* its limits (0: the supervisor's defaults) */
     int tenant_max;         /* sessions the owner may have at once (0: only the overall cap) */
 };
 enum ag_mcp_open_res {

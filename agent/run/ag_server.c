@@ -2,18 +2,25 @@
 #include "ag_server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ag_runner.h"
 #include "sr_buf.h"
 #include "sr_io.h"
+#include "sr_log.h"
 #include "sr_paths.h"
+#include "sr_signal.h"
 #include "sr_status.h"
 
 const char *ag_server_socket(const char *opt)
@@ -23,7 +30,7 @@ const char *ag_server_socket(const char *opt)
     return opt ? opt : env && *env ? env : NULL;
 }
 
-static int connect_to(const char *path, char *err, size_t errlen)
+int ag_server_connect(const char *path, char *err, size_t errlen)
 {
     struct sockaddr_un a = {.sun_family = AF_UNIX};
     int fd;
@@ -58,7 +65,7 @@ int ag_server_exec_job(const char *socket_path, const cJSON *request, struct ag_
     *record = NULL;
     if (!text)
         return snprintf(err, errlen, "out of memory"), -1;
-    fd = connect_to(socket_path, err, errlen);
+    fd = ag_server_connect(socket_path, err, errlen);
     if (fd < 0) {
         free(text);
         return -1;
@@ -97,6 +104,112 @@ int ag_server_exec_job(const char *socket_path, const cJSON *request, struct ag_
     return 0;
 }
 
+/* ---- a private daemon ------------------------------------------------------------ */
+
+/* Fork and exec the daemon (its stderr is ours: its log lines join ours). */
+static pid_t spawn_daemon(struct ag_daemon *d)
+{
+    char *argv[24] = {"sandboxrun-supervisor", "serve", "--socket", d->sock};
+    int n = 4, null;
+    pid_t parent = getpid(), pid;
+
+    for (int i = 0; d->args[i] && n < 23; i++)
+        argv[n++] = d->args[i];
+    argv[n] = NULL;
+    pid = fork();
+    if (pid != 0)
+        return pid;
+    sr_signals_default(1, 0);
+    prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);   /* it ends with us, its jails with it */
+    if (getppid() != parent)
+        _exit(127);
+    null = open("/dev/null", O_RDWR);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(2, 1) < 0)
+        _exit(127);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    ag_runner_exec_tool(argv);   /* clean environment, fds 0-2 only */
+    _exit(127);
+}
+
+/* Wait until the daemon's socket is there (its zygote has imported the
+ * preloads), or it died, or 120 s passed. 0 or -1. */
+static int wait_listening(struct ag_daemon *d)
+{
+    struct timespec pause = {0, 50 * 1000 * 1000};
+    struct stat st;
+
+    for (int i = 0; i < 2400; i++) {
+        if (stat(d->sock, &st) == 0 && S_ISSOCK(st.st_mode))
+            return 0;
+        if (waitpid(d->pid, NULL, WNOHANG) == d->pid) {
+            d->pid = -1;
+            return -1;
+        }
+        nanosleep(&pause, NULL);
+    }
+    return -1;
+}
+
+int ag_server_daemon_start(struct ag_daemon *d, char *const args[], char *err, size_t errlen)
+{
+    const char *tmp = getenv("TMPDIR");
+    int i;
+
+    memset(d, 0, sizeof *d);
+    d->pid = -1;
+    for (i = 0; args[i] && i < 15; i++)
+        d->args[i] = sr_xstrdup(args[i]);
+    snprintf(d->dir, sizeof d->dir, "%s/sandboxrun-warm-XXXXXX", tmp && *tmp == '/' && strlen(tmp) < 100 ? tmp
+                                                                                                           : "/tmp");
+    if (!ag_runner_supervisor_path() || !mkdtemp(d->dir)) {
+        snprintf(err, errlen, "cannot make a directory for the warm daemon's socket (%s): %s", d->dir,
+                 strerror(errno));
+        d->dir[0] = '\0';
+        return -1;
+    }
+    snprintf(d->sock, sizeof d->sock, "%s/warm.sock", d->dir);
+    d->pid = spawn_daemon(d);
+    if (d->pid < 0 || wait_listening(d) < 0) {
+        snprintf(err, errlen, "the warm daemon did not start (its log is above)");
+        ag_server_daemon_stop(d);
+        return -1;
+    }
+    return 0;
+}
+
+void ag_server_daemon_check(struct ag_daemon *d)
+{
+    int st;
+
+    if (d->pid <= 0 || waitpid(d->pid, &st, WNOHANG) != d->pid)
+        return;
+    SR_LOG("serve: the warm daemon (pid %d) %s %d; starting it again", (int)d->pid,
+           WIFSIGNALED(st) ? "was killed by signal" : "exited with", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+    unlink(d->sock);
+    d->pid = spawn_daemon(d);
+    if (d->pid < 0 || wait_listening(d) < 0)
+        SR_LOG("serve: the warm daemon did not start again; calls and sessions fail until it does");
+}
+
+void ag_server_daemon_stop(struct ag_daemon *d)
+{
+    if (d->pid > 0) {
+        kill(d->pid, SIGTERM);
+        while (waitpid(d->pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+    d->pid = -1;
+    if (d->sock[0])
+        unlink(d->sock);
+    if (d->dir[0])
+        rmdir(d->dir);
+    for (int i = 0; d->args[i]; i++)
+        free(d->args[i]);
+    memset(d->args, 0, sizeof d->args);
+}
+
 /* `serve --http`: exec sandboxrun-http (found like the supervisor) with the
  * same arguments and environment; it is orchestrator code like this process
  * and may need the same S3 credentials. Returns only on failure. */
@@ -131,11 +244,12 @@ int ag_cmd_serve(int argc, char **argv)
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("usage: sandboxrun serve --http ADDR:PORT [--auth FILE] ...   (the AgentCore API; --http --help)\n"
                "       sandboxrun serve --socket PATH [--pool N] [--max-concurrent N] [--queue N]\n"
-               "                        [--preload MOD,MOD,...] [--warmup FILE|none] [--grace SECONDS]\n"
-               "                        [--client-timeout SECONDS]\n"
-               "Runs the supervisor as a daemon with pre-imported, pre-jailed workers.\n"
+               "                        [--max-sessions N] [--preload MOD,MOD,...] [--warmup FILE|none]\n"
+               "                        [--grace SECONDS] [--client-timeout SECONDS]\n"
+               "Runs the supervisor as a daemon with pre-imported, pre-jailed workers, for one-shot runs\n"
+               "and for sessions (sandboxrun mcp and serve --http use it with $SANDBOXRUN_SOCKET).\n"
                "Clients: sandboxrun --server PATH ... or SANDBOXRUN_SOCKET=PATH sandboxrun ...\n"
-               "Defaults: pool 2, 4 runs at once, 16 queued, grace 10 s, client timeout 30 s (to send\n"
+               "Defaults: pool 2, 4 runs at once, 16 queued, 32 sessions, grace 10 s, client timeout 30 s (to send\n"
                "the request, and for each write of the answer to be read), preload numpy, pandas,\n"
                "scipy.stats, statsmodels.api, statsmodels.tsa.api, sklearn, plotly.graph_objects, plotly.io;\n"
                "warm-up: the shipped warmup.py, run once by the zygote after the imports so the\n"

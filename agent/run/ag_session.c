@@ -9,21 +9,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ag_runner.h"
+#include "ag_server.h"
 #include "sr_buf.h"
-#include "sr_cancel.h"
 #include "sr_io.h"
 
 #define LINE_MAX_BYTES AG_RECORD_MAX
 
 struct ag_session {
-    pthread_mutex_t lock;
-    pid_t pid;
-    int req_w, rec_r;
+    pthread_mutex_t lock;      /* one execution at a time */
+    pthread_mutex_t wlock;     /* one line written at a time: a request, or another thread's cancel */
+    pid_t pid;                 /* a cold session's supervisor, or -1: a session on the warm daemon */
+    int req_w, rec_r;          /* on the daemon, both are its connection */
     int alive;
     unsigned seq;              /* executions sent so far */
     struct sr_buf pending;     /* bytes read past the last line */
@@ -56,41 +58,73 @@ static cJSON *read_line(struct ag_session *s, const struct ag_live_sink *live)
     }
 }
 
+/* One line, in one write where it fits a pipe's atomic size (a cancel line
+ * does), so that the other side reads it whole. */
 static int write_line(struct ag_session *s, const cJSON *obj)
 {
     char *text = cJSON_PrintUnformatted(obj);
-    int rc = text && sr_write_all(s->req_w, text, strlen(text)) == 0 && sr_write_all(s->req_w, "\n", 1) == 0 ? 0 : -1;
+    size_t n;
+    int rc;
 
+    if (!text)
+        return -1;
+    n = strlen(text);
+    text[n] = '\n';   /* the NUL becomes the newline: n + 1 bytes, no longer a string */
+    pthread_mutex_lock(&s->wlock);
+    rc = sr_write_all(s->req_w, text, n + 1) == 0 ? 0 : -1;
+    pthread_mutex_unlock(&s->wlock);
     free(text);
     return rc;
+}
+
+/* Where the session comes from: a session on the warm daemon named by
+ * $SANDBOXRUN_SOCKET (a pre-imported, pre-jailed worker: milliseconds), else
+ * a fresh "sandboxrun-supervisor session" (a cold jail and interpreter).
+ * Fills s's channel; *start is the start request to send (caller deletes).
+ * 0, or -1 with err set. */
+static int open_channel(struct ag_session *s, const cJSON *opts, cJSON **start, char *err, size_t errlen)
+{
+    const char *daemon = ag_server_socket(NULL);
+
+    *start = opts ? cJSON_Duplicate(opts, 1) : cJSON_CreateObject();
+    if (!*start)
+        return snprintf(err, errlen, "out of memory"), -1;
+    if (!daemon) {
+        s->pid = ag_runner_spawn("session", &s->req_w, &s->rec_r, err, errlen);
+        return s->pid < 0 ? -1 : 0;
+    }
+    s->pid = -1;
+    cJSON_AddBoolToObject(*start, "session", 1);
+    s->req_w = s->rec_r = ag_server_connect(daemon, err, errlen);
+    return s->req_w < 0 ? -1 : 0;
 }
 
 int ag_session_start(const cJSON *opts, struct ag_session **out, char *err, size_t errlen)
 {
     struct ag_session *s = calloc(1, sizeof *s);
-    cJSON *empty = NULL, *ready;
+    cJSON *start = NULL, *ready;
     const cJSON *status, *msg;
 
     *out = NULL;
     if (!s)
         return snprintf(err, errlen, "out of memory"), -1;
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->wlock, NULL);
     sr_buf_init(&s->pending, LINE_MAX_BYTES);
     s->req_w = s->rec_r = -1;
-    s->pid = ag_runner_spawn("session", &s->req_w, &s->rec_r, err, errlen);
-    if (s->pid < 0) {
+    if (open_channel(s, opts, &start, err, errlen) < 0) {
+        cJSON_Delete(start);
         ag_session_stop(&s);
         return -1;
     }
-    if (!opts)
-        opts = empty = cJSON_CreateObject();
-    if (write_line(s, opts) < 0 || !(ready = read_line(s, NULL))) {
-        snprintf(err, errlen, "the session's supervisor did not answer");
-        cJSON_Delete(empty);
+    signal(SIGPIPE, SIG_IGN);   /* a daemon that refuses (busy) may hang up before it reads */
+    if (write_line(s, start) < 0 || !(ready = read_line(s, NULL))) {
+        snprintf(err, errlen, "the session's %s did not answer", s->pid < 0 ? "daemon" : "supervisor");
+        cJSON_Delete(start);
         ag_session_stop(&s);
         return -1;
     }
-    cJSON_Delete(empty);
+    cJSON_Delete(start);
     status = cJSON_GetObjectItemCaseSensitive(ready, "status");
     if (!cJSON_IsString(status) || strcmp(status->valuestring, "ready") != 0) {
         msg = cJSON_GetObjectItemCaseSensitive(ready, "message");
@@ -177,10 +211,17 @@ void ag_session_cancel(struct ag_session_cancel *cancel)
 {
     pthread_mutex_lock(&cancel->lock);
     cancel->cancelled = 1;
-    /* the supervisor interrupts execution number seq, if it is still that
-     * one's turn (a late signal for an earlier execution is dropped there) */
-    if (cancel->s && cancel->s->pid > 0)
-        sigqueue(cancel->s->pid, SR_CANCEL_SIGNAL, (union sigval){.sival_int = (int)cancel->seq});
+    /* the supervisor (or the daemon) interrupts execution number seq, if it
+     * is still that one's turn (a late cancel for an earlier execution is
+     * dropped there; one that comes before its request keeps it from
+     * running). A line, not a signal: a session on the daemon has no
+     * process of its own. */
+    if (cancel->s) {
+        cJSON *line = cJSON_CreateObject();
+        if (cJSON_AddNumberToObject(line, "cancel", cancel->seq))
+            (void)write_line(cancel->s, line);
+        cJSON_Delete(line);
+    }
     pthread_mutex_unlock(&cancel->lock);
 }
 
@@ -213,6 +254,8 @@ void ag_session_end(struct ag_session *s)
 {
     if (s && s->pid > 0)
         kill(s->pid, SIGTERM);   /* still our unreaped child: the pid cannot be another's */
+    else if (s && s->req_w >= 0)
+        shutdown(s->req_w, SHUT_RDWR);   /* the daemon kills the jail when its connection ends */
 }
 
 void ag_session_stop(struct ag_session **sp)
@@ -221,7 +264,9 @@ void ag_session_stop(struct ag_session **sp)
 
     if (!s)
         return;
-    sr_closep(&s->req_w);   /* EOF: the supervisor ends the session and its jail */
+    if (s->rec_r == s->req_w)   /* the daemon's connection */
+        s->rec_r = -1;
+    sr_closep(&s->req_w);   /* EOF: the supervisor (or the daemon) ends the session and its jail */
     if (s->pid > 0 && !reap_within(s->pid, 3000)) {
         kill(s->pid, SIGTERM);   /* TERM: the supervisor still kills the jail */
         if (!reap_within(s->pid, 3000)) {
@@ -232,6 +277,7 @@ void ag_session_stop(struct ag_session **sp)
     sr_closep(&s->rec_r);
     sr_buf_reset(&s->pending);
     pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->wlock);
     free(s);
     *sp = NULL;
 }

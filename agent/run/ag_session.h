@@ -1,8 +1,11 @@
 /* ag_session — a long-lived jailed interpreter whose variables, imports and
  * files persist across executions (the cloud interpreters' "session").
  *
- * A session is a supervisor process started with fork+exec and a clean
- * environment ("sandboxrun-supervisor session"); it keeps one jailed worker.
+ * A session is one jailed worker kept by a supervisor: with $SANDBOXRUN_SOCKET
+ * set, the warm daemon's (a pre-imported, pre-jailed worker, started in
+ * milliseconds); else a supervisor process started with fork+exec and a
+ * clean environment ("sandboxrun-supervisor session"). Both speak the same
+ * protocol and give the same records (sandbox/modes/sb_session.h).
  * Executions are serialized per session (the call blocks; use one thread per
  * session or queue). Each execution returns a result record of the same shape
  * as a one-shot run; a timeout interrupts the execution (KeyboardInterrupt)
@@ -49,7 +52,8 @@ int ag_session_exec(struct ag_session *s, cJSON *req, struct ag_session_cancel *
  * runs is interrupted (KeyboardInterrupt). Only that execution: a cancel that
  * arrives after it ended touches nothing else. Safe from any thread. */
 void ag_session_cancel(struct ag_session_cancel *cancel);
-/* The session's supervisor process (for logs and tests). */
+/* The session's supervisor process (for logs and tests); -1 for a session
+ * on the warm daemon. */
 pid_t ag_session_pid(const struct ag_session *s);
 /* Whether the session's worker is still alive. */
 int ag_session_alive(const struct ag_session *s);

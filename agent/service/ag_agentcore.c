@@ -239,7 +239,7 @@ static void trim(void)
 
 static const struct ag_agentcore_interp *interp_for(const char *id)
 {
-    static const struct ag_agentcore_interp dflt = {AG_AGENTCORE_DEFAULT_ID, 0};
+    static const struct ag_agentcore_interp dflt = {.name = AG_AGENTCORE_DEFAULT_ID};
 
     for (int i = 0; i < O->ninterps; i++)
         if (strcmp(O->interps[i].name, id) == 0)
@@ -400,7 +400,8 @@ static void op_start(const struct ag_http_req *req, struct ag_http_resp *resp, c
                      const struct ag_agentcore_interp *in, const char *corr)
 {
     cJSON *body = parse_body(req, resp);
-    struct ag_mcp_sess_spec spec = {.tenant = tenant, .memory_mb = in->memory_mb, .tenant_max = O->tenant_sessions};
+    struct ag_mcp_sess_spec spec = {.tenant = tenant, .memory_mb = in->memory_mb, .pids = in->pids,
+                                    .tmp_mb = in->tmp_mb, .out_mb = in->out_mb, .tenant_max = O->tenant_sessions};
     struct ag_mcp_call call;
     struct record *r;
     const char *name, *token;
@@ -634,7 +635,9 @@ static void op_invoke(const struct ag_http_req *req, struct ag_http_resp *resp, 
         cJSON_Delete(body);
         return not_found(resp, sid);
     }
-    ag_agentcore_invoke(resp, tenant, sid, name->valuestring, args, O->exec_timeout, req->fd, corr);
+    const struct ag_agentcore_interp *in = interp_for(interp);
+    double timeout = in && in->timeout > 0 && in->timeout < O->exec_timeout ? in->timeout : O->exec_timeout;
+    ag_agentcore_invoke(resp, tenant, sid, name->valuestring, args, timeout, req->fd, corr);
     cJSON_Delete(body);
 }
 

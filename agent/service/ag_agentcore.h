@@ -23,10 +23,13 @@
 #define AG_AGENTCORE_DEFAULT_ID "aws.codeinterpreter.v1"
 #define AG_AGENTCORE_MAX_INTERPRETERS 16
 
-/* A codeInterpreterIdentifier and the configuration it selects. */
+/* A codeInterpreterIdentifier and the configuration it selects: its
+ * sessions' limits (0: the service's). */
 struct ag_agentcore_interp {
     char name[101];
-    long memory_mb;
+    long memory_mb;               /* the session's memory */
+    unsigned long pids, tmp_mb, out_mb;   /* its processes, its /tmp and /out sizes */
+    double timeout;               /* seconds one tool call may run, at most the service's --exec-timeout */
 };
 
 struct ag_agentcore_opts {

@@ -30,6 +30,7 @@ struct conn {
     int fd;
     double since;        /* when the request being received began */
     int receiving, cut;
+    int in_request;      /* its request's headers came and it is not answered yet */
 };
 
 struct ag_http {
@@ -39,6 +40,7 @@ struct ag_http {
     size_t nroutes;
     pthread_mutex_t lock;
     struct conn *conns;
+    unsigned nconns;
     pthread_t watchdog;
     int stopping, watchdog_started;
     pthread_cond_t wake;
@@ -180,6 +182,27 @@ static void *watchdog(void *arg)
     return NULL;
 }
 
+/* One connection too many (newcomer is the newest; h->lock held): the one
+ * that has waited longest without a request in flight gives way, so that
+ * idle keep-alive connections (or a flood of sockets that never send a
+ * byte) cannot lock working clients out; libmicrohttpd's own cap is one
+ * above ours, so the newcomer got in. With every other connection busy
+ * with a request, the newcomer goes. Its thread sees EOF and closes it. */
+static void make_room(struct ag_http *h, struct conn *newcomer)
+{
+    struct conn *victim = NULL;
+
+    for (struct conn *c = h->conns; c; c = c->next)
+        if (c != newcomer && !c->in_request && !c->cut && (!victim || c->since < victim->since))
+            victim = c;
+    if (!victim)
+        victim = newcomer;
+    victim->cut = 1;
+    shutdown(victim->fd, SHUT_RDWR);
+    SR_DEBUG("http: %u connections: closed %s", h->o.max_connections,
+             victim == newcomer ? "the newest (all others busy)" : "the longest idle one");
+}
+
 static void on_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
@@ -198,10 +221,13 @@ static void on_connection(void *cls, struct MHD_Connection *connection, void **s
         if (h->conns)
             h->conns->prev = c;
         h->conns = c;
+        if (++h->nconns > h->o.max_connections)
+            make_room(h, c);
         pthread_mutex_unlock(&h->lock);
         *socket_context = c;
     } else if (c) {
         pthread_mutex_lock(&h->lock);
+        h->nconns--;
         if (c->prev)
             c->prev->next = c->next;
         else
@@ -214,11 +240,18 @@ static void on_connection(void *cls, struct MHD_Connection *connection, void **s
     }
 }
 
+/* Our record of connection, or NULL. */
+static struct conn *conn_of(struct MHD_Connection *connection)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return ci ? ci->socket_context : NULL;
+}
+
 /* Mark connection's request as received (0) or the next one as begun (1). */
 static void set_receiving(struct ag_http *h, struct MHD_Connection *connection, int receiving)
 {
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    struct conn *c = ci ? ci->socket_context : NULL;
+    struct conn *c = conn_of(connection);
 
     if (!c)
         return;
@@ -226,6 +259,18 @@ static void set_receiving(struct ag_http *h, struct MHD_Connection *connection, 
     c->receiving = receiving;
     c->since = now();
     pthread_mutex_unlock(&h->lock);
+}
+
+/* Mark connection as holding a request (its headers came) or idle again. */
+static void set_in_request(struct ag_http *h, struct MHD_Connection *connection, int on)
+{
+    struct conn *c = conn_of(connection);
+
+    if (c) {
+        pthread_mutex_lock(&h->lock);
+        c->in_request = on;
+        pthread_mutex_unlock(&h->lock);
+    }
 }
 
 /* ---- requests ---- */
@@ -497,6 +542,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
             return MHD_NO;
         sr_buf_init(&p->body, h->o.max_body);
         *req_cls = p;
+        set_in_request(h, connection, 1);
         if (announced_too_large(h, connection)) {
             set_receiving(h, connection, 0);
             snprintf(msg, sizeof msg, "request body over the %zu-byte cap", h->o.max_body);
@@ -535,6 +581,7 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
     struct pending *p = *req_cls;
 
     set_receiving(cls, connection, 1);
+    set_in_request(cls, connection, 0);
     if (!p)
         return;
     sr_buf_reset(&p->body);
@@ -579,7 +626,9 @@ int ag_http_start(int fd, const struct ag_http_opts *o, const struct ag_http_rou
         /* the header cap: libmicrohttpd keeps the request line and headers in
          * this per-connection pool and answers 431 when they do not fit */
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(h->o.max_header + 16384), NULL},
-        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)h->o.max_connections, NULL},
+        /* one above ours: the newcomer past our cap gets in, and the
+         * longest idle connection makes room for it (make_room) */
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)h->o.max_connections + 1, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)h->o.idle_timeout, NULL},
         {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)no_unescape, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h},

@@ -28,7 +28,7 @@ struct ag_http_opts {
     const char *listen;          /* as above */
     size_t max_body;             /* bytes (default 32 MiB) */
     size_t max_header;           /* bytes of the request line and headers (default 32 KiB) */
-    unsigned max_connections;    /* at once (default 64) */
+    unsigned max_connections;    /* at once (default 64); past it the longest idle one is closed */
     unsigned idle_timeout;       /* seconds a connection may be silent (default 30) */
     unsigned request_deadline;   /* seconds to receive one whole request (default 60) */
     const char *tls_cert;        /* PEM certificate chain and key (kept until ag_http_stop), or */

@@ -2,6 +2,7 @@
 #include "ag_service.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
@@ -22,6 +23,7 @@
 #include "ag_observe.h"
 #include "ag_runner.h"
 #include "ag_sid.h"
+#include "ag_server.h"
 #include "ag_tenants.h"
 #include "sr_buf.h"
 #include "sr_io.h"
@@ -33,6 +35,7 @@ struct opts {
     unsigned long drain, sessions, tenant_sessions, tenant_execs, execs, exec_timeout, memory;
     unsigned long max_body, max_conns, idle, deadline;
     unsigned long mcp_sessions, tenant_mcp_sessions, mcp_idle;
+    unsigned long pool;          /* --pool N: a warm daemon with N ready workers behind us (ULONG_MAX: none) */
     int verbose, audit_code;
     struct ag_agentcore_opts ac;
     struct ag_mcp_http_opts mcp;
@@ -59,6 +62,7 @@ static const struct num_opt {
     {"--tenant-mcp-sessions", offsetof(struct opts, tenant_mcp_sessions), 1, 65536},
     {"--mcp-idle", offsetof(struct opts, mcp_idle), 1, 86400},
     {"--drain", offsetof(struct opts, drain), 1, 3600},
+    {"--pool", offsetof(struct opts, pool), 0, 64},
 };
 
 static void usage(void)
@@ -76,8 +80,14 @@ static void usage(void)
            "  --tls-cert FILE --tls-key FILE  serve HTTPS (TLS 1.2/1.3) with this PEM certificate chain\n"
            "                          and key (the key file: ours, mode 0600)\n"
            "  --region R              the region of the signing scope (default us-east-1)\n"
+           "  --pool N                start a warm daemon behind the service with N ready workers (0..64):\n"
+           "                          sessions and calls start on pre-imported, pre-jailed workers, in\n"
+           "                          milliseconds instead of a second (default: none; $SANDBOXRUN_SOCKET\n"
+           "                          names a running daemon to use instead)\n"
            "  --interpreter NAME[=MB] a codeInterpreterIdentifier besides aws.codeinterpreter.v1, with\n"
-           "                          its sessions' memory limit (repeatable)\n"
+           "                          its sessions' memory limit (repeatable); or NAME:LIMITS, LIMITS\n"
+           "                          of memory=MB,pids=N,tmp=MB,out=MB,timeout=S (each call, at most\n"
+           "                          --exec-timeout), any of them; the rest are the service's\n"
            "  --memory MB             memory of a session (default 2048)\n"
            "  --max-sessions N        sessions at once in all (default 32)\n"
            "  --tenant-sessions N     sessions at once per tenant (default 8; more: 402)\n"
@@ -111,19 +121,61 @@ static void usage(void)
            "  --verbose               log each refusal and session on stderr\n");
 }
 
+/* An interpreter's limits, "memory=MB,pids=N,tmp=MB,out=MB,timeout=S" (any
+ * of them, in any order), into in. 0 or -1. */
+static int parse_limits(const char *list, struct ag_agentcore_interp *in)
+{
+    static const struct { const char *key; unsigned long min, max; } keys[] = {
+        {"memory", 64, 65536}, {"pids", 8, 100000}, {"tmp", 1, 65536}, {"out", 1, 65536}, {"timeout", 1, 3600},
+    };
+    char buf[256];
+
+    if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf)
+        return -1;
+    for (char *kv = buf, *next; kv; kv = next) {
+        char *eq = strchr(kv, '='), *comma = strchr(kv, ',');
+        unsigned long v;
+        size_t k;
+        next = comma ? comma + 1 : NULL;
+        if (comma)
+            *comma = '\0';
+        if (!eq || (comma && eq > comma))
+            return -1;
+        *eq = '\0';
+        for (k = 0; k < sizeof keys / sizeof *keys && strcmp(kv, keys[k].key) != 0; k++)
+            ;
+        if (k == sizeof keys / sizeof *keys || sr_parse_ulong(eq + 1, keys[k].min, keys[k].max, &v) < 0)
+            return -1;
+        if (k == 0)
+            in->memory_mb = (long)v;
+        else if (k == 4)
+            in->timeout = (double)v;
+        else
+            *(k == 1 ? &in->pids : k == 2 ? &in->tmp_mb : &in->out_mb) = v;
+    }
+    return 0;
+}
+
+/* --interpreter NAME, NAME=MEMORY_MB or NAME:LIMITS (parse_limits). */
 static int add_interp(struct opts *o, const char *spec)
 {
-    const char *eq = strchr(spec, '=');
-    size_t n = eq ? (size_t)(eq - spec) : strlen(spec);
-    unsigned long mb = o->memory;
+    size_t n = strcspn(spec, "=:");
     struct ag_agentcore_interp *in;
 
-    if (o->ac.ninterps == AG_AGENTCORE_MAX_INTERPRETERS || n == 0 || n > 100 ||
-        (eq && sr_parse_ulong(eq + 1, 64, 65536, &mb) < 0))
+    if (o->ac.ninterps == AG_AGENTCORE_MAX_INTERPRETERS || n == 0 || n > 100)
         return -1;
-    in = &o->ac.interps[o->ac.ninterps++];
+    in = &o->ac.interps[o->ac.ninterps];
+    memset(in, 0, sizeof *in);
     snprintf(in->name, sizeof in->name, "%.*s", (int)n, spec);
-    in->memory_mb = (long)mb;
+    if (spec[n] == '=') {
+        unsigned long mb;
+        if (sr_parse_ulong(spec + n + 1, 64, 65536, &mb) < 0)
+            return -1;
+        in->memory_mb = (long)mb;
+    } else if (spec[n] == ':' && parse_limits(spec + n + 1, in) < 0) {
+        return -1;
+    }
+    o->ac.ninterps++;
     return 0;
 }
 
@@ -182,7 +234,8 @@ static int parse(int argc, char **argv, struct opts *o)
             o->region = v;
         } else if (strcmp(a, "--interpreter") == 0) {
             if (add_interp(o, v) < 0)
-                return fprintf(stderr, "sandboxrun serve: --interpreter wants NAME or NAME=MEMORY_MB (at most %d)\n",
+                return fprintf(stderr, "sandboxrun serve: --interpreter wants NAME, NAME=MEMORY_MB or "
+                               "NAME:memory=MB,pids=N,tmp=MB,out=MB,timeout=S (at most %d)\n",
                                AG_AGENTCORE_MAX_INTERPRETERS), SR_EXIT_USAGE;
         } else {
             return fprintf(stderr, "sandboxrun serve: unknown option '%s' with --http (see --help)\n", a),
@@ -227,6 +280,26 @@ static void wipe_buf(struct sr_buf *b)
     sr_buf_reset(b);
 }
 
+static struct ag_daemon warm = {.pid = -1};   /* --pool's daemon */
+
+/* --pool N: start the warm daemon, sized to the service's caps, and send
+ * every call and session to it. 0, or -1 after saying why. */
+static int start_warm(const struct opts *o)
+{
+    char pool[24], conc[24], sess[24], err[300];
+    char *args[] = {"--pool", pool, "--max-concurrent", conc, "--queue", "64", "--max-sessions", sess, NULL};
+
+    if (o->pool == ULONG_MAX)
+        return 0;
+    snprintf(pool, sizeof pool, "%lu", o->pool);
+    snprintf(conc, sizeof conc, "%lu", o->execs < 64 ? o->execs : 64);
+    snprintf(sess, sizeof sess, "%lu", o->sessions < 1024 ? o->sessions : 1024);
+    if (ag_server_daemon_start(&warm, args, err, sizeof err) < 0)
+        return fprintf(stderr, "sandboxrun serve: --pool: %s\n", err), -1;
+    setenv("SANDBOXRUN_SOCKET", warm.sock, 1);   /* before any thread: ag_server_socket() reads it */
+    return 0;
+}
+
 /* Wait for a stop signal (at most seconds, 0: for ever), reaping expired
  * sessions every second; the signal, or 0. */
 static int run_until_signal(unsigned long seconds)
@@ -244,6 +317,7 @@ static int run_until_signal(unsigned long seconds)
             return sig;
         ag_mcp_sessions_reap();
         ag_mcp_http_reap();
+        ag_server_daemon_check(&warm);
     }
     return 0;
 }
@@ -311,8 +385,9 @@ static int serve(struct opts *o, const struct ag_auth *auth, int fd, const struc
     sigset_t block;
     char err[600];
 
-    if (!ag_runner_supervisor_path() || ag_mcp_server_start(&mo) < 0) {
+    if (!ag_runner_supervisor_path() || start_warm(o) < 0 || ag_mcp_server_start(&mo) < 0) {
         close(fd);
+        ag_server_daemon_stop(&warm);
         return sr_status_exit_code(SR_INTERNAL_ERROR);
     }
     o->ac.auth = auth;
@@ -350,6 +425,7 @@ static int serve(struct opts *o, const struct ag_auth *auth, int fd, const struc
         fprintf(stderr, "sandboxrun serve: %s%s\n", bad_metrics ? "--metrics: " : "", err);
         ag_http_stop(&http);
         ag_mcp_server_stop();
+        ag_server_daemon_stop(&warm);
         return bad_metrics ? SR_EXIT_USAGE : sr_status_exit_code(SR_INTERNAL_ERROR);
     }
     fprintf(stderr, "sandboxrun serve: AgentCore Code Interpreter API and MCP (/mcp) on %s%s (%zu keys, %zu tokens, "
@@ -364,6 +440,7 @@ static int serve(struct opts *o, const struct ag_auth *auth, int fd, const struc
     ag_http_stop(&http);
     ag_http_stop(&metrics);
     ag_mcp_server_stop();          /* the pool, then the sessions and the store */
+    ag_server_daemon_stop(&warm);  /* its sessions ended with ours */
     if (o->metrics && strncmp(o->metrics, "unix:", 5) == 0)
         unlink(o->metrics + 5);
     return 0;
@@ -373,7 +450,7 @@ int ag_service_main(int argc, char **argv)
 {
     struct opts o = {.region = "us-east-1", .sessions = 32, .tenant_sessions = 8, .tenant_execs = 4, .execs = 16,
                      .exec_timeout = 300, .memory = 2048, .mcp_sessions = 256, .tenant_mcp_sessions = 64,
-                     .mcp_idle = 1800};
+                     .mcp_idle = 1800, .pool = ULONG_MAX};
     struct ag_auth *auth = NULL;
     struct sr_buf cert, key;
     char err[600];

@@ -98,7 +98,7 @@ int main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "serve") == 0)
         return sb_server_main(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "zygote") == 0)
-        return sb_zygote_main(argc - 1, argv + 1);
+        return sb_zygote_main(argc - 1, argv + 1, sb_session_warm_runner);
     if (argc >= 2 && strcmp(argv[1], "session") == 0)
         return sb_session_main();
     if (argc >= 2 && strcmp(argv[1], "check") == 0)

@@ -7,9 +7,11 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -19,6 +21,7 @@
 
 #include "sb_phase.h"
 #include "sb_record.h"
+#include "sb_session.h"
 #include "sb_worker.h"
 #include "sb_zygote.h"
 #include "sr_io.h"
@@ -27,6 +30,7 @@
 #define MAX_POOL 64
 #define MAX_EXECUTORS 64
 #define MAX_QUEUE 1024
+#define MAX_SESSIONS 1024
 #define REFILL_THREADS 2   /* two workers can enter their jails at once on two cores */
 
 struct server {
@@ -55,6 +59,11 @@ struct server {
     pthread_cond_t q_cond;
     /* workers running a request, to kill on shutdown */
     struct sb_worker *active[MAX_EXECUTORS];
+    /* sessions: each on its own thread, its worker listed while it lives */
+    unsigned long max_sessions, nsessions;
+    struct sb_worker *session_workers[MAX_SESSIONS];
+    pthread_cond_t sessions_cond;        /* a session ended (under q_lock) */
+    int stop_fd;                         /* an eventfd, readable once we stop: idle sessions end */
     volatile int stopping;
 };
 
@@ -354,24 +363,38 @@ static int track(struct server *s, struct sb_worker *w, int on)
     return slot;
 }
 
-/* Run req on w (one request, then w is destroyed); fills o. */
-static void execute(struct server *s, struct sb_worker *w, const struct sb_request *req, int client,
-                    struct sb_outcome *o)
+/* The frame a warm worker gets: the run's code, or a session's start
+ * (sb_zygote_session_fn), with argv and the environment, which the worker,
+ * jailed before the request came, sets itself. Caller frees; NULL when out
+ * of memory. */
+static char *request_frame(const struct sb_request *req)
 {
-    cJSON *frame = cJSON_CreateObject(), *args = cJSON_AddArrayToObject(frame, "args"), *done = NULL;
-    char *text, *error = NULL;
-    struct sb_exec x;
-    int code = -1;
+    cJSON *frame = cJSON_CreateObject(), *args = cJSON_AddArrayToObject(frame, "args");
+    char *text;
 
-    cJSON_AddStringToObject(frame, "code", req->code);
+    if (req->session)
+        cJSON_AddBoolToObject(frame, "session", 1);
+    else
+        cJSON_AddStringToObject(frame, "code", req->code);
     cJSON_AddBoolToObject(frame, "display", req->display);
     cJSON_AddStringToObject(frame, "filename", req->filename);
     for (int i = 1; i < req->argc; i++)
         cJSON_AddItemToArray(args, cJSON_CreateString(req->argv[i]));
-    /* the worker was jailed before the request came: it sets them itself */
     sr_env_add_json(frame, "env", (const char *const *)req->env, req->nenv);
     text = cJSON_PrintUnformatted(frame);
     cJSON_Delete(frame);
+    return text;
+}
+
+/* Run req on w (one request, then w is destroyed); fills o. */
+static void execute(struct server *s, struct sb_worker *w, const struct sb_request *req, int client,
+                    struct sb_outcome *o)
+{
+    char *text = request_frame(req), *error = NULL;
+    cJSON *done = NULL;
+    struct sb_exec x;
+    int code = -1;
+
     w->req = req;   /* same limits as the worker was made with; per-run caps and outDir */
     track(s, w, 1);
     pthread_mutex_lock(&s->q_lock);
@@ -416,7 +439,121 @@ static void execute(struct server *s, struct sb_worker *w, const struct sb_reque
     cJSON_Delete(done);
 }
 
-static void handle(struct server *s, int fd)
+/* ---- sessions -------------------------------------------------------------------- */
+
+struct session {
+    struct server *s;
+    int fd;
+    struct sb_request req;
+};
+
+/* List w among the sessions' workers (on), or take it off; under q_lock, so
+ * that a stop never kills a worker already reaped. */
+static void track_session(struct server *s, struct sb_worker *w, int on)
+{
+    pthread_mutex_lock(&s->q_lock);
+    for (unsigned long i = 0; i < MAX_SESSIONS; i++) {
+        if (on ? !s->session_workers[i] : s->session_workers[i] == w) {
+            s->session_workers[i] = on ? w : NULL;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->q_lock);
+}
+
+/* A session's life on its own thread: a warm worker (pooled if its limits
+ * fit), told it is a session's, then the session protocol on the connection
+ * until it ends (sb_session.h). */
+static void *session_main(void *arg)
+{
+    struct session *ss = arg;
+    struct server *s = ss->s;
+    struct sb_outcome o;
+    struct sb_worker *w;
+    char *frame;
+
+    sb_outcome_init(&o);
+    w = pool_fits(s, &ss->req) ? pool_take(s) : NULL;
+    if (!w)
+        w = new_worker(s, &ss->req, &o);
+    if (w) {
+        w->req = &ss->req;   /* the same limits as it was made with; the session's timeout and caps */
+        frame = request_frame(&ss->req);
+        if (!frame || sb_worker_send(w, frame) < 0)
+            sb_worker_kill(w);
+        free(frame);
+        track_session(s, w, 1);
+        sb_session_serve(w, &ss->req, ss->fd, s->stop_fd);
+        track_session(s, w, 0);
+        sb_worker_finish(w);
+        free(w);
+    } else {
+        cJSON *rec = sb_record_internal_error(o.message);
+        cJSON_AddBoolToObject(rec, "sessionAlive", 0);
+        reply(ss->fd, rec);
+    }
+    sb_outcome_free(&o);
+    close(ss->fd);
+    sb_request_free(&ss->req);
+    free(ss);
+    pthread_mutex_lock(&s->q_lock);
+    s->nsessions--;
+    pthread_cond_broadcast(&s->sessions_cond);
+    pthread_mutex_unlock(&s->q_lock);
+    return NULL;
+}
+
+/* Start req's session on fd on a thread of its own, which takes fd and req
+ * over (1); or answer busy or failed (0, fd is the caller's). */
+static int start_session(struct server *s, int fd, struct sb_request *req)
+{
+    struct session *ss = calloc(1, sizeof *ss);
+    pthread_attr_t attr;
+    pthread_t t;
+    char msg[160];
+    int ok;
+
+    pthread_mutex_lock(&s->q_lock);
+    ok = ss && !s->stopping && s->nsessions < s->max_sessions;
+    if (ok)
+        s->nsessions++;
+    else
+        snprintf(msg, sizeof msg, ss && !s->stopping ? "busy: %lu sessions at once; try again later"
+                                                     : "the daemon is stopping", s->nsessions);
+    pthread_mutex_unlock(&s->q_lock);
+    if (!ok) {
+        cJSON *rec = sb_record_internal_error(msg);
+        cJSON_AddBoolToObject(rec, "busy", !s->stopping);
+        cJSON_AddBoolToObject(rec, "sessionAlive", 0);
+        reply(fd, rec);
+        free(ss);
+        return 0;
+    }
+    ss->s = s;
+    ss->fd = fd;
+    ss->req = *req;   /* its strings go with it */
+    memset(req, 0, sizeof *req);
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, session_main, ss) != 0) {
+        *req = ss->req;
+        free(ss);
+        pthread_mutex_lock(&s->q_lock);
+        s->nsessions--;
+        pthread_mutex_unlock(&s->q_lock);
+        reply(fd, sb_record_internal_error("cannot start a session thread"));
+        pthread_attr_destroy(&attr);
+        return 0;
+    }
+    pthread_attr_destroy(&attr);
+    return 1;
+}
+
+/* ---- a connection ----------------------------------------------------------------- */
+
+/* Serve one connection: a run, or a session's start (then 1: the session's
+ * thread owns fd now; else 0 and the caller closes it). */
+static int handle(struct server *s, int fd)
 {
     struct sb_request req;
     struct sb_outcome o;
@@ -424,23 +561,29 @@ static void handle(struct server *s, int fd)
     char err[512] = "", *line = read_request(fd, s->client_timeout_s, err, sizeof err);
 
     sb_request_defaults(&req);
-    if (!line || sb_request_parse(line, strlen(line), &req, err, sizeof err) < 0 || !req.code) {
+    if (!line || sb_request_parse(line, strlen(line), &req, err, sizeof err) < 0 || (!req.code && !req.session) ||
+        (req.code && req.session && snprintf(err, sizeof err, "request: a session's start has no 'code'"))) {
         if (line && !req.code && !err[0])
             snprintf(err, sizeof err, "request: no 'code'");
         reply(fd, sb_record_internal_error(line || err[0] ? err : "bad request"));
         hang_up(fd);   /* an oversized request is still arriving */
         free(line);
         sb_request_free(&req);
-        return;
+        return 0;
     }
     free(line);
     sb_phase("d.request");
     if (!policy_is_ours(s, &req, err, sizeof err)) {
         reply(fd, sb_record_internal_error(err));
         sb_request_free(&req);
-        return;
+        return 0;
     }
     req.passthrough = 0;
+    if (req.session) {
+        int kept = start_session(s, fd, &req);
+        sb_request_free(&req);
+        return kept;
+    }
     sb_outcome_init(&o);
     w = pool_fits(s, &req) ? pool_take(s) : NULL;
     if (!w)
@@ -457,6 +600,7 @@ static void handle(struct server *s, int fd)
     }
     sb_outcome_free(&o);
     sb_request_free(&req);
+    return 0;
 }
 
 static void *executor(void *arg)
@@ -477,8 +621,8 @@ static void *executor(void *arg)
         s->qlen--;
         s->busy++;
         pthread_mutex_unlock(&s->q_lock);
-        handle(s, fd);
-        close(fd);
+        if (!handle(s, fd))
+            close(fd);
         pthread_mutex_lock(&s->q_lock);
         s->busy--;
         pthread_mutex_unlock(&s->q_lock);
@@ -588,6 +732,7 @@ static int parse_args(struct server *s, int argc, char **argv)
         {"--pool", offsetof(struct server, pool_size), 0, MAX_POOL},
         {"--max-concurrent", offsetof(struct server, max_concurrent), 1, MAX_EXECUTORS},
         {"--queue", offsetof(struct server, queue_max), 0, MAX_QUEUE - MAX_EXECUTORS},
+        {"--max-sessions", offsetof(struct server, max_sessions), 0, MAX_SESSIONS},
     };
     unsigned long v;
 
@@ -628,6 +773,27 @@ static int parse_args(struct server *s, int argc, char **argv)
     return 0;
 }
 
+/* Idle sessions end at once (stop_fd); one that runs code may finish it
+ * until deadline, then its worker is killed. Returns when every session's
+ * thread is done. */
+static void drain_sessions(struct server *s, double deadline)
+{
+    pthread_mutex_lock(&s->q_lock);
+    while (s->nsessions) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 20 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000L)
+            ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+        if (sr_now() >= deadline)
+            for (unsigned long i = 0; i < MAX_SESSIONS; i++)
+                if (s->session_workers[i])
+                    sb_worker_kill(s->session_workers[i]);
+        pthread_cond_timedwait(&s->sessions_cond, &s->q_lock, &ts);
+    }
+    pthread_mutex_unlock(&s->q_lock);
+}
+
 /* Let in-flight runs finish for the grace period, then kill what is left. */
 static void drain(struct server *s, pthread_t *ex, unsigned long n)
 {
@@ -657,12 +823,13 @@ static void drain(struct server *s, pthread_t *ex, unsigned long n)
     }
     for (unsigned long i = 0; i < n; i++)
         pthread_join(ex[i], NULL);
+    drain_sessions(s, deadline);
 }
 
 int sb_server_main(int argc, char **argv)
 {
     struct server s = {.pool_size = 2, .max_concurrent = 4, .queue_max = 16, .grace_s = 10, .client_timeout_s = 30,
-                       .preload = SB_ZYGOTE_DEFAULT_PRELOAD, .listen_fd = -1};
+                       .max_sessions = 32, .preload = SB_ZYGOTE_DEFAULT_PRELOAD, .listen_fd = -1};
     pthread_t ex[MAX_EXECUTORS], filler[REFILL_THREADS];
     sigset_t set;
     int sigfd;
@@ -676,6 +843,8 @@ int sb_server_main(int argc, char **argv)
     pthread_mutex_init(&s.q_lock, NULL);
     pthread_cond_init(&s.pool_cond, NULL);
     pthread_cond_init(&s.q_cond, NULL);
+    pthread_cond_init(&s.sessions_cond, NULL);
+    s.stop_fd = eventfd(0, EFD_CLOEXEC);
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
@@ -683,11 +852,11 @@ int sb_server_main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);   /* before any thread: they all inherit it */
     sigfd = signalfd(-1, &set, SFD_CLOEXEC);
     sb_phase_open(SB_PHASE_LOG);
-    if (sigfd < 0 || start_zygote(&s) < 0 ||
+    if (sigfd < 0 || s.stop_fd < 0 || start_zygote(&s) < 0 ||
         listen_on(&s) < 0)
         return 1;
-    SR_LOG("serve: listening on %s (pool %lu, %lu at once, queue %lu, zygote pid %d, warm-up %s)",
-           s.socket_path, s.pool_size, s.max_concurrent, s.queue_max, (int)s.zyg.pid,
+    SR_LOG("serve: listening on %s (pool %lu, %lu at once, queue %lu, %lu sessions, zygote pid %d, warm-up %s)",
+           s.socket_path, s.pool_size, s.max_concurrent, s.queue_max, s.max_sessions, (int)s.zyg.pid,
            s.warmup_path[0] ? s.warmup_path : "none");
     for (int i = 0; i < REFILL_THREADS; i++)
         pthread_create(&filler[i], NULL, refill, &s);
@@ -695,6 +864,7 @@ int sb_server_main(int argc, char **argv)
         pthread_create(&ex[i], NULL, executor, &s);
     accept_loop(&s, sigfd);
     s.stopping = 1;
+    (void)!write(s.stop_fd, &(uint64_t){1}, sizeof(uint64_t));   /* idle sessions end now */
     close(s.listen_fd);
     unlink(s.socket_path);
     drain(&s, ex, s.max_concurrent);

@@ -13,14 +13,27 @@
  * pre-imported, jailed with its own inputs and limits). A worker runs exactly
  * one request and is destroyed; a refill thread keeps the pool full. Up to
  * max_concurrent requests run at once, up to queue more wait, the rest are
- * answered at once with a "busy" internal_error. SIGTERM stops accepting,
- * lets in-flight runs finish for the grace period, kills the rest, and leaves
+ * answered at once with a "busy" internal_error.
+ *
+ * A request with "session": true (and no "code") starts a session on its
+ * connection instead: a warm worker, pooled if its limits fit, becomes one
+ * long-lived interpreter (sb_zygote_session_fn), and the connection carries
+ * the protocol of a cold session (sb_session.h) from the "ready" line on:
+ * request lines in, record lines out, {"cancel": seq} lines at any time. The
+ * client sends nothing after the start request until "ready" comes. Up to
+ * max_sessions live at once, each on its own thread (not an executor); the
+ * session ends when the connection does, at its idle timeout, or when the
+ * daemon stops.
+ *
+ * SIGTERM stops accepting, ends idle sessions, lets in-flight runs and
+ * session executions finish for the grace period, kills the rest, and leaves
  * no process or cgroup behind. */
 #ifndef SB_SERVER_H
 #define SB_SERVER_H
 
 /* argv: serve --socket PATH [--pool N] [--max-concurrent N] [--queue N]
- * [--preload LIST] [--grace SECONDS]. Returns an exit status. */
+ * [--max-sessions N] [--preload LIST] [--grace SECONDS]. Returns an exit
+ * status. */
 int sb_server_main(int argc, char **argv);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -102,16 +103,14 @@ static void execute(const char *text, size_t len)
     cJSON_Delete(req);
 }
 
-/* The runner of a session's script process: init once, then serve frames. */
-static int session_runner(struct sb_jail *j)
+/* Serve the session's execution frames until the control channel closes. */
+static int serve_frames(void)
 {
     struct sr_buf b;
     int rc;
     struct sigaction sa = {.sa_sigaction = on_cancel_signal, .sa_flags = SA_SIGINFO | SA_RESTART};
 
     sr_buf_init(&b, SB_SESSION_LINE_MAX);
-    if (sb_python_init(&j->job) < 0)
-        return 120;
     sigemptyset(&sa.sa_mask);
     sigaction(SR_CANCEL_SIGNAL, &sa, NULL);
     while ((rc = sb_frame_read(SB_FD_CTL, &b, SB_SESSION_LINE_MAX)) > 0)
@@ -121,15 +120,43 @@ static int session_runner(struct sb_jail *j)
     return rc < 0 ? 121 : 0;
 }
 
+/* The runner of a cold session's script process: init once, then serve frames. */
+static int session_runner(struct sb_jail *j)
+{
+    return sb_python_init(&j->job) < 0 ? 120 : serve_frames();
+}
+
+int sb_session_warm_runner(void)
+{
+    return serve_frames();
+}
+
 /* ---- the supervisor's side ------------------------------------------------------ */
 
 struct line_reader {
     struct sr_buf pending;
-    int sig_fd;               /* the worker's signalfd: watched between executions too */
+    int in_fd, out_fd;        /* requests and cancels in, records out */
+    int sig_fd;               /* the worker's signalfd (cold), watched between executions too, or -1 */
+    int stop_fd;              /* readable when the session must end (the daemon stops), or -1 */
     unsigned cancel_seq;      /* the newest execution cancelled before its request was read */
     size_t partial;           /* bytes at the end of pending after its last newline */
     int skipping;             /* dropping the rest of a line over the cap, up to its newline */
+    int eof;                  /* in_fd ended (seen while an execution ran) */
 };
+
+static void reader_init(struct line_reader *lr, int in_fd, int out_fd, int stop_fd)
+{
+    /* room for one line at the cap and the read that completes it */
+    sr_buf_init(&lr->pending, SB_SESSION_LINE_MAX + 2 * 65536);
+    lr->in_fd = in_fd;
+    lr->out_fd = out_fd;
+    lr->sig_fd = -1;
+    lr->stop_fd = stop_fd;
+    lr->cancel_seq = 0;
+    lr->partial = 0;
+    lr->skipping = 0;
+    lr->eof = 0;
+}
 
 /* Add n bytes read to the pending lines. A line over SB_SESSION_LINE_MAX is
  * dropped whole, to its newline, so the lines after it stay in step. Returns
@@ -174,39 +201,70 @@ static int on_idle_signal(struct line_reader *lr)
     return 0;
 }
 
+#define CANCEL_LINE_MAX 64   /* bytes: a cancel line is shorter */
+
+/* A cancel line {"cancel": seq} (how the orchestrator cancels a session it
+ * cannot signal: one in the warm daemon): its number, or 0 if line is a
+ * request. */
+static unsigned cancel_line(const char *line, size_t len)
+{
+    cJSON *o = len < CANCEL_LINE_MAX ? cJSON_ParseWithLength(line, len) : NULL;
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, "cancel");
+    unsigned seq = cJSON_IsNumber(n) && n->valuedouble >= 1 && n->valuedouble <= UINT_MAX ? (unsigned)n->valuedouble
+                                                                                          : 0;
+
+    cJSON_Delete(o);
+    return seq;
+}
+
+/* The first complete line in pending, taken out (without its newline) into
+ * *line (caller frees); 0 if there is none yet. */
+static int pop_line(struct line_reader *lr, char **line)
+{
+    /* only the complete lines before the partial one can hold a newline */
+    char *nl = lr->pending.len > lr->partial ? memchr(lr->pending.data, '\n', lr->pending.len) : NULL;
+    size_t len;
+
+    if (!nl)
+        return 0;
+    len = (size_t)(nl - lr->pending.data);
+    *line = strndup(lr->pending.data, len);
+    memmove(lr->pending.data, nl + 1, lr->pending.len - len - 1);
+    lr->pending.len -= len + 1;
+    return 1;
+}
+
 /* Next line from fd (without its newline) into *line (caller frees). Returns
  * 1, 0 at EOF, -1 for a line over the cap (skipped whole, answered once), -2
  * on idle timeout, -3 when a signal (TERM, INT, HUP) ends the session. */
-static int next_line(struct line_reader *lr, int fd, double idle_s, char **line)
+static int next_line(struct line_reader *lr, double idle_s, char **line)
 {
     double deadline = sr_now() + idle_s;
 
     for (;;) {
-        /* only the complete lines before the partial one can hold a newline */
-        char *nl = lr->pending.len > lr->partial ? memchr(lr->pending.data, '\n', lr->pending.len) : NULL;
         char chunk[65536];
-        struct pollfd pf[2] = {{.fd = fd, .events = POLLIN}, {.fd = lr->sig_fd, .events = POLLIN}};
+        struct pollfd pf[3] = {{.fd = lr->in_fd, .events = POLLIN}, {.fd = lr->sig_fd, .events = POLLIN},
+                               {.fd = lr->stop_fd, .events = POLLIN}};
         ssize_t n;
         int rc;
 
-        if (nl) {
-            size_t len = (size_t)(nl - lr->pending.data);
-            *line = strndup(lr->pending.data, len);
-            memmove(lr->pending.data, nl + 1, lr->pending.len - len - 1);
-            lr->pending.len -= len + 1;
+        if (pop_line(lr, line))
             return *line ? 1 : -1;
-        }
-        rc = poll(pf, 2, sr_poll_ms(deadline));
+        if (lr->eof)
+            return 0;
+        rc = poll(pf, 3, sr_poll_ms(deadline));
         if (rc == 0 || sr_now() >= deadline)
             return -2;
         if (rc < 0 && errno == EINTR)
             continue;
+        if (pf[2].revents)
+            return -3;
         if (pf[1].revents & POLLIN) {
             if (on_idle_signal(lr))
                 return -3;
             continue;
         }
-        n = read(fd, chunk, sizeof chunk);
+        n = read(lr->in_fd, chunk, sizeof chunk);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -216,11 +274,11 @@ static int next_line(struct line_reader *lr, int fd, double idle_s, char **line)
     }
 }
 
-static void put_line(cJSON *obj)
+static void put_line(struct line_reader *lr, cJSON *obj)
 {
     char *text = cJSON_PrintUnformatted(obj);
 
-    if (!text || sr_write_all(OUT_FD, text, strlen(text)) < 0 || sr_write_all(OUT_FD, "\n", 1) < 0)
+    if (!text || sr_write_all(lr->out_fd, text, strlen(text)) < 0 || sr_write_all(lr->out_fd, "\n", 1) < 0)
         SR_PLOG("write session record");
     free(text);
     cJSON_Delete(obj);
@@ -240,6 +298,47 @@ static cJSON *never_ran(struct sb_outcome *o)
     cJSON_AddStringToObject(o->error, "message", "cancelled before it started; the code did not run");
     snprintf(o->message, sizeof o->message, "cancelled before it started");
     return sb_record_build(o);
+}
+
+/* While an execution runs: the orchestrator's channel is readable. Take
+ * what came; cancel lines act now (on this execution, or kept for a later
+ * one). Once anything else arrives (the next request, pipelined), reading
+ * stops until the execution is over, so that next_line takes that line and
+ * the ones after it in their order (an oversized one gets its one answer
+ * there); only a hang-up is watched for meanwhile. The end of the channel
+ * ends the session, so the execution is stopped. */
+static void on_client(struct sb_worker *w, struct sb_exec *x)
+{
+    struct line_reader *lr = x->client;
+    char chunk[4096], *line;
+    ssize_t n = recv(lr->in_fd, chunk, sizeof chunk, MSG_DONTWAIT);
+
+    if (n < 0 && errno == ENOTSOCK)   /* a cold session's pipe */
+        n = read(lr->in_fd, chunk, sizeof chunk);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        lr->eof = 1;
+        x->aborted = 1;
+        sb_worker_kill(w);
+        return;
+    }
+    if (n > 0 && take(lr, chunk, (size_t)n))
+        SR_LOG("session: a request line over the size cap ended while a call ran; dropped unanswered");
+    for (;;) {
+        char *nl = lr->pending.len > lr->partial ? memchr(lr->pending.data, '\n', lr->pending.len) : NULL;
+        unsigned seq = nl ? cancel_line(lr->pending.data, (size_t)(nl - lr->pending.data)) : 0;
+        if (!seq || !pop_line(lr, &line))
+            break;
+        free(line);
+        if (seq == x->seq)
+            sb_worker_cancel(w, x, seq);
+        else if (seq > x->seq && seq > lr->cancel_seq)
+            lr->cancel_seq = seq;
+    }
+    /* a request waits (a line that is not a cancel, or one too long to be
+     * one): read no further, watch for a hang-up only. A short partial line
+     * may be a cancel whose newline is still on its way. */
+    if (lr->pending.len > lr->partial || lr->partial >= CANCEL_LINE_MAX || lr->skipping)
+        x->on_client = NULL;
 }
 
 /* Run one request line in the session and write its record. */
@@ -267,7 +366,10 @@ static void run_one(struct sb_worker *w, struct line_reader *lr, const char *lin
         sb_exec_init(&x, w->req, timeout, 1);
         x.interrupt_first = 1;
         x.seq = n;
-        x.live.fd = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "live")) ? OUT_FD : -1;
+        x.live.fd = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "live")) ? lr->out_fd : -1;
+        x.abort_fd = lr->in_fd;
+        x.on_client = on_client;
+        x.client = lr;
         sb_worker_watch(w, &x);
         if (x.done) {
             done = cJSON_ParseWithLength(x.rep.data + 4, x.rep.len - 4);
@@ -288,15 +390,25 @@ static void run_one(struct sb_worker *w, struct line_reader *lr, const char *lin
         sb_exec_free(&x);
     }
     cJSON_AddBoolToObject(rec, "sessionAlive", worker_alive(w));
-    put_line(rec);
+    put_line(lr, rec);
     free(frame);
     cJSON_Delete(done);
     cJSON_Delete(req);
     sb_outcome_free(&o);
 }
 
-/* Start the worker and say "ready" (or why not). 0 or -1. */
-static int start(struct sb_worker *w, const struct sb_request *req)
+static void say_ready(struct line_reader *lr, const struct sb_worker *w)
+{
+    cJSON *rec = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(rec, "status", "ready");
+    cJSON_AddNumberToObject(rec, "setupTime", w->t_ready - w->t0);
+    cJSON_AddStringToObject(rec, "memoryEnforcement", sb_cgroup_kind_name(w->cg.kind));
+    put_line(lr, rec);
+}
+
+/* Start a cold worker; on failure say why. 0 or -1. */
+static int start(struct line_reader *lr, struct sb_worker *w, const struct sb_request *req)
 {
     struct sb_outcome o;
     struct sb_exec x;
@@ -310,11 +422,6 @@ static int start(struct sb_worker *w, const struct sb_request *req)
         sb_exec_free(&x);
     }
     if (w->got_ready && worker_alive(w)) {
-        rec = cJSON_CreateObject();
-        cJSON_AddStringToObject(rec, "status", "ready");
-        cJSON_AddNumberToObject(rec, "setupTime", w->t_ready - w->t0);
-        cJSON_AddStringToObject(rec, "memoryEnforcement", sb_cgroup_kind_name(w->cg.kind));
-        put_line(rec);
         sb_outcome_free(&o);
         return 0;
     }
@@ -322,9 +429,40 @@ static int start(struct sb_worker *w, const struct sb_request *req)
         snprintf(o.message, sizeof o.message, "jail set-up failed: %s", w->setup_err[0] ? w->setup_err : "?");
     rec = sb_record_internal_error(o.message);
     cJSON_AddBoolToObject(rec, "sessionAlive", 0);
-    put_line(rec);
+    put_line(lr, rec);
     sb_outcome_free(&o);
     return -1;
+}
+
+/* Say "ready", then run each request as it comes until the session ends. */
+static void serve(struct line_reader *lr, struct sb_worker *w, const struct sb_request *req)
+{
+    char *line = NULL;
+    int rc;
+
+    say_ready(lr, w);
+    while (worker_alive(w) && ((rc = next_line(lr, req->idle_timeout_s, &line)) > 0 || rc == -1)) {
+        unsigned seq = rc == 1 ? cancel_line(line, strlen(line)) : 0;
+        if (seq) {
+            if (seq > lr->cancel_seq)
+                lr->cancel_seq = seq;
+        } else if (rc == 1) {
+            run_one(w, lr, line);
+        } else {
+            put_line(lr, sb_record_internal_error("request line over the size cap; ignored"));
+        }
+        free(line);
+        line = NULL;
+    }
+}
+
+void sb_session_serve(struct sb_worker *w, const struct sb_request *req, int fd, int stop_fd)
+{
+    struct line_reader lr;
+
+    reader_init(&lr, fd, fd, stop_fd);
+    serve(&lr, w, req);
+    sr_buf_reset(&lr.pending);
 }
 
 int sb_session_main(void)
@@ -335,34 +473,21 @@ int sb_session_main(void)
     char err[512], *line = NULL;
     int rc;
 
-    /* room for one line at the cap and the read that completes it */
-    sr_buf_init(&lr.pending, SB_SESSION_LINE_MAX + 2 * 65536);
-    lr.sig_fd = -1;
-    lr.cancel_seq = 0;
-    lr.skipping = 0;
-    lr.partial = 0;
+    reader_init(&lr, IN_FD, OUT_FD, -1);
     sb_request_defaults(&req);
-    rc = next_line(&lr, IN_FD, 60, &line);
+    rc = next_line(&lr, 60, &line);
     if (rc != 1 || sb_request_parse(line, strlen(line), &req, err, sizeof err) < 0) {
         if (rc != 1)
             snprintf(err, sizeof err, "session: no start request");
-        put_line(sb_record_internal_error(err));
+        put_line(&lr, sb_record_internal_error(err));
         free(line);
         sb_request_free(&req);
         return 1;
     }
     free(line);
-    line = NULL;
-    if (start(&w, &req) == 0) {
+    if (start(&lr, &w, &req) == 0) {
         lr.sig_fd = w.fd[SB_P_SIG];
-        while (worker_alive(&w) && ((rc = next_line(&lr, IN_FD, req.idle_timeout_s, &line)) > 0 || rc == -1)) {
-            if (rc == 1)
-                run_one(&w, &lr, line);
-            else
-                put_line(sb_record_internal_error("request line over the size cap; ignored"));
-            free(line);
-            line = NULL;
-        }
+        serve(&lr, &w, &req);
     }
     sb_worker_finish(&w);
     sr_buf_reset(&lr.pending);

@@ -9,18 +9,33 @@
  *   record out, with "sessionAlive": false once the worker has died (the
  *   session is over); with "live": true, the execution's live output lines
  *   come before it (sandbox/run/sb_live.h).
- * EOF on fd 3, the idle timeout, SIGTERM, SIGINT or SIGHUP (also between
- * executions) ends the session and every process of it. SR_CANCEL_SIGNAL
- * with value seq (sr_cancel.h) cancels execution seq: a KeyboardInterrupt, the
- * worker killed if the code does not stop within 2 s; an execution cancelled
- * before its request arrives never runs; a cancel for an earlier execution
- * is dropped. Without "seq", any cancel applies to the running execution. */
+ * EOF on fd 3 (also during an execution), the idle timeout, SIGTERM, SIGINT
+ * or SIGHUP (also between executions) ends the session and every process of
+ * it. SR_CANCEL_SIGNAL with value seq (sr_cancel.h), or a line
+ * {"cancel": seq} on fd 3 at any time (while a call runs, fd 3 is read for
+ * cancels until a request line comes: the requests after it, and their
+ * cancels, wait for their turn), cancels execution seq: a
+ * KeyboardInterrupt, the worker killed if the code does not stop within 2 s;
+ * an execution cancelled before its request arrives never runs; a cancel for
+ * an earlier execution is dropped. Without "seq", any cancel applies to the
+ * running execution. */
 #ifndef SB_SESSION_H
 #define SB_SESSION_H
 
 #define SB_SESSION_LINE_MAX (24u << 20)
 
+struct sb_request;
+struct sb_worker;
+
 /* Run a session until its end; returns the process exit status. */
 int sb_session_main(void);
+/* The warm daemon's session (sb_server.h): w is a warm worker already told
+ * it is a session's (sb_zygote_session_fn) with req's limits. Says "ready"
+ * on fd, then serves the protocol above on fd (requests and {"cancel": seq}
+ * lines in, records out) until fd ends, the idle timeout, or stop_fd turns
+ * readable. The caller finishes w. */
+void sb_session_serve(struct sb_worker *w, const struct sb_request *req, int fd, int stop_fd);
+/* A warm worker's script process as a session (sb_zygote_session_fn). */
+int sb_session_warm_runner(void);
 
 #endif

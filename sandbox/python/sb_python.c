@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <signal.h>
 #include <string.h>
 
 #include "sr_io.h"
@@ -476,11 +477,18 @@ int sb_python_warm_up(void)
         "    sys.modules['numpy'].random.seed()\n"
         "exec(compile('def _f(x):\\n    return [str(i) for i in range(x)]\\n_f(3)\\n', '<warm>', 'exec'), {})\n"
         "del sys, random\n";
-    PyObject *main = PyImport_AddModule("__main__");
-    PyObject *globals = main ? PyModule_GetDict(main) : NULL;
-    PyObject *res = globals ? PyRun_String(prep, Py_file_input, globals, globals) : NULL;
-    int rc = res ? 0 : -1;
+    PyObject *main, *globals, *res;
+    int rc;
 
+    /* the jail's init gave SIGPIPE its default action back (sb_jail_init_main)
+     * after the zygote's interpreter had ignored it, as Python does at start:
+     * ignored again, as in a cold run, a write to a closed pipe is a
+     * BrokenPipeError, not the end of the process */
+    signal(SIGPIPE, SIG_IGN);
+    main = PyImport_AddModule("__main__");
+    globals = main ? PyModule_GetDict(main) : NULL;
+    res = globals ? PyRun_String(prep, Py_file_input, globals, globals) : NULL;
+    rc = res ? 0 : -1;
     Py_XDECREF(res);
     PyErr_Clear();
     return rc;

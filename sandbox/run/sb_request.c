@@ -32,6 +32,7 @@ static const struct { const char *key; size_t off; } bool_fields[] = {
     {"raw", FIELD(raw)},
     {"display", FIELD(display)},   /* a code cell: notebook-style results (sandboxrun_display.py) */
     {"live", FIELD(live)},         /* the output as it comes, for progress notifications (sb_live.h) */
+    {"session", FIELD(session)},   /* the warm daemon: start a session on this connection (sb_server.h) */
 };
 
 void sb_request_defaults(struct sb_request *r)

@@ -8,10 +8,11 @@
  *    "maxOutFiles": 1000, "allowWeaker": false, "passthrough": false,
  *    "env": {"NAME": "VALUE"}, "live": false}
  * "code" is required for a run (a session's start request has none; sessions
- * also take "idleTimeout"). Unknown keys are an error (a typo must not silently
- * run with defaults). "env" adds variables to the script's fixed environment,
- * under common/sr_env.h's rule. "live" asks for the run's output lines as
- * it goes, as messages ahead of the record on its channel (sb_live.h). */
+ * also take "idleTimeout", and "session": true when they ask the warm daemon
+ * for one). Unknown keys are an error (a typo must not silently run with
+ * defaults). "env" adds variables to the script's fixed environment, under
+ * common/sr_env.h's rule. "live" asks for the run's output lines as it goes,
+ * as messages ahead of the record on its channel (sb_live.h). */
 #ifndef SB_REQUEST_H
 #define SB_REQUEST_H
 
@@ -38,6 +39,7 @@ struct sb_request {
     unsigned long cpu_s, memory_mb, pids, max_output, max_block, tmp_mb, out_mb, threads, max_out_files;
     int allow_weaker, passthrough, display;
     int live;   /* send live output messages ahead of the record (sb_live.h) */
+    int session;   /* to the warm daemon: a session's start request, not a run */
     int raw;   /* passthrough to a terminal keeps control sequences (else shown cat -v style) */
 };
 

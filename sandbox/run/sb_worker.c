@@ -379,10 +379,10 @@ static void on_notify(struct sb_worker *w, short revents)
     seccomp_notify_free(req, resp);
 }
 
-/* The orchestrator cancels execution number seq (not the worker): a
- * KeyboardInterrupt, and the worker dies if the code does not stop within the
- * grace. A cancel for an earlier execution came too late and is dropped. */
-static void on_cancel(struct sb_worker *w, struct sb_exec *x, unsigned seq)
+/* The orchestrator cancels execution number seq (not the worker), by a
+ * signal or on a daemon session's connection (sb_worker.h). A cancel for an
+ * earlier execution came too late and is dropped. */
+void sb_worker_cancel(struct sb_worker *w, struct sb_exec *x, unsigned seq)
 {
     double t = sr_now();
 
@@ -403,7 +403,7 @@ static void on_signal(struct sb_worker *w, struct sb_exec *x)
     if (read(w->fd[SB_P_SIG], &si, sizeof si) != (ssize_t)sizeof si)
         return;
     if ((int)si.ssi_signo == SR_CANCEL_SIGNAL) {
-        on_cancel(w, x, (unsigned)si.ssi_int);
+        sb_worker_cancel(w, x, (unsigned)si.ssi_int);
         return;
     }
     w->interrupted = (int)si.ssi_signo;
@@ -471,7 +471,8 @@ void sb_worker_watch(struct sb_worker *w, struct sb_exec *x)
         for (int i = 0; i < SB_P_COUNT; i++)
             pf[i] = (struct pollfd){.fd = w->fd[i], .events = POLLIN};
         /* only a full hang-up counts: the client half-closes after its request */
-        pf[SB_P_COUNT] = (struct pollfd){.fd = x->aborted ? -1 : x->abort_fd, .events = 0};
+        pf[SB_P_COUNT] = (struct pollfd){.fd = x->aborted ? -1 : x->abort_fd,
+                                         .events = x->on_client ? POLLIN : 0};
         rc = poll(pf, SB_P_COUNT + 1, timeout);
         if (rc < 0 && errno != EINTR) {
             SR_PLOG("poll");
@@ -484,7 +485,9 @@ void sb_worker_watch(struct sb_worker *w, struct sb_exec *x)
                 on_deadline(w, x);
             continue;
         }
-        if (pf[SB_P_COUNT].revents & (POLLHUP | POLLERR)) {
+        if (x->on_client && (pf[SB_P_COUNT].revents & (POLLIN | POLLHUP | POLLERR))) {
+            x->on_client(w, x);
+        } else if (pf[SB_P_COUNT].revents & (POLLHUP | POLLERR)) {
             x->aborted = 1;
             sb_worker_kill(w);
         }

@@ -52,6 +52,11 @@ struct sb_exec {
     int until_ready;                   /* session start: stop once the jail is ready */
     int interrupt_first;               /* session: on timeout try a KeyboardInterrupt first */
     int abort_fd;                      /* a client connection whose hang-up ends the run, or -1 */
+    /* with on_client, abort_fd is also read while the code runs: on_client
+     * is called when it is readable or hung up (a daemon session's
+     * connection, which carries cancels) */
+    void (*on_client)(struct sb_worker *w, struct sb_exec *x);
+    void *client;                      /* on_client's state */
     int aborted;
     unsigned seq;                      /* session: the execution's number (0: any cancel applies) */
     unsigned answers_dropped;          /* session: done-frames whose "seq" was not seq, dropped */
@@ -82,6 +87,10 @@ void sb_worker_kill(struct sb_worker *w);
 /* Interrupt the script through init: execution seq of a session (0: a
  * plain SIGINT, whatever runs). 0 or -1. */
 int sb_worker_interrupt(struct sb_worker *w, unsigned seq);
+/* Cancel execution seq of a session (0: whatever runs) while it is watched:
+ * a KeyboardInterrupt, and the worker killed if the code does not stop
+ * within the grace. A cancel for another execution is dropped. */
+void sb_worker_cancel(struct sb_worker *w, struct sb_exec *x, unsigned seq);
 /* Put one execution's output, files, status and message into o. status_code
  * and error come from a session's done-frame (pass -1/NULL for a one-shot run,
  * whose status comes from the wait status). */

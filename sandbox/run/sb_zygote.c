@@ -130,7 +130,10 @@ static int alone(void)
     return pids == 2 && threads == 1;
 }
 
-/* The script process of a warm worker: wait for the one request, run it. */
+static sb_zygote_session_fn session_runner;   /* what a worker asked for a session becomes */
+
+/* The script process of a warm worker: wait for the one request, run it
+ * (or become the session it asks for). */
 static int warm_runner(struct sb_jail *j)
 {
     struct sr_buf b;
@@ -154,6 +157,13 @@ static int warm_runner(struct sb_jail *j)
     code = cJSON_GetObjectItemCaseSensitive(req, "code");
     argc = request_argv(req, argv, SB_MAX_ARGS + 2);
     request_env(req, env, SR_ENV_MAX_VARS + 1);
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "session"))) {
+        /* argv and the environment as a cold session's sb_python_init sets them */
+        status = sb_python_set_argv(argc, argv) == 0 && sb_python_environ(env) == 0 ? session_runner() : 120;
+        free_env(env);
+        cJSON_Delete(req);
+        return status;
+    }
     /* as sb_python_init does in a cold run: this os.environ is the zygote's */
     if (cJSON_IsString(code) && sb_python_set_argv(argc, argv) == 0 && sb_python_environ(env) == 0 &&
         (sb_phase("s.argv+environ"), 1))
@@ -287,7 +297,7 @@ static int zygote_filter(const char *policy, struct sb_bpf *b)
     return rc;
 }
 
-int sb_zygote_main(int argc, char **argv)
+int sb_zygote_main(int argc, char **argv, sb_zygote_session_fn session)
 {
     const char *preload = SB_ZYGOTE_DEFAULT_PRELOAD, *policy = NULL, *scripts = NULL, *warmup = NULL;
     char *pyargv[] = {"<warm>", NULL};
@@ -306,6 +316,7 @@ int sb_zygote_main(int argc, char **argv)
             warmup = argv[i + 1];
     }
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    session_runner = session;
     if (!policy || !sb_zygote_preload_ok(preload) || zygote_filter(policy, &filter) < 0 ||
         (init_fd = sb_jail_open_init()) < 0)
         return 2;

@@ -35,9 +35,17 @@ struct sb_zygote_cfg {
     const char *scripts;      /* the host directory mounted at /sandboxrun, or NULL */
 };
 
+/* What a warm worker becomes when its one request is a session's start
+ * ({"session": true, "filename", "args", "env"}, sb_server.h): with sys.argv
+ * and the environment set from it, it serves the session's executions on
+ * its control channel until it closes, as a cold session's runner does;
+ * returns the script process's exit status. */
+typedef int (*sb_zygote_session_fn)(void);
+
 /* zygote process main: argv "--preload LIST --policy FILE [--scripts DIR]
- * [--warmup FILE]"; the spawn channel is fd 3. Returns an exit status. */
-int sb_zygote_main(int argc, char **argv);
+ * [--warmup FILE]"; the spawn channel is fd 3. session serves the workers
+ * that become sessions. Returns an exit status. */
+int sb_zygote_main(int argc, char **argv, sb_zygote_session_fn session);
 /* Start a zygote (fork+exec of our own binary, clean environment). Waits
  * until its imports and warm-up are done. 0, or -1 after logging. z->lock
  * is kept. */

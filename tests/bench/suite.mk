@@ -12,6 +12,7 @@ BENCH_ARGS ?=
 bench: all
 	/usr/bin/python3 bench/bench.py $(BENCH_ARGS)
 	/usr/bin/python3 bench/agentcore.py
+	/usr/bin/python3 bench/session_start.py
 	/usr/bin/python3 bench/containers.py
 
 .PHONY: bench
