@@ -374,8 +374,10 @@ def _choose(cv):
 
 
 def _structure(eda, rec, alias):
-    """Season, differencing orders for SARIMA, Fourier seasons and the
-    feature spec, from one EDA and its recommendation.
+    """Season, the EDA's differencing orders (SARIMA uses its d with Fourier
+    terms; with a short season it runs auto.arima's own tests,
+    arima.unit_root_orders), Fourier seasons and the feature spec, from one
+    EDA and its recommendation.
 
     The statistical models (and seasonal naive) take the detected period as
     a season only when the calendar implies it (12 for monthly data...): a
