@@ -4,14 +4,21 @@ fitting, forecasts and prediction intervals — all numpy/scipy, so a search
 of dozens of models takes a second where statsmodels' SARIMAX, whose fit
 takes 1–9 s per model on a 60-point monthly series, takes minutes.
 
-The differencing orders come from unit-root tests done by the EDA (D = 1
-when Hyndman's seasonal strength is at least 0.64, then d = the number of
-differences after which KPSS stops rejecting), never from the search. With
-d and D fixed, the search starts from (2,2)(1,1), (0,0)(0,0), (1,0)(1,0),
-(0,1)(0,1) (and (0,0)(0,0) without constant), then moves to the best
-neighbour (one of p, q, P, Q ±1, p and q or P and Q together ±1, constant
-on/off) while AICc improves; p, q <= 5, P, Q <= 2, p+q+P+Q <= 5. Models
-whose AR or MA roots are within 1.01 of the unit circle are rejected.
+The differencing orders are auto.arima's, decided before any AICc is
+compared (AICc of different differencings are not comparable: they are
+likelihoods of different data): D = 1 when the seasonal strength of
+mstl's decomposition exceeds 0.64 (nsdiffs), then d = the number of
+differences after which KPSS with ndiffs' bandwidth stops rejecting at 5 %
+(ndiffs) — unit_root_orders. With d and D fixed, the search is
+auto.arima's stepwise one (stepwise_search): p, q <= min(5, n/3), P, Q <=
+min(2, n/3/m), p, q < m with a seasonal part, the starts (2,2)(1,1),
+(0,0)(0,0), (1,0)(1,0), (0,1)(0,1) and (0,0)(0,0) without constant, then
+the first neighbour in auto.arima's order (P, Q, then p, q, by ±1 and in
+pairs, then the constant on/off) that lowers AICc, until none does.
+Models whose AR or MA roots are within 1.01 of the unit circle are
+rejected. AICc counts σ² as a parameter: -2 log L + 2(k+1) +
+2(k+1)(k+2)/(n-k-2), k the coefficients with the constant, n the
+differenced series' length.
 
 Fitting, as auto.arima: by exact Gaussian likelihood for series of at
 most 150 points with seasons of at most 12 (the search and every later
@@ -35,15 +42,18 @@ every step; with d + D >= 2 there is none, as in auto.arima.
 """
 
 import time
+import warnings
 
 import numpy as np
 from scipy.linalg import cholesky, cho_solve, solve_triangular, toeplitz
 from scipy.optimize import least_squares
 from scipy.signal import lfilter, lfiltic
+from statsmodels.tsa.seasonal import STL
 from statsmodels.tsa.statespace.tools import (constrain_stationary_univariate,
                                               unconstrain_stationary_univariate)
+from statsmodels.tsa.stattools import kpss
 
-MAX_P, MAX_Q, MAX_SP, MAX_SQ, MAX_ORDER = 5, 5, 2, 2, 5
+MAX_P, MAX_Q, MAX_SP, MAX_SQ = 5, 5, 2, 2
 ROOT_MARGIN = 1.01
 EXACT_MAX_N = 150
 
@@ -64,8 +74,12 @@ def _polys(spec, x, m):
     p, q, sp, sq = spec["p"], spec["q"], spec["P"], spec["Q"]
     phi, theta = x[:p], x[p:p + q]
     sphi, stheta = x[p + q:p + q + sp], x[p + q + sp:p + q + sp + sq]
-    ar = np.convolve(np.r_[1.0, -phi], _seasonal(-sphi, m) if sp else [1.0])
-    ma = np.convolve(np.r_[1.0, theta], _seasonal(stheta, m) if sq else [1.0])
+    ar = np.concatenate(([1.0], -phi))
+    ma = np.concatenate(([1.0], theta))
+    if sp:
+        ar = np.convolve(ar, _seasonal(-sphi, m))
+    if sq:
+        ma = np.convolve(ma, _seasonal(stheta, m))
     return ar, ma
 
 
@@ -424,29 +438,98 @@ def _exact_predict(z_obs, ar, ma, h):
     return g[lags] @ alpha
 
 
+# ---------------------------------------------------------------- differencing
+
+KPSS_CRIT_5PCT = 0.463     # urca's level-KPSS critical value at 5 % (0.347 at 10 %, 0.574 at 2.5 %)
+SEASONAL_STRENGTH_FOR_D = 0.64
+STL_SEASON_WINDOW = 11     # mstl's s.window for one season (7 + 4·1)
+
+
+def _kpss_level(x):
+    """urca's ur.kpss(type = "mu") statistic with ndiffs' bandwidth,
+    trunc(3·sqrt(n)/13) Bartlett lags."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(kpss(x, regression="c", nlags=int(3 * np.sqrt(len(x)) / 13))[0])
+
+
+def ndiffs(x, max_d=2):
+    """forecast::ndiffs: the number of first differences after which the
+    level KPSS test (ndiffs' bandwidth) no longer rejects at 5 %
+    (urca's interpolated p-value < 0.05, i.e. statistic > 0.463)."""
+    x = np.asarray(x, float)
+    d = 0
+    while d < max_d and len(x) > 2 and np.ptp(x) > 0 and _kpss_level(x) > KPSS_CRIT_5PCT:
+        d += 1
+        x = np.diff(x)
+    return d
+
+
+def _next_odd(v):
+    v = int(np.ceil(v))
+    return v if v % 2 else v + 1
+
+
+def seasonal_strength(x, m):
+    """forecast's seas.heuristic: 1 - Var(R)/Var(S + R) of mstl's
+    decomposition of one season (stats::stl with s.window 11, degree-0
+    seasonal smoother, its default trend and low-pass windows and jumps,
+    not robust), clipped to [0, 1]."""
+    sw = STL_SEASON_WINDOW
+    tw = _next_odd(1.5 * m / (1 - 1.5 / sw))
+    lw = _next_odd(m)
+    res = STL(np.asarray(x, float), period=m, seasonal=sw, trend=tw, low_pass=lw,
+              seasonal_deg=0, trend_deg=1, low_pass_deg=1, robust=False,
+              seasonal_jump=int(np.ceil(sw / 10)), trend_jump=int(np.ceil(tw / 10)),
+              low_pass_jump=int(np.ceil(lw / 10))).fit()
+    r, s = np.asarray(res.resid), np.asarray(res.seasonal)
+    den = float(np.var(r + s))
+    return float(min(1.0, max(0.0, 1.0 - np.var(r) / den))) if den > 0 else 0.0
+
+
+def unit_root_orders(y, m):
+    """auto.arima's differencing, decided before any AICc is compared: D = 1
+    when the seasonal strength exceeds 0.64 (nsdiffs' "seas" test; none for
+    m < 2 or series of at most 2m points), then d = ndiffs of the
+    seasonally differenced series. Returns (d, D, reason)."""
+    y = np.asarray(y, float)
+    big_d, why = 0, "no season"
+    if m >= 2 and len(y) > 2 * m:
+        fs = seasonal_strength(y, m)
+        big_d = int(fs > SEASONAL_STRENGTH_FOR_D)
+        why = "seasonal strength %.3f %s %.2f" % (fs, ">" if big_d else "<=", SEASONAL_STRENGTH_FOR_D)
+    elif m >= 2:
+        why = "at most two seasons of data"
+    d = ndiffs(difference(y, 0, big_d, m))
+    return d, big_d, "D = %d (%s), then d = %d by KPSS at 5 %% (lag trunc(3·sqrt(n)/13)), as " \
+                     "auto.arima's nsdiffs and ndiffs" % (big_d, why, d)
+
+
 # ---------------------------------------------------------------- search
 
-def _valid(s, seasonal):
-    if min(s["p"], s["q"], s["P"], s["Q"]) < 0 or s["p"] > MAX_P or s["q"] > MAX_Q:
-        return False
-    if s["P"] > MAX_SP or s["Q"] > MAX_SQ or s["p"] + s["q"] + s["P"] + s["Q"] > MAX_ORDER:
-        return False
-    if not seasonal and (s["P"] or s["Q"]):
-        return False
-    return not (s["constant"] and s["d"] + s["D"] >= 2)
+def order_limits(n, m):
+    """auto.arima's bounds for a series of n points and season m: p, q <=
+    min(5, n/3), P, Q <= min(2, n/3/m), and p, q < m when the seasonal
+    part may be used; no bound on p + q + P + Q in the stepwise search."""
+    lim = {"p": min(MAX_P, n // 3), "q": min(MAX_Q, n // 3), "P": 0, "Q": 0}
+    if m >= 2:
+        lim["P"], lim["Q"] = min(MAX_SP, n // 3 // m), min(MAX_SQ, n // 3 // m)
+        if lim["P"]:
+            lim["p"] = min(lim["p"], m - 1)
+        if lim["Q"]:
+            lim["q"] = min(lim["q"], m - 1)
+    return lim
 
 
-def _neighbours(s, seasonal):
-    moves = [("p",), ("q",), ("p", "q")] + ([("P",), ("Q",), ("P", "Q")] if seasonal else [])
-    out = []
-    for keys in moves:
-        for step in (-1, 1):
-            n = dict(s)
-            for k in keys:
-                n[k] += step
-            out.append(n)
-    out.append(dict(s, constant=not s["constant"]))
-    return [n for n in out if _valid(n, seasonal)]
+# auto.arima's neighbours, in the order it tries them (the first that
+# improves AICc is taken): seasonal orders, then non-seasonal ones
+MOVES = [(0, 0, -1, 0), (0, 0, 0, -1), (0, 0, 1, 0), (0, 0, 0, 1), (0, 0, -1, -1),
+         (0, 0, -1, 1), (0, 0, 1, -1), (0, 0, 1, 1), (-1, 0, 0, 0), (0, -1, 0, 0),
+         (1, 0, 0, 0), (0, 1, 0, 0), (-1, -1, 0, 0), (-1, 1, 0, 0), (1, -1, 0, 0), (1, 1, 0, 0)]
+
+
+def _within(s, lim):
+    return all(0 <= s[k] <= lim[k] for k in ("p", "q", "P", "Q"))
 
 
 def _key(s):
@@ -455,9 +538,13 @@ def _key(s):
 
 def stepwise_search(y, period, d, big_d, exog=None, deadline=None, max_models=94,
                     likelihood=None):
-    """Hyndman-Khandakar stepwise AICc search with d and D fixed, every
-    candidate fitted by the same likelihood (likelihood_method's choice for
-    y and period unless given).
+    """Hyndman-Khandakar stepwise AICc search with d and D fixed, as
+    auto.arima runs it: the orders bounded by order_limits, the starts
+    (2,2)(1,1), (0,0)(0,0), (1,0)(1,0), (0,1)(0,1) and (0,0)(0,0) without
+    constant, then from the best model the first neighbour in MOVES (then
+    the constant on/off) that lowers AICc, until none does; every candidate
+    fitted by the same likelihood (likelihood_method's choice for y and
+    period unless given). A constant (mean or drift) only when d + D <= 1.
 
     Returns (best ArimaFit or None, report {criterion, search,
     models_tried, aicc, stopped_by, seconds})."""
@@ -465,12 +552,18 @@ def stepwise_search(y, period, d, big_d, exog=None, deadline=None, max_models=94
     seasonal = period >= 2
     big_d = big_d if seasonal else 0
     const = d + big_d <= 1
-    base = {"d": d, "D": big_d}
-    starts = [(2, 2, 1, 1), (0, 0, 0, 0), (1, 0, 1, 0), (0, 1, 0, 1)] if seasonal else \
-             [(2, 2, 0, 0), (0, 0, 0, 0), (1, 0, 0, 0), (0, 1, 0, 0)]
-    cands = [dict(base, p=p, q=q, P=sp, Q=sq, constant=const) for p, q, sp, sq in starts]
+    lim = order_limits(len(y), period if seasonal else 1)
+    first = dict(d=d, D=big_d, constant=const, p=min(2, lim["p"]), q=min(2, lim["q"]),
+                 P=min(1, lim["P"]), Q=min(1, lim["Q"]))
+    if len(y) < 10:
+        first.update(p=min(1, lim["p"]), q=min(1, lim["q"]), P=0, Q=0)
+    cands = [first, dict(first, p=0, q=0, P=0, Q=0)]
+    if lim["p"] or lim["P"]:
+        cands.append(dict(first, p=int(lim["p"] > 0), q=0, P=int(lim["P"] > 0), Q=0))
+    if lim["q"] or lim["Q"]:
+        cands.append(dict(first, p=0, q=int(lim["q"] > 0), P=0, Q=int(lim["Q"] > 0)))
     if const:
-        cands.append(dict(base, p=0, q=0, P=0, Q=0, constant=False))
+        cands.append(dict(first, p=0, q=0, P=0, Q=0, constant=False))
     method = likelihood_method(len(y), period) if likelihood is None else likelihood
     tried, best = {}, None
     state = {"stopped": "converged"}
@@ -484,27 +577,38 @@ def stepwise_search(y, period, d, big_d, exog=None, deadline=None, max_models=94
             return True
         return False
 
-    def consider(cands):
+    def consider(c):
+        """Fit c unless tried; True if it became the best."""
         nonlocal best
-        improved = False
-        for c in cands:
-            if _key(c) in tried or not _valid(c, seasonal):
-                continue
-            if best is not None and out_of_time():
-                break
-            fit = fit_arima(y, c, period, exog, method=method)
-            tried[_key(c)] = fit.aicc if fit else None
-            if fit is not None and (best is None or fit.aicc < best.aicc - 1e-9):
-                best, improved = fit, True
-        return improved
+        if _key(c) in tried or not _within(c, lim):
+            return False
+        fit = fit_arima(y, c, period, exog, method=method)
+        tried[_key(c)] = fit.aicc if fit else None
+        if fit is not None and (best is None or fit.aicc < best.aicc):
+            best = fit
+            return True
+        return False
 
-    consider(cands)
-    while best is not None and not out_of_time():
-        if not consider(_neighbours(best.spec, seasonal)):
+    for c in cands:
+        if best is not None and out_of_time():
             break
+        consider(c)
+    moved = best is not None
+    while moved and not out_of_time():
+        moved = False
+        s = best.spec
+        for dp, dq, dsp, dsq in MOVES:
+            if out_of_time():
+                break
+            if consider(dict(s, p=s["p"] + dp, q=s["q"] + dq, P=s["P"] + dsp, Q=s["Q"] + dsq)):
+                moved = True
+                break
+        if not moved and const and not out_of_time():
+            moved = consider(dict(s, constant=not s["constant"]))
     report = {"criterion": "AICc (%s)" % ("exact likelihood" if method == "exact"
                                          else "conditional sum of squares"),
-              "search": "stepwise (Hyndman-Khandakar)", "models_tried": len(tried),
+              "search": "stepwise (Hyndman-Khandakar, auto.arima's order of moves)",
+              "limits": lim, "models_tried": len(tried),
               "aicc": None if best is None else best.aicc, "stopped_by": state["stopped"],
               "seconds": round(time.monotonic() - t0, 3)}
     return best, report

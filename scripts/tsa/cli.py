@@ -46,8 +46,8 @@ def make_parser(description, forecast=False, features=False):
     if forecast:
         p.add_argument("--horizon", type=int, help="hold-out and forecast length "
                                                    "(default: from the seasonal period)")
-        p.add_argument("--trials", type=int, default=30,
-                       help="optuna trials per tuned model (default 30)")
+        p.add_argument("--trials", type=int, default=10,
+                       help="optuna trials per tuned model (default 10)")
         p.add_argument("--time-budget", type=float, default=60.0,
                        help="seconds allowed for tuning in total (default 60)")
         p.add_argument("--boxcox", choices=("off", "auto"), default="off",

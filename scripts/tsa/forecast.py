@@ -141,8 +141,8 @@ def run_forecast(series, eda, rec, alias, features=None, horizon=None, trials=30
 
     # the hold-out, touched once: every model fitted on the training part
     results, holdout = [], pd.DataFrame({"time": test.index, "actual": test.values})
-    # ETS's choice was fitted on exactly these points (the training part's
-    # recent window) with this h: its forecast is the hold-out one
+    # the ETS and SARIMA choices were fitted on exactly these points (the
+    # training part's recent window) with this h: their forecasts are the hold-out ones
     fits = _fit_all(fitters, train, h, cached=choices["fitted"])
     for name in MODEL_ORDER:
         fc, secs, err = fits[name]
@@ -207,14 +207,18 @@ def run_forecast(series, eda, rec, alias, features=None, horizon=None, trials=30
 def _choose_structures(y, st, deadline, h, boxcox):
     """SARIMA orders and ETS form, each by AICc on y (the training part).
     Returns ({"sarima": params | None, "ets": form | None, "ets_start":
-    its fitted parameters, "fitted": {"ets": its h-step Forecast}}, report)."""
+    its fitted parameters, "fitted": {"ets", "sarima": their h-step Forecasts}}, report)."""
     choices = {"sarima": None, "ets": None, "ets_start": None, "fitted": {},
                "alternatives": {"sarima": None, "ets": None}}
     report = {}
     t0 = time.monotonic()
     try:
-        choices["sarima"], rep = models.search_sarima(y, st["period"], st["d"], st["D"],
-                                                      st["fourier_periods"], deadline, boxcox)
+        t_search = time.monotonic()
+        choices["sarima"], rep, fit = models.search_sarima(y, st["period"], st["d"],
+                                                           st["fourier_periods"], deadline, boxcox)
+        # the winner was fitted on exactly these points: its forecast is the hold-out one
+        choices["fitted"]["sarima"] = (models.sarima_forecast(fit, choices["sarima"], h),
+                                       time.monotonic() - t_search, None)
         choices["alternatives"]["sarima"] = rep.pop("alternative")
         report["sarima"] = dict(rep, chosen=models.arima.form_name(choices["sarima"],
                                                                    choices["sarima"]["period"]),
@@ -278,9 +282,9 @@ def _choose_boxcox(choices, report, train, h, origins, scale, period):
             "chosen": "boxcox" if win == bc else "none"}
         if win == "other":
             choices[name] = alt
+            choices["fitted"].pop(name, None)
             if name == "ets":
                 choices["ets_start"] = None
-                choices["fitted"].pop("ets", None)
             report[name]["chosen"] = models.arima.form_name(alt, alt["period"]) \
                 if name == "sarima" else models.ets_name(alt)
             if name == "sarima":
@@ -370,8 +374,10 @@ def _choose(cv):
 
 
 def _structure(eda, rec, alias):
-    """Season, differencing orders for SARIMA, Fourier seasons and the
-    feature spec, from one EDA and its recommendation.
+    """Season, the EDA's differencing orders (SARIMA uses its d with Fourier
+    terms; with a short season it runs auto.arima's own tests,
+    arima.unit_root_orders), Fourier seasons and the feature spec, from one
+    EDA and its recommendation.
 
     The statistical models (and seasonal naive) take the detected period as
     a season only when the calendar implies it (12 for monthly data...): a

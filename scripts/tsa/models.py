@@ -34,6 +34,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from scipy.signal import lfilter
 from scipy.stats import norm
 from sklearn.ensemble import HistGradientBoostingRegressor
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
@@ -228,15 +229,18 @@ def fourier_terms(start, n, periods, k):
     return pd.DataFrame(cols)
 
 
-def search_sarima(y, period, d, big_d, fourier_periods, deadline=None, boxcox=True):
+def search_sarima(y, period, fourier_d, fourier_periods, deadline=None, boxcox=True):
     """Choose the SARIMA model on y by AICc: on y, and (if boxcox) on
     Box-Cox(y) when Guerrero's λ for y is worth trying (the two compared on the data's
     scale; the other's winner is the report's ``alternative``, for a choice
-    by cross-validation). Short seasons: the stepwise seasonal search. Long seasons:
-    Fourier regressors with K harmonics per period, each K chosen by AICc
-    (_search_fourier). Every candidate of one search is fitted by the same
-    likelihood: exact for short series (arima.likelihood_method), CSS
-    otherwise. Returns (params, search report)."""
+    by cross-validation). Short seasons: d and D by auto.arima's unit-root
+    tests of the (transformed) data (arima.unit_root_orders), before and
+    outside any AICc comparison, then the stepwise seasonal search. Long
+    seasons: D = 0, d = fourier_d, and Fourier regressors with K harmonics
+    per period, each K chosen by AICc (_search_fourier). Every candidate of
+    one search is fitted by the same likelihood: exact for short series
+    (arima.likelihood_method), CSS otherwise. Returns (params, search
+    report, the winner's ArimaFit on y, for sarima_forecast)."""
     v = y.values.astype(float)
     m = period if period <= MAX_SARIMA_SEASON else 1
     lam = boxcox_mod.choose_lambda(v, period) if boxcox else None
@@ -245,11 +249,14 @@ def search_sarima(y, period, d, big_d, fourier_periods, deadline=None, boxcox=Tr
     for lt in tries:
         data = v if lt is None else boxcox_mod.transform(v, lt)
         if period <= MAX_SARIMA_SEASON:
-            fit, rep = arima.stepwise_search(data, period, d, big_d if period >= 2 else 0,
-                                             deadline=deadline)
+            d, big_d, why = arima.unit_root_orders(data, period)
+            fit, rep = arima.stepwise_search(data, period, d, big_d, deadline=deadline)
+            rep = dict(rep, differencing=why)
             extra = {}
         else:
-            fit, rep, extra = _search_fourier(data, d, fourier_periods, deadline)
+            fit, rep, extra = _search_fourier(data, fourier_d, fourier_periods, deadline)
+            rep = dict(rep, differencing="D = 0 (Fourier terms carry the seasons), d = %d from "
+                                         "the EDA's KPSS" % fourier_d, limits=None)
         if fit is None:
             continue
         score = fit.aicc if lt is None else \
@@ -266,7 +273,7 @@ def search_sarima(y, period, d, big_d, fourier_periods, deadline=None, boxcox=Tr
     score, fit, rep, extra, lt = best
     rep = dict(rep, boxcox_lambda_tried=lam, boxcox_lambda=lt, aicc=score,
                alternative=next((p for k, p in found.items() if k != lt), None))
-    return found[lt], rep
+    return found[lt], rep, fit
 
 
 def _search_fourier(v, d, periods, deadline):
@@ -316,16 +323,24 @@ def fit_sarima(y, h, params):
     lam = params.get("boxcox_lambda")
     periods = params.get("fourier_periods") or []
     exog = fourier_terms(0, len(y), periods, k).values if k else None
-    fexog = fourier_terms(len(y), h, periods, k).values if k else None
     v = y.values.astype(float)
     if lam is not None:
         if not np.all(v > 0):
             raise RuntimeError("Box-Cox needs positive data")
         v = boxcox_mod.transform(v, lam)
-    method = params.get("likelihood", "css")
-    fit = arima.fit_arima(v, spec, m, exog, method=method)
+    fit = arima.fit_arima(v, spec, m, exog, method=params.get("likelihood", "css"))
     if fit is None:
         raise RuntimeError("SARIMA %s could not be fitted" % arima.form_name(spec, m))
+    return sarima_forecast(fit, params, h)
+
+
+def sarima_forecast(fit, params, h):
+    """The h-step Forecast of fit, an ArimaFit of params (as fit_sarima
+    makes, or search_sarima's winner), back on the data's scale."""
+    spec, m, k = fit.spec, params["period"], params.get("K", 0)
+    lam = params.get("boxcox_lambda")
+    periods = params.get("fourier_periods") or []
+    fexog = fourier_terms(len(fit.y), h, periods, k).values if k else None
     mean, bands = fit.forecast(h, fexog, LEVELS)
     if lam is not None:
         mean = boxcox_mod.inverse(mean, lam)
@@ -340,7 +355,7 @@ def fit_sarima(y, h, params):
             "%d harmonics of period %d" % (kp, per) for per, kp in zip(periods, ks))
     if lam is not None:
         form += " of Box-Cox(λ = %.3g)" % lam
-    form += ", %s likelihood" % ("exact" if method == "exact" else "CSS")
+    form += ", %s likelihood" % ("exact" if fit.method == "exact" else "CSS")
     return Forecast(mean, bands, params=dict(params, form=form, aicc=fit.aicc,
                                              sigma2=fit.sigma2))
 
@@ -349,24 +364,39 @@ def fit_sarima(y, h, params):
 
 def fit_theta(y, h, period):
     """statsmodels' ThetaModel (multiplicative deseasonalising for positive
-    data when the 90 % ACF test finds a season)."""
+    data when the 90 % ACF test finds a season), with R's thetaf intervals:
+    mean ± z·σ·sqrt(1 + (k−1)α²) at step k, σ² the variance of the SES
+    one-step errors of the (deseasonalised) series (statsmodels' own
+    intervals refit an ARIMA(0,1,1) by SARIMAX on the seasonal series for
+    σ², 0.1–0.2 s per fit, and use 1 + (α−1)² where the SES variance has α²)."""
     seasonal = 2 <= period <= len(y) // 2
+    v = y.values.astype(float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = ThetaModel(y.values.astype(float), period=period if seasonal else 1,
+        model = ThetaModel(v, period=period if seasonal else 1,
                            deseasonalize=seasonal, use_test=seasonal)
         res = model.fit()
         mean = np.asarray(res.forecast(h), float)
-        bands = {}
-        for lev in LEVELS:
-            pi = np.asarray(res.prediction_intervals(h, alpha=1 - lev), float)
-            bands[lev] = (pi[:, 0], pi[:, 1])
+    alpha = float(res.params["alpha"])
+    season = np.asarray(res._seasonal, float)       # one period of indices, empty if none
+    des = v if not len(season) else (
+        v / np.resize(season, len(v)) if model.method == "mul" else v - np.resize(season, len(v)))
+    sigma = np.sqrt(_ses_variance(des, alpha))
+    bands = normal_bands(mean, sigma * np.sqrt(1 + np.arange(h) * alpha ** 2))
     if not np.all(np.isfinite(mean)):
         raise RuntimeError("Theta forecast is not finite")
     return Forecast(mean, bands, params={"form": "Theta (theta = 2)",
-                                         "deseasonalized": bool(model.deseasonalize),
-                                         "alpha": float(res.params["alpha"]),
-                                         "b0": float(res.params["b0"])})
+                                         "deseasonalized": bool(len(season)),
+                                         "alpha": alpha, "b0": float(res.params["b0"])})
+
+
+def _ses_variance(x, alpha):
+    """σ² of simple exponential smoothing with smoothing α, started at the
+    first value (as ThetaModel's SES): the sum of squared one-step errors
+    over their count less the one estimated parameter."""
+    level = lfilter([alpha], [1.0, alpha - 1.0], x[:-1], zi=[(1.0 - alpha) * x[0]])[0]
+    e = x[1:] - level
+    return float(np.sum(e ** 2) / max(1, len(e) - 1))
 
 
 # ---------------------------------------------------------------- combination
@@ -397,23 +427,9 @@ def fit_gbm(y, h, spec, params):
     MAX_DIRECT_ROWS rows."""
     v = y.values.astype(float)
     n = len(v)
-    origin = origin_columns(make_target(y, spec), spec)
-    calendar = calendar_columns(y.index.append(future_index(y.index, h)), spec)
-    delta = arima.diff_poly(spec.d, spec.big_d, spec.period)
-    ok = np.ones(n, bool)
-    for col in origin.values():
-        ok &= np.isfinite(col)
-    ok[:len(delta) - 1] = False
-    cand = np.flatnonzero(ok[:n - 1])
-    if not ok[n - 1] or len(cand) == 0:
-        raise RuntimeError("the series is too short for the features' history")
-    stride = max(1, int(np.ceil(len(cand) * min(h, n) / MAX_DIRECT_ROWS)))
-    origins = cand[::-1][::stride][::-1]
+    origin, delta, origins, at, keep = _direct_rows(y, h, spec)
     steps = np.arange(1, h + 1)
-    at = origins[:, None] + steps[None, :]
-    keep = at <= n - 1
-    if keep.sum() < 10:
-        raise RuntimeError("only %d rows with complete features; need 10" % keep.sum())
+    calendar = calendar_columns(y.index.append(future_index(y.index, h)), spec)
     base = naive_paths(v, origins, h, delta)
     x = _direct_design(origin, calendar, spec, origins, at, keep)
     model = HistGradientBoostingRegressor(random_state=SEED, **params)
@@ -430,6 +446,34 @@ def fit_gbm(y, h, spec, params):
 
 
 MAX_DIRECT_ROWS = 5000
+
+
+def _direct_rows(y, h, spec):
+    """The direct rows fit_gbm trains on: (origin feature columns, the
+    differencing polynomial, the origins, their target positions, which
+    of them lie inside y); RuntimeError if there are too few."""
+    n = len(y)
+    origin = origin_columns(make_target(y, spec), spec)
+    delta = arima.diff_poly(spec.d, spec.big_d, spec.period)
+    ok = np.ones(n, bool)
+    for col in origin.values():
+        ok &= np.isfinite(col)
+    ok[:len(delta) - 1] = False
+    cand = np.flatnonzero(ok[:n - 1])
+    if not ok[n - 1] or len(cand) == 0:
+        raise RuntimeError("the series is too short for the features' history")
+    stride = max(1, int(np.ceil(len(cand) * min(h, n) / MAX_DIRECT_ROWS)))
+    origins = cand[::-1][::stride][::-1]
+    at = origins[:, None] + np.arange(1, h + 1)[None, :]
+    keep = at <= n - 1
+    if keep.sum() < 10:
+        raise RuntimeError("only %d rows with complete features; need 10" % keep.sum())
+    return origin, delta, origins, at, keep
+
+
+def check_gbm_data(y, h, spec):
+    """RuntimeError (as fit_gbm would raise) if y is too short for boosting."""
+    _direct_rows(y, h, spec)
 
 
 def _direct_design(origin, calendar, spec, origins, at, keep):
