@@ -53,6 +53,8 @@ static int enter_namespaces(struct sb_jail *j)
 {
     if (sb_mounts_open_sources(&j->mounts) < 0 || sb_userns_become(&j->ids) < 0)
         return -1;
+    if (j->mounts.weak[0])
+        (void)sb_chan_send(chan_fd, SB_MSG_WEAK, j->mounts.weak, strlen(j->mounts.weak), NULL, 0);
     sb_phase("w.userns");
     /* changing credentials cleared the parent-death signal: set it again, so
      * a supervisor killed outright takes the whole run with it */

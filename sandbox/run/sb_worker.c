@@ -214,6 +214,8 @@ static void on_chan(struct sb_worker *w, struct sb_exec *x)
     buf[n] = '\0';
     if (type == SB_MSG_ERROR && !w->setup_err[0]) {
         snprintf(w->setup_err, sizeof w->setup_err, "%s", buf);
+    } else if (type == SB_MSG_WEAK && !w->got_ready && !w->weak[0]) {
+        snprintf(w->weak, sizeof w->weak, "%s", buf);
     } else if (type == SB_MSG_READY && !w->got_ready && nfds >= 1) {
         w->got_ready = 1;
         w->t_ready = sr_now();
@@ -665,6 +667,8 @@ void sb_worker_outcome(struct sb_worker *w, struct sb_exec *x, int code, const c
     o->setup_time = w->t_ready ? w->t_ready - w->t0 : 0;
     o->execution_time = x->t_end > x->t_start && x->t_start ? x->t_end - x->t_start : 0;
     o->memory_enforcement = sb_cgroup_kind_name(w->cg.kind);
+    if (w->weak[0])
+        cJSON_AddItemToArray(o->weakened, cJSON_CreateString(w->weak));
     /* rlimits count no tmpfs pages: the run can hold that much more */
     if (w->cg.kind == SB_CG_NONE)
         o->memory_uncounted_mb = w->req->tmp_mb + w->req->out_mb;

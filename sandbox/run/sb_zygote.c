@@ -287,6 +287,26 @@ static int zygote_filter(const char *policy, struct sb_bpf *b)
     return rc;
 }
 
+/* The zygote's options, the first message on its channel rather than its
+ * command line: every worker's /proc/self/cmdline is the zygote's, and it
+ * then names no host path (the policy, the scripts, the warm-up file). */
+static cJSON *read_options(const char **preload, const char **policy, const char **scripts, const char **warmup)
+{
+    char buf[SB_CHAN_MAX_PAYLOAD + 1];
+    int type;
+    ssize_t n = sb_chan_recv(ZYGOTE_FD, &type, buf, SB_CHAN_MAX_PAYLOAD, NULL, NULL);
+    cJSON *o = n > 0 && type == SB_MSG_CONFIG ? cJSON_ParseWithLength(buf, (size_t)n) : NULL;
+    const char **dst[] = {preload, policy, scripts, warmup};
+    static const char *const keys[] = {"preload", "policy", "scripts", "warmup"};
+
+    for (size_t i = 0; o && i < sizeof keys / sizeof *keys; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, keys[i]);
+        if (cJSON_IsString(v))
+            *dst[i] = v->valuestring;
+    }
+    return o;
+}
+
 int sb_zygote_main(int argc, char **argv)
 {
     const char *preload = SB_ZYGOTE_DEFAULT_PRELOAD, *policy = NULL, *scripts = NULL, *warmup = NULL;
@@ -294,17 +314,11 @@ int sb_zygote_main(int argc, char **argv)
     struct sb_pyjob job = {.argc = 1, .argv = pyargv, .extra_path = "/sandboxrun", .filename = "<warm>"};
     char buf[SB_CHAN_MAX_PAYLOAD + 1];
     struct sb_bpf filter;
+    cJSON *options = read_options(&preload, &policy, &scripts, &warmup);   /* held for the zygote's life */
 
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--preload") == 0)
-            preload = argv[i + 1];
-        else if (strcmp(argv[i], "--policy") == 0)
-            policy = argv[i + 1];
-        else if (strcmp(argv[i], "--scripts") == 0)
-            scripts = argv[i + 1];
-        else if (strcmp(argv[i], "--warmup") == 0)
-            warmup = argv[i + 1];
-    }
+    (void)argc, (void)argv;
+    if (!options)
+        return SR_LOG("zygote: no options on fd %d", ZYGOTE_FD), 2;
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (!policy || !sb_zygote_preload_ok(preload) || zygote_filter(policy, &filter) < 0 ||
         (init_fd = sb_jail_open_init()) < 0)
@@ -358,6 +372,26 @@ static int wait_msg(struct sb_zygote *z, int ms, void *buf, size_t cap, ssize_t 
     return type;
 }
 
+/* The zygote's options as its first message (see read_options). */
+static int send_options(int sock, const struct sb_zygote_cfg *cfg)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *text;
+    int rc;
+
+    cJSON_AddStringToObject(o, "preload", cfg->preload);
+    cJSON_AddStringToObject(o, "policy", cfg->policy);
+    if (cfg->scripts)
+        cJSON_AddStringToObject(o, "scripts", cfg->scripts);
+    if (cfg->warmup)
+        cJSON_AddStringToObject(o, "warmup", cfg->warmup);
+    text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    rc = text ? sb_chan_send(sock, SB_MSG_CONFIG, text, strlen(text), NULL, 0) : (errno = ENOMEM, -1);
+    free(text);
+    return rc;
+}
+
 int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg)
 {
     char self[4096], buf[256];
@@ -376,13 +410,7 @@ int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg)
         return SR_PLOG("socketpair(zygote)"), -1;
     z->pid = fork();
     if (z->pid == 0) {
-        char *argv[12] = {"sandboxrun-supervisor", "zygote", "--preload", (char *)cfg->preload, "--policy",
-                          (char *)cfg->policy};
-        int argc = 6;
-        if (cfg->scripts)
-            argv[argc++] = "--scripts", argv[argc++] = (char *)cfg->scripts;
-        if (cfg->warmup)
-            argv[argc++] = "--warmup", argv[argc++] = (char *)cfg->warmup;
+        char *argv[] = {"sandboxrun-supervisor", "zygote", NULL};
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
@@ -401,6 +429,11 @@ int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg)
     z->sock = sv[0];
     if (z->pid < 0)
         return SR_PLOG("fork(zygote)"), sb_zygote_stop(z), -1;
+    if (send_options(z->sock, cfg) < 0) {
+        SR_PLOG("send the zygote its options");
+        sb_zygote_stop(z);
+        return -1;
+    }
     if (wait_msg(z, START_DEADLINE_MS, buf, sizeof buf - 1, &n) != SB_MSG_READY) {
         SR_LOG("the zygote did not start (preload %s)", cfg->preload);
         sb_zygote_stop(z);

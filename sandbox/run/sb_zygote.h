@@ -35,8 +35,9 @@ struct sb_zygote_cfg {
     const char *scripts;      /* the host directory mounted at /sandboxrun, or NULL */
 };
 
-/* zygote process main: argv "--preload LIST --policy FILE [--scripts DIR]
- * [--warmup FILE]"; the spawn channel is fd 3. Returns an exit status. */
+/* zygote process main: the spawn channel is fd 3, whose first message
+ * gives the options (preload list, policy, scripts, warm-up file; not on
+ * the command line, which every worker shows). Returns an exit status. */
 int sb_zygote_main(int argc, char **argv);
 /* Start a zygote (fork+exec of our own binary, clean environment). Waits
  * until its imports and warm-up are done. 0, or -1 after logging. z->lock
