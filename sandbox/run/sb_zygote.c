@@ -197,7 +197,7 @@ static int fill_from_request(struct sb_jail *j, const cJSON *cfg, const int *fds
     const cJSON *in;
     size_t n = 0;
 
-    sb_userns_pick_ids(&j->ids);
+    sb_userns_given_ids(&j->ids, get_ulong(cfg, "hostUid"));   /* the daemon holds its claim */
     j->mounts.tmp_mb = get_ulong(cfg, "tmpMb");
     j->mounts.out_mb = get_ulong(cfg, "outMb");
     j->mounts.max_inodes = get_ulong(cfg, "maxInodes");
@@ -243,7 +243,7 @@ static void serve_spawn(const char *payload, size_t len, int *fds, int nfds, con
     if ((nfds == SPAWN_FDS || cg_fd >= 0) && cfg && fill_from_request(&j, cfg, fds, scripts) == 0) {
         sb_phase("zy.request");
         sb_python_before_fork();
-        pid = sb_jail_clone(CLONE_PARENT | CLONE_NS, cg_fd, &reply[1]);
+        pid = sb_jail_clone(CLONE_PARENT | CLONE_NS, &j.ids, cg_fd, &reply[1]);
         if (pid == 0) {
             sb_python_after_fork(1);
             close(ZYGOTE_FD);
@@ -456,6 +456,7 @@ static cJSON *spawn_config(const struct sb_jail *j, const struct sb_request *req
     cJSON_AddNumberToObject(c, "dataMb", (double)j->limits.data_mb);
     cJSON_AddNumberToObject(c, "nproc", (double)j->limits.nproc);
     cJSON_AddNumberToObject(c, "fsizeMb", (double)j->limits.fsize_mb);
+    cJSON_AddNumberToObject(c, "hostUid", (double)j->ids.host_uid);
     for (size_t i = 0; i < req->ninputs; i++) {
         cJSON *in = cJSON_CreateObject();
         cJSON_AddStringToObject(in, "path", req->inputs[i].path);
