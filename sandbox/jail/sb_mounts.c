@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -246,50 +247,13 @@ static int same_file(int fd, const struct stat *st)
            want.st_ctim.tv_nsec == st->st_ctim.tv_nsec;
 }
 
-#define STAGE NEWROOT "/.stage"   /* where a file input's overlay is attached while the file is cloned */
-
-/* The file input in->leaf of in's overlay, as a detached tree, provided it
- * is the very file opened as in->fd (the parent was found by its path). */
-static int clone_leaf(const struct sb_mount_input *in)
-{
-    char path[sizeof STAGE + sizeof in->leaf + 1];
-    struct stat got;
-    int tree;
-
-    if (xmkdir(STAGE, 0700) < 0)
-        return -1;
-    if (move_mount(in->tree, "", AT_FDCWD, STAGE, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-        return SR_PLOG("move_mount(overlay of input '%s')", in->name), -1;
-    snprintf(path, sizeof path, STAGE "/%s", in->leaf);
-    tree = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
-    if (tree < 0)
-        SR_PLOG("open_tree(input '%s' in its overlay)", in->name);
-    if (umount2(STAGE, MNT_DETACH) < 0 || rmdir(STAGE) < 0) {
-        SR_PLOG("umount2('%s')", STAGE);
-        return tree >= 0 ? close(tree), -1 : -1;
-    }
-    if (tree >= 0 && (fstat(tree, &got) < 0 || !same_file(in->fd, &got))) {
-        SR_LOG("input '%s' changed on the host while it was being mounted", in->name);
-        close(tree);
-        return -1;
-    }
-    return tree;
-}
-
-/* Mount one input (or the scripts) at dst: its overlay, or as it is. */
+/* Mount one input (or the scripts) at dst: its overlay (a file: the file
+ * cloned from its parent's), or as it is. */
 static int mount_input(const struct sb_mount_input *in, const char *dst)
 {
-    int tree, rc;
-
     if (in->tree < 0)
         return bind_fd(in->fd, dst, MOUNT_ATTR_NOEXEC);
-    if (!in->leaf[0])
-        return attach(in->tree, 1, dst, MOUNT_ATTR_NOEXEC);
-    if ((tree = clone_leaf(in)) < 0)
-        return -1;
-    rc = attach(tree, 0, dst, MOUNT_ATTR_NOEXEC);
-    close(tree);
-    return rc;
+    return attach(in->tree, !in->leaf[0], dst, MOUNT_ATTR_NOEXEC);
 }
 
 static int setup_work(const struct sb_mount_cfg *cfg)
@@ -379,6 +343,35 @@ static int parent_of(int fd, char *leaf, size_t cap)
     return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
+/* The file leaf of the overlay of its parent directory (overlay), cloned
+ * on its own: the overlay is attached at NEWROOT meanwhile (in our private
+ * mount namespace, before the new root is built there), and the walk is
+ * made with the caller's file access, as the open was. Checked to be the
+ * very file opened as fd (the parent was found by its path). The clone,
+ * or -1 (errno). */
+static int clone_leaf(int overlay, int fd, const char *leaf)
+{
+    char path[sizeof NEWROOT + NAME_MAX + 2];
+    struct stat got;
+    int tree, err;
+
+    if (move_mount(overlay, "", AT_FDCWD, NEWROOT, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        return -1;
+    snprintf(path, sizeof path, NEWROOT "/%s", leaf);
+    tree = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+    err = errno;
+    if (umount2(NEWROOT, MNT_DETACH) < 0) {
+        SR_PLOG("umount2('%s', MNT_DETACH)", NEWROOT);
+        return tree >= 0 ? close(tree), -1 : -1;
+    }
+    if (tree >= 0 && (fstat(tree, &got) < 0 || !same_file(fd, &got))) {
+        close(tree);
+        tree = -1, err = ESTALE;   /* not the file we opened (gone, or another under its name) */
+    }
+    errno = err;
+    return tree;
+}
+
 /* in->tree: an overlay of in (a directory) or of its parent (a file, then
  * in->leaf); left -1 with a note in weak where overlayfs refuses it. */
 static void overlay_input(struct sb_mount_input *in, int empty_fd, char *weak, size_t weaklen)
@@ -393,11 +386,11 @@ static void overlay_input(struct sb_mount_input *in, int empty_fd, char *weak, s
     if (S_ISDIR(st.st_mode)) {
         in->tree = overlay_of(in->fd, empty_fd);
     } else if ((dir = parent_of(in->fd, in->leaf, sizeof in->leaf)) >= 0) {
-        in->tree = overlay_of(dir, empty_fd);
+        int overlay = overlay_of(dir, empty_fd);
         close(dir);
-        if (in->tree >= 0 && (fstatat(in->tree, in->leaf, &st, AT_SYMLINK_NOFOLLOW) < 0 || !same_file(in->fd, &st))) {
-            sr_closep(&in->tree);   /* not the file we opened (gone, or another under its name) */
-            errno = ESTALE;
+        if (overlay >= 0) {
+            in->tree = clone_leaf(overlay, in->fd, in->leaf);
+            close(overlay);
         }
     }
     if (in->tree < 0) {
@@ -426,7 +419,8 @@ int sb_mounts_open_sources(struct sb_mount_cfg *cfg)
     cfg->weak[0] = '\0';
     if (!cfg->ninputs && !cfg->scripts_dir)
         return 0;
-    if ((empty = empty_layer()) < 0)
+    /* nothing we mount (clone_leaf's stage) may propagate back to the host */
+    if (xmount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || (empty = empty_layer()) < 0)
         return -1;
     for (size_t i = 0; i < cfg->ninputs; i++)
         overlay_input(&cfg->inputs[i], empty, cfg->weak, sizeof cfg->weak);

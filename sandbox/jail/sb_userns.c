@@ -110,6 +110,10 @@ int sb_userns_creator_enter(const struct sb_ids *ids)
         (void)syscall(SYS_prctl, PR_SET_SECUREBITS, bits, 0, 0, 0);
         return -1;
     }
+    /* file access stays root's (as an owner, without capabilities in the
+     * new namespace): the worker opens its inputs and scripts before it
+     * becomes the run uid, as it did when root created the namespace */
+    (void)syscall(SYS_setfsuid, 0);
     return 0;
 }
 
