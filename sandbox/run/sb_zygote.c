@@ -398,7 +398,6 @@ int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg)
     const char *dir = sr_paths_exe_dir();
     int sv[2];
     ssize_t n;
-    struct timespec ts;
     pthread_mutex_t *lock = z->lock;
 
     memset(z, 0, sizeof *z);
@@ -439,8 +438,7 @@ int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg)
         sb_zygote_stop(z);
         return -1;
     }
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    z->started = (double)ts.tv_sec;
+    z->started = sr_now();
     return 0;
 }
 
@@ -501,6 +499,11 @@ pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct
         memcpy(reply, buf, sizeof reply);
         pid = (pid_t)reply[0];
         *in_cgroup = reply[1];
+        if (z->lock)
+            pthread_mutex_lock(z->lock);
+        z->spawned++;
+        if (z->lock)
+            pthread_mutex_unlock(z->lock);
     }
     else if (type == SB_MSG_ERROR)
         buf[n] = '\0', SR_LOG("the zygote could not spawn a worker: %s", buf), errno = EAGAIN;
