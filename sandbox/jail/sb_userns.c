@@ -54,7 +54,7 @@ static int run_uids_mapped(void)
     return ok;
 }
 
-int sb_userns_pick_ids(struct sb_ids *ids)
+void sb_userns_pick_ids(struct sb_ids *ids)
 {
     unsigned start = 0;
 
@@ -63,19 +63,20 @@ int sb_userns_pick_ids(struct sb_ids *ids)
     ids->host_gid = ids->privileged ? NOBODY_ID : getegid();
     ids->claim_fd = -1;
     if (!ids->privileged || !run_uids_mapped())
-        return 0;   /* as root without the range: nobody, shared by the runs, as the record says */
+        return;   /* as root without the range: nobody, shared by the runs, as the record says */
     (void)!getrandom(&start, sizeof start, 0);
     for (unsigned i = 0; i < SB_RUN_UID_COUNT; i++) {
         uid_t uid = SB_RUN_UID_BASE + (start + i) % SB_RUN_UID_COUNT;
         if ((ids->claim_fd = claim(uid)) >= 0) {
             ids->host_uid = uid;
-            return 0;
+            return;
         }
         if (errno != EADDRINUSE)
             break;
     }
+    /* every name taken (by runs, or squatted by another local user): the
+     * run is nobody, as before the run uids, and the record says so */
     SR_PLOG("claim a run uid in %u..%u", SB_RUN_UID_BASE, SB_RUN_UID_BASE + SB_RUN_UID_COUNT - 1);
-    return -1;
 }
 
 void sb_userns_given_ids(struct sb_ids *ids, unsigned long host_uid)

@@ -31,9 +31,9 @@ struct sb_ids {
  * root, claim a run uid no other run on the host holds (an abstract socket
  * named after it, bound while the run lasts: released when claim_fd is
  * closed, or the holder dies). Where our user namespace lacks the range
- * (root in a container), nobody, as before: then claim_fd is -1 and
- * host_uid 65534. 0, or -1 after logging. */
-int sb_userns_pick_ids(struct sb_ids *ids);
+ * (root in a container), or no uid of it is free, nobody, as before: then
+ * claim_fd is -1 and host_uid 65534. */
+void sb_userns_pick_ids(struct sb_ids *ids);
 /* The ids for a uid another process claimed (the daemon, for a zygote's
  * worker): as root only a run uid is taken, anything else is nobody. */
 void sb_userns_given_ids(struct sb_ids *ids, unsigned long host_uid);

@@ -734,12 +734,9 @@ static int start_common(struct sb_worker *w, const struct sb_request *req, int (
         snprintf(o->message, sizeof o->message, "could not create the run's cgroup");
         return -1;
     }
-    if (sb_userns_pick_ids(&w->jail.ids) < 0) {
-        snprintf(o->message, sizeof o->message, "could not claim a uid for the run");
-        return -1;
-    }
+    sb_userns_pick_ids(&w->jail.ids);
     if (w->jail.ids.privileged && w->jail.ids.claim_fd < 0)
-        cJSON_AddItemToArray(o->weakened, cJSON_CreateString("no run uid (this user namespace lacks 0x70000000..): "
+        cJSON_AddItemToArray(o->weakened, cJSON_CreateString("no run uid (none free in 0x70000000.., or this user namespace lacks them): "
                              "the run is nobody, and shares nobody's kernel quotas with the other runs"));
     fill_jail(req, &w->jail, cg == 0);
     w->jail.runner = runner;
