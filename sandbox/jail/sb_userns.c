@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
 #include <linux/securebits.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -96,6 +97,12 @@ void sb_userns_release(struct sb_ids *ids)
     ids->claim_fd = -1;
 }
 
+/* What a change of effective uid resets in the calling thread, which
+ * creator_leave puts back: its parent-death signal and the process's
+ * dumpable flag; and the parent it had, to tell whether it died meanwhile. */
+static __thread int saved_pdeath, saved_dumpable;
+static __thread pid_t saved_ppid;
+
 /* raw calls: glibc's wrappers would change every thread of the process */
 int sb_userns_creator_enter(const struct sb_ids *ids)
 {
@@ -103,6 +110,10 @@ int sb_userns_creator_enter(const struct sb_ids *ids)
 
     if (!ids->privileged || ids->host_uid == NOBODY_ID)
         return 0;
+    saved_pdeath = 0;
+    (void)prctl(PR_GET_PDEATHSIG, &saved_pdeath);
+    saved_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+    saved_ppid = getppid();
     bits = syscall(SYS_prctl, PR_GET_SECUREBITS, 0, 0, 0, 0);
     if (bits < 0 || syscall(SYS_prctl, PR_SET_SECUREBITS, bits | SECBIT_NO_SETUID_FIXUP, 0, 0, 0) < 0)
         return SR_PLOG("prctl(PR_SET_SECUREBITS, NO_SETUID_FIXUP)"), -1;
@@ -129,6 +140,13 @@ void sb_userns_creator_leave(const struct sb_ids *ids)
     bits = syscall(SYS_prctl, PR_GET_SECUREBITS, 0, 0, 0, 0);
     if (bits >= 0)
         (void)syscall(SYS_prctl, PR_SET_SECUREBITS, bits & ~(long)SECBIT_NO_SETUID_FIXUP, 0, 0, 0);
+    if (saved_dumpable >= 0)
+        (void)prctl(PR_SET_DUMPABLE, saved_dumpable, 0, 0, 0);
+    if (saved_pdeath) {
+        (void)prctl(PR_SET_PDEATHSIG, saved_pdeath, 0, 0, 0);
+        if (getppid() != saved_ppid)
+            raise(saved_pdeath);   /* the parent died while the signal was unset */
+    }
 }
 
 static int write_proc(pid_t pid, const char *file, const char *text)

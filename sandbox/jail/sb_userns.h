@@ -42,8 +42,9 @@ void sb_userns_release(struct sb_ids *ids);
 /* Around clone(CLONE_NEWUSER) in the calling thread only: become the run
  * uid as effective uid (keeping the capabilities, so a clone into a cgroup
  * still works, and root's file-system uid, so the worker opens its sources
- * as before), so that it owns the namespace; then back. No-ops unless
- * privileged. 0 or -1 (logged). */
+ * as before), so that it owns the namespace; then back, with the thread's
+ * parent-death signal and the dumpable flag, which the change resets, put
+ * back. No-ops unless privileged. 0 or -1 (logged). */
 int sb_userns_creator_enter(const struct sb_ids *ids);
 void sb_userns_creator_leave(const struct sb_ids *ids);
 /* Parent side: write setgroups/uid_map/gid_map of the child pid. 0 or -1 (logged). */
