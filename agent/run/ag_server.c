@@ -245,7 +245,8 @@ int ag_cmd_serve(int argc, char **argv)
         printf("usage: sandboxrun serve --http ADDR:PORT [--auth FILE] ...   (the AgentCore API; --http --help)\n"
                "       sandboxrun serve --socket PATH [--pool N] [--max-concurrent N] [--queue N]\n"
                "                        [--max-sessions N] [--preload MOD,MOD,...] [--warmup FILE|none]\n"
-               "                        [--grace SECONDS] [--client-timeout SECONDS]\n"
+               "                        [--grace SECONDS] [--client-timeout SECONDS] [--zygote-runs N]\n"
+               "                        [--zygote-age SECONDS]\n"
                "Runs the supervisor as a daemon with pre-imported, pre-jailed workers, for one-shot runs\n"
                "and for sessions (sandboxrun mcp and serve --http use it with $SANDBOXRUN_SOCKET).\n"
                "Clients: sandboxrun --server PATH ... or SANDBOXRUN_SOCKET=PATH sandboxrun ...\n"
@@ -254,7 +255,10 @@ int ag_cmd_serve(int argc, char **argv)
                "scipy.stats, statsmodels.api, statsmodels.tsa.api, sklearn, plotly.graph_objects, plotly.io;\n"
                "warm-up: the shipped warmup.py, run once by the zygote after the imports so the\n"
                "libraries' first-use work is not paid per run. A --warmup FILE runs outside the jail\n"
-               "with the daemon's privileges, like the preload imports: name only trusted code.\n");
+               "with the daemon's privileges, like the preload imports: name only trusted code.\n"
+               "A fresh zygote (fresh hash() seed, stack canary, pointer guard, ASLR) replaces the\n"
+               "current one after --zygote-runs workers (default 5000) or once it is --zygote-age\n"
+               "seconds old and has cloned one (default 1800); 0 turns either off.\n");
         return 0;
     }
     if (argc > 36)

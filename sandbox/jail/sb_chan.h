@@ -3,9 +3,11 @@
  * One message = one type byte + a small payload (+ fds by SCM_RIGHTS):
  *   'G' supervisor -> init   maps and cgroup are in place, go on
  *   'E' init -> supervisor   a set-up step failed; payload is the message
+ *   'W' init -> supervisor   a set-up step had to be weakened (for the record's "weakened")
  *   'R' init -> supervisor   jail entered; fds: /out (O_PATH), seccomp listener (optional)
  *   'X' init -> supervisor   the script's process ended; payload: int wait status
  * and between the warm daemon and its zygote (sb_zygote):
+ *   'C' daemon -> zygote     its options, first (JSON: preload, policy, scripts, warmup)
  *   'S' daemon -> zygote     spawn a worker; payload: its limits (JSON); fds: its pipe ends
  *   'P' zygote -> daemon     the worker's pid (an int), or 'E' with the reason
  * Setup errors thus travel to the parent, as isolate does it. */
@@ -18,8 +20,8 @@
 #define SB_CHAN_MAX_PAYLOAD 16384
 #define SB_CHAN_MAX_FDS 8
 
-enum sb_msg { SB_MSG_GO = 'G', SB_MSG_ERROR = 'E', SB_MSG_READY = 'R', SB_MSG_EXIT = 'X',
-              SB_MSG_SPAWN = 'S', SB_MSG_PID = 'P' };
+enum sb_msg { SB_MSG_GO = 'G', SB_MSG_ERROR = 'E', SB_MSG_WEAK = 'W', SB_MSG_READY = 'R', SB_MSG_EXIT = 'X',
+              SB_MSG_CONFIG = 'C', SB_MSG_SPAWN = 'S', SB_MSG_PID = 'P' };
 
 /* Send one message. 0 or -1 (errno). */
 int sb_chan_send(int sock, enum sb_msg type, const void *data, size_t len, const int *fds, int nfds);

@@ -53,6 +53,8 @@ static int enter_namespaces(struct sb_jail *j)
 {
     if (sb_mounts_open_sources(&j->mounts) < 0 || sb_userns_become(&j->ids) < 0)
         return -1;
+    if (j->mounts.weak[0])
+        (void)sb_chan_send(chan_fd, SB_MSG_WEAK, j->mounts.weak, strlen(j->mounts.weak), NULL, 0);
     sb_phase("w.userns");
     /* changing credentials cleared the parent-death signal: set it again, so
      * a supervisor killed outright takes the whole run with it */
@@ -265,23 +267,31 @@ int sb_jail_open_init(void)
     return fd;
 }
 
-pid_t sb_jail_clone(unsigned long flags, int cgroup_fd, int *in_cgroup)
+pid_t sb_jail_clone(unsigned long flags, const struct sb_ids *ids, int cgroup_fd, int *in_cgroup)
 {
     struct clone_args a = {.flags = flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
                            .cgroup = (uint64_t)cgroup_fd};
-    pid_t pid;
+    pid_t pid = -1;
+    int err;
 
     *in_cgroup = 0;
+    if (sb_userns_creator_enter(ids) < 0)
+        return -1;
     if (cgroup_fd >= 0) {
         pid = (pid_t)syscall(SYS_clone3, &a, sizeof a);
-        if (pid >= 0) {
+        if (pid >= 0)
             *in_cgroup = 1;
-            return pid;
-        }
-        /* whatever the reason, the old way: a namespace error recurs there,
-         * and a cgroup one is reported by sb_cgroup_add */
+        /* else whatever the reason, the old way: a namespace error recurs
+         * there, and a cgroup one is reported by sb_cgroup_add */
     }
-    return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+    if (pid < 0)
+        pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+    if (pid == 0)
+        return 0;   /* the child: its credentials are the new namespace's now */
+    err = errno;
+    sb_userns_creator_leave(ids);
+    errno = err;
+    return pid;
 }
 
 void sb_jail_init_main(struct sb_jail *j)

@@ -33,14 +33,15 @@ struct sb_jail {
 /* Jail entry, one call per step, in order. 0, or -1 after the failing step
  * logged why (the log goes to the supervisor). */
 int sb_jail_enter(struct sb_jail *j, int *notify_fd);
-/* clone the worker with flags (namespaces, CLONE_PARENT; SIGCHLD is added):
+/* clone the worker with flags (namespaces, CLONE_PARENT; SIGCHLD is added),
+ * its user namespace created by ids' run uid (sb_userns_creator_enter):
  * straight into the cgroup behind cgroup_fd when there is one (clone3 with
  * CLONE_INTO_CGROUP: born inside it, so it never runs outside its limits
  * and is never moved; moving a process with a large address space takes the
  * cgroup's write lock, an RCU grace period, ~12 ms here). *in_cgroup says
  * whether that was done; if not (no fd, or an older kernel), the caller
  * moves it with sb_cgroup_add. Returns as fork does. */
-pid_t sb_jail_clone(unsigned long flags, int cgroup_fd, int *in_cgroup);
+pid_t sb_jail_clone(unsigned long flags, const struct sb_ids *ids, int cgroup_fd, int *in_cgroup);
 /* Open sandboxrun-init (beside our binary) O_PATH, close-on-exec, for
  * fds.fd[SB_FD_INIT]; -1 after logging. */
 int sb_jail_open_init(void);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -80,30 +81,37 @@ static int write_file(const char *path, const char *text)
     return 0;
 }
 
+/* Attach the detached mount tree at dst (a directory, or a file when
+ * is_dir is 0), read-only, recursively. */
+static int attach(int tree, int is_dir, const char *dst, unsigned long long extra)
+{
+    if ((is_dir ? xmkdir(dst, 0755) : touch(dst)) < 0)
+        return -1;
+    if (move_mount(tree, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+        SR_PLOG("move_mount(to '%s')", dst);
+        return -1;
+    }
+    return setattr_rec(dst, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | extra);
+}
+
 /* Attach a clone of the tree behind fd (file or directory) at dst, read-only. */
 static int bind_fd(int fd, const char *dst, unsigned long long extra)
 {
     struct stat st;
-    int tree;
+    int tree, rc;
 
     if (fstat(fd, &st) < 0) {
         SR_PLOG("fstat(input fd %d)", fd);
         return -1;
     }
-    if ((S_ISDIR(st.st_mode) ? xmkdir(dst, 0755) : touch(dst)) < 0)
-        return -1;
     tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
     if (tree < 0) {
         SR_PLOG("open_tree(for '%s')", dst);
         return -1;
     }
-    if (move_mount(tree, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
-        SR_PLOG("move_mount(to '%s')", dst);
-        close(tree);
-        return -1;
-    }
+    rc = attach(tree, S_ISDIR(st.st_mode), dst, extra);
     close(tree);
-    return setattr_rec(dst, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | extra);
+    return rc;
 }
 
 /* Bind a host path read-only at dst if it exists on the host. */
@@ -226,6 +234,28 @@ static int mount_scratch(const char *dst, unsigned long mb, unsigned long inodes
     return xmount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts);
 }
 
+/* Whether st (seen through an overlay, which gives its own st_dev) is the
+ * regular file behind fd: the inode number is unique on its file system
+ * while fd holds the file, and the change time says it is not a namesake
+ * on another one. */
+static int same_file(int fd, const struct stat *st)
+{
+    struct stat want;
+
+    return fstat(fd, &want) == 0 && S_ISREG(st->st_mode) && want.st_ino == st->st_ino &&
+           want.st_size == st->st_size && want.st_ctim.tv_sec == st->st_ctim.tv_sec &&
+           want.st_ctim.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+/* Mount one input (or the scripts) at dst: its overlay (a file: the file
+ * cloned from its parent's), or as it is. */
+static int mount_input(const struct sb_mount_input *in, const char *dst)
+{
+    if (in->tree < 0)
+        return bind_fd(in->fd, dst, MOUNT_ATTR_NOEXEC);
+    return attach(in->tree, !in->leaf[0], dst, MOUNT_ATTR_NOEXEC);
+}
+
 static int setup_work(const struct sb_mount_cfg *cfg)
 {
     char dst[512];
@@ -234,10 +264,10 @@ static int setup_work(const struct sb_mount_cfg *cfg)
         return -1;
     for (size_t i = 0; i < cfg->ninputs; i++) {
         snprintf(dst, sizeof dst, NEWROOT "/work/%s", cfg->inputs[i].name);
-        if (bind_fd(cfg->inputs[i].fd, dst, MOUNT_ATTR_NOEXEC) < 0)
+        if (mount_input(&cfg->inputs[i], dst) < 0)
             return -1;
     }
-    if (cfg->scripts_fd >= 0 && bind_fd(cfg->scripts_fd, NEWROOT "/sandboxrun", MOUNT_ATTR_NOEXEC) < 0)
+    if (cfg->scripts_dir && mount_input(&cfg->scripts, NEWROOT "/sandboxrun") < 0)
         return -1;
     return 0;
 }
@@ -255,19 +285,148 @@ static int pivot(void)
     return 0;
 }
 
+/* An empty, read-only, detached tmpfs: the second lower layer of every
+ * input's overlay (overlayfs without an upper layer takes two). */
+static int empty_layer(void)
+{
+    int fs = fsopen("tmpfs", FSOPEN_CLOEXEC), mnt = -1;
+
+    if (fs >= 0 && fsconfig(fs, FSCONFIG_SET_STRING, "size", "4k", 0) == 0 &&
+        fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+    if (mnt < 0)
+        SR_PLOG("fsmount(tmpfs, the empty layer)");
+    if (fs >= 0)
+        close(fs);
+    return mnt;
+}
+
+/* A detached read-only overlay of the directory behind dir_fd. Its lower
+ * layers are named /proc/self/fd/N, which is all that mountinfo then says
+ * of them, and its root shows as "/". -1 with errno if overlayfs refuses. */
+static int overlay_of(int dir_fd, int empty_fd)
+{
+    char lower[64];
+    int fs = fsopen("overlay", FSOPEN_CLOEXEC), mnt = -1, err;
+
+    snprintf(lower, sizeof lower, "/proc/self/fd/%d:/proc/self/fd/%d", dir_fd, empty_fd);
+    if (fs >= 0 && fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) == 0 &&
+        fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                      MOUNT_ATTR_NOEXEC);
+    err = errno;
+    if (fs >= 0)
+        close(fs);
+    errno = err;
+    return mnt;
+}
+
+/* The directory that holds the file behind fd (by its path now: clone_leaf
+ * checks it is still that file), and the file's name in it. -1 if none. */
+static int parent_of(int fd, char *leaf, size_t cap)
+{
+    char link[32], path[4096], *slash;
+    ssize_t n;
+
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    n = readlink(link, path, sizeof path - 1);
+    if (n <= 0 || (size_t)n >= sizeof path - 1 || path[0] != '/')
+        return errno = ENOENT, -1;
+    path[n] = '\0';
+    slash = strrchr(path, '/');
+    if (!slash[1] || strlen(slash + 1) >= cap)
+        return errno = ENAMETOOLONG, -1;
+    snprintf(leaf, cap, "%s", slash + 1);
+    if (slash == path)
+        slash++;
+    *slash = '\0';
+    return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* The file leaf of the overlay of its parent directory (overlay), cloned
+ * on its own: the overlay is attached at NEWROOT meanwhile (in our private
+ * mount namespace, before the new root is built there), and the walk is
+ * made with the caller's file access, as the open was. Checked to be the
+ * very file opened as fd (the parent was found by its path). The clone,
+ * or -1 (errno). */
+static int clone_leaf(int overlay, int fd, const char *leaf)
+{
+    char path[sizeof NEWROOT + NAME_MAX + 2];
+    struct stat got;
+    int tree, err;
+
+    if (move_mount(overlay, "", AT_FDCWD, NEWROOT, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        return -1;
+    snprintf(path, sizeof path, NEWROOT "/%s", leaf);
+    tree = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+    err = errno;
+    if (umount2(NEWROOT, MNT_DETACH) < 0) {
+        SR_PLOG("umount2('%s', MNT_DETACH)", NEWROOT);
+        return tree >= 0 ? close(tree), -1 : -1;
+    }
+    if (tree >= 0 && (fstat(tree, &got) < 0 || !same_file(fd, &got))) {
+        close(tree);
+        tree = -1, err = ESTALE;   /* not the file we opened (gone, or another under its name) */
+    }
+    errno = err;
+    return tree;
+}
+
+/* in->tree: an overlay of in (a directory) or of its parent (a file, then
+ * in->leaf); left -1 with a note in weak where overlayfs refuses it. */
+static void overlay_input(struct sb_mount_input *in, int empty_fd, char *weak, size_t weaklen)
+{
+    struct stat st;
+    int dir;
+
+    in->tree = -1;
+    in->leaf[0] = '\0';
+    if (fstat(in->fd, &st) < 0)
+        return;   /* bind_fd says why */
+    if (S_ISDIR(st.st_mode)) {
+        in->tree = overlay_of(in->fd, empty_fd);
+    } else if ((dir = parent_of(in->fd, in->leaf, sizeof in->leaf)) >= 0) {
+        int overlay = overlay_of(dir, empty_fd);
+        close(dir);
+        if (overlay >= 0) {
+            in->tree = clone_leaf(overlay, in->fd, in->leaf);
+            close(overlay);
+        }
+    }
+    if (in->tree < 0) {
+        in->leaf[0] = '\0';
+        if (!weak[0])
+            snprintf(weak, weaklen, "input %s is bound as it is, so its host path shows in /proc/self/mountinfo "
+                     "(no overlay: %s)", in->name, strerror(errno));
+    }
+}
+
 int sb_mounts_open_sources(struct sb_mount_cfg *cfg)
 {
+    int empty;
+
     for (size_t i = 0; i < cfg->ninputs; i++) {
         cfg->inputs[i].fd = open(cfg->inputs[i].path, O_PATH | O_CLOEXEC);
         if (cfg->inputs[i].fd < 0)
             return SR_PLOG("open input '%s'", cfg->inputs[i].path), -1;
     }
-    cfg->scripts_fd = -1;
+    cfg->scripts = (struct sb_mount_input){.path = cfg->scripts_dir, .name = "/sandboxrun", .fd = -1, .tree = -1};
     if (cfg->scripts_dir) {
-        cfg->scripts_fd = open(cfg->scripts_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (cfg->scripts_fd < 0)
+        cfg->scripts.fd = open(cfg->scripts_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (cfg->scripts.fd < 0)
             return SR_PLOG("open scripts directory '%s'", cfg->scripts_dir), -1;
     }
+    cfg->weak[0] = '\0';
+    if (!cfg->ninputs && !cfg->scripts_dir)
+        return 0;
+    /* nothing we mount (clone_leaf's stage) may propagate back to the host */
+    if (xmount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || (empty = empty_layer()) < 0)
+        return -1;
+    for (size_t i = 0; i < cfg->ninputs; i++)
+        overlay_input(&cfg->inputs[i], empty, cfg->weak, sizeof cfg->weak);
+    if (cfg->scripts_dir)
+        overlay_input(&cfg->scripts, empty, cfg->weak, sizeof cfg->weak);
+    close(empty);
     return 0;
 }
 

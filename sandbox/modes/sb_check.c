@@ -85,7 +85,7 @@ static int probe_all(struct probe *p)
     sb_cgroup_destroy(&cg);
     p[n] = (struct probe){"identity", 0, 1, ""};
     snprintf(p[n++].detail, sizeof p->detail, "%s", geteuid() == 0
-        ? "root: the worker runs as host uid 65534 (nobody) mapped to 1000 inside"
+        ? "root: the worker runs as a host uid of its own (0x70000000.., one per run) mapped to 1000 inside"
         : "unprivileged: the worker runs as your uid, mapped to 1000 inside");
     return n;
 }

@@ -45,6 +45,11 @@ struct server {
     struct sb_request defaults;          /* the pool workers' limits */
     struct sb_zygote zyg;
     pthread_mutex_t zyg_lock;
+    /* rotation: a fresh zygote (fresh hash() seed, canary, pointer guard,
+     * ASLR) replaces one that cloned zygote_runs workers or is zygote_age
+     * seconds old; 0 turns either off */
+    unsigned long zygote_runs, zygote_age;
+    unsigned long generation;            /* the zygote's number, from 1 */
     /* pool of ready workers */
     struct sb_worker *ready[MAX_POOL];
     unsigned long nready;
@@ -65,6 +70,7 @@ struct server {
     pthread_cond_t sessions_cond;        /* a session ended (under q_lock) */
     int stop_fd;                         /* an eventfd, readable once we stop: idle sessions end */
     volatile int stopping;
+    volatile int rotator_quit;           /* every run is over: the rotator may end */
 };
 
 /* ---- workers ------------------------------------------------------------------- */
@@ -76,6 +82,65 @@ static int start_zygote(struct server *s)
                                 .warmup = s->warmup_path[0] ? s->warmup_path : NULL};
 
     return sb_zygote_start(&s->zyg, &cfg);
+}
+
+/* Whether the zygote is due for replacement: it cloned its share of
+ * workers, or it is old and has cloned any (one that showed its secrets to
+ * no worker yet is not replaced for its age). */
+static int zygote_due(struct server *s)
+{
+    int due;
+
+    pthread_mutex_lock(&s->zyg_lock);
+    due = !s->stopping && s->zyg.pid > 0 && s->zyg.spawned > 0 &&
+          ((s->zygote_runs && s->zyg.spawned >= s->zygote_runs) ||
+           (s->zygote_age && sr_now() - s->zyg.started >= (double)s->zygote_age));
+    pthread_mutex_unlock(&s->zyg_lock);
+    return due;
+}
+
+/* Start the next zygote while the current one serves (its imports and
+ * warm-up take a second or two), then swap them. Workers the old one
+ * cloned, pooled ones included, are the daemon's children and run on; it
+ * only exits. */
+static void rotate_zygote(struct server *s)
+{
+    struct sb_zygote_cfg cfg = {.preload = s->preload, .policy = s->defaults.policy,
+                                .scripts = s->defaults.scripts_dir,
+                                .warmup = s->warmup_path[0] ? s->warmup_path : NULL};
+    struct sb_zygote fresh = {.lock = &s->zyg_lock}, old;
+    unsigned long spawned;
+
+    if (sb_zygote_start(&fresh, &cfg) < 0) {
+        SR_LOG("serve: could not start the next zygote; the current one goes on");
+        return;
+    }
+    pthread_mutex_lock(&s->zyg_lock);
+    old = s->zyg;
+    s->zyg = fresh;
+    s->generation++;
+    pthread_mutex_unlock(&s->zyg_lock);
+    spawned = old.spawned;
+    sb_zygote_stop(&old);
+    SR_LOG("serve: zygote replaced after %lu workers (generation %lu, pid %d)", spawned, s->generation,
+           (int)fresh.pid);
+}
+
+/* The thread that starts the next zygotes. It lives until every run is
+ * over (rotator_quit, after the drain): a process's parent-death signal
+ * fires when the thread that created it ends, and the zygotes it starts,
+ * and by CLONE_PARENT their workers, count it as their parent. */
+static void *rotator(void *arg)
+{
+    struct server *s = arg;
+    struct timespec pause = {0, 200 * 1000 * 1000};
+
+    while (!s->rotator_quit) {
+        if (zygote_due(s))
+            rotate_zygote(s);
+        nanosleep(&pause, NULL);
+    }
+    return NULL;
 }
 
 /* The warm-up file: --warmup FILE must be readable, "none" turns it off, and
@@ -733,6 +798,8 @@ static int parse_args(struct server *s, int argc, char **argv)
         {"--max-concurrent", offsetof(struct server, max_concurrent), 1, MAX_EXECUTORS},
         {"--queue", offsetof(struct server, queue_max), 0, MAX_QUEUE - MAX_EXECUTORS},
         {"--max-sessions", offsetof(struct server, max_sessions), 0, MAX_SESSIONS},
+        {"--zygote-runs", offsetof(struct server, zygote_runs), 0, 1000000000},
+        {"--zygote-age", offsetof(struct server, zygote_age), 0, 100000000},
     };
     unsigned long v;
 
@@ -829,8 +896,9 @@ static void drain(struct server *s, pthread_t *ex, unsigned long n)
 int sb_server_main(int argc, char **argv)
 {
     struct server s = {.pool_size = 2, .max_concurrent = 4, .queue_max = 16, .grace_s = 10, .client_timeout_s = 30,
-                       .max_sessions = 32, .preload = SB_ZYGOTE_DEFAULT_PRELOAD, .listen_fd = -1};
-    pthread_t ex[MAX_EXECUTORS], filler[REFILL_THREADS];
+                       .max_sessions = 32, .preload = SB_ZYGOTE_DEFAULT_PRELOAD, .listen_fd = -1, .generation = 1,
+                       .zygote_runs = SB_ZYGOTE_RUNS, .zygote_age = SB_ZYGOTE_AGE_S};
+    pthread_t ex[MAX_EXECUTORS], filler[REFILL_THREADS], rot;
     sigset_t set;
     int sigfd;
 
@@ -855,9 +923,10 @@ int sb_server_main(int argc, char **argv)
     if (sigfd < 0 || s.stop_fd < 0 || start_zygote(&s) < 0 ||
         listen_on(&s) < 0)
         return 1;
-    SR_LOG("serve: listening on %s (pool %lu, %lu at once, queue %lu, %lu sessions, zygote pid %d, warm-up %s)",
-           s.socket_path, s.pool_size, s.max_concurrent, s.queue_max, s.max_sessions, (int)s.zyg.pid,
-           s.warmup_path[0] ? s.warmup_path : "none");
+    SR_LOG("serve: listening on %s (pool %lu, %lu at once, queue %lu, %lu sessions, zygote pid %d, warm-up %s, "
+           "new zygote after %lu workers or %lu s)", s.socket_path, s.pool_size, s.max_concurrent, s.queue_max,
+           s.max_sessions, (int)s.zyg.pid, s.warmup_path[0] ? s.warmup_path : "none", s.zygote_runs, s.zygote_age);
+    pthread_create(&rot, NULL, rotator, &s);
     for (int i = 0; i < REFILL_THREADS; i++)
         pthread_create(&filler[i], NULL, refill, &s);
     for (unsigned long i = 0; i < s.max_concurrent; i++)
@@ -873,6 +942,8 @@ int sb_server_main(int argc, char **argv)
     pthread_mutex_unlock(&s.pool_lock);
     for (int i = 0; i < REFILL_THREADS; i++)
         pthread_join(filler[i], NULL);
+    s.rotator_quit = 1;
+    pthread_join(rot, NULL);
     for (unsigned long i = 0; i < s.nready; i++) {
         sb_worker_finish(s.ready[i]);
         free(s.ready[i]);

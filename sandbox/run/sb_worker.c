@@ -105,7 +105,6 @@ static int check_inputs(const struct sb_request *req, struct sb_jail *j, struct 
 
 static void fill_jail(const struct sb_request *req, struct sb_jail *j, int cgroup_ok)
 {
-    sb_userns_pick_ids(&j->ids);
     j->mounts.tmp_mb = req->tmp_mb;
     j->mounts.out_mb = req->out_mb;
     j->mounts.max_inodes = 65536;
@@ -174,7 +173,7 @@ static void close_worker_ends(struct sb_jail *j)
 /* clone into the new namespaces (and the cgroup); the child never returns. */
 static pid_t spawn(struct sb_jail *j, int cgroup_fd, int *in_cgroup)
 {
-    pid_t pid = sb_jail_clone(CLONE_NS, cgroup_fd, in_cgroup);
+    pid_t pid = sb_jail_clone(CLONE_NS, &j->ids, cgroup_fd, in_cgroup);
 
     if (pid == 0) {
         if (cgroup_fd >= 0)
@@ -214,6 +213,8 @@ static void on_chan(struct sb_worker *w, struct sb_exec *x)
     buf[n] = '\0';
     if (type == SB_MSG_ERROR && !w->setup_err[0]) {
         snprintf(w->setup_err, sizeof w->setup_err, "%s", buf);
+    } else if (type == SB_MSG_WEAK && !w->got_ready && !w->weak[0]) {
+        snprintf(w->weak, sizeof w->weak, "%s", buf);
     } else if (type == SB_MSG_READY && !w->got_ready && nfds >= 1) {
         w->got_ready = 1;
         w->t_ready = sr_now();
@@ -674,6 +675,8 @@ void sb_worker_outcome(struct sb_worker *w, struct sb_exec *x, int code, const c
     o->setup_time = w->t_ready ? w->t_ready - w->t0 : 0;
     o->execution_time = x->t_end > x->t_start && x->t_start ? x->t_end - x->t_start : 0;
     o->memory_enforcement = sb_cgroup_kind_name(w->cg.kind);
+    if (w->weak[0])
+        cJSON_AddItemToArray(o->weakened, cJSON_CreateString(w->weak));
     /* rlimits count no tmpfs pages: the run can hold that much more */
     if (w->cg.kind == SB_CG_NONE)
         o->memory_uncounted_mb = w->req->tmp_mb + w->req->out_mb;
@@ -712,6 +715,7 @@ static int start_common(struct sb_worker *w, const struct sb_request *req, int (
     int notify = seccomp_api_get() >= 5, cg, cg_fd, in_cgroup = 0;
 
     memset(w, 0, sizeof *w);
+    w->jail.ids.claim_fd = -1;
     w->req = req;
     w->init = -1;
     w->ctl = w->out_dir_fd = -1;
@@ -740,6 +744,10 @@ static int start_common(struct sb_worker *w, const struct sb_request *req, int (
         snprintf(o->message, sizeof o->message, "could not create the run's cgroup");
         return -1;
     }
+    sb_userns_pick_ids(&w->jail.ids);
+    if (w->jail.ids.privileged && w->jail.ids.claim_fd < 0)
+        cJSON_AddItemToArray(o->weakened, cJSON_CreateString("no run uid (none free in 0x70000000.., or this user namespace lacks them): "
+                             "the run is nobody, and shares nobody's kernel quotas with the other runs"));
     fill_jail(req, &w->jail, cg == 0);
     w->jail.runner = runner;
     if (check_inputs(req, &w->jail, o) < 0 || make_pipes(w, ctl) < 0 || (!z && block_signals(w) < 0))
@@ -829,4 +837,5 @@ void sb_worker_finish(struct sb_worker *w)
     close_worker_ends(&w->jail);
     sb_seccomp_bpf_free(&w->bpf);
     w->jail.filter = NULL;
+    sb_userns_release(&w->jail.ids);   /* every process of the run is gone: its uid is free */
 }

@@ -37,6 +37,7 @@ struct sb_worker {
     char violation_name[64];
     double t0, t_ready, t_exit;
     char setup_err[1024];
+    char weak[256];                    /* what the jail's set-up had to weaken (the record's "weakened") */
     struct sb_jail jail;
     struct sb_bpf bpf;                 /* the compiled filter (cold workers) */
 };

@@ -207,7 +207,7 @@ static int fill_from_request(struct sb_jail *j, const cJSON *cfg, const int *fds
     const cJSON *in;
     size_t n = 0;
 
-    sb_userns_pick_ids(&j->ids);
+    sb_userns_given_ids(&j->ids, get_ulong(cfg, "hostUid"));   /* the daemon holds its claim */
     j->mounts.tmp_mb = get_ulong(cfg, "tmpMb");
     j->mounts.out_mb = get_ulong(cfg, "outMb");
     j->mounts.max_inodes = get_ulong(cfg, "maxInodes");
@@ -253,7 +253,7 @@ static void serve_spawn(const char *payload, size_t len, int *fds, int nfds, con
     if ((nfds == SPAWN_FDS || cg_fd >= 0) && cfg && fill_from_request(&j, cfg, fds, scripts) == 0) {
         sb_phase("zy.request");
         sb_python_before_fork();
-        pid = sb_jail_clone(CLONE_PARENT | CLONE_NS, cg_fd, &reply[1]);
+        pid = sb_jail_clone(CLONE_PARENT | CLONE_NS, &j.ids, cg_fd, &reply[1]);
         if (pid == 0) {
             sb_python_after_fork(1);
             close(ZYGOTE_FD);
@@ -297,6 +297,26 @@ static int zygote_filter(const char *policy, struct sb_bpf *b)
     return rc;
 }
 
+/* The zygote's options, the first message on its channel rather than its
+ * command line: every worker's /proc/self/cmdline is the zygote's, and it
+ * then names no host path (the policy, the scripts, the warm-up file). */
+static cJSON *read_options(const char **preload, const char **policy, const char **scripts, const char **warmup)
+{
+    char buf[SB_CHAN_MAX_PAYLOAD + 1];
+    int type;
+    ssize_t n = sb_chan_recv(ZYGOTE_FD, &type, buf, SB_CHAN_MAX_PAYLOAD, NULL, NULL);
+    cJSON *o = n > 0 && type == SB_MSG_CONFIG ? cJSON_ParseWithLength(buf, (size_t)n) : NULL;
+    const char **dst[] = {preload, policy, scripts, warmup};
+    static const char *const keys[] = {"preload", "policy", "scripts", "warmup"};
+
+    for (size_t i = 0; o && i < sizeof keys / sizeof *keys; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, keys[i]);
+        if (cJSON_IsString(v))
+            *dst[i] = v->valuestring;
+    }
+    return o;
+}
+
 int sb_zygote_main(int argc, char **argv, sb_zygote_session_fn session)
 {
     const char *preload = SB_ZYGOTE_DEFAULT_PRELOAD, *policy = NULL, *scripts = NULL, *warmup = NULL;
@@ -304,17 +324,11 @@ int sb_zygote_main(int argc, char **argv, sb_zygote_session_fn session)
     struct sb_pyjob job = {.argc = 1, .argv = pyargv, .extra_path = "/sandboxrun", .filename = "<warm>"};
     char buf[SB_CHAN_MAX_PAYLOAD + 1];
     struct sb_bpf filter;
+    cJSON *options = read_options(&preload, &policy, &scripts, &warmup);   /* held for the zygote's life */
 
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--preload") == 0)
-            preload = argv[i + 1];
-        else if (strcmp(argv[i], "--policy") == 0)
-            policy = argv[i + 1];
-        else if (strcmp(argv[i], "--scripts") == 0)
-            scripts = argv[i + 1];
-        else if (strcmp(argv[i], "--warmup") == 0)
-            warmup = argv[i + 1];
-    }
+    (void)argc, (void)argv;
+    if (!options)
+        return SR_LOG("zygote: no options on fd %d", ZYGOTE_FD), 2;
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     session_runner = session;
     if (!policy || !sb_zygote_preload_ok(preload) || zygote_filter(policy, &filter) < 0 ||
@@ -369,31 +383,45 @@ static int wait_msg(struct sb_zygote *z, int ms, void *buf, size_t cap, ssize_t 
     return type;
 }
 
+/* The zygote's options as its first message (see read_options). */
+static int send_options(int sock, const struct sb_zygote_cfg *cfg)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *text;
+    int rc;
+
+    cJSON_AddStringToObject(o, "preload", cfg->preload);
+    cJSON_AddStringToObject(o, "policy", cfg->policy);
+    if (cfg->scripts)
+        cJSON_AddStringToObject(o, "scripts", cfg->scripts);
+    if (cfg->warmup)
+        cJSON_AddStringToObject(o, "warmup", cfg->warmup);
+    text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    rc = text ? sb_chan_send(sock, SB_MSG_CONFIG, text, strlen(text), NULL, 0) : (errno = ENOMEM, -1);
+    free(text);
+    return rc;
+}
+
 int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg)
 {
     char self[4096], buf[256];
     const char *dir = sr_paths_exe_dir();
     int sv[2];
     ssize_t n;
-    struct timespec ts;
 
     /* field by field, never a memset: z->lock is read without the lock by
      * concurrent spawners, and must never be seen NULL */
     z->sock = -1;
     z->pid = -1;
     z->started = 0;
+    z->spawned = 0;
     snprintf(self, sizeof self, "%s/sandboxrun-supervisor", dir ? dir : ".");
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return SR_PLOG("socketpair(zygote)"), -1;
     z->pid = fork();
     if (z->pid == 0) {
-        char *argv[12] = {"sandboxrun-supervisor", "zygote", "--preload", (char *)cfg->preload, "--policy",
-                          (char *)cfg->policy};
-        int argc = 6;
-        if (cfg->scripts)
-            argv[argc++] = "--scripts", argv[argc++] = (char *)cfg->scripts;
-        if (cfg->warmup)
-            argv[argc++] = "--warmup", argv[argc++] = (char *)cfg->warmup;
+        char *argv[] = {"sandboxrun-supervisor", "zygote", NULL};
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
@@ -412,13 +440,17 @@ int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg)
     z->sock = sv[0];
     if (z->pid < 0)
         return SR_PLOG("fork(zygote)"), sb_zygote_stop(z), -1;
+    if (send_options(z->sock, cfg) < 0) {
+        SR_PLOG("send the zygote its options");
+        sb_zygote_stop(z);
+        return -1;
+    }
     if (wait_msg(z, START_DEADLINE_MS, buf, sizeof buf - 1, &n) != SB_MSG_READY) {
         SR_LOG("the zygote did not start (preload %s)", cfg->preload);
         sb_zygote_stop(z);
         return -1;
     }
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    z->started = (double)ts.tv_sec;
+    z->started = sr_now();
     return 0;
 }
 
@@ -434,6 +466,7 @@ static cJSON *spawn_config(const struct sb_jail *j, const struct sb_request *req
     cJSON_AddNumberToObject(c, "dataMb", (double)j->limits.data_mb);
     cJSON_AddNumberToObject(c, "nproc", (double)j->limits.nproc);
     cJSON_AddNumberToObject(c, "fsizeMb", (double)j->limits.fsize_mb);
+    cJSON_AddNumberToObject(c, "hostUid", (double)j->ids.host_uid);
     for (size_t i = 0; i < req->ninputs; i++) {
         cJSON *in = cJSON_CreateObject();
         cJSON_AddStringToObject(in, "path", req->inputs[i].path);
@@ -485,6 +518,11 @@ pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct
         memcpy(reply, buf, sizeof reply);
         pid = (pid_t)reply[0];
         *in_cgroup = reply[1];
+        if (z->lock)
+            pthread_mutex_lock(z->lock);
+        z->spawned++;
+        if (z->lock)
+            pthread_mutex_unlock(z->lock);
     }
     else if (type == SB_MSG_ERROR)
         buf[n] = '\0', SR_LOG("the zygote could not spawn a worker: %s", buf), errno = EAGAIN;

@@ -21,10 +21,18 @@
 #define SB_ZYGOTE_DEFAULT_PRELOAD \
     "numpy,pandas,scipy.stats,statsmodels.api,statsmodels.tsa.api,sklearn,plotly.graph_objects,plotly.io"
 
+/* the daemon replaces its zygote after so many workers or seconds (serve
+ * --zygote-runs, --zygote-age): what a worker can learn of the zygote's
+ * randomness (hash() seed, stack canary, pointer guard, ASLR bases) holds
+ * for that many runs at most */
+#define SB_ZYGOTE_RUNS 5000
+#define SB_ZYGOTE_AGE_S 1800
+
 struct sb_zygote {
     pid_t pid;
     int sock;                 /* our end of the spawn channel */
-    double started;
+    double started;           /* sr_now() when it was ready */
+    unsigned long spawned;    /* workers it cloned */
     pthread_mutex_t *lock;    /* the caller's, or NULL: held for each spawn's request and answer only */
 };
 
@@ -42,8 +50,9 @@ struct sb_zygote_cfg {
  * returns the script process's exit status. */
 typedef int (*sb_zygote_session_fn)(void);
 
-/* zygote process main: argv "--preload LIST --policy FILE [--scripts DIR]
- * [--warmup FILE]"; the spawn channel is fd 3. session serves the workers
+/* zygote process main: the spawn channel is fd 3, whose first message
+ * gives the options (preload list, policy, scripts, warm-up file; not on
+ * the command line, which every worker shows). session serves the workers
  * that become sessions. Returns an exit status. */
 int sb_zygote_main(int argc, char **argv, sb_zygote_session_fn session);
 /* Start a zygote (fork+exec of our own binary, clean environment). Waits
