@@ -16,6 +16,18 @@ mkdir -p "$log_dir"
 # once, clearly, instead of failing every nobody check for a reason it hides
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
    ! setpriv --reuid=nobody --regid=nogroup --clear-groups test -r "$PWD/tests/run.sh" 2>/dev/null; then
+    # a checkout others cannot reach (a clone in mktemp -d): run from a
+    # bind mount of it at a reachable path, in a mount namespace of our own,
+    # so nothing is left mounted and no permission is changed
+    if [ -z "${SANDBOXRUN_STAGED:-}" ] && command -v unshare >/dev/null; then
+        stage=$(mktemp -d /tmp/sandboxrun-tests.XXXXXX) && chmod 755 "$stage" && mkdir "$stage/src" || exit 1
+        echo "tests/run.sh: nobody cannot reach $PWD; running from a bind mount of it at $stage/src" >&2
+        SANDBOXRUN_STAGED=1 unshare --mount --propagation private sh -c \
+            'mount --bind "$1" "$2" && cd "$2" && shift 2 && exec tests/run.sh "$@"' sh "$PWD" "$stage/src" "$@"
+        rc=$?
+        rmdir "$stage/src" "$stage"
+        exit $rc
+    fi
     blocked=$PWD
     while [ "$blocked" != / ] && setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$(dirname "$blocked")" 2>/dev/null; do
         blocked=$(dirname "$blocked")
