@@ -592,8 +592,9 @@ static char *contents_bytes(const cJSON *answer, size_t *n)
 }
 
 /* One read_files entry for a resource link, under the rules the session
- * snippet applies to a session file (encoding auto/utf-8/base64, the
- * call's byte budget *left). The output store is read here and only here. */
+ * helper (scripts/sandboxrun_session.py) applies to a session file
+ * (encoding auto/utf-8/base64, the call's byte budget *left). The output
+ * store is read here and only here. */
 static cJSON *read_link(struct ag_mcp_call *c, const char *uri, const char *enc, size_t *left)
 {
     cJSON *f = cJSON_CreateObject(), *answer;

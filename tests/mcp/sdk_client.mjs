@@ -95,6 +95,9 @@ async function basics() {
   check(!r.isError && r.structuredContent.stdout === "hello\n", "execute_code: files[] content is mounted at /work/NAME", JSON.stringify(r.structuredContent).slice(0, 300));
 
   await expectRpcError(() => call(client, "no_such_tool", {}), -32602, "unknown tool is JSON-RPC error -32602");
+  // the AgentCore API's internal session helper tool is neither listed (above) nor callable over MCP
+  await expectRpcError(() => call(client, "session_call", { sessionId: "x", call: { op: "clear" } }), -32602,
+    "the internal session_call is not an MCP tool (-32602)");
   await expectRpcError(() => call(client, "execute_code", { code: 42 }), -32602, "code of the wrong type is -32602");
   await expectRpcError(() => call(client, "execute_code", { code: "1", bogus: true }), -32602, "an unknown argument is -32602");
   await expectRpcError(() => call(client, "execute_code", {}), -32602, "a missing required argument is -32602");
