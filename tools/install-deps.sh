@@ -24,11 +24,12 @@ RUNTIME_LIBS="libseccomp2 libcap2 libpython3.11 libcjson1 libssl3 libcurl4
 # containers/ and tests/containers: podman with runc (Debian 12's crun refuses a
 # hybrid cgroup layout), buildah, debootstrap for the image's root, nginx for
 # the two-pod route, python3-yaml to read the manifests, kubectl (below) to
-# render them client-side; catatonit is the pause process of `kube play`
+# render them client-side; catatonit is the pause process of `kube play`;
+# pyflakes3 lints the in-jail helper modules (tests/style)
 TEST_PKGS="util-linux procps valgrind clang libclang-rt-14-dev python3-botocore
   curl bubblewrap firejail hyperfine chromium
   podman buildah runc catatonit debootstrap uidmap slirp4netns containernetworking-plugins nginx-light
-  python3-yaml"
+  python3-yaml pyflakes3"
 
 if [ "${1:-}" = runtime ]; then
     echo $RUNTIME_LIBS $PY_PKGS

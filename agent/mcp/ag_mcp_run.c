@@ -153,6 +153,19 @@ static unsigned char *inline_bytes(const cJSON *f, size_t *n)
     return (unsigned char *)sr_xstrdup(content);
 }
 
+/* A files[] entry is {source} or {name, content}: 1 with a source fetched
+ * to path, 0 for content, -1 with err set. */
+static int entry_source(struct job *j, const cJSON *f, char *path, size_t pathlen, char *err, size_t errlen)
+{
+    const char *src = arg_str(f, "source");
+
+    if (!src == !arg_str(f, "content"))
+        return snprintf(err, errlen, "each file needs either source, or name and content"), -1;
+    if (!src)
+        return 0;
+    return fetch_source(j, src, path, pathlen, err, errlen) < 0 ? -1 : 1;
+}
+
 /* One-shot: each files[] entry becomes a read-only /work/NAME input. */
 static int files_as_inputs(struct job *j, const cJSON *files, char *err, size_t errlen)
 {
@@ -160,14 +173,13 @@ static int files_as_inputs(struct job *j, const cJSON *files, char *err, size_t 
     char path[PATH_MAX * 2];
 
     cJSON_ArrayForEach(f, files) {
-        const char *src = arg_str(f, "source"), *name = arg_str(f, "name");
+        const char *name = arg_str(f, "name");
         unsigned char *data;
         size_t n;
-        if (!src == !arg_str(f, "content"))
-            return snprintf(err, errlen, "each file needs either source, or name and content"), -1;
-        if (src) {
-            if (fetch_source(j, src, path, sizeof path, err, errlen) < 0)
-                return -1;
+        int fetched = entry_source(j, f, path, sizeof path, err, errlen);
+        if (fetched < 0)
+            return -1;
+        if (fetched) {
             name = name ? name : base_name(path);
         } else {
             if (!name || !plain_name(name) || ensure_scratch(j, err, errlen) < 0)
@@ -188,44 +200,109 @@ static int files_as_inputs(struct job *j, const cJSON *files, char *err, size_t 
     return 0;
 }
 
-/* Session: each files[] entry is written to /tmp/NAME in the session. */
-static int files_into_session(struct job *j, struct ag_mcp_call *c, const cJSON *files, char *err, size_t errlen)
+/* The bytes of one files[] entry of a session call, and its name; caller
+ * frees *data. 0, or -1 with err set. */
+static int session_file(struct job *j, const cJSON *f, const char **name, unsigned char **data, size_t *n,
+                        char *err, size_t errlen)
 {
-    const cJSON *f;
-    char path[PATH_MAX * 2], dest[320];
+    const char *src = arg_str(f, "source");
+    char path[PATH_MAX * 2];
+    struct sr_buf b = {0};
+    int rc;
 
-    cJSON_ArrayForEach(f, files) {
-        const char *src = arg_str(f, "source"), *name = arg_str(f, "name");
-        struct sr_buf b = {0};
-        unsigned char *data;
-        size_t n;
-        int rc;
-        if (!src == !arg_str(f, "content"))
-            return snprintf(err, errlen, "each file needs either source, or name and content"), -1;
-        if (src) {
-            if (fetch_source(j, src, path, sizeof path, err, errlen) < 0)
-                return -1;
-            if ((rc = sr_read_file(path, AG_MCP_FILES_MAX, &b)) != 0) {
-                snprintf(err, errlen, "%s: %s", src, rc > 0 ? "larger than 8 MiB" : strerror(errno));
-                return sr_buf_reset(&b), -1;
-            }
-            name = name ? name : base_name(path);
-            data = (unsigned char *)sr_buf_steal(&b, &n);
-        } else if (!(data = inline_bytes(f, &n))) {
-            return snprintf(err, errlen, "the content of %s is not valid base64", name ? name : "a file"), -1;
+    *name = arg_str(f, "name");
+    *data = NULL;
+    if ((rc = entry_source(j, f, path, sizeof path, err, errlen)) < 0)
+        return -1;
+    if (rc) {
+        if ((rc = sr_read_file(path, AG_MCP_FILES_MAX, &b)) != 0) {
+            snprintf(err, errlen, "%s: %s", src, rc > 0 ? "larger than 8 MiB" : strerror(errno));
+            return sr_buf_reset(&b), -1;
         }
-        if (!name || !plain_name(name)) {
-            free(data);
-            return snprintf(err, errlen, "file name '%.100s' must be one plain path component", name ? name : ""), -1;
-        }
-        snprintf(dest, sizeof dest, "/tmp/%s", name);
-        ag_mcp_call_note_input(c, dest, NULL, data ? data : (unsigned char *)"", n);
-        rc = ag_mcp_session_put_file(j->sess, c, dest, data ? data : (unsigned char *)"", n, err, errlen);
-        free(data);
-        if (rc < 0)
-            return -1;
+        *name = *name ? *name : base_name(path);
+        *data = (unsigned char *)sr_buf_steal(&b, n);
+    } else if (!(*data = inline_bytes(f, n))) {
+        return snprintf(err, errlen, "the content of %s is not valid base64", *name ? *name : "a file"), -1;
+    }
+    if (!*name || !plain_name(*name)) {
+        free(*data);
+        return snprintf(err, errlen, "file name '%.100s' must be one plain path component", *name ? *name : ""), -1;
     }
     return 0;
+}
+
+/* A session call's request line carries its files while it stays below
+ * this (the session's line cap is 24 MiB); the files past it are written
+ * with trips of their own first. */
+#define SESSION_LINE_BUDGET (20u << 20)
+
+/* Session: each files[] entry goes to /tmp/NAME in the session, as the
+ * "before" helper of req (written in the same trip as the code), or, past
+ * the line's budget, by a write of its own now. */
+static int files_into_session(struct job *j, struct ag_mcp_call *c, const cJSON *files, cJSON *req, char *err,
+                              size_t errlen)
+{
+    size_t used = strlen(arg_str(req, "code") ?: "");
+    const cJSON *f;
+    cJSON *list = NULL;
+    char dest[320];
+
+    cJSON_ArrayForEach(f, files) {
+        const char *name;
+        unsigned char *data;
+        size_t n;
+        int rc = 0;
+        if (session_file(j, f, &name, &data, &n, err, errlen) < 0)
+            return -1;
+        snprintf(dest, sizeof dest, "/tmp/%s", name);
+        ag_mcp_call_note_input(c, dest, NULL, data ? data : (unsigned char *)"", n);
+        if (n > AG_MCP_SESSION_PUT_MAX) {
+            rc = -1;
+            snprintf(err, errlen, "cannot write %s in the session: %s: %zu bytes; a file put into a session is at most "
+                     "%u MiB", dest, dest, n, AG_MCP_SESSION_PUT_MAX >> 20);
+        } else if (used + n / 3 * 4 + 4 + 512 <= SESSION_LINE_BUDGET) {
+            char *b64 = ag_mcp_base64(data ? data : (unsigned char *)"", n);
+            cJSON *one = cJSON_CreateObject();
+            used += n / 3 * 4 + 4 + 512;
+            if (!list)
+                list = cJSON_CreateArray();
+            cJSON_AddStringToObject(one, "path", dest);
+            cJSON_AddStringToObject(one, "content", b64 ? b64 : "");
+            cJSON_AddStringToObject(one, "encoding", "base64");
+            cJSON_AddItemToArray(list, one);
+            free(b64);
+        } else {
+            rc = ag_mcp_session_put_file(j->sess, c, dest, data ? data : (unsigned char *)"", n, err, errlen);
+        }
+        free(data);
+        if (rc < 0)
+            return cJSON_Delete(list), -1;
+    }
+    if (list) {
+        cJSON *before = cJSON_AddObjectToObject(req, "before");
+        cJSON_AddStringToObject(before, "op", "write");
+        cJSON_AddBoolToObject(before, "strict", 1);
+        cJSON_AddItemToObject(before, "files", list);
+    }
+    return 0;
+}
+
+/* Why the "before" helper's writes (answer, taken) failed, into err: -1,
+ * or 0 if they did not. No answer when one was asked for is a failure. */
+static int files_written(cJSON *answer, int asked, char *err, size_t errlen)
+{
+    const cJSON *f;
+    int rc = asked && !answer ? -1 : 0;
+
+    if (rc < 0)
+        snprintf(err, errlen, "the session did not answer");
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(answer, "files"))
+        if (rc == 0 && arg_str(f, "error")) {
+            snprintf(err, errlen, "cannot write %s in the session: %s", arg_str(f, "path") ?: "?", arg_str(f, "error"));
+            rc = -1;
+        }
+    cJSON_Delete(answer);
+    return rc;
 }
 
 /* Run a request one-shot for call c; the record, never NULL. */
@@ -250,14 +327,37 @@ static cJSON *run_oneshot(struct ag_mcp_call *c, struct job *j, cJSON *req)
     return rec;
 }
 
-static cJSON *run_in_session(struct ag_mcp_call *c, struct job *j, const char *code)
+/* Run req (taken; "code" or a "call") in the job's session, the call's
+ * files written before it and the /out images it made collected after it,
+ * all in one trip into the jail. The CallToolResult. */
+static cJSON *run_in_session(struct ag_mcp_call *c, struct job *j, cJSON *req, const char *sid)
 {
-    cJSON *rec = NULL;
-    char err[512];
+    const cJSON *files = cJSON_GetObjectItemCaseSensitive(c->args, "files");
+    cJSON *rec = NULL, *images, *result;
+    char why[600];
+    int asked;
 
-    if (ag_mcp_session_exec(j->sess, c, code, c->timeout, &rec, err, sizeof err) < 0)
-        rec = ag_mcp_record_internal(err);
-    return rec;
+    if (files_into_session(j, c, files, req, why, sizeof why) < 0) {
+        cJSON_Delete(req);
+        return ag_mcp_result_error("Could not provide the files: %s", why);
+    }
+    asked = cJSON_GetObjectItemCaseSensitive(req, "before") != NULL;
+    /* PNGs the call wrote or changed in the session's /out come back as images */
+    cJSON_AddItemToObject(req, "after", ag_mcp_session_images_helper(j->sess, AG_MCP_IMAGES_MAX, AG_MCP_IMAGE_MAX));
+    if (ag_mcp_session_run(j->sess, c, req, c->timeout, &rec, why, sizeof why) < 0) {
+        cJSON_Delete(req);
+        return ag_mcp_result_record(ag_mcp_record_internal(why), NULL, NULL, sid, c->tenant);
+    }
+    cJSON_Delete(req);
+    if (files_written(ag_mcp_session_answer(rec, "before"), asked, why, sizeof why) < 0) {
+        cJSON_Delete(rec);
+        return ag_mcp_result_error("Could not provide the files: %s", why);
+    }
+    images = ag_mcp_session_images(j->sess, ag_mcp_session_answer(rec, "after"), AG_MCP_IMAGES_MAX);
+    cJSON_DeleteItemFromObjectCaseSensitive(rec, "answers");
+    result = ag_mcp_result_record(rec, NULL, NULL, sid, c->tenant);
+    ag_mcp_result_add_images(result, images, c->tenant);
+    return result;
 }
 
 /* The call's "env" object, under the rule the CLI's --env follows
@@ -285,15 +385,23 @@ static int env_ok(const cJSON *env, const char *sid, char *err, size_t errlen)
     return 0;
 }
 
+/* What one execute_code or execute_command call runs: code, with args
+ * (one-shot); in a session, call (a helper) if there is one, else code. */
+struct exec_what {
+    const char *code;
+    const cJSON *args;
+    const cJSON *call;
+    const cJSON *before;   /* a helper ahead of it (session only; not with files) */
+};
+
 /* Shared body of execute_code and execute_command. */
-static cJSON *execute(struct ag_mcp_call *c, const char *code, int *rpc_code, char *err, size_t errlen,
-                      void (*fix)(cJSON *rec))
+static cJSON *execute(struct ag_mcp_call *c, const struct exec_what *w, int *rpc_code, char *err, size_t errlen)
 {
     const char *sid = arg_str(c->args, "sessionId");
     const cJSON *files = cJSON_GetObjectItemCaseSensitive(c->args, "files");
     const cJSON *env = cJSON_GetObjectItemCaseSensitive(c->args, "env");
     struct job j = {.tenant = c->tenant};
-    cJSON *rec, *req, *images, *result;
+    cJSON *rec, *req, *result;
     char why[600];
 
     if (env_ok(env, sid, err, errlen) < 0) {
@@ -304,17 +412,16 @@ static cJSON *execute(struct ag_mcp_call *c, const char *code, int *rpc_code, ch
     if (sid) {
         if (!(j.sess = ag_mcp_session_acquire(sid, c->tenant, why, sizeof why)))
             return ag_mcp_result_error("%s", why);
-        if (files_into_session(&j, c, files, why, sizeof why) < 0) {
-            job_free(&j);
-            return ag_mcp_result_error("Could not provide the files: %s", why);
+        if (w->call) {
+            req = cJSON_CreateObject();
+            cJSON_AddItemToObject(req, "call", cJSON_Duplicate(w->call, 1));
+        } else {
+            req = ag_mcp_session_code(w->code);
         }
-        rec = run_in_session(c, &j, code);
-        fix(rec);
-        /* PNGs the call wrote or changed in the session's /out come back as images */
-        images = ag_mcp_session_new_images(j.sess, c, rec, AG_MCP_IMAGES_MAX, AG_MCP_IMAGE_MAX);
+        if (w->before)
+            cJSON_AddItemToObject(req, "before", cJSON_Duplicate(w->before, 1));
+        result = run_in_session(c, &j, req, sid);
         job_free(&j);
-        result = ag_mcp_result_record(rec, NULL, NULL, sid, c->tenant);
-        ag_mcp_result_add_images(result, images, c->tenant);
         return result;
     }
     if (files_as_inputs(&j, files, why, sizeof why) < 0 ||
@@ -323,82 +430,105 @@ static cJSON *execute(struct ag_mcp_call *c, const char *code, int *rpc_code, ch
         return ag_mcp_result_error("Could not provide the files: %s", why);
     }
     req = cJSON_CreateObject();
-    cJSON_AddStringToObject(req, "code", code);
+    cJSON_AddStringToObject(req, "code", w->code);
     cJSON_AddStringToObject(req, "filename", "cell.py");
+    if (w->args)
+        cJSON_AddItemToObject(req, "args", cJSON_Duplicate(w->args, 1));
     if (c->display)
         cJSON_AddBoolToObject(req, "display", 1);
     if (env)
         cJSON_AddItemToObject(req, "env", cJSON_Duplicate(env, 1));
     rec = run_oneshot(c, &j, req);
     job_free(&j);
-    fix(rec);
     return ag_mcp_result_record(rec, j.out_dir, j.out_id, NULL, c->tenant);
-}
-
-static void no_fix(cJSON *rec)
-{
-    (void)rec;
 }
 
 cJSON *ag_mcp_execute_code(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
 {
+    struct exec_what w = {.code = arg_str(c->args, "code")};
+
     c->display = 1;   /* the last value, display() and figures come back as results */
-    return execute(c, arg_str(c->args, "code"), rpc_code, err, errlen, no_fix);
+    return execute(c, &w, rpc_code, err, errlen);
 }
 
-/* The command's exit status travels in a JSON block (a session must not see
- * SystemExit); make it the record's exitCode and status. */
-static void command_fix(cJSON *rec)
+/* The text of scripts/NAME (the installation's or the build tree's) into
+ * code; 0, or -1 after a result error went to *error. */
+static int read_script(const char *name, struct sr_buf *code, cJSON **error)
 {
-    cJSON *blocks = cJSON_GetObjectItemCaseSensitive(rec, "blocks"), *b;
-    int i = 0;
+    char rel[64], *path;
+    int rc;
 
-    cJSON_ArrayForEach(b, blocks) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(b, "value"),
-                                                          "sandboxrunCommandExit");
-        if (cJSON_IsNumber(v)) {
-            int code = v->valueint;
-            const char *out = arg_str(rec, "stdout");
-            size_t n = out ? strlen(out) : 0;
-            if (n && out[n - 1] == '\n') {    /* the newline the snippet printed before its block */
-                char *trimmed = sr_xstrdup(out);
-                trimmed[n - 1] = '\0';
-                cJSON_ReplaceItemInObjectCaseSensitive(rec, "stdout", cJSON_CreateString(trimmed));
-                free(trimmed);
-            }
-            cJSON_ReplaceItemInObjectCaseSensitive(rec, "exitCode", cJSON_CreateNumber(code));
-            if (code != 0 && strcmp(arg_str(rec, "status") ?: "", "ok") == 0)
-                cJSON_ReplaceItemInObjectCaseSensitive(rec, "status", cJSON_CreateString("error"));
-            cJSON_DeleteItemFromArray(blocks, i);
-            return;
-        }
-        i++;
+    snprintf(rel, sizeof rel, "scripts/%s", name);
+    if (!(path = sr_paths_find(rel)))
+        return *error = ag_mcp_result_error("sandboxrun is installed without %s", rel), -1;
+    rc = sr_read_file(path, SCRIPT_MAX, code);
+    free(path);
+    if (rc != 0) {
+        sr_buf_reset(code);
+        return *error = ag_mcp_result_error("cannot read %s", rel), -1;
     }
+    return 0;
 }
 
+/* A shell command: one-shot, scripts/sandboxrun_command.py runs it and
+ * exits with its exit code; in a session, the command helper answers with
+ * it (scripts/sandboxrun_session.py). Either way the code is the record's
+ * exitCode, as the interpreter's own exit status: nothing the command
+ * prints can change it. */
 cJSON *ag_mcp_execute_command(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
 {
     const char *cmd = arg_str(c->args, "command");
-    char *b64 = ag_mcp_base64(cmd, strlen(cmd)), *code;
-    struct sr_buf src;
-    cJSON *r;
+    cJSON *call = cJSON_CreateObject(), *args = cJSON_CreateArray(), *r = NULL;
+    struct sr_buf code = {0};
+    struct exec_what w = {.args = args, .call = call};
 
-    sr_buf_init(&src, 4u << 20);
-    sr_buf_puts(&src, "def __sandboxrun_command(cmd):\n"
-                      "    import json, subprocess, sys\n"
-                      "    sys.stdout.flush(); sys.stderr.flush()\n"
-                      "    rc = subprocess.run(['/bin/sh', '-c', cmd], stdin=subprocess.DEVNULL).returncode\n"
-                      "    rc = 128 - rc if rc < 0 else rc\n"
-                      "    print('\\n===JSON_START===\\n' + json.dumps({'sandboxrunCommandExit': rc}) + "
-                      "'\\n===JSON_END===', flush=True)\n"
-                      "__sandboxrun_command(__import__('base64').b64decode('");
-    sr_buf_puts(&src, b64 ? b64 : "");
-    sr_buf_puts(&src, "').decode('utf-8', 'surrogateescape'))\ndel __sandboxrun_command\n");
-    free(b64);
-    code = sr_buf_steal(&src, NULL);
-    r = execute(c, code ? code : "raise MemoryError", rpc_code, err, errlen, command_fix);
-    free(code);
+    cJSON_AddStringToObject(call, "op", "command");
+    cJSON_AddStringToObject(call, "command", cmd);
+    cJSON_AddItemToArray(args, cJSON_CreateString(cmd));
+    if (arg_str(c->args, "sessionId") || read_script("sandboxrun_command.py", &code, &r) == 0) {
+        w.code = code.data ? code.data : "";
+        if (!arg_str(c->args, "sessionId"))
+            w.call = NULL;
+        r = execute(c, &w, rpc_code, err, errlen);
+    }
+    sr_buf_reset(&code);
+    cJSON_Delete(call);
+    cJSON_Delete(args);
     return r;
+}
+
+cJSON *ag_mcp_session_call(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
+{
+    const cJSON *call = cJSON_GetObjectItemCaseSensitive(c->args, "call");
+    struct exec_what w = {.code = arg_str(c->args, "code"),
+                          .before = cJSON_GetObjectItemCaseSensitive(c->args, "before")};
+    struct ag_mcp_sess *e;
+    cJSON *req, *rec = NULL, *answer;
+    char why[600];
+
+    if (!w.code == !call || (w.before && !w.code)) {
+        snprintf(err, errlen, "session_call needs code (and perhaps before), or call");
+        return *rpc_code = AG_RPC_INVALID_PARAMS, NULL;
+    }
+    if (w.code) {
+        c->display = 1;   /* as execute_code */
+        return execute(c, &w, rpc_code, err, errlen);
+    }
+    c->timeout = ag_mcp_policy_timeout(c->tenant, arg_num(c->args, "timeout", DEFAULT_TIMEOUT));
+    if (!(e = ag_mcp_session_acquire(arg_str(c->args, "sessionId"), c->tenant, why, sizeof why)))
+        return ag_mcp_result_error("%s", why);
+    req = cJSON_CreateObject();
+    cJSON_AddItemToObject(req, "call", cJSON_Duplicate(call, 1));
+    answer = ag_mcp_session_run(e, c, req, c->timeout, &rec, why, sizeof why) == 0 ? ag_mcp_session_answer(rec, "call")
+                                                                                 : NULL;
+    ag_mcp_session_release(e);
+    cJSON_Delete(req);
+    if (!answer && rec)
+        snprintf(why, sizeof why, "the session did not answer (%s): %.300s", arg_str(rec, "status") ?: "?",
+                 arg_str(rec, "stderr") ?: "");
+    cJSON_Delete(rec);
+    return answer ? ag_mcp_result_ok(answer, "Done; the answer is in structuredContent.")
+                  : ag_mcp_result_error("%s", why);
 }
 
 /* ---- analysis tools ---- */
@@ -466,22 +596,14 @@ static cJSON *script_args(const cJSON *a, const char *name)
 /* Run scripts/SCRIPT.py on the dataset in a fresh jail. */
 static cJSON *analysis(struct ag_mcp_call *c, const char *tool, const char *script)
 {
-    char rel[64], name[300], why[600], *path;
+    char name[300], why[600];
     struct sr_buf code;
     struct job j = {.tenant = c->tenant};
-    cJSON *req, *rec;
-    int rc;
+    cJSON *req, *rec, *error;
 
     c->timeout = ag_mcp_policy_timeout(c->tenant, arg_num(c->args, "timeout", ANALYSIS_TIMEOUT));
-    snprintf(rel, sizeof rel, "scripts/%s", script);
-    if (!(path = sr_paths_find(rel)))
-        return ag_mcp_result_error("sandboxrun is installed without %s", rel);
-    rc = sr_read_file(path, SCRIPT_MAX, &code);
-    free(path);
-    if (rc != 0) {
-        sr_buf_reset(&code);
-        return ag_mcp_result_error("cannot read %s", rel);
-    }
+    if (read_script(script, &code, &error) < 0)
+        return error;
     if (dataset_input(c, &j, name, sizeof name, why, sizeof why) < 0 ||
         ag_mcp_store_new_output(c->tenant, j.out_id, sizeof j.out_id, j.out_dir, sizeof j.out_dir, why, sizeof why) < 0) {
         sr_buf_reset(&code);

@@ -217,21 +217,23 @@ void ag_mcp_session_release(struct ag_mcp_sess *e)
         destroy(e);
 }
 
-int ag_mcp_session_exec(struct ag_mcp_sess *e, struct ag_mcp_call *c, const char *code, double timeout,
-                        cJSON **record, char *err, size_t errlen)
+int ag_mcp_session_run(struct ag_mcp_sess *e, struct ag_mcp_call *c, cJSON *req, double timeout, cJSON **record,
+                       char *err, size_t errlen)
 {
-    cJSON *req = cJSON_CreateObject();
-    int rc = -1;
-
     *record = NULL;
-    cJSON_AddStringToObject(req, "code", code);
-    cJSON_AddStringToObject(req, "filename", "cell.py");
     cJSON_AddNumberToObject(req, "timeout", timeout);
     if (c && c->display)
         cJSON_AddBoolToObject(req, "display", 1);
-    rc = ag_session_exec(e->s, req, &c->scancel, record, err, errlen);
-    cJSON_Delete(req);
-    return rc;
+    return ag_session_exec(e->s, req, c ? &c->scancel : NULL, record, err, errlen);
+}
+
+cJSON *ag_mcp_session_code(const char *code)
+{
+    cJSON *req = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(req, "code", code);
+    cJSON_AddStringToObject(req, "filename", "cell.py");
+    return req;
 }
 
 /* ---- start / stop ---- */
@@ -443,142 +445,35 @@ int ag_mcp_session_path_ok(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-/* The in-jail half: resolves each path with the jail's own view, refuses
- * anything outside /tmp and /out, caps sizes, answers with one JSON block. */
-static const char files_py[] =
-    "def __sandboxrun_files(req):\n"
-    "    import base64, json, os, stat\n"
-    "    roots = ('/tmp', '/out')\n"
-    "    budget = [req.get('cap', 8 << 20)]\n"
-    "    def inside(r):\n"
-    "        return any(r == x or r.startswith(x + '/') for x in roots)\n"
-    "    def absolute(p):\n"
-    "        return os.path.normpath(p if p.startswith('/') else os.path.join('/tmp', p))\n"
-    "    def follow(p):\n"
-    "        r = os.path.realpath(absolute(p))\n"
-    "        if not inside(r):\n"
-    "            raise PermissionError('resolves outside /tmp and /out')\n"
-    "        return r\n"
-    "    def no_follow(p):\n"
-    "        a = absolute(p)\n"
-    "        r = os.path.join(os.path.realpath(os.path.dirname(a)), os.path.basename(a))\n"
-    "        if not inside(r) or r in roots:\n"
-    "            raise PermissionError('not a file under /tmp or /out')\n"
-    "        return r\n"
-    "    def write(f):\n"
-    "        r = no_follow(f['path'])\n"
-    "        data = base64.b64decode(f['content']) if f.get('encoding') == 'base64' else f['content'].encode('utf-8')\n"
-    "        os.makedirs(os.path.dirname(r), exist_ok=True)\n"
-    "        r = no_follow(f['path'])\n"
-    "        fd = os.open(r, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)\n"
-    "        with os.fdopen(fd, 'wb') as fh:\n"
-    "            fh.write(data)\n"
-    "        return {'path': f['path'], 'size': len(data)}\n"
-    "    def read(p):\n"
-    "        r = follow(p)\n"
-    "        fd = os.open(r, os.O_RDONLY | os.O_NONBLOCK)\n"
-    "        with os.fdopen(fd, 'rb') as fh:\n"
-    "            if not stat.S_ISREG(os.fstat(fd).st_mode):\n"
-    "                raise IsADirectoryError('not a regular file')\n"
-    "            data = fh.read(budget[0] + 1)\n"
-    "        if len(data) > budget[0]:\n"
-    "            raise ValueError('too large: at most %d bytes in all per call' % req.get('cap', 8 << 20))\n"
-    "        budget[0] -= len(data)\n"
-    "        enc = req.get('encoding') or 'auto'\n"
-    "        text = None\n"
-    "        if enc != 'base64':\n"
-    "            try:\n"
-    "                text = data.decode('utf-8')\n"
-    "            except UnicodeDecodeError:\n"
-    "                if enc == 'utf-8':\n"
-    "                    raise ValueError('not valid UTF-8; read it with encoding base64')\n"
-    "            if text is not None and enc == 'auto' and '\\x00' in text:\n"
-    "                text = None\n"
-    "        if text is None:\n"
-    "            return {'path': p, 'size': len(data), 'encoding': 'base64', 'content': base64.b64encode(data).decode()}\n"
-    "        return {'path': p, 'size': len(data), 'encoding': 'utf-8', 'content': text}\n"
-    "    def remove(p):\n"
-    "        r = no_follow(p)\n"
-    "        st = os.lstat(r)\n"
-    "        if stat.S_ISDIR(st.st_mode):\n"
-    "            if not req.get('recursive'):\n"
-    "                raise IsADirectoryError('a directory; pass recursive: true')\n"
-    "            import shutil\n"
-    "            shutil.rmtree(r)\n"
-    "        else:\n"
-    "            os.unlink(r)\n"
-    "        return {'path': p, 'removed': True}\n"
-    "    def listing():\n"
-    "        base, out = follow(req.get('path') or '/tmp'), []\n"
-    "        def add(path):\n"
-    "            st = os.lstat(path)\n"
-    "            kind = 'dir' if stat.S_ISDIR(st.st_mode) else 'file' if stat.S_ISREG(st.st_mode) else 'symlink' if stat.S_ISLNK(st.st_mode) else 'other'\n"
-    "            out.append({'path': path, 'type': kind, 'size': st.st_size})\n"
-    "            return len(out) < 1000\n"
-    "        if req.get('recursive'):\n"
-    "            for d, dirs, files in os.walk(base):\n"
-    "                for n in sorted(dirs) + sorted(files):\n"
-    "                    if not add(os.path.join(d, n)):\n"
-    "                        return {'entries': out, 'truncated': True}\n"
-    "        else:\n"
-    "            for n in sorted(os.listdir(base)):\n"
-    "                if not add(os.path.join(base, n)):\n"
-    "                    return {'entries': out, 'truncated': True}\n"
-    "        return {'entries': out, 'truncated': False}\n"
-    "    def each(fn, items, key):\n"
-    "        res = []\n"
-    "        for it in items:\n"
-    "            try:\n"
-    "                res.append(fn(it))\n"
-    "            except Exception as e:\n"
-    "                res.append({'path': it[key] if key else it, 'error': '%s: %s' % (type(e).__name__, e)})\n"
-    "        return {'files': res}\n"
-    "    op = req['op']\n"
-    "    if op == 'write':\n"
-    "        out = each(write, req['files'], 'path')\n"
-    "    elif op == 'read':\n"
-    "        out = each(read, req['paths'], None)\n"
-    "    elif op == 'remove':\n"
-    "        out = each(remove, req['paths'], None)\n"
-    "    else:\n"
-    "        try:\n"
-    "            out = listing()\n"
-    "        except Exception as e:\n"
-    "            out = {'error': '%s: %s' % (type(e).__name__, e)}\n"
-    "    print('\\n===JSON_START===\\n' + json.dumps(out) + '\\n===JSON_END===', flush=True)\n";
-static const char files_call_head[] = "__sandboxrun_files(__import__('json').loads(__import__('base64').b64decode('";
-static const char files_call_tail[] = "')))\ndel __sandboxrun_files\n";
-
-/* Run one file operation (req is taken) in the session; the snippet's
+/* Run one file operation (op, taken) in the session as its call helper
+ * (scripts/sandboxrun_session.py, which resolves each path with the jail's
+ * own view, refuses anything outside /tmp and /out and caps sizes); its
  * answer, or NULL with err set. */
-static cJSON *files_op(struct ag_mcp_sess *e, struct ag_mcp_call *c, cJSON *req, char *err, size_t errlen)
+static cJSON *files_op(struct ag_mcp_sess *e, struct ag_mcp_call *c, cJSON *op, char *err, size_t errlen)
 {
-    char *json = cJSON_PrintUnformatted(req), *b64 = json ? ag_mcp_base64(json, strlen(json)) : NULL, *code = NULL;
-    cJSON *rec = NULL, *b, *answer = NULL;
-    struct sr_buf src;
+    cJSON *req = cJSON_CreateObject(), *rec = NULL, *answer = NULL;
 
+    cJSON_AddItemToObject(req, "call", op);
+    if (ag_mcp_session_run(e, c, req, 120, &rec, err, errlen) == 0 &&
+        !(answer = ag_mcp_session_answer(rec, "call")))
+        snprintf(err, errlen, "the session did not answer (%s): %.300s",
+                 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "status")) ?: "?",
+                 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "stderr")) ?: "");
     cJSON_Delete(req);
-    sr_buf_init(&src, 64u << 20);
-    if (b64 && sr_buf_puts(&src, files_py) == SR_BUF_OK && sr_buf_puts(&src, files_call_head) == SR_BUF_OK &&
-        sr_buf_puts(&src, b64) == SR_BUF_OK && sr_buf_puts(&src, files_call_tail) == SR_BUF_OK)
-        code = sr_buf_steal(&src, NULL);
-    sr_buf_reset(&src);
-    free(json);
-    free(b64);
-    if (!code)
-        return snprintf(err, errlen, "out of memory"), NULL;
-    if (ag_mcp_session_exec(e, c, code, 120, &rec, err, errlen) == 0) {
-        cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(rec, "blocks"))
-            if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(b, "value")) && !answer)
-                answer = cJSON_DetachItemFromObjectCaseSensitive(b, "value");
-        if (!answer)
-            snprintf(err, errlen, "the session did not answer (%s): %.300s",
-                     cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "status")) ?: "?",
-                     cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "stderr")) ?: "");
-    }
-    free(code);
     cJSON_Delete(rec);
     return answer;
+}
+
+cJSON *ag_mcp_session_answer(cJSON *record, const char *key)
+{
+    cJSON *answers = cJSON_GetObjectItemCaseSensitive(record, "answers");
+    cJSON *a = cJSON_DetachItemFromObjectCaseSensitive(answers, key);
+
+    if (answers && !answers->child)
+        cJSON_DeleteItemFromObjectCaseSensitive(record, "answers");
+    if (a && !cJSON_IsObject(a))
+        cJSON_Delete(a), a = NULL;
+    return a;
 }
 
 /* Check every path of args[key] (an array of strings, or of objects' "path"). */
@@ -630,6 +525,7 @@ static cJSON *file_tool(struct ag_mcp_call *c, const char *op, size_t cap, int *
         return ag_mcp_result_error("%s", why);
     req = cJSON_Duplicate(c->args, 1);
     cJSON_DeleteItemFromObjectCaseSensitive(req, "sessionId");
+    cJSON_DeleteItemFromObjectCaseSensitive(req, "timeout");
     cJSON_AddStringToObject(req, "op", op);
     cJSON_AddNumberToObject(req, "cap", (double)cap);
     c->timeout = 120;
@@ -696,8 +592,9 @@ static char *contents_bytes(const cJSON *answer, size_t *n)
 }
 
 /* One read_files entry for a resource link, under the rules the session
- * snippet applies to a session file (encoding auto/utf-8/base64, the
- * call's byte budget *left). The output store is read here and only here. */
+ * helper (scripts/sandboxrun_session.py) applies to a session file
+ * (encoding auto/utf-8/base64, the call's byte budget *left). The output
+ * store is read here and only here. */
 static cJSON *read_link(struct ag_mcp_call *c, const char *uri, const char *enc, size_t *left)
 {
     cJSON *f = cJSON_CreateObject(), *answer;
@@ -804,33 +701,17 @@ cJSON *ag_mcp_remove_files(struct ag_mcp_call *c, int *rpc_code, char *err, size
 
 /* ---- helpers for the other tools ---- */
 
-/* The /out PNGs of record's listing not shown yet (at most max, each at most
- * cap bytes): an object {session path: sha256}. Only a listing from an
- * execution that ran counts (an internal error has none). */
-static cJSON *unseen_pngs(struct ag_mcp_sess *e, const cJSON *record, int max, size_t cap)
+cJSON *ag_mcp_session_images_helper(struct ag_mcp_sess *e, int max, size_t cap)
 {
-    const cJSON *files = cJSON_GetObjectItemCaseSensitive(record, "files"), *f;
-    cJSON *want = cJSON_CreateObject();
-    char path[600];
+    cJSON *h = cJSON_CreateObject();
 
-    if (!cJSON_IsArray(files))
-        return want;
+    cJSON_AddStringToObject(h, "op", "images");
     pthread_mutex_lock(&lock);
-    cJSON_ArrayForEach(f, files) {
-        const char *p = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "path"));
-        const char *sha = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "sha256"));
-        const cJSON *size = cJSON_GetObjectItemCaseSensitive(f, "size");
-        const char *dot = p ? strrchr(p, '.') : NULL, *was;
-        if (!p || !sha || strlen(p) > 500 || strstr(p, "..") || !dot || strcasecmp(dot, ".png") != 0)
-            continue;
-        snprintf(path, sizeof path, "/out/%s", p);
-        was = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e->seen_out, path));
-        if ((!was || strcmp(was, sha) != 0) && cJSON_GetArraySize(want) < max && cJSON_IsNumber(size) &&
-            size->valuedouble <= (double)cap)
-            cJSON_AddStringToObject(want, path, sha);
-    }
+    cJSON_AddItemToObject(h, "seen", e->seen_out ? cJSON_Duplicate(e->seen_out, 1) : cJSON_CreateObject());
     pthread_mutex_unlock(&lock);
-    return want;
+    cJSON_AddNumberToObject(h, "max", max);
+    cJSON_AddNumberToObject(h, "cap", (double)cap);
+    return h;
 }
 
 /* Remember that path (with its sha256) was shown. */
@@ -844,40 +725,23 @@ static void mark_seen(struct ag_mcp_sess *e, const char *path, const char *sha)
     pthread_mutex_unlock(&lock);
 }
 
-cJSON *ag_mcp_session_new_images(struct ag_mcp_sess *e, struct ag_mcp_call *c, const cJSON *record, int max,
-                                 size_t cap)
+cJSON *ag_mcp_session_images(struct ag_mcp_sess *e, cJSON *answer, int max)
 {
-    cJSON *want = unseen_pngs(e, record, max, cap), *paths, *req, *answer, *images = NULL;
-    const cJSON *f, *w;
-    char err[300];
+    const cJSON *f;
+    cJSON *images = NULL;
 
-    if (cJSON_GetArraySize(want) == 0)
-        return cJSON_Delete(want), NULL;
-    req = cJSON_CreateObject();
-    paths = cJSON_AddArrayToObject(req, "paths");
-    cJSON_ArrayForEach(w, want)
-        cJSON_AddItemToArray(paths, cJSON_CreateString(w->string));
-    cJSON_AddStringToObject(req, "op", "read");
-    cJSON_AddStringToObject(req, "encoding", "base64");
-    cJSON_AddNumberToObject(req, "cap", (double)cap * max);   /* the snippet's cap is for all files together */
-    if (!(answer = files_op(e, c, req, err, sizeof err))) {
-        SR_WARN("mcp: the session's new images could not be read: %s", err);
-        cJSON_Delete(want);
-        return NULL;
-    }
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(answer, "files")) {
         const char *b64 = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "content"));
         const char *p = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "path"));
-        const char *sha = p ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(want, p)) : NULL;
-        if (!b64 || !sha)
+        const char *sha = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "sha256"));
+        if (!b64 || !p || !sha || strlen(sha) != 64 || strncmp(p, "/out/", 5) != 0 || cJSON_GetArraySize(images) >= max)
             continue;
         if (!images)
             images = cJSON_CreateArray();
         cJSON_AddItemToArray(images, ag_mcp_image_png(b64));
-        mark_seen(e, p, sha);   /* only what was sent: a failed read is tried again next call */
+        mark_seen(e, p, sha);   /* only what was sent: one not read is tried again next call */
     }
     cJSON_Delete(answer);
-    cJSON_Delete(want);
     return images;
 }
 

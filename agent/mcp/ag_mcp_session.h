@@ -2,9 +2,9 @@
  * (one model): a registry of ag_session interpreters by unguessable id, each
  * owned by a tenant (another tenant cannot find it), with an idle timeout, a
  * time-to-live from its start, a maximum count in all and per tenant,
- * and the session file tools (write/read/list/remove), which run as small
- * generated Python snippets inside the session so every path is resolved by
- * the jail's own view of /tmp and /out. */
+ * and the session file tools (write/read/list/remove), which run inside the
+ * session as helpers of scripts/sandboxrun_session.py, so every path is
+ * resolved by the jail's own view of /tmp and /out. */
 #ifndef AG_MCP_SESSION_H
 #define AG_MCP_SESSION_H
 
@@ -15,8 +15,9 @@
 
 #define AG_MCP_FILES_MAX (8u << 20)    /* bytes per write_files/read_files call */
 /* One file moved whole between the host and a session (upload_artifact,
- * a session's dataset): it travels base64-encoded, out in one 32 MiB stdout
- * block and in on one 24 MiB request line, so these are what fit. */
+ * a session's dataset): it travels base64-encoded, out in one helper answer
+ * (a done-frame of at most 64 MiB) and in on one 24 MiB request line, so
+ * these are what fit. */
 #define AG_MCP_SESSION_GET_MAX ((24u << 20) - (64u << 10))   /* base64 + JSON within 32 MiB */
 #define AG_MCP_SESSION_PUT_MAX (16u << 20)
 
@@ -62,17 +63,26 @@ int ag_mcp_session_close(const char *id, const char *tenant);
  * belongs to another tenant, with the same words. */
 struct ag_mcp_sess *ag_mcp_session_acquire(const char *id, const char *tenant, char *err, size_t errlen);
 void ag_mcp_session_release(struct ag_mcp_sess *e);
-/* Run code in the session for call c (cancellable through c). 0 with *record
- * (caller deletes), or -1 with err set. */
-int ag_mcp_session_exec(struct ag_mcp_sess *e, struct ag_mcp_call *c, const char *code, double timeout,
-                        cJSON **record, char *err, size_t errlen);
-/* The PNG files of record's /out listing that this session has not shown
- * yet (new, or changed since the last call), read from the session as MCP
- * image contents: at most max, each at most cap bytes. An array, or NULL
- * when there is none (or they could not be read: the call's result stands
- * without them). */
-cJSON *ag_mcp_session_new_images(struct ag_mcp_sess *e, struct ag_mcp_call *c, const cJSON *record, int max,
-                                 size_t cap);
+/* A session execution request for code (a cell.py); add "before" and
+ * "after" helpers to it as sb_session.h describes. */
+cJSON *ag_mcp_session_code(const char *code);
+/* Run req (a request of sb_session.h: "code" or a "call" helper, and the
+ * "before" and "after" helpers; the caller keeps it) in the session for
+ * call c (cancellable through c; c may be NULL). 0 with *record (caller
+ * deletes), or -1 with err set. */
+int ag_mcp_session_run(struct ag_mcp_sess *e, struct ag_mcp_call *c, cJSON *req, double timeout, cJSON **record,
+                       char *err, size_t errlen);
+/* The answer of record's helper key ("before", "call", "after"), taken out
+ * of the record (whose "answers" goes when it is empty): an object the
+ * caller deletes, or NULL when that helper gave none. */
+cJSON *ag_mcp_session_answer(cJSON *record, const char *key);
+/* The "after" helper that collects the PNG files under the session's /out
+ * this session has not shown yet (new, or changed since the last call): at
+ * most max, each at most cap bytes. */
+cJSON *ag_mcp_session_images_helper(struct ag_mcp_sess *e, int max, size_t cap);
+/* That helper's answer (taken) as MCP image contents, each remembered as
+ * shown: an array, or NULL when there is none. */
+cJSON *ag_mcp_session_images(struct ag_mcp_sess *e, cJSON *answer, int max);
 /* Copy a session file (path under /tmp or /out) to the new host file dest. */
 int ag_mcp_session_get_file(struct ag_mcp_sess *e, struct ag_mcp_call *c, const char *path, const char *dest,
                             char *err, size_t errlen);

@@ -42,11 +42,12 @@ struct ag_mcp_tool {
     const char *input_schema, *output_schema;   /* JSON text */
     int read_only, destructive, idempotent, open_world;
     ag_mcp_tool_fn fn;
+    int internal;   /* not an MCP tool: only ag_mcp_tool_call (the AgentCore API) reaches it */
 };
 
 /* Parse every schema once (0, or -1 after logging which one is broken). */
 int ag_mcp_tools_init(void);
-/* The tool called name, or NULL. */
+/* The MCP tool called name, or NULL (an internal one too). */
 const struct ag_mcp_tool *ag_mcp_tool_find(const char *name);
 /* A new array of Tool objects for tools/list. */
 cJSON *ag_mcp_tools_list(void);
@@ -84,6 +85,11 @@ int ag_mcp_call_commit(struct ag_mcp_call *c);
 /* ---- handlers (ag_mcp_run.c, ag_mcp_session.c) ---- */
 cJSON *ag_mcp_execute_code(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
 cJSON *ag_mcp_execute_command(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
+/* Internal (AgentCore): in session sessionId, run "code" as execute_code
+ * does with the "before" helper ahead of it, or run the "call" helper alone
+ * (scripts/sandboxrun_session.py) and answer with its answer as
+ * structuredContent. */
+cJSON *ag_mcp_session_call(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
 cJSON *ag_mcp_run_eda(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
 cJSON *ag_mcp_recommend_features(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
 cJSON *ag_mcp_create_features(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);

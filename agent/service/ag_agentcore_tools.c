@@ -1,6 +1,7 @@
 /* ag_agentcore_tools.c — InvokeCodeInterpreter: each AgentCore tool is an
- * MCP tool call (or, for background commands, a small in-jail snippet run
- * through execute_code), and the MCP CallToolResult becomes the one
+ * MCP tool call (background commands and clearContext: the internal
+ * session_call, a helper of scripts/sandboxrun_session.py in the session),
+ * and the MCP CallToolResult becomes the one
  * `result` event of the answer's event stream, content block for content
  * block.
  *
@@ -175,85 +176,21 @@ static int write_files_args(cJSON *out, const cJSON *in)
     return 0;
 }
 
-/* The in-jail half of background commands: one Popen per task, kept in
- * sys (clearContext does not touch it), output in /tmp/.sandboxrun-tasks. */
-static const char tasks_py[] =
-    "def __sandboxrun_task(op, tid, cmd, cap):\n"
-    "    import json, os, signal, subprocess, sys, time\n"
-    "    tasks = sys.__dict__.setdefault('_sandboxrun_tasks', {})\n"
-    "    d = '/tmp/.sandboxrun-tasks'\n"
-    "    def tail(p):\n"
-    "        try:\n"
-    "            with open(p, 'rb') as f:\n"
-    "                return f.read(cap).decode('utf-8', 'replace')\n"
-    "        except OSError:\n"
-    "            return ''\n"
-    "    def state(t):\n"
-    "        rc = t['p'].poll()\n"
-    "        if t['status'] == 'canceled' or rc is None:\n"
-    "            return t['status'] if rc is not None or t['status'] == 'canceled' else 'working', rc\n"
-    "        return ('completed' if rc == 0 else 'failed'), rc\n"
-    "    if op == 'start':\n"
-    "        os.makedirs(d, exist_ok=True)\n"
-    "        with open(d + '/' + tid + '.out', 'wb') as o, open(d + '/' + tid + '.err', 'wb') as e:\n"
-    "            p = subprocess.Popen(['/bin/sh', '-c', cmd], stdin=subprocess.DEVNULL, stdout=o, stderr=e,\n"
-    "                                 start_new_session=True)\n"
-    "        tasks[tid] = {'p': p, 'status': 'working'}\n"
-    "    t = tasks.get(tid)\n"
-    "    if t is None:\n"
-    "        out = {'taskId': tid, 'error': 'no task ' + tid + ' in this session'}\n"
-    "    else:\n"
-    "        if op == 'stop' and t['p'].poll() is None:\n"
-    "            try:\n"
-    "                os.killpg(t['p'].pid, signal.SIGTERM)\n"
-    "                t['p'].wait(2)\n"
-    "            except subprocess.TimeoutExpired:\n"
-    "                os.killpg(t['p'].pid, signal.SIGKILL)\n"
-    "                t['p'].wait()\n"
-    "            except ProcessLookupError:\n"
-    "                pass\n"
-    "            t['status'] = 'canceled'\n"
-    "        st, rc = state(t)\n"
-    "        out = {'taskId': tid, 'taskStatus': st, 'stdout': tail(d + '/' + tid + '.out'),\n"
-    "               'stderr': tail(d + '/' + tid + '.err')}\n"
-    "        if rc is not None:\n"
-    "            out['exitCode'] = 128 - rc if rc < 0 else rc\n"
-    "    print('\\n===JSON_START===\\n' + json.dumps(out) + '\\n===JSON_END===', flush=True)\n";
-
-/* execute_code arguments that run the task snippet for op. */
+/* session_call arguments for background command op (start, get, stop):
+ * the task helper of scripts/sandboxrun_session.py keeps one process per
+ * task in the session, its output in /tmp/.sandboxrun-tasks. */
 static cJSON *task_args(const char *sid, const char *op, const char *tid, const char *cmd)
 {
-    cJSON *a = base_args(sid, 30), *call = cJSON_CreateArray();
-    char *argv_json, *code;
-    struct sr_buf b;
+    cJSON *a = base_args(sid, 30), *call = cJSON_AddObjectToObject(a, "call");
 
-    cJSON_AddItemToArray(call, cJSON_CreateString(op));
-    cJSON_AddItemToArray(call, cJSON_CreateString(tid));
-    cJSON_AddItemToArray(call, cJSON_CreateString(cmd ? cmd : ""));
-    cJSON_AddItemToArray(call, cJSON_CreateNumber(TASK_OUTPUT_MAX));
-    argv_json = cJSON_PrintUnformatted(call);
-    cJSON_Delete(call);
-    sr_buf_init(&b, 4u << 20);
-    sr_buf_puts(&b, tasks_py);
-    sr_buf_puts(&b, "__sandboxrun_task(*__import__('json').loads(");
-    /* the JSON text as a Python string literal: JSON strings are valid Python ones */
-    {
-        cJSON *lit = cJSON_CreateString(argv_json ? argv_json : "[]");
-        char *q = cJSON_PrintUnformatted(lit);
-        sr_buf_puts(&b, q ? q : "\"[]\"");
-        free(q);
-        cJSON_Delete(lit);
-    }
-    sr_buf_puts(&b, "))\ndel __sandboxrun_task\n");
-    free(argv_json);
-    code = sr_buf_steal(&b, NULL);
-    cJSON_AddStringToObject(a, "code", code ? code : "raise MemoryError");
-    free(code);
+    cJSON_AddStringToObject(call, "op", "task");
+    cJSON_AddStringToObject(call, "task", op);
+    cJSON_AddStringToObject(call, "taskId", tid);
+    if (cmd)
+        cJSON_AddStringToObject(call, "command", cmd);
+    cJSON_AddNumberToObject(call, "cap", TASK_OUTPUT_MAX);
     return a;
 }
-
-static const char clear_context_py[] =
-    "[globals().pop(__k) for __k in list(globals()) if not __k.startswith('__')]\n";
 
 /* ---- results: the MCP CallToolResult into AgentCore's CodeInterpreterResult ---- */
 
@@ -461,21 +398,15 @@ static int any_error(const cJSON *files)
     return 0;
 }
 
-/* A task snippet's answer (a JSON block of rec) as structuredContent
- * {taskId, taskStatus, stdout, stderr, exitCode} and a text in content. */
-static cJSON *task_result(const cJSON *rec, cJSON *content, int *is_error)
+/* A task helper's answer as structuredContent {taskId, taskStatus, stdout,
+ * stderr, exitCode} and a text in content. */
+static cJSON *task_result(const cJSON *answer, cJSON *content, int *is_error)
 {
-    const cJSON *b, *answer = NULL;
     cJSON *s;
     const char *out;
 
-    cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(rec, "blocks")) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(b, "value");
-        if (!answer && cJSON_IsObject(v) && cJSON_GetObjectItemCaseSensitive(v, "taskId"))
-            answer = v;
-    }
-    if (!answer || arg_str(answer, "error")) {
-        add_text(content, answer ? arg_str(answer, "error") : "the session did not answer about the task");
+    if (!cJSON_GetObjectItemCaseSensitive(answer, "taskId") || arg_str(answer, "error")) {
+        add_text(content, arg_str(answer, "error") ?: "the session did not answer about the task");
         *is_error = 1;
         return NULL;
     }
@@ -533,9 +464,9 @@ static const struct tool tools[] = {
     {"writeFiles", "write_files", K_FILES},
     {"listFiles", "list_files", K_LIST},
     {"removeFiles", "remove_files", K_FILES},
-    {"startCommandExecution", "execute_code", K_TASK},
-    {"getTask", "execute_code", K_TASK},
-    {"stopTask", "execute_code", K_TASK},
+    {"startCommandExecution", "session_call", K_TASK},
+    {"getTask", "session_call", K_TASK},
+    {"stopTask", "session_call", K_TASK},
 };
 
 static void new_task_id(char out[33])
@@ -547,9 +478,10 @@ static void new_task_id(char out[33])
         snprintf(out + 2 * i, 3, "%02x", r[i]);
 }
 
-/* The MCP arguments for tool t, or NULL after answering a ValidationException. */
+/* The MCP arguments for tool t, or NULL after answering a ValidationException;
+ * *mcp is the MCP tool to call them with (t's, unless they need another). */
 static cJSON *mcp_args(const struct tool *t, const cJSON *in, const char *sid, double timeout,
-                       struct ag_http_resp *resp)
+                       struct ag_http_resp *resp, const char **mcp)
 {
     const char *n = t->name, *lang = arg_str(in, "language"), *code = arg_str(in, "code");
     cJSON *a;
@@ -561,16 +493,11 @@ static cJSON *mcp_args(const struct tool *t, const cJSON *in, const char *sid, d
         if (!code)
             return ag_agentcore_invalid(resp, "code", "executeCode needs code"), NULL;
         a = base_args(sid, timeout);
+        cJSON_AddStringToObject(a, "code", code);
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in, "clearContext"))) {
-            struct sr_buf b;
-            sr_buf_init(&b, 16u << 20);
-            sr_buf_puts(&b, clear_context_py);
-            sr_buf_puts(&b, code);
-            char *joined = sr_buf_steal(&b, NULL);
-            cJSON_AddStringToObject(a, "code", joined ? joined : code);
-            free(joined);
-        } else {
-            cJSON_AddStringToObject(a, "code", code);
+            /* the session's variables go first, in the same trip (scripts/sandboxrun_session.py) */
+            cJSON_AddStringToObject(cJSON_AddObjectToObject(a, "before"), "op", "clear");
+            *mcp = "session_call";
         }
         return a;
     }
@@ -645,6 +572,7 @@ void ag_agentcore_invoke(struct ag_http_resp *resp, const char *tenant, const ch
                          const cJSON *arguments, double timeout, int fd, const char *corr)
 {
     const struct tool *t = NULL;
+    const char *mcp;
     cJSON *empty = cJSON_CreateObject(), *args, *r, *result;
     char err[600];
 
@@ -657,7 +585,8 @@ void ag_agentcore_invoke(struct ag_http_resp *resp, const char *tenant, const ch
                                     "writeFiles, listFiles, removeFiles, startCommandExecution, getTask, stopTask",
                                     name);
     }
-    args = mcp_args(t, arguments ? arguments : empty, sid, timeout, resp);
+    mcp = t->mcp;
+    args = mcp_args(t, arguments ? arguments : empty, sid, timeout, resp, &mcp);
     cJSON_Delete(empty);
     if (!args)
         return;
@@ -666,7 +595,7 @@ void ag_agentcore_invoke(struct ag_http_resp *resp, const char *tenant, const ch
         ag_metrics_busy("429");
         return ag_agentcore_error(resp, 429, "ThrottlingException", "Too many executions at once; retry shortly");
     }
-    r = call_watched(t->mcp, t->name, corr, args, tenant, fd, err, sizeof err);
+    r = call_watched(mcp, t->name, corr, args, tenant, fd, err, sizeof err);
     ag_tenants_exec_end(tenant);
     if (!r)
         return ag_agentcore_invalid(resp, "arguments", "%s", err);

@@ -67,15 +67,72 @@ static unsigned request_seq(const cJSON *req)
                                                                                           : 0;
 }
 
-/* One execution: run the code, flush, send {"status","error","cpu","maxRssKb"}
- * as the done-frame. */
-static void execute(const char *text, size_t len)
+/* Run the helper request key of req, if there is one (sb_python_helper);
+ * its answer goes to answers[key]. Its status, or 0 when there is none. */
+static int helper(const cJSON *req, const char *key, cJSON *answers, char **error)
 {
-    cJSON *req = cJSON_ParseWithLength(text, len), *done = cJSON_CreateObject();
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(req, key);
+    char *json, *answer = NULL;
+    int status;
+
+    if (!cJSON_IsObject(h) || !(json = cJSON_PrintUnformatted(h)))
+        return 0;
+    status = sb_python_helper(json, &answer, error);
+    if (answer)
+        cJSON_AddItemToObject(answers, key, cJSON_Parse(answer));
+    free(answer);
+    free(json);
+    return status;
+}
+
+/* Whether error (the code's, or NULL) is a KeyboardInterrupt: a cancel or
+ * the timeout, after which the supervisor waits only a short grace. */
+static int interrupted(const char *error)
+{
+    cJSON *e = error ? cJSON_Parse(error) : NULL;
+    const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "type"));
+    int yes = type && strcmp(type, "KeyboardInterrupt") == 0;
+
+    cJSON_Delete(e);
+    return yes;
+}
+
+/* The execution itself: the before helper, then the code (or the call
+ * helper), then the after helper. A before helper that fails (raises, or
+ * answers {"failed": true}) keeps the code from running; the after helper
+ * runs whatever the code did, unless it was interrupted (cancelled, or out
+ * of time: then nothing more runs). */
+static int run_execution(const cJSON *req, cJSON *answers, char **error)
+{
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(req, "code");
     const cJSON *file = cJSON_GetObjectItemCaseSensitive(req, "filename");
+    int status = helper(req, "before", answers, error);
+
+    if (status != 0 || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+                           cJSON_GetObjectItemCaseSensitive(answers, "before"), "failed")))
+        return status ? status : 1;
+    if (cJSON_IsString(code))
+        status = sb_python_exec(code->valuestring, cJSON_IsString(file) ? file->valuestring : "<cell>",
+                                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "display")), error);
+    else if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(req, "call")))
+        status = helper(req, "call", answers, error);
+    else
+        status = 2;
+    if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(req, "after")) && !interrupted(*error)) {
+        char *after_error = NULL;   /* the code's error is the one the record tells */
+        (void)helper(req, "after", answers, &after_error);
+        free(after_error);
+    }
+    return status;
+}
+
+/* One execution: run it, flush, send {"status","error","cpu","maxRssKb",
+ * "answers"?} as the done-frame. */
+static void execute(const char *text, size_t len)
+{
+    cJSON *req = cJSON_ParseWithLength(text, len), *done = cJSON_CreateObject(), *answers = cJSON_CreateObject();
     char *error = NULL, *out;
-    int status = 2;
+    int status;
     long rss;
     double cpu0 = cpu_seconds(&rss);
     unsigned n = request_seq(req);
@@ -83,9 +140,7 @@ static void execute(const char *text, size_t len)
     running_seq = n;
     if (n && early_seq == n)
         sb_python_interrupt();
-    if (cJSON_IsString(code))
-        status = sb_python_exec(code->valuestring, cJSON_IsString(file) ? file->valuestring : "<cell>",
-                                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "display")), &error);
+    status = run_execution(req, answers, &error);
     running_seq = 0;
     sb_python_flush();
     cJSON_AddNumberToObject(done, "seq", n);   /* the supervisor takes only the answer to its request */
@@ -94,6 +149,10 @@ static void execute(const char *text, size_t len)
         cJSON_AddItemToObject(done, "error", cJSON_Parse(error));
     cJSON_AddNumberToObject(done, "cpu", cpu_seconds(&rss) - cpu0);
     cJSON_AddNumberToObject(done, "maxRssKb", (double)rss);
+    if (answers->child)
+        cJSON_AddItemToObject(done, "answers", answers);
+    else
+        cJSON_Delete(answers);
     out = cJSON_PrintUnformatted(done);
     if (!out || sb_frame_write(SB_FD_REPORT, out) < 0)
         _exit(121);   /* the supervisor is gone or we are out of memory */
@@ -346,7 +405,9 @@ static void run_one(struct sb_worker *w, struct line_reader *lr, const char *lin
 {
     cJSON *req = cJSON_Parse(line), *rec, *done = NULL, *st;
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(req, "code");
+    const cJSON *call = cJSON_GetObjectItemCaseSensitive(req, "call");
     const cJSON *tmo = cJSON_GetObjectItemCaseSensitive(req, "timeout");
+    int runnable = cJSON_IsString(code) != cJSON_IsObject(call);   /* exactly one of them */
     double timeout = cJSON_IsNumber(tmo) && tmo->valuedouble > 0 ? tmo->valuedouble : w->req->timeout_s;
     unsigned n = request_seq(req);
     struct sb_outcome o;
@@ -356,10 +417,9 @@ static void run_one(struct sb_worker *w, struct line_reader *lr, const char *lin
     sb_outcome_init(&o);
     if (n && n == lr->cancel_seq) {
         rec = never_ran(&o);
-    } else if (!cJSON_IsString(code) || !(frame = cJSON_PrintUnformatted(req)) ||
-        sb_frame_write(w->ctl, frame) < 0) {
-        snprintf(o.message, sizeof o.message, "%s", cJSON_IsString(code) ? "the session's worker is gone"
-                                                                          : "request: no 'code' string");
+    } else if (!runnable || !(frame = cJSON_PrintUnformatted(req)) || sb_frame_write(w->ctl, frame) < 0) {
+        snprintf(o.message, sizeof o.message, "%s", runnable ? "the session's worker is gone"
+                                                              : "request: no 'code' string (or else a 'call' object)");
         o.status = SR_INTERNAL_ERROR;
         rec = sb_record_build(&o);
     } else {
@@ -385,6 +445,8 @@ static void run_one(struct sb_worker *w, struct line_reader *lr, const char *lin
             sb_worker_outcome(w, &x, -1, NULL, &o);
         }
         rec = sb_record_build(&o);
+        if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(done, "answers")))   /* the helpers' */
+            cJSON_AddItemToObject(rec, "answers", cJSON_DetachItemFromObjectCaseSensitive(done, "answers"));
         if (x.answers_dropped)   /* the script wrote answers of its own to the report fd */
             cJSON_AddNumberToObject(rec, "answersDropped", x.answers_dropped);
         sb_exec_free(&x);

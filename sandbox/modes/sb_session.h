@@ -5,10 +5,21 @@
  *   first line in:  the session's limits and inputs (a run request without code,
  *                   plus "idleTimeout")
  *   first line out: {"status":"ready","setupTime":s} or an internal_error record
- *   then, per line in {"code","filename"?,"timeout"?,"seq"?,"live"?}: one result
- *   record out, with "sessionAlive": false once the worker has died (the
- *   session is over); with "live": true, the execution's live output lines
- *   come before it (sandbox/run/sb_live.h).
+ *   then, per line in {"code","filename"?,"timeout"?,"seq"?,"live"?,"display"?,
+ *   "before"?,"after"?} or {"call",...}: one result record out, with
+ *   "sessionAlive": false once the worker has died (the session is over);
+ *   with "live": true, the execution's live output lines come before it
+ *   (sandbox/run/sb_live.h).
+ * Helpers: "before", "after" and "call" are requests {"op", ...} of
+ * scripts/sandboxrun_session.py, run in the session's interpreter through
+ * the C API (sb_python_helper): "before" ahead of the code (one that raises
+ * or answers {"failed": true} keeps the code from running: status 1),
+ * "after" behind it whatever the code did (unless it was interrupted by a
+ * cancel or the timeout), "call" instead of code (an int
+ * answer, a command's exit code, is the execution's exit status). Their
+ * answers travel in the done-frame, not on stdout, and the record carries
+ * them as "answers": {"before"?, "call"?, "after"?}. So one line does what
+ * a tool call needs: the files written, the code, the new images read.
  * EOF on fd 3 (also during an execution), the idle timeout, SIGTERM, SIGINT
  * or SIGHUP (also between executions) ends the session and every process of
  * it. SR_CANCEL_SIGNAL with value seq (sr_cancel.h), or a line

@@ -318,12 +318,19 @@ int sb_python_exec(const char *code, const char *filename, int cell, char **erro
     return status;
 }
 
-/* Append the C string s, decoded as os.environ decodes it. 0 or -1. */
-static int append_decoded(PyObject *list, const char *s)
+/* Append ("NAME", "VALUE") of the C string "NAME=VALUE", each part decoded
+ * as os.environ decodes it (the name ends at the first '='). 0 or -1. */
+static int append_pair(PyObject *list, const char *s)
 {
-    PyObject *v = PyUnicode_DecodeFSDefault(s);
-    int rc = v ? PyList_Append(list, v) : -1;
+    const char *eq = strchr(s, '=');
+    size_t klen = eq ? (size_t)(eq - s) : strlen(s);
+    PyObject *k = PyUnicode_DecodeFSDefaultAndSize(s, (Py_ssize_t)klen);
+    PyObject *v = PyUnicode_DecodeFSDefault(eq ? eq + 1 : "");
+    PyObject *pair = k && v ? PyTuple_Pack(2, k, v) : NULL;
+    int rc = pair ? PyList_Append(list, pair) : -1;
 
+    Py_XDECREF(pair);
+    Py_XDECREF(k);
     Py_XDECREF(v);
     return rc;
 }
@@ -339,28 +346,27 @@ int sb_python_init(const struct sb_pyjob *job)
 
 int sb_python_environ(char *const *env)
 {
-    /* the C environment is copied into _pairs and cleared; os.environ.clear()
+    /* the C environment is copied into pairs and cleared; os.environ.clear()
      * then forgets the names it knew, and each assignment puts one back
      * (putenv), in the order of the copy: the C environment as it was, in
      * its order, plus env */
-    static const char sync[] =
-        "import os\n"
-        "os.environ.clear()\n"
-        "for _kv in _pairs:\n"
-        "    _k, _, _v = _kv.partition('=')\n"
-        "    os.environ[_k] = _v\n";
-    PyObject *pairs = PyList_New(0), *ns = PyDict_New(), *res = NULL;
+    PyObject *pairs = PyList_New(0), *os = PyImport_ImportModule("os");
+    PyObject *environ_map = os ? PyObject_GetAttrString(os, "environ") : NULL, *res = NULL;
     int rc = -1;
 
     for (char **e = environ; pairs && *e; e++)
-        if (append_decoded(pairs, *e) < 0)
+        if (append_pair(pairs, *e) < 0)
             Py_CLEAR(pairs);
     for (; pairs && env && *env; env++)
-        if (append_decoded(pairs, *env) < 0)
+        if (append_pair(pairs, *env) < 0)
             Py_CLEAR(pairs);
-    if (pairs && ns && PyDict_SetItemString(ns, "__builtins__", PyEval_GetBuiltins()) == 0 &&
-        PyDict_SetItemString(ns, "_pairs", pairs) == 0 && clearenv() == 0)
-        res = PyRun_String(sync, Py_file_input, ns, ns);
+    if (pairs && environ_map && clearenv() == 0)
+        res = PyObject_CallMethod(environ_map, "clear", NULL);
+    for (Py_ssize_t i = 0; res && i < PyList_GET_SIZE(pairs); i++) {
+        PyObject *pair = PyList_GET_ITEM(pairs, i);
+        if (PyObject_SetItem(environ_map, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1)) < 0)
+            Py_CLEAR(res);
+    }
     if (res) {
         rc = 0;
     } else {
@@ -368,7 +374,8 @@ int sb_python_environ(char *const *env)
         SR_LOG("could not set the script's environment");
     }
     Py_XDECREF(res);
-    Py_XDECREF(ns);
+    Py_XDECREF(environ_map);
+    Py_XDECREF(os);
     Py_XDECREF(pairs);
     PyErr_Clear();
     return rc;
@@ -469,29 +476,47 @@ void sb_python_after_fork(int child)
 
 int sb_python_warm_up(void)
 {
-    static const char prep[] =
-        "import sys, random\n"
-        "sys.path_importer_cache.pop('/sandboxrun', None)\n"   /* it appeared after the imports */
-        "random.seed()\n"
-        "if 'numpy' in sys.modules:\n"
-        "    sys.modules['numpy'].random.seed()\n"
-        "exec(compile('def _f(x):\\n    return [str(i) for i in range(x)]\\n_f(3)\\n', '<warm>', 'exec'), {})\n"
-        "del sys, random\n";
-    PyObject *main, *globals, *res;
-    int rc;
+    PyObject *cache = PySys_GetObject("path_importer_cache");   /* borrowed */
+    PyObject *mod, *res;
 
     /* the jail's init gave SIGPIPE its default action back (sb_jail_init_main)
      * after the zygote's interpreter had ignored it, as Python does at start:
      * ignored again, as in a cold run, a write to a closed pipe is a
      * BrokenPipeError, not the end of the process */
     signal(SIGPIPE, SIG_IGN);
-    main = PyImport_AddModule("__main__");
-    globals = main ? PyModule_GetDict(main) : NULL;
-    res = globals ? PyRun_String(prep, Py_file_input, globals, globals) : NULL;
-    rc = res ? 0 : -1;
+    /* /sandboxrun appeared after the zygote's imports had looked for it */
+    if (cache && PyDict_Check(cache) && PyDict_DelItemString(cache, "/sandboxrun") < 0)
+        PyErr_Clear();
+    mod = PyImport_ImportModule("sandboxrun_worker");   /* scripts/sandboxrun_worker.py */
+    res = mod ? PyObject_CallMethod(mod, "warm_up", NULL) : NULL;
+    if (!res) {
+        PyErr_Print();
+        SR_LOG("warm worker: scripts/sandboxrun_worker.py did not reseed it; it does not serve");
+    }
     Py_XDECREF(res);
+    Py_XDECREF(mod);
     PyErr_Clear();
-    return rc;
+    return res ? 0 : -1;
+}
+
+int sb_python_helper(const char *json, char **answer, char **error)
+{
+    PyObject *mod = PyImport_ImportModule("sandboxrun_session");   /* scripts/sandboxrun_session.py */
+    PyObject *res = mod ? PyObject_CallMethod(mod, "run_json", "s", json) : NULL;
+    const char *text;
+    int status = 0;
+
+    *answer = NULL;
+    Py_XDECREF(mod);
+    if (!res)
+        return handle_exception(error);
+    if (PyLong_Check(res))
+        status = (int)(PyLong_AsLong(res) & 0xff);
+    else if (PyUnicode_Check(res) && (text = PyUnicode_AsUTF8(res)))
+        *answer = strdup(text);
+    Py_DECREF(res);
+    PyErr_Clear();
+    return status;
 }
 
 void sb_python_interrupt(void)

@@ -38,10 +38,18 @@ int sb_python_preload(const char *modules, const char *warmup);
 void sb_python_before_fork(void);
 void sb_python_after_fork(int child);
 /* Make an inherited, pre-imported interpreter this worker's own, before any
- * request: fresh random seeds (numpy's too), the import system's view of
- * /sandboxrun, and a warm-up that takes the copy-on-write faults of compiling
- * and running code now rather than on the request's clock. */
+ * request: the import system's view of /sandboxrun, then
+ * scripts/sandboxrun_worker.py's warm_up (fresh random seeds, numpy's too,
+ * and the copy-on-write faults of compiling and running code taken now
+ * rather than on the request's clock). 0, or -1 after logging: a worker
+ * that could not reseed must not serve. */
 int sb_python_warm_up(void);
+/* Run one session helper request (JSON text) through
+ * scripts/sandboxrun_session.py's run_json. Returns 0 with *answer set to
+ * its JSON answer (caller frees; NULL if it gave none), the exit status a
+ * helper that answers with an int gives (a command's), or as
+ * sb_python_exec does for an exception (status 1, *error set). */
+int sb_python_helper(const char *json, char **answer, char **error);
 /* As if SIGINT arrived: Python runs its SIGINT handler (KeyboardInterrupt
  * by default) at its next check. Async-signal-safe (PyErr_SetInterrupt). */
 void sb_python_interrupt(void);
