@@ -413,6 +413,7 @@ int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg)
     /* field by field, never a memset: z->lock is read without the lock by
      * concurrent spawners, and must never be seen NULL */
     z->sock = -1;
+    z->late = -1;
     z->pid = -1;
     z->started = 0;
     z->spawned = 0;
@@ -503,9 +504,13 @@ pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct
         type = wait_msg(z, SPAWN_DEADLINE_MS, buf, sizeof buf - 1, &n);
         if (type < 0 && errno == ETIMEDOUT) {
             /* a late answer must not reach the next spawner: hang up while
-             * still holding the lock, so the zygote exits and is restarted */
+             * still holding the lock, so the zygote exits and is restarted.
+             * Only half: the worker a late answer names is our child, and
+             * sb_zygote_stop reaps it */
             SR_LOG("the zygote did not answer a spawn within %d ms; dropping it", SPAWN_DEADLINE_MS);
-            sr_closep(&z->sock);
+            shutdown(z->sock, SHUT_WR);
+            z->late = z->sock;
+            z->sock = -1;
             errno = EPIPE;
         }
     } else {
@@ -529,6 +534,29 @@ pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct
     return pid;
 }
 
+/* After the zygote has exited: kill and reap each worker that its answers
+ * left on a half-closed channel name (cloned after the deadline, so nobody
+ * waits for it). A zygote killed between a clone and its answer would still
+ * leave one unreaped; that takes a stall of more than the deadline and the
+ * stop's grace period, and then a kill in a window of microseconds. */
+static void reap_late(struct sb_zygote *z)
+{
+    int reply[2], type;
+    ssize_t n;
+
+    if (z->late < 0)
+        return;
+    while ((n = sb_chan_recv(z->late, &type, reply, sizeof reply, NULL, NULL)) > 0 || (n < 0 && errno == EINTR)) {
+        if (n == sizeof reply && type == SB_MSG_PID && reply[0] > 0) {
+            kill((pid_t)reply[0], SIGKILL);
+            while (waitpid((pid_t)reply[0], NULL, __WALL) < 0 && errno == EINTR)
+                ;
+            SR_LOG("reaped worker %d, which the dropped zygote cloned after the deadline", reply[0]);
+        }
+    }
+    sr_closep(&z->late);
+}
+
 void sb_zygote_stop(struct sb_zygote *z)
 {
     sr_closep(&z->sock);   /* EOF: the zygote exits */
@@ -542,5 +570,6 @@ void sb_zygote_stop(struct sb_zygote *z)
             waitpid(z->pid, NULL, 0);
         }
     }
+    reap_late(z);
     z->pid = -1;
 }
