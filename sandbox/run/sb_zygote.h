@@ -31,6 +31,8 @@
 struct sb_zygote {
     pid_t pid;
     int sock;                 /* our end of the spawn channel */
+    int late;                 /* a channel half-closed at a spawn's deadline, whose late answer
+                               * names a worker to reap (sb_zygote_stop), or -1 */
     double started;           /* sr_now() when it was ready */
     unsigned long spawned;    /* workers it cloned */
     pthread_mutex_t *lock;    /* the caller's, or NULL: held for each spawn's request and answer only */
@@ -65,7 +67,8 @@ int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg);
  * when gone). */
 pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct sb_request *req, int cgroup_fd,
                       int *in_cgroup);
-/* Stop and reap the zygote. */
+/* Stop and reap the zygote, and any worker it cloned after a spawn's
+ * deadline had passed (our child, whose requester has given up). */
 void sb_zygote_stop(struct sb_zygote *z);
 /* Whether a comma-separated preload list holds only module names. */
 int sb_zygote_preload_ok(const char *list);
