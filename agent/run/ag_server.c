@@ -110,11 +110,12 @@ int ag_server_exec_job(const char *socket_path, const cJSON *request, struct ag_
 /* Fork and exec the daemon (its stderr is ours: its log lines join ours). */
 static pid_t spawn_daemon(struct ag_daemon *d)
 {
-    char *argv[28] = {"sandboxrun-supervisor", "serve", "--socket", d->sock, "--stats-socket", d->stats};
+    char *argv[6 + AG_DAEMON_MAX_ARGS] = {"sandboxrun-supervisor", "serve", "--socket", d->sock, "--stats-socket",
+                                          d->stats};
     int n = 6, null;
     pid_t parent = getpid(), pid;
 
-    for (int i = 0; d->args[i] && n < 27; i++)
+    for (int i = 0; i < AG_DAEMON_MAX_ARGS && d->args[i]; i++)   /* d->args[] ends in a NULL within it */
         argv[n++] = d->args[i];
     argv[n] = NULL;
     pid = fork();
