@@ -2,11 +2,13 @@
 // session: through the AWS SDK's AgentCore client over TCP (SigV4-signed),
 // and through raw HTTP over the service's unix socket (unsigned, no SDK).
 // usage: node agentcore_client.mjs PORT UNIX_PATH N  -> JSON {sdk: [ms...], unix: [ms...]}
+// (UNIX_PATH "-": the SDK only, {sdk: [ms...]}; bench/session_start.py)
 import { createRequire } from "module";
 import http from "http";
 
 const require = createRequire(new URL("../tests/package.json", import.meta.url));
-const { BedrockAgentCoreClient, StartCodeInterpreterSessionCommand, InvokeCodeInterpreterCommand } =
+const { BedrockAgentCoreClient, StartCodeInterpreterSessionCommand, StopCodeInterpreterSessionCommand,
+  InvokeCodeInterpreterCommand } =
   require("@aws-sdk/client-bedrock-agentcore");
 process.removeAllListeners("warning");
 const [port, unixPath, n] = [process.argv[2], process.argv[3], Number(process.argv[4] || 100)];
@@ -24,6 +26,7 @@ async function sdk() {
     for await (const ev of r.stream) if (ev.result.structuredContent.stdout !== "1\n") throw new Error("bad answer");
     if (i >= 5) times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
+  await c.send(new StopCodeInterpreterSessionCommand({ codeInterpreterIdentifier: ID, sessionId: s.sessionId }));
   return times;
 }
 
@@ -57,5 +60,5 @@ async function unix() {
   return times;
 }
 
-console.log(JSON.stringify({ sdk: await sdk(), unix: await unix() }));
+console.log(JSON.stringify(unixPath === "-" ? { sdk: await sdk() } : { sdk: await sdk(), unix: await unix() }));
 keep.destroy();

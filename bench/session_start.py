@@ -2,10 +2,12 @@
 """bench/session_start.py — what a session start costs, cold against warm.
 
 Two services side by side, each on a unix socket (`serve --http unix:PATH`,
-unsigned raw HTTP, so no SDK or signing is in the figure): one starts every
-session as a fresh `sandboxrun-supervisor session` (a cold jail and CPython),
-the other with `--pool 4` takes a pre-imported, pre-jailed worker from its
-warm daemon. Rounds alternate cold, warm, cold, warm ... so a drift of the
+unsigned raw HTTP, so no SDK or signing is in the figure): one with `--pool
+0` starts every session as a fresh `sandboxrun-supervisor session` (a cold
+jail and CPython), the other with the default pool takes a pre-imported,
+pre-jailed worker from its warm daemon. Two more, on TCP with a keys file,
+serve the AWS SDK client (bench/agentcore_client.mjs): each round also times
+executeCode `print(1)` through it, 10 calls in a fresh session of each. Rounds alternate cold, warm, cold, warm ... so a drift of the
 machine's speed lands on both. Each round times
   * StartCodeInterpreterSession alone (until its answer),
   * the session's first executeCode, `print(1)` (a cold session's
@@ -28,6 +30,8 @@ import tempfile
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+from svc import free_port  # noqa: E402
 BIN = os.path.join(ROOT, "build", "sandboxrun")
 ID = "aws.codeinterpreter.v1"
 
@@ -113,11 +117,33 @@ def table(res, rounds):
             "| | cold p50 | cold p95 | warm p50 | warm p95 | cold/warm (p50) |\n|---|---|---|---|---|---|\n"
             % (rounds, platform.node(), cpu, platform.release(), time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
                open("/proc/loadavg").read().split()[0], rounds) + "\n".join(rows) + "\n\n"
-            "cold: `serve --http unix:PATH` (every session a fresh `sandboxrun-supervisor session`); warm: the same "
-            "with `--pool 4` (the session is a pooled worker of the service's warm daemon, already jailed with "
+            "cold: `serve --http unix:PATH --pool 0` (every session a fresh `sandboxrun-supervisor session`); warm: the same "
+            "with the default pool (2; the session is a pooled worker of the service's warm daemon, already jailed with "
             "the data-science stack imported). A cold session answers its start once its jail is set up; its "
             "interpreter starts in its first call, and its first `import pandas` is paid in the call that makes "
             "it. A warm session has both done before it is asked for.\n")
+
+
+def sdk_print(port):
+    """10 executeCode print(1) in a fresh session through the AWS SDK client
+    (bench/agentcore_client.mjs, after 5 unmeasured): seconds each."""
+    for _ in range(600):   # the warm service listens once its zygote is ready
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    out = subprocess.run(["node", os.path.join(ROOT, "bench", "agentcore_client.mjs"), str(port), "-", "10"],
+                         capture_output=True, text=True, timeout=600, check=True).stdout
+    return [ms / 1000 for ms in json.loads(out)["sdk"]]
+
+
+def sdk_table(sdk):
+    ms = lambda v: "%.1f" % (v * 1000)   # noqa: E731
+    return ("\n| through the AWS SDK client (SigV4, TCP) | `--pool 0` p50 | p95 | default pool p50 | p95 |\n"
+            "|---|---|---|---|---|\n| executeCode `print(1)` (%d calls each, 10 per session after 5) | %s | %s | %s | %s |\n"
+            % (len(sdk["warm"]), ms(pct(sdk["cold"], 50)), ms(pct(sdk["cold"], 95)), ms(pct(sdk["warm"], 50)),
+               ms(pct(sdk["warm"], 95))))
 
 
 def main():
@@ -125,23 +151,39 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         cold, warm = os.path.join(tmp, "cold.sock"), os.path.join(tmp, "warm.sock")
         log = open(os.path.join(tmp, "log"), "w")
-        procs = [subprocess.Popen([BIN, "serve", "--http", "unix:" + cold], stderr=log),
-                 subprocess.Popen([BIN, "serve", "--http", "unix:" + warm, "--pool", "4"], stderr=log)]
+        keys = os.path.join(tmp, "keys.json")
+        with open(keys, "w") as f:
+            json.dump({"keys": [{"accessKeyId": "AKIDBENCH", "secretAccessKey": "bench-secret-0123456789",
+                                 "tenant": "bench"}]}, f)
+        os.chmod(keys, 0o600)
+        ports = {"cold": free_port(), "warm": free_port()}
+        procs = [subprocess.Popen([BIN, "serve", "--http", "unix:" + cold, "--pool", "0"], stderr=log),
+                 subprocess.Popen([BIN, "serve", "--http", "unix:" + warm], stderr=log),
+                 subprocess.Popen([BIN, "serve", "--http", "127.0.0.1:%d" % ports["cold"], "--auth", keys,
+                                   "--pool", "0"], stderr=log),
+                 subprocess.Popen([BIN, "serve", "--http", "127.0.0.1:%d" % ports["warm"], "--auth", keys],
+                                  stderr=log)]
         try:
             wait_for(cold)
             wait_for(warm)
             for path in (cold, warm):   # one unmeasured round each: page cache, first imports
                 one_round(path)
+            for name in ports:
+                sdk_print(ports[name])
             res = {"cold": [], "warm": []}
+            sdk = {"cold": [], "warm": []}
             for _ in range(rounds):
                 for name, path in (("cold", cold), ("warm", warm)):
                     res[name].append(one_round(path))
                     time.sleep(0.2)   # let the pool refill, as between an agent's sessions
+                for name in ("cold", "warm"):
+                    sdk[name] += sdk_print(ports[name])
+                    time.sleep(0.2)
         finally:
             for p in procs:
                 p.terminate()
                 p.wait(60)
-    text = table(res, rounds)
+    text = table(res, rounds) + sdk_table(sdk)
     with open(os.path.join(ROOT, "bench", "results-sessions.md"), "w") as f:
         f.write(text)
     print(text)

@@ -17,6 +17,7 @@
 #include "ag_metrics.h"
 #include "ag_mcp_store.h"
 #include "ag_sid.h"
+#include "ag_server.h"
 #include "ag_session.h"
 #include "sr_buf.h"
 #include "sr_io.h"
@@ -317,7 +318,10 @@ enum ag_mcp_open_res ag_mcp_session_open(const struct ag_mcp_sess_spec *spec, st
         cJSON_AddNumberToObject(opts, "outMb", (double)spec->out_mb);
     /* the supervisor's own idle end backs ours up; a session without one lives as long as its TTL */
     cJSON_AddNumberToObject(opts, "idleTimeout", e->idle ? e->idle : spec->ttl ? spec->ttl + 60 : DEFAULT_IDLE);
-    rc = ag_session_start(opts, &e->s, err, errlen);
+    if (spec->policy)
+        cJSON_AddStringToObject(opts, "policy", spec->policy);
+    rc = ag_session_start(spec->cold ? NULL : spec->daemon ? spec->daemon : ag_server_socket(NULL), opts, &e->s,
+                          err, errlen);
     cJSON_Delete(opts);
     if (rc < 0) {
         free(e);

@@ -42,6 +42,9 @@ struct ag_mcp_sess_spec {
     long memory_mb;
     unsigned long pids, tmp_mb, out_mb;   /* its limits (0: the supervisor's defaults) */
     int tenant_max;         /* sessions the owner may have at once (0: only the overall cap) */
+    const char *policy;     /* its seccomp policy file (NULL: the default) */
+    const char *daemon;     /* the warm daemon to start it on (NULL: $SANDBOXRUN_SOCKET's, if any) */
+    int cold;               /* a cold jail, whatever daemon there is (a policy no daemon runs) */
 };
 enum ag_mcp_open_res {
     AG_MCP_OPEN_OK = 0,

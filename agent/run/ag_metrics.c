@@ -99,7 +99,7 @@ void ag_metrics_session(const char *event)
 
 /* ---- exposition ---- */
 
-static void head(struct sr_buf *b, const char *name, const char *type, const char *help)
+void ag_metrics_head(struct sr_buf *b, const char *name, const char *type, const char *help)
 {
     char line[512];
 
@@ -107,7 +107,7 @@ static void head(struct sr_buf *b, const char *name, const char *type, const cha
     sr_buf_puts(b, line);
 }
 
-static void sample(struct sr_buf *b, const char *name, const char *labels, double v)
+void ag_metrics_sample(struct sr_buf *b, const char *name, const char *labels, double v)
 {
     char line[512];
 
@@ -122,10 +122,10 @@ static void labelled(struct sr_buf *b, const char *name, const char *help, const
 {
     char l[128];
 
-    head(b, name, "counter", help);
+    ag_metrics_head(b, name, "counter", help);
     for (size_t i = 0; i < n; i++) {
         snprintf(l, sizeof l, "%s=\"%s\"", label, values[i]);
-        sample(b, name, l, (double)atomic_load(&c[i]));
+        ag_metrics_sample(b, name, l, (double)atomic_load(&c[i]));
     }
 }
 
@@ -135,19 +135,19 @@ static void histogram(struct sr_buf *b)
     unsigned long cum = 0, count = atomic_load(&M.hist_count);
     char l[64], n[96];
 
-    head(b, name, "histogram", "Wall time of an execution, from the call to its result.");
+    ag_metrics_head(b, name, "histogram", "Wall time of an execution, from the call to its result.");
     snprintf(n, sizeof n, "%s_bucket", name);
     for (size_t i = 0; i < N(buckets); i++) {
         cum += atomic_load(&M.hist[i]);
         snprintf(l, sizeof l, "le=\"%g\"", buckets[i]);
-        sample(b, n, l, (double)cum);
+        ag_metrics_sample(b, n, l, (double)cum);
     }
     /* +Inf is the count read once, so a scrape during an update stays monotonic */
-    sample(b, n, "le=\"+Inf\"", (double)(count > cum ? count : cum));
+    ag_metrics_sample(b, n, "le=\"+Inf\"", (double)(count > cum ? count : cum));
     snprintf(n, sizeof n, "%s_sum", name);
-    sample(b, n, NULL, (double)atomic_load(&M.hist_sum_us) / 1e6);
+    ag_metrics_sample(b, n, NULL, (double)atomic_load(&M.hist_sum_us) / 1e6);
     snprintf(n, sizeof n, "%s_count", name);
-    sample(b, n, NULL, (double)(count > cum ? count : cum));
+    ag_metrics_sample(b, n, NULL, (double)(count > cum ? count : cum));
 }
 
 char *ag_metrics_render(const struct ag_metrics_gauges *g, size_t *len)
@@ -156,31 +156,33 @@ char *ag_metrics_render(const struct ag_metrics_gauges *g, size_t *len)
     char l[128];
 
     sr_buf_init(&b, RENDER_MAX);
-    head(&b, "sandboxrun_executions_total", "counter", "Executions (tool calls and runs) by protocol and status.");
+    ag_metrics_head(&b, "sandboxrun_executions_total", "counter", "Executions (tool calls and runs) by protocol and status.");
     for (size_t p = 0; p < N(protocols); p++)
         for (size_t s = 0; s < N(statuses); s++) {
             unsigned long v = atomic_load(&M.execs[p][s]);
             if (!v && (strcmp(statuses[s], "ok") != 0))
                 continue;   /* zeros of every status x protocol would drown the page; ok is always there */
             snprintf(l, sizeof l, "protocol=\"%s\",status=\"%s\"", protocols[p], statuses[s]);
-            sample(&b, "sandboxrun_executions_total", l, (double)v);
+            ag_metrics_sample(&b, "sandboxrun_executions_total", l, (double)v);
         }
     histogram(&b);
-    head(&b, "sandboxrun_executions_in_flight", "gauge", "Executions running now.");
-    sample(&b, "sandboxrun_executions_in_flight", NULL, (double)atomic_load(&M.inflight));
-    head(&b, "sandboxrun_queue_depth", "gauge", "Requests waiting for a thread now (MCP tool calls for a worker, AgentCore session starts).");
-    sample(&b, "sandboxrun_queue_depth", NULL, (double)atomic_load(&M.queued));
-    head(&b, "sandboxrun_sessions_active", "gauge", "Sessions alive now.");
-    sample(&b, "sandboxrun_sessions_active", NULL, g->sessions);
-    head(&b, "sandboxrun_sessions_max", "gauge", "Sessions allowed at once (--max-sessions).");
-    sample(&b, "sandboxrun_sessions_max", NULL, g->sessions_max);
+    ag_metrics_head(&b, "sandboxrun_executions_in_flight", "gauge", "Executions running now.");
+    ag_metrics_sample(&b, "sandboxrun_executions_in_flight", NULL, (double)atomic_load(&M.inflight));
+    ag_metrics_head(&b, "sandboxrun_queue_depth", "gauge", "Requests waiting for a thread now (MCP tool calls for a worker, AgentCore session starts).");
+    ag_metrics_sample(&b, "sandboxrun_queue_depth", NULL, (double)atomic_load(&M.queued));
+    ag_metrics_head(&b, "sandboxrun_sessions_active", "gauge", "Sessions alive now.");
+    ag_metrics_sample(&b, "sandboxrun_sessions_active", NULL, g->sessions);
+    ag_metrics_head(&b, "sandboxrun_sessions_max", "gauge", "Sessions allowed at once (--max-sessions).");
+    ag_metrics_sample(&b, "sandboxrun_sessions_max", NULL, g->sessions_max);
     labelled(&b, "sandboxrun_session_events_total", "Session starts, stops, expiries and shutdown stops.", "event",
              events, M.sess, N(events));
     labelled(&b, "sandboxrun_busy_refusals_total", "Requests refused for a cap: 429 executions, 402 sessions, "
              "-32000 MCP server busy.", "code", busy_codes, M.busy, N(busy_codes));
     labelled(&b, "sandboxrun_auth_failures_total", "Requests refused for their credentials.", "scheme", schemes,
              M.auth, N(schemes));
-    head(&b, "sandboxrun_start_time_seconds", "gauge", "When the service started (Unix time).");
-    sample(&b, "sandboxrun_start_time_seconds", NULL, g->started);
+    ag_metrics_head(&b, "sandboxrun_start_time_seconds", "gauge", "When the service started (Unix time).");
+    ag_metrics_sample(&b, "sandboxrun_start_time_seconds", NULL, g->started);
+    if (g->more)
+        g->more(&b);
     return sr_buf_steal(&b, len);
 }

@@ -26,11 +26,18 @@ void ag_metrics_auth_failure(const char *scheme);
 void ag_metrics_session(const char *event);
 
 /* What only the caller knows, at the time of the scrape. */
+struct sr_buf;
 struct ag_metrics_gauges {
     int sessions, sessions_max;
     double started;      /* epoch seconds the service started */
+    void (*more)(struct sr_buf *b);   /* appends families of its own (the pool's), or NULL */
 };
 /* The exposition text (caller frees), or NULL when out of memory. */
 char *ag_metrics_render(const struct ag_metrics_gauges *g, size_t *len);
+
+/* For a family rendered elsewhere: its HELP and TYPE lines; one sample
+ * (labels without braces, or NULL). */
+void ag_metrics_head(struct sr_buf *b, const char *name, const char *type, const char *help);
+void ag_metrics_sample(struct sr_buf *b, const char *name, const char *labels, double v);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,11 +110,12 @@ int ag_server_exec_job(const char *socket_path, const cJSON *request, struct ag_
 /* Fork and exec the daemon (its stderr is ours: its log lines join ours). */
 static pid_t spawn_daemon(struct ag_daemon *d)
 {
-    char *argv[24] = {"sandboxrun-supervisor", "serve", "--socket", d->sock};
-    int n = 4, null;
+    char *argv[6 + AG_DAEMON_MAX_ARGS] = {"sandboxrun-supervisor", "serve", "--socket", d->sock, "--stats-socket",
+                                          d->stats};
+    int n = 6, null;
     pid_t parent = getpid(), pid;
 
-    for (int i = 0; d->args[i] && n < 23; i++)
+    for (int i = 0; i < AG_DAEMON_MAX_ARGS && d->args[i]; i++)   /* d->args[] ends in a NULL within it */
         argv[n++] = d->args[i];
     argv[n] = NULL;
     pid = fork();
@@ -159,7 +161,7 @@ int ag_server_daemon_start(struct ag_daemon *d, char *const args[], char *err, s
 
     memset(d, 0, sizeof *d);
     d->pid = -1;
-    for (i = 0; args[i] && i < 15; i++)
+    for (i = 0; args[i] && i < AG_DAEMON_MAX_ARGS - 1; i++)
         d->args[i] = sr_xstrdup(args[i]);
     snprintf(d->dir, sizeof d->dir, "%s/sandboxrun-warm-XXXXXX", tmp && *tmp == '/' && strlen(tmp) < 100 ? tmp
                                                                                                            : "/tmp");
@@ -170,6 +172,7 @@ int ag_server_daemon_start(struct ag_daemon *d, char *const args[], char *err, s
         return -1;
     }
     snprintf(d->sock, sizeof d->sock, "%s/warm.sock", d->dir);
+    snprintf(d->stats, sizeof d->stats, "%s/stats.sock", d->dir);
     d->pid = spawn_daemon(d);
     if (d->pid < 0 || wait_listening(d) < 0) {
         snprintf(err, errlen, "the warm daemon did not start (its log is above)");
@@ -203,11 +206,40 @@ void ag_server_daemon_stop(struct ag_daemon *d)
     d->pid = -1;
     if (d->sock[0])
         unlink(d->sock);
+    if (d->stats[0])
+        unlink(d->stats);
     if (d->dir[0])
         rmdir(d->dir);
     for (int i = 0; d->args[i]; i++)
         free(d->args[i]);
     memset(d->args, 0, sizeof d->args);
+}
+
+cJSON *ag_server_stats(const char *stats_path)
+{
+    char err[300], buf[8192];
+    size_t len = 0;
+    int fd = ag_server_connect(stats_path, err, sizeof err);
+    cJSON *o;
+
+    if (fd < 0)
+        return NULL;
+    /* the daemon writes one short line and closes; it never reads */
+    for (;;) {
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        ssize_t n;
+        if (len == sizeof buf - 1 || poll(&pf, 1, 1000) <= 0 || (n = read(fd, buf + len, sizeof buf - 1 - len)) <= 0)
+            break;
+        len += (size_t)n;
+    }
+    close(fd);
+    buf[len] = '\0';
+    o = cJSON_ParseWithLength(buf, len);
+    if (!cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
 }
 
 /* `serve --http`: exec sandboxrun-http (found like the supervisor) with the
@@ -246,7 +278,8 @@ int ag_cmd_serve(int argc, char **argv)
                "       sandboxrun serve --socket PATH [--pool N] [--max-concurrent N] [--queue N]\n"
                "                        [--max-sessions N] [--preload MOD,MOD,...] [--warmup FILE|none]\n"
                "                        [--grace SECONDS] [--client-timeout SECONDS] [--zygote-runs N]\n"
-               "                        [--zygote-age SECONDS]\n"
+               "                        [--zygote-age SECONDS] [--policy FILE] [--memory MB] [--pids N]\n"
+               "                        [--tmp MB] [--out MB] [--stats-socket PATH]\n"
                "Runs the supervisor as a daemon with pre-imported, pre-jailed workers, for one-shot runs\n"
                "and for sessions (sandboxrun mcp and serve --http use it with $SANDBOXRUN_SOCKET).\n"
                "Clients: sandboxrun --server PATH ... or SANDBOXRUN_SOCKET=PATH sandboxrun ...\n"
@@ -258,7 +291,11 @@ int ag_cmd_serve(int argc, char **argv)
                "with the daemon's privileges, like the preload imports: name only trusted code.\n"
                "A fresh zygote (fresh hash() seed, stack canary, pointer guard, ASLR) replaces the\n"
                "current one after --zygote-runs workers (default 5000) or once it is --zygote-age\n"
-               "seconds old and has cloned one (default 1800); 0 turns either off.\n");
+               "seconds old and has cloned one (default 1800); 0 turns either off.\n"
+               "--policy FILE: the seccomp policy of every worker (the zygote's filter; a request that\n"
+               "names another is refused). --memory/--pids/--tmp/--out: the pooled workers' limits\n"
+               "(default 2048 MB, 256, 512 MB, 512 MB); a request with others gets a worker made for it.\n"
+               "--stats-socket PATH: a connection there reads the pool's gauges as one JSON line.\n");
         return 0;
     }
     if (argc > 36)

@@ -23,10 +23,12 @@ const char *ag_server_socket(const char *opt);
 /* A private warm daemon of this process (serve --http --pool N): a
  * "sandboxrun-supervisor serve" started by fork+exec with the clean
  * environment, its socket in a 0700 directory of its own. */
+#define AG_DAEMON_MAX_ARGS 32
 struct ag_daemon {
     pid_t pid;
     char dir[256], sock[300];
-    char *args[16];            /* its options, kept for a restart */
+    char stats[300];           /* its --stats-socket, in the same directory */
+    char *args[AG_DAEMON_MAX_ARGS];   /* its options, kept for a restart */
 };
 /* Start it with options args (NULL-terminated, copied; "--socket" is
  * added) and wait until it listens. 0, or -1 with err set. */
@@ -35,6 +37,10 @@ int ag_server_daemon_start(struct ag_daemon *d, char *const args[], char *err, s
 void ag_server_daemon_check(struct ag_daemon *d);
 /* SIGTERM, wait, remove its directory. */
 void ag_server_daemon_stop(struct ag_daemon *d);
+/* The pool's gauges of the daemon whose --stats-socket is stats_path
+ * (sb_server.c's stats line; caller deletes), or NULL when it does not
+ * answer within a second. */
+cJSON *ag_server_stats(const char *stats_path);
 /* sandboxrun serve --socket PATH [...]: exec the daemon (clean environment). */
 int ag_cmd_serve(int argc, char **argv);
 

@@ -77,15 +77,14 @@ static int write_line(struct ag_session *s, const cJSON *obj)
     return rc;
 }
 
-/* Where the session comes from: a session on the warm daemon named by
- * $SANDBOXRUN_SOCKET (a pre-imported, pre-jailed worker: milliseconds), else
- * a fresh "sandboxrun-supervisor session" (a cold jail and interpreter).
- * Fills s's channel; *start is the start request to send (caller deletes).
- * 0, or -1 with err set. */
-static int open_channel(struct ag_session *s, const cJSON *opts, cJSON **start, char *err, size_t errlen)
+/* Where the session comes from: a session on the warm daemon at daemon (a
+ * pre-imported, pre-jailed worker: milliseconds), else a fresh
+ * "sandboxrun-supervisor session" (a cold jail and interpreter). Fills s's
+ * channel; *start is the start request to send (caller deletes). 0, or -1
+ * with err set. */
+static int open_channel(struct ag_session *s, const char *daemon, const cJSON *opts, cJSON **start, char *err,
+                        size_t errlen)
 {
-    const char *daemon = ag_server_socket(NULL);
-
     *start = opts ? cJSON_Duplicate(opts, 1) : cJSON_CreateObject();
     if (!*start)
         return snprintf(err, errlen, "out of memory"), -1;
@@ -99,7 +98,7 @@ static int open_channel(struct ag_session *s, const cJSON *opts, cJSON **start, 
     return s->req_w < 0 ? -1 : 0;
 }
 
-int ag_session_start(const cJSON *opts, struct ag_session **out, char *err, size_t errlen)
+int ag_session_start(const char *daemon, const cJSON *opts, struct ag_session **out, char *err, size_t errlen)
 {
     struct ag_session *s = calloc(1, sizeof *s);
     cJSON *start = NULL, *ready;
@@ -112,7 +111,7 @@ int ag_session_start(const cJSON *opts, struct ag_session **out, char *err, size
     pthread_mutex_init(&s->wlock, NULL);
     sr_buf_init(&s->pending, LINE_MAX_BYTES);
     s->req_w = s->rec_r = -1;
-    if (open_channel(s, opts, &start, err, errlen) < 0) {
+    if (open_channel(s, daemon, opts, &start, err, errlen) < 0) {
         cJSON_Delete(start);
         ag_session_stop(&s);
         return -1;

@@ -1,8 +1,8 @@
 /* ag_session — a long-lived jailed interpreter whose variables, imports and
  * files persist across executions (the cloud interpreters' "session").
  *
- * A session is one jailed worker kept by a supervisor: with $SANDBOXRUN_SOCKET
- * set, the warm daemon's (a pre-imported, pre-jailed worker, started in
+ * A session is one jailed worker kept by a supervisor: on a warm daemon
+ * (the one $SANDBOXRUN_SOCKET names, or another the caller gives), the daemon's (a pre-imported, pre-jailed worker, started in
  * milliseconds); else a supervisor process started with fork+exec and a
  * clean environment ("sandboxrun-supervisor session"). Both speak the same
  * protocol and give the same records (sandbox/modes/sb_session.h).
@@ -23,10 +23,12 @@
 
 struct ag_session;
 
-/* opts (may be NULL): {"memoryMb": N, "pids": N, "tmpMb": N, "outMb": N,
+/* A session on the warm daemon whose socket is daemon (ag_server_socket()
+ * names the usual one), or, with daemon NULL, a cold one. opts (may be
+ * NULL): {"memoryMb": N, "pids": N, "tmpMb": N, "outMb": N, "policy": FILE,
  * "inputs": [{"path","name"}], "idleTimeout": seconds}. The jail is entered
  * before this returns. 0, or -1 with err set. */
-int ag_session_start(const cJSON *opts, struct ag_session **out, char *err, size_t errlen);
+int ag_session_start(const char *daemon, const cJSON *opts, struct ag_session **out, char *err, size_t errlen);
 /* A cancel token: another thread may call ag_session_cancel() on it at any
  * time, before or during an execution. Initialize with
  * AG_SESSION_CANCEL_INIT; one per call, which may run several executions

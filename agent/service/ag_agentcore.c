@@ -401,7 +401,8 @@ static void op_start(const struct ag_http_req *req, struct ag_http_resp *resp, c
 {
     cJSON *body = parse_body(req, resp);
     struct ag_mcp_sess_spec spec = {.tenant = tenant, .memory_mb = in->memory_mb, .pids = in->pids,
-                                    .tmp_mb = in->tmp_mb, .out_mb = in->out_mb, .tenant_max = O->tenant_sessions};
+                                    .tmp_mb = in->tmp_mb, .out_mb = in->out_mb, .tenant_max = O->tenant_sessions,
+                                    .policy = in->policy, .daemon = in->daemon, .cold = in->cold};
     struct ag_mcp_call call;
     struct record *r;
     const char *name, *token;

@@ -24,12 +24,18 @@
 #define AG_AGENTCORE_MAX_INTERPRETERS 16
 
 /* A codeInterpreterIdentifier and the configuration it selects: its
- * sessions' limits (0: the service's). */
+ * sessions' limits (0: the service's), seccomp policy and preloads, and
+ * where its sessions' workers come from (ag_pool). */
 struct ag_agentcore_interp {
     char name[101];
     long memory_mb;               /* the session's memory */
     unsigned long pids, tmp_mb, out_mb;   /* its processes, its /tmp and /out sizes */
     double timeout;               /* seconds one tool call may run, at most the service's --exec-timeout */
+    char *policy;                 /* its seccomp policy file (a real path), or NULL: the default */
+    char *preload;                /* the modules its warm workers import ahead, comma-separated, or NULL */
+    unsigned long pool;           /* ready workers of its own daemon (with a policy or preloads; 0: 1) */
+    const char *daemon;           /* its own warm daemon's socket, or NULL: the service's */
+    int cold;                     /* no daemon runs its policy: every session a cold jail */
 };
 
 struct ag_agentcore_opts {

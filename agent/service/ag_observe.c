@@ -9,6 +9,7 @@
 
 #include "ag_mcp_session.h"
 #include "ag_metrics.h"
+#include "ag_pool.h"
 
 static double started;
 static atomic_int last_busy;          /* the status /ping last reported */
@@ -73,7 +74,7 @@ void ag_observe_ping(const struct ag_http_req *req, struct ag_http_resp *resp, v
 void ag_observe_metrics(const struct ag_http_req *req, struct ag_http_resp *resp, void *ctx)
 {
     struct ag_metrics_gauges g = {.sessions = ag_mcp_sessions_active(), .sessions_max = ag_mcp_sessions_max(),
-                                  .started = started};
+                                  .started = started, .more = ag_pool_metrics};
     size_t len = 0;
     char *text;
 

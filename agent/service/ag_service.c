@@ -21,6 +21,7 @@
 #include "ag_mcp_server.h"
 #include "ag_mcp_session.h"
 #include "ag_observe.h"
+#include "ag_pool.h"
 #include "ag_runner.h"
 #include "ag_sid.h"
 #include "ag_server.h"
@@ -35,7 +36,7 @@ struct opts {
     unsigned long drain, sessions, tenant_sessions, tenant_execs, execs, exec_timeout, memory;
     unsigned long max_body, max_conns, idle, deadline;
     unsigned long mcp_sessions, tenant_mcp_sessions, mcp_idle;
-    unsigned long pool;          /* --pool N: a warm daemon with N ready workers behind us (ULONG_MAX: none) */
+    unsigned long pool;          /* --pool N: ready workers of the warm daemon behind us (ag_pool.h) */
     int verbose, audit_code;
     struct ag_agentcore_opts ac;
     struct ag_mcp_http_opts mcp;
@@ -68,7 +69,7 @@ static const struct num_opt {
 static void usage(void)
 {
     printf("usage: sandboxrun serve --http ADDR:PORT|PORT|[V6]:PORT|unix:PATH [--auth FILE] [--region R]\n"
-           "                        [--interpreter NAME[=MEMORY_MB]]... [options]\n"
+           "                        [--interpreter NAME[=MEMORY_MB]|NAME:CONFIG]... [options]\n"
            "Serves the AWS Bedrock AgentCore Code Interpreter data plane over HTTP/1.1 (an agent written\n"
            "for AgentCore changes only its endpoint and credentials) and MCP over Streamable HTTP at\n"
            "/mcp. AgentCore requests are SigV4-signed (service bedrock-agentcore) with a key of the\n"
@@ -80,14 +81,21 @@ static void usage(void)
            "  --tls-cert FILE --tls-key FILE  serve HTTPS (TLS 1.2/1.3) with this PEM certificate chain\n"
            "                          and key (the key file: ours, mode 0600)\n"
            "  --region R              the region of the signing scope (default us-east-1)\n"
-           "  --pool N                start a warm daemon behind the service with N ready workers (0..64):\n"
-           "                          sessions and calls start on pre-imported, pre-jailed workers, in\n"
-           "                          milliseconds instead of a second (default: none; $SANDBOXRUN_SOCKET\n"
-           "                          names a running daemon to use instead)\n"
+           "  --pool N                ready workers of the warm daemon behind the service (0..64, default\n"
+           "                          2; README \"Sizing the warm pool\"): sessions and calls start on\n"
+           "                          pre-imported, pre-jailed workers, in milliseconds instead of a\n"
+           "                          second; each worker serves one call or one session, then goes.\n"
+           "                          Without --pool, a daemon $SANDBOXRUN_SOCKET names is used instead;\n"
+           "                          --pool 0: none, every session a cold jail\n"
            "  --interpreter NAME[=MB] a codeInterpreterIdentifier besides aws.codeinterpreter.v1, with\n"
-           "                          its sessions' memory limit (repeatable); or NAME:LIMITS, LIMITS\n"
+           "                          its sessions' memory limit (repeatable); or NAME:CONFIG, CONFIG\n"
            "                          of memory=MB,pids=N,tmp=MB,out=MB,timeout=S (each call, at most\n"
-           "                          --exec-timeout), any of them; the rest are the service's\n"
+           "                          --exec-timeout), policy=FILE (a seccomp policy as run --policy\n"
+           "                          takes), preload=MOD+MOD (the modules its warm workers import\n"
+           "                          ahead, instead of the default stack), pool=N (ready workers, 1):\n"
+           "                          any of them; the rest are the service's. An interpreter with a\n"
+           "                          policy or preloads has a warm daemon of its own (with --pool 0,\n"
+           "                          its policy in a cold jail; preloads need a pool)\n"
            "  --memory MB             memory of a session (default 2048)\n"
            "  --max-sessions N        sessions at once in all (default 32)\n"
            "  --tenant-sessions N     sessions at once per tenant (default 8; more: 402)\n"
@@ -121,14 +129,36 @@ static void usage(void)
            "  --verbose               log each refusal and session on stderr\n");
 }
 
-/* An interpreter's limits, "memory=MB,pids=N,tmp=MB,out=MB,timeout=S" (any
- * of them, in any order), into in. 0 or -1. */
+/* policy=FILE (a real path kept) or preload=MOD+MOD (kept with commas) of
+ * an interpreter; 0 or -1. */
+static int set_interp_string(struct ag_agentcore_interp *in, const char *key, const char *v)
+{
+    if (strcmp(key, "policy") == 0) {
+        free(in->policy);
+        return (in->policy = realpath(v, NULL)) ? 0 : -1;
+    }
+    if (!*v || strlen(v) > 400 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+") !=
+        strlen(v) || strstr(v, "++") || *v == '+' || v[strlen(v) - 1] == '+')
+        return -1;
+    free(in->preload);
+    if (!(in->preload = strdup(v)))
+        return -1;
+    for (char *c = in->preload; *c; c++)
+        if (*c == '+')
+            *c = ',';   /* the daemon's --preload list */
+    return 0;
+}
+
+/* An interpreter's configuration, "memory=MB,pids=N,tmp=MB,out=MB,timeout=S,
+ * pool=N,policy=FILE,preload=MOD+MOD" (any of them, in any order), into in.
+ * 0 or -1. */
 static int parse_limits(const char *list, struct ag_agentcore_interp *in)
 {
     static const struct { const char *key; unsigned long min, max; } keys[] = {
         {"memory", 64, 65536}, {"pids", 8, 100000}, {"tmp", 1, 65536}, {"out", 1, 65536}, {"timeout", 1, 3600},
+        {"pool", 1, 64},
     };
-    char buf[256];
+    char buf[4400];
 
     if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf)
         return -1;
@@ -142,6 +172,11 @@ static int parse_limits(const char *list, struct ag_agentcore_interp *in)
         if (!eq || (comma && eq > comma))
             return -1;
         *eq = '\0';
+        if (strcmp(kv, "policy") == 0 || strcmp(kv, "preload") == 0) {
+            if (set_interp_string(in, kv, eq + 1) < 0)
+                return -1;
+            continue;
+        }
         for (k = 0; k < sizeof keys / sizeof *keys && strcmp(kv, keys[k].key) != 0; k++)
             ;
         if (k == sizeof keys / sizeof *keys || sr_parse_ulong(eq + 1, keys[k].min, keys[k].max, &v) < 0)
@@ -151,7 +186,7 @@ static int parse_limits(const char *list, struct ag_agentcore_interp *in)
         else if (k == 4)
             in->timeout = (double)v;
         else
-            *(k == 1 ? &in->pids : k == 2 ? &in->tmp_mb : &in->out_mb) = v;
+            *(k == 1 ? &in->pids : k == 2 ? &in->tmp_mb : k == 3 ? &in->out_mb : &in->pool) = v;
     }
     return 0;
 }
@@ -234,8 +269,9 @@ static int parse(int argc, char **argv, struct opts *o)
             o->region = v;
         } else if (strcmp(a, "--interpreter") == 0) {
             if (add_interp(o, v) < 0)
-                return fprintf(stderr, "sandboxrun serve: --interpreter wants NAME, NAME=MEMORY_MB or "
-                               "NAME:memory=MB,pids=N,tmp=MB,out=MB,timeout=S (at most %d)\n",
+                return fprintf(stderr, "sandboxrun serve: --interpreter %s: wants NAME, NAME=MEMORY_MB or "
+                               "NAME:memory=MB,pids=N,tmp=MB,out=MB,timeout=S,pool=N,policy=FILE,preload=MOD+MOD "
+                               "(a readable FILE without commas; at most %d interpreters)\n", v,
                                AG_AGENTCORE_MAX_INTERPRETERS), SR_EXIT_USAGE;
         } else {
             return fprintf(stderr, "sandboxrun serve: unknown option '%s' with --http (see --help)\n", a),
@@ -280,26 +316,6 @@ static void wipe_buf(struct sr_buf *b)
     sr_buf_reset(b);
 }
 
-static struct ag_daemon warm = {.pid = -1};   /* --pool's daemon */
-
-/* --pool N: start the warm daemon, sized to the service's caps, and send
- * every call and session to it. 0, or -1 after saying why. */
-static int start_warm(const struct opts *o)
-{
-    char pool[24], conc[24], sess[24], err[300];
-    char *args[] = {"--pool", pool, "--max-concurrent", conc, "--queue", "64", "--max-sessions", sess, NULL};
-
-    if (o->pool == ULONG_MAX)
-        return 0;
-    snprintf(pool, sizeof pool, "%lu", o->pool);
-    snprintf(conc, sizeof conc, "%lu", o->execs < 64 ? o->execs : 64);
-    snprintf(sess, sizeof sess, "%lu", o->sessions < 1024 ? o->sessions : 1024);
-    if (ag_server_daemon_start(&warm, args, err, sizeof err) < 0)
-        return fprintf(stderr, "sandboxrun serve: --pool: %s\n", err), -1;
-    setenv("SANDBOXRUN_SOCKET", warm.sock, 1);   /* before any thread: ag_server_socket() reads it */
-    return 0;
-}
-
 /* Wait for a stop signal (at most seconds, 0: for ever), reaping expired
  * sessions every second; the signal, or 0. */
 static int run_until_signal(unsigned long seconds)
@@ -317,7 +333,7 @@ static int run_until_signal(unsigned long seconds)
             return sig;
         ag_mcp_sessions_reap();
         ag_mcp_http_reap();
-        ag_server_daemon_check(&warm);
+        ag_pool_check();
     }
     return 0;
 }
@@ -385,18 +401,21 @@ static int serve(struct opts *o, const struct ag_auth *auth, int fd, const struc
     sigset_t block;
     char err[600];
 
-    if (!ag_runner_supervisor_path() || start_warm(o) < 0 || ag_mcp_server_start(&mo) < 0) {
+    struct ag_pool_opts po = {.size = o->pool, .execs = o->execs, .sessions = o->sessions,
+                              .memory_mb = (long)o->memory, .interps = o->ac.interps, .ninterps = o->ac.ninterps};
+
+    for (int i = 0; i < o->ac.ninterps; i++)
+        if (!o->ac.interps[i].memory_mb)
+            o->ac.interps[i].memory_mb = (long)o->memory;
+    if (!ag_runner_supervisor_path() || ag_pool_start(&po) < 0 || ag_mcp_server_start(&mo) < 0) {
         close(fd);
-        ag_server_daemon_stop(&warm);
+        ag_pool_stop();
         return sr_status_exit_code(SR_INTERNAL_ERROR);
     }
     o->ac.auth = auth;
     o->ac.region = o->region;
     o->ac.exec_timeout = (double)o->exec_timeout;
     o->ac.tenant_sessions = (int)o->tenant_sessions;
-    for (int i = 0; i < o->ac.ninterps; i++)
-        if (!o->ac.interps[i].memory_mb)
-            o->ac.interps[i].memory_mb = (long)o->memory;
     ag_agentcore_init(&o->ac);
     ag_mcp_sessions_init((int)o->sessions);
     o->mcp.auth = auth;
@@ -425,7 +444,7 @@ static int serve(struct opts *o, const struct ag_auth *auth, int fd, const struc
         fprintf(stderr, "sandboxrun serve: %s%s\n", bad_metrics ? "--metrics: " : "", err);
         ag_http_stop(&http);
         ag_mcp_server_stop();
-        ag_server_daemon_stop(&warm);
+        ag_pool_stop();
         return bad_metrics ? SR_EXIT_USAGE : sr_status_exit_code(SR_INTERNAL_ERROR);
     }
     fprintf(stderr, "sandboxrun serve: AgentCore Code Interpreter API and MCP (/mcp) on %s%s (%zu keys, %zu tokens, "
@@ -440,7 +459,7 @@ static int serve(struct opts *o, const struct ag_auth *auth, int fd, const struc
     ag_http_stop(&http);
     ag_http_stop(&metrics);
     ag_mcp_server_stop();          /* the pool, then the sessions and the store */
-    ag_server_daemon_stop(&warm);  /* its sessions ended with ours */
+    ag_pool_stop();                /* their sessions ended with ours */
     if (o->metrics && strncmp(o->metrics, "unix:", 5) == 0)
         unlink(o->metrics + 5);
     return 0;
@@ -450,7 +469,7 @@ int ag_service_main(int argc, char **argv)
 {
     struct opts o = {.region = "us-east-1", .sessions = 32, .tenant_sessions = 8, .tenant_execs = 4, .execs = 16,
                      .exec_timeout = 300, .memory = 2048, .mcp_sessions = 256, .tenant_mcp_sessions = 64,
-                     .mcp_idle = 1800, .pool = ULONG_MAX};
+                     .mcp_idle = 1800, .pool = AG_POOL_UNSET};
     struct ag_auth *auth = NULL;
     struct sr_buf cert, key;
     char err[600];
@@ -458,6 +477,10 @@ int ag_service_main(int argc, char **argv)
 
     if (rc)
         return rc < 0 ? 0 : rc;
+    for (int i = 0; i < o.ac.ninterps; i++)
+        if (o.ac.interps[i].preload && o.pool == 0)
+            return fprintf(stderr, "sandboxrun serve: --interpreter %s: preload= needs the warm pool, which "
+                           "--pool 0 turns off\n", o.ac.interps[i].name), SR_EXIT_USAGE;
     if (o.verbose)
         sr_log_init("sandboxrun", SR_LOG_INFO);
     if (!o.listen)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "sb_phase.h"
+#include "sb_policy.h"
 #include "sb_record.h"
 #include "sb_session.h"
 #include "sb_worker.h"
@@ -32,10 +33,27 @@
 #define MAX_QUEUE 1024
 #define MAX_SESSIONS 1024
 #define REFILL_THREADS 2   /* two workers can enter their jails at once on two cores */
+#define SPAWN_BUCKETS 9    /* the spawn-latency histogram's bounds, in stats_text */
+
+static const double spawn_bounds[SPAWN_BUCKETS] = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+
+/* What an operator sizes the pool by (under pool_lock): workers made and
+ * how long each took to be jailed and ready, the ones that failed, and
+ * where each run's or session's worker came from. */
+struct pool_stats {
+    unsigned long spawned, spawn_failures;
+    unsigned long spawn_le[SPAWN_BUCKETS];   /* cumulative: spawns that took at most spawn_bounds[i] */
+    double spawn_seconds;                    /* their sum */
+    unsigned long from_pool;                 /* a ready worker was there */
+    unsigned long made_empty;                /* it fitted the pool, but the pool was empty */
+    unsigned long made_unfit;                /* other limits than the pool's: made for it */
+};
 
 struct server {
     const char *socket_path;
     int listen_fd;
+    const char *stats_path;              /* --stats-socket: a connection there gets stats_text and EOF */
+    int stats_fd;
     unsigned long pool_size, max_concurrent, queue_max;
     double grace_s;
     double client_timeout_s;  /* to send the request; and for each write of the reply to be taken */
@@ -54,6 +72,7 @@ struct server {
     struct sb_worker *ready[MAX_POOL];
     unsigned long nready;
     unsigned long creating;              /* workers being made by the refill threads */
+    struct pool_stats st;
     pthread_mutex_t pool_lock;
     pthread_cond_t pool_cond;            /* the pool has room, or we stop */
     /* accepted connections waiting for an executor */
@@ -191,12 +210,28 @@ static int spawn_warm(struct server *s, struct sb_worker *w, const struct sb_req
     return rc;
 }
 
+/* Count a worker made in seconds, or a failed one (seconds < 0). */
+static void count_spawn(struct server *s, double seconds)
+{
+    pthread_mutex_lock(&s->pool_lock);
+    if (seconds < 0) {
+        s->st.spawn_failures++;
+    } else {
+        s->st.spawned++;
+        s->st.spawn_seconds += seconds;
+        for (int i = 0; i < SPAWN_BUCKETS; i++)
+            s->st.spawn_le[i] += seconds <= spawn_bounds[i];
+    }
+    pthread_mutex_unlock(&s->pool_lock);
+}
+
 /* Start a warm worker with req's limits and wait until it is jailed; a
  * request that met a dead zygote tries once more on its replacement. */
 static struct sb_worker *new_worker(struct server *s, const struct sb_request *req, struct sb_outcome *o)
 {
     struct sb_worker *w = calloc(1, sizeof *w);
     struct sb_exec x;
+    double t0 = sr_now();
     int rc, again;
 
     if (!w)
@@ -220,8 +255,10 @@ static struct sb_worker *new_worker(struct server *s, const struct sb_request *r
             snprintf(o->message, sizeof o->message, "jail set-up failed: %s", w->setup_err[0] ? w->setup_err : "?");
         sb_worker_finish(w);
         free(w);
+        count_spawn(s, -1);
         return NULL;
     }
+    count_spawn(s, sr_now() - t0);
     return w;
 }
 
@@ -282,6 +319,25 @@ static struct sb_worker *pool_take(struct server *s)
     pthread_cond_signal(&s->pool_cond);
     pthread_mutex_unlock(&s->pool_lock);
     return w;
+}
+
+/* The worker for req: a ready one when req fits the pool and one is
+ * there, else one made for it now (NULL with o->message set). Never one
+ * that served anything before: each is used once. */
+static struct sb_worker *worker_for(struct server *s, const struct sb_request *req, struct sb_outcome *o)
+{
+    int fits = pool_fits(s, req);
+    struct sb_worker *w = fits ? pool_take(s) : NULL;
+
+    pthread_mutex_lock(&s->pool_lock);
+    if (w)
+        s->st.from_pool++;
+    else if (fits)
+        s->st.made_empty++;
+    else
+        s->st.made_unfit++;
+    pthread_mutex_unlock(&s->pool_lock);
+    return w ? w : new_worker(s, req, o);
 }
 
 /* Forking the zygote while a run executes slows that run's copy-on-write
@@ -538,9 +594,7 @@ static void *session_main(void *arg)
     char *frame;
 
     sb_outcome_init(&o);
-    w = pool_fits(s, &ss->req) ? pool_take(s) : NULL;
-    if (!w)
-        w = new_worker(s, &ss->req, &o);
+    w = worker_for(s, &ss->req, &o);
     if (w) {
         w->req = &ss->req;   /* the same limits as it was made with; the session's timeout and caps */
         frame = request_frame(&ss->req);
@@ -650,9 +704,7 @@ static int handle(struct server *s, int fd)
         return kept;
     }
     sb_outcome_init(&o);
-    w = pool_fits(s, &req) ? pool_take(s) : NULL;
-    if (!w)
-        w = new_worker(s, &req, &o);
+    w = worker_for(s, &req, &o);
     if (w)
         execute(s, w, &req, fd, &o);
     reply(fd, sb_record_build(&o));
@@ -692,6 +744,83 @@ static void *executor(void *arg)
         s->busy--;
         pthread_mutex_unlock(&s->q_lock);
     }
+}
+
+/* ---- stats ----------------------------------------------------------------------- */
+
+static int peer_allowed(int fd);
+
+/* Workers running a one-shot request, and sessions' workers (q_lock held). */
+static unsigned long workers_in_use(const struct server *s)
+{
+    unsigned long n = 0;
+
+    for (int i = 0; i < MAX_EXECUTORS; i++)
+        n += s->active[i] != NULL;
+    for (unsigned long i = 0; i < MAX_SESSIONS; i++)
+        n += s->session_workers[i] != NULL;
+    return n;
+}
+
+/* The pool's gauges and counters now, one JSON line (caller frees; NULL
+ * when out of memory). The service renders them in its /metrics. */
+static char *stats_text(struct server *s)
+{
+    cJSON *o = cJSON_CreateObject(), *le = cJSON_AddArrayToObject(o, "spawnLe"),
+          *bounds = cJSON_AddArrayToObject(o, "spawnBounds");
+    struct pool_stats st;
+    unsigned long ready, starting, gen;
+    char *text;
+
+    pthread_mutex_lock(&s->pool_lock);
+    st = s->st;
+    ready = s->nready;
+    starting = s->creating;
+    pthread_mutex_unlock(&s->pool_lock);
+    pthread_mutex_lock(&s->zyg_lock);
+    gen = s->generation;
+    pthread_mutex_unlock(&s->zyg_lock);
+    cJSON_AddNumberToObject(o, "pool", (double)s->pool_size);
+    cJSON_AddNumberToObject(o, "ready", (double)ready);
+    cJSON_AddNumberToObject(o, "starting", (double)starting);
+    pthread_mutex_lock(&s->q_lock);
+    cJSON_AddNumberToObject(o, "busy", (double)workers_in_use(s));
+    cJSON_AddNumberToObject(o, "sessions", (double)s->nsessions);
+    cJSON_AddNumberToObject(o, "queued", (double)s->qlen);
+    pthread_mutex_unlock(&s->q_lock);
+    cJSON_AddNumberToObject(o, "maxSessions", (double)s->max_sessions);
+    cJSON_AddNumberToObject(o, "maxConcurrent", (double)s->max_concurrent);
+    cJSON_AddNumberToObject(o, "spawned", (double)st.spawned);
+    cJSON_AddNumberToObject(o, "spawnFailures", (double)st.spawn_failures);
+    cJSON_AddNumberToObject(o, "spawnSeconds", st.spawn_seconds);
+    for (int i = 0; i < SPAWN_BUCKETS; i++) {
+        cJSON_AddItemToArray(le, cJSON_CreateNumber((double)st.spawn_le[i]));
+        cJSON_AddItemToArray(bounds, cJSON_CreateNumber(spawn_bounds[i]));
+    }
+    cJSON_AddNumberToObject(o, "fromPool", (double)st.from_pool);
+    cJSON_AddNumberToObject(o, "madeEmpty", (double)st.made_empty);
+    cJSON_AddNumberToObject(o, "madeUnfit", (double)st.made_unfit);
+    cJSON_AddNumberToObject(o, "zygoteGeneration", (double)gen);
+    text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return text;
+}
+
+/* A connection to the stats socket: the stats line, then EOF. Nothing is
+ * read, so a client cannot hold the accepting thread; a reply of a few
+ * hundred bytes fits the socket's buffer. */
+static void answer_stats(struct server *s)
+{
+    int fd = accept4(s->stats_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    char *text;
+
+    if (fd < 0)
+        return;
+    if (peer_allowed(fd) && (text = stats_text(s))) {
+        (void)(sr_write_all(fd, text, strlen(text)) == 0 && sr_write_all(fd, "\n", 1) == 0);
+        free(text);
+    }
+    close(fd);
 }
 
 /* ---- accepting ------------------------------------------------------------------- */
@@ -738,37 +867,52 @@ static void enqueue(struct server *s, int fd)
     pthread_mutex_unlock(&s->q_lock);
 }
 
-static int listen_on(struct server *s)
+/* A unix socket at path, born 0600, listening; its fd, or -1 after logging. */
+static int listen_unix(const char *path)
 {
     struct sockaddr_un a = {.sun_family = AF_UNIX};
     mode_t old;
+    int fd;
 
-    if (strlen(s->socket_path) >= sizeof a.sun_path)
-        return SR_LOG("serve: socket path too long"), -1;
-    snprintf(a.sun_path, sizeof a.sun_path, "%s", s->socket_path);
-    s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (s->listen_fd < 0)
+    if (strlen(path) >= sizeof a.sun_path)
+        return SR_LOG("serve: socket path too long: %s", path), -1;
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
         return SR_PLOG("socket"), -1;
-    unlink(s->socket_path);   /* a stale socket of an earlier daemon */
-    /* the socket is born 0600; no chmod afterwards, which would follow a
-     * symlink swapped in for the socket */
+    unlink(path);   /* a stale socket of an earlier daemon */
+    /* no chmod afterwards, which would follow a symlink swapped in for the socket */
     old = umask(0177);
-    if (bind(s->listen_fd, (struct sockaddr *)&a, sizeof a) < 0) {
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
         umask(old);
-        return SR_PLOG("bind(%s)", s->socket_path), -1;
+        close(fd);
+        return SR_PLOG("bind(%s)", path), -1;
     }
     umask(old);
-    if (listen(s->listen_fd, 128) < 0)
-        return SR_PLOG("listen(%s)", s->socket_path), -1;
-    return 0;
+    if (listen(fd, 128) < 0) {
+        close(fd);
+        return SR_PLOG("listen(%s)", path), -1;
+    }
+    return fd;
+}
+
+/* The stats socket first: a client that sees the request socket may ask for stats. */
+static int listen_on(struct server *s)
+{
+    if (s->stats_path && (s->stats_fd = listen_unix(s->stats_path)) < 0)
+        return -1;
+    return (s->listen_fd = listen_unix(s->socket_path)) < 0 ? -1 : 0;
 }
 
 static int accept_loop(struct server *s, int sigfd)
 {
     while (!s->stopping) {
-        struct pollfd pf[2] = {{.fd = s->listen_fd, .events = POLLIN}, {.fd = sigfd, .events = POLLIN}};
-        if (poll(pf, 2, -1) < 0 && errno != EINTR)
+        struct pollfd pf[3] = {{.fd = s->listen_fd, .events = POLLIN}, {.fd = sigfd, .events = POLLIN},
+                               {.fd = s->stats_fd, .events = POLLIN}};
+        if (poll(pf, 3, -1) < 0 && errno != EINTR)
             return SR_PLOG("poll"), -1;
+        if (pf[2].revents & POLLIN)
+            answer_stats(s);
         if (pf[1].revents & POLLIN) {
             struct signalfd_siginfo si;
             if (read(sigfd, &si, sizeof si) == (ssize_t)sizeof si)
@@ -791,6 +935,26 @@ static int accept_loop(struct server *s, int sigfd)
 
 /* ---- start and stop --------------------------------------------------------------- */
 
+/* --policy FILE: every worker's seccomp policy (the zygote's filter, which
+ * its clones run under), checked now so that a bad file stops the start
+ * with its file:line message. 0 or -1 after logging. */
+static int set_policy(struct server *s, const char *path)
+{
+    struct sb_policy pol;
+    char err[512], *real = realpath(path, NULL);
+
+    if (!real)
+        return SR_LOG("serve: --policy %s: %s", path, strerror(errno)), -1;
+    if (sb_policy_load(real, &pol, err, sizeof err) < 0) {
+        free(real);
+        return SR_LOG("serve: --policy: %s", err), -1;
+    }
+    sb_policy_free(&pol);
+    free(s->defaults.policy);
+    s->defaults.policy = real;
+    return 0;
+}
+
 static int parse_args(struct server *s, int argc, char **argv)
 {
     static const struct { const char *name; size_t off; unsigned long min, max; } nums[] = {
@@ -800,6 +964,11 @@ static int parse_args(struct server *s, int argc, char **argv)
         {"--max-sessions", offsetof(struct server, max_sessions), 0, MAX_SESSIONS},
         {"--zygote-runs", offsetof(struct server, zygote_runs), 0, 1000000000},
         {"--zygote-age", offsetof(struct server, zygote_age), 0, 100000000},
+        /* the pool's workers' limits: a request with the same ones takes a ready worker */
+        {"--memory", offsetof(struct server, defaults.memory_mb), 16, 1u << 20},
+        {"--pids", offsetof(struct server, defaults.pids), 1, 100000},
+        {"--tmp", offsetof(struct server, defaults.tmp_mb), 1, 1u << 20},
+        {"--out", offsetof(struct server, defaults.out_mb), 1, 1u << 20},
     };
     unsigned long v;
 
@@ -814,8 +983,11 @@ static int parse_args(struct server *s, int argc, char **argv)
             if (sr_parse_ulong(val, nums[k].min, nums[k].max, &v) < 0)
                 return SR_LOG("serve: %s wants %lu..%lu", a, nums[k].min, nums[k].max), -1;
             *(unsigned long *)((char *)s + nums[k].off) = v;
-        } else if (strcmp(a, "--socket") == 0) {
-            s->socket_path = val;
+        } else if (strcmp(a, "--socket") == 0 || strcmp(a, "--stats-socket") == 0) {
+            *(a[3] == 'o' ? &s->socket_path : &s->stats_path) = val;
+        } else if (strcmp(a, "--policy") == 0) {
+            if (set_policy(s, val) < 0)
+                return -1;
         } else if (strcmp(a, "--preload") == 0) {
             if (!sb_zygote_preload_ok(val))
                 return SR_LOG("serve: --preload takes module names separated by commas"), -1;
@@ -897,7 +1069,7 @@ int sb_server_main(int argc, char **argv)
 {
     struct server s = {.pool_size = 2, .max_concurrent = 4, .queue_max = 16, .grace_s = 10, .client_timeout_s = 30,
                        .max_sessions = 32, .preload = SB_ZYGOTE_DEFAULT_PRELOAD, .listen_fd = -1, .generation = 1,
-                       .zygote_runs = SB_ZYGOTE_RUNS, .zygote_age = SB_ZYGOTE_AGE_S};
+                       .zygote_runs = SB_ZYGOTE_RUNS, .zygote_age = SB_ZYGOTE_AGE_S, .stats_fd = -1};
     pthread_t ex[MAX_EXECUTORS], filler[REFILL_THREADS], rot;
     sigset_t set;
     int sigfd;
@@ -923,8 +1095,8 @@ int sb_server_main(int argc, char **argv)
     if (sigfd < 0 || s.stop_fd < 0 || start_zygote(&s) < 0 ||
         listen_on(&s) < 0)
         return 1;
-    SR_LOG("serve: listening on %s (pool %lu, %lu at once, queue %lu, %lu sessions, zygote pid %d, warm-up %s, "
-           "new zygote after %lu workers or %lu s)", s.socket_path, s.pool_size, s.max_concurrent, s.queue_max,
+    SR_LOG("serve: listening on %s (policy %s, pool %lu, %lu at once, queue %lu, %lu sessions, zygote pid %d, warm-up %s, "
+           "new zygote after %lu workers or %lu s)", s.socket_path, s.defaults.policy, s.pool_size, s.max_concurrent, s.queue_max,
            s.max_sessions, (int)s.zyg.pid, s.warmup_path[0] ? s.warmup_path : "none", s.zygote_runs, s.zygote_age);
     pthread_create(&rot, NULL, rotator, &s);
     for (int i = 0; i < REFILL_THREADS; i++)
@@ -936,6 +1108,10 @@ int sb_server_main(int argc, char **argv)
     (void)!write(s.stop_fd, &(uint64_t){1}, sizeof(uint64_t));   /* idle sessions end now */
     close(s.listen_fd);
     unlink(s.socket_path);
+    if (s.stats_fd >= 0) {
+        close(s.stats_fd);
+        unlink(s.stats_path);
+    }
     drain(&s, ex, s.max_concurrent);
     pthread_mutex_lock(&s.pool_lock);
     pthread_cond_broadcast(&s.pool_cond);

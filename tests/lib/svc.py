@@ -31,6 +31,26 @@ def wait_port(port, tries=100):
     return False
 
 
+def wait_serving(port, seconds=120):
+    """Whether the service on 127.0.0.1:port answers within seconds. Its
+    port accepts connections as soon as it is bound, but it serves them
+    only once its warm pool's zygote is ready: a request that gets any
+    answer (an HTTP reply, or a TLS listener hanging up on plain text)
+    says it serves."""
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as c:
+                c.sendall(b"GET /ping HTTP/1.0\r\nHost: x\r\n\r\n")
+                c.recv(1)
+                return True
+        except socket.timeout:
+            continue
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
 def descendants():
     """(pid, comm) of this process's children."""
     me, kids = os.getpid(), []
@@ -64,7 +84,7 @@ class Service:
         self.p = subprocess.Popen(as_user_prefix(user) + [BIN, "serve", "--http", f"127.0.0.1:{self.port}",
                                                           "--auth", self.auth, "--verbose"] + list(extra),
                                   stdout=self.log, stderr=self.log, env=env)
-        self.up = wait_port(self.port)
+        self.up = wait_port(self.port) and wait_serving(self.port)
 
     def logtext(self):
         self.log.seek(0)

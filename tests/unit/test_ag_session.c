@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ag_server.h"
 #include "ag_session.h"
 #include "sr_cancel.h"
 #include "tap.h"
@@ -70,7 +71,7 @@ static int idle_term_ends(void)
     pid_t pid;
     int gone = 0;
 
-    if (ag_session_start(NULL, &idle, err, sizeof err) < 0)
+    if (ag_session_start(ag_server_socket(NULL), NULL, &idle, err, sizeof err) < 0)
         return 0;
     pid = ag_session_pid(idle);
     kill(pid, SIGTERM);
@@ -93,7 +94,7 @@ int main(void)
      * is: SIGINT and SIGQUIT ignored, which the jail must not pass on */
     signal(SIGINT, SIG_IGN);
     signal(SIGQUIT, SIG_IGN);
-    ok(ag_session_start(NULL, &s, err, sizeof err) == 0 && ag_session_alive(s), "a session starts (%s)", err);
+    ok(ag_session_start(ag_server_socket(NULL), NULL, &s, err, sizeof err) == 0 && ag_session_alive(s), "a session starts (%s)", err);
     if (!s)
         return tap_done();
     rec = exec(s, "import pandas as pd\ndf = pd.DataFrame({'a': [1, 2, 3]})\nx = 41", 0);
@@ -111,7 +112,7 @@ int main(void)
     ok(rec && strcmp(str(rec, "stdout"), "kept\n") == 0, "files persist");
     cJSON_Delete(rec);
 
-    ok(ag_session_start(NULL, &other, err, sizeof err) == 0, "a second session starts");
+    ok(ag_session_start(ag_server_socket(NULL), NULL, &other, err, sizeof err) == 0, "a second session starts");
     rec = other ? exec(other, "import os\nprint('x' in globals(), os.path.exists('/tmp/kept'))", 0) : NULL;
     ok(rec && strcmp(str(rec, "stdout"), "False False\n") == 0, "a session cannot see another's state (%s)",
        str(rec, "stdout"));
