@@ -246,7 +246,7 @@ int ag_cmd_serve(int argc, char **argv)
                "       sandboxrun serve --socket PATH [--pool N] [--max-concurrent N] [--queue N]\n"
                "                        [--max-sessions N] [--preload MOD,MOD,...] [--warmup FILE|none]\n"
                "                        [--grace SECONDS] [--client-timeout SECONDS] [--zygote-runs N]\n"
-               "                        [--zygote-age SECONDS]\n"
+               "                        [--zygote-age SECONDS] [--spawn-timeout SECONDS]\n"
                "Runs the supervisor as a daemon with pre-imported, pre-jailed workers, for one-shot runs\n"
                "and for sessions (sandboxrun mcp and serve --http use it with $SANDBOXRUN_SOCKET).\n"
                "Clients: sandboxrun --server PATH ... or SANDBOXRUN_SOCKET=PATH sandboxrun ...\n"
@@ -258,7 +258,8 @@ int ag_cmd_serve(int argc, char **argv)
                "with the daemon's privileges, like the preload imports: name only trusted code.\n"
                "A fresh zygote (fresh hash() seed, stack canary, pointer guard, ASLR) replaces the\n"
                "current one after --zygote-runs workers (default 5000) or once it is --zygote-age\n"
-               "seconds old and has cloned one (default 1800); 0 turns either off.\n");
+               "seconds old and has cloned one (default 1800); 0 turns either off. A zygote that\n"
+               "does not answer a spawn within --spawn-timeout seconds (default 10) is restarted.\n");
         return 0;
     }
     if (argc > 36)
