@@ -144,6 +144,27 @@ def parent(pid):
         return 0
 
 
+def mine(pid, root=None):
+    """Whether pid descends from root (this process by default). With
+    PR_SET_CHILD_SUBREAPER set (become_subreaper), whatever our children
+    leave behind is reparented to us, not to pid 1: "ours" is then exactly
+    our process tree, whatever else runs on the machine."""
+    root = root or os.getpid()
+    a, seen = parent(pid), 0
+    while a > 1 and seen < 64:
+        if a == root:
+            return True
+        a, seen = parent(a), seen + 1
+    return False
+
+
+def become_subreaper():
+    """Orphans of our children (a daemon's workers, once it is gone) become
+    ours, so that mine() sees them."""
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)   # PR_SET_CHILD_SUBREAPER
+
+
 def not_ours(pids, host_before):
     """The pids that descend from a host process which existed before the
     run and is not this runner (another engineer's daemon or test on a shared
