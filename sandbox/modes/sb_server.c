@@ -67,6 +67,7 @@ struct server {
      * ASLR) replaces one that cloned zygote_runs workers or is zygote_age
      * seconds old; 0 turns either off */
     unsigned long zygote_runs, zygote_age;
+    unsigned long spawn_timeout_s;       /* a zygote silent this long on a spawn is restarted */
     unsigned long generation;            /* the zygote's number, from 1 */
     /* pool of ready workers */
     struct sb_worker *ready[MAX_POOL];
@@ -98,7 +99,8 @@ static int start_zygote(struct server *s)
 {
     struct sb_zygote_cfg cfg = {.preload = s->preload, .policy = s->defaults.policy,
                                 .scripts = s->defaults.scripts_dir,
-                                .warmup = s->warmup_path[0] ? s->warmup_path : NULL};
+                                .warmup = s->warmup_path[0] ? s->warmup_path : NULL,
+                                .spawn_ms = (int)(s->spawn_timeout_s * 1000)};
 
     return sb_zygote_start(&s->zyg, &cfg);
 }
@@ -126,7 +128,8 @@ static void rotate_zygote(struct server *s)
 {
     struct sb_zygote_cfg cfg = {.preload = s->preload, .policy = s->defaults.policy,
                                 .scripts = s->defaults.scripts_dir,
-                                .warmup = s->warmup_path[0] ? s->warmup_path : NULL};
+                                .warmup = s->warmup_path[0] ? s->warmup_path : NULL,
+                                .spawn_ms = (int)(s->spawn_timeout_s * 1000)};
     struct sb_zygote fresh = {.lock = &s->zyg_lock}, old;
     unsigned long spawned;
 
@@ -969,6 +972,7 @@ static int parse_args(struct server *s, int argc, char **argv)
         {"--pids", offsetof(struct server, defaults.pids), 1, 100000},
         {"--tmp", offsetof(struct server, defaults.tmp_mb), 1, 1u << 20},
         {"--out", offsetof(struct server, defaults.out_mb), 1, 1u << 20},
+        {"--spawn-timeout", offsetof(struct server, spawn_timeout_s), 1, 3600},
     };
     unsigned long v;
 
@@ -1069,7 +1073,8 @@ int sb_server_main(int argc, char **argv)
 {
     struct server s = {.pool_size = 2, .max_concurrent = 4, .queue_max = 16, .grace_s = 10, .client_timeout_s = 30,
                        .max_sessions = 32, .preload = SB_ZYGOTE_DEFAULT_PRELOAD, .listen_fd = -1, .generation = 1,
-                       .zygote_runs = SB_ZYGOTE_RUNS, .zygote_age = SB_ZYGOTE_AGE_S, .stats_fd = -1};
+                       .zygote_runs = SB_ZYGOTE_RUNS, .zygote_age = SB_ZYGOTE_AGE_S, .stats_fd = -1,
+                       .spawn_timeout_s = SB_ZYGOTE_SPAWN_MS / 1000};
     pthread_t ex[MAX_EXECUTORS], filler[REFILL_THREADS], rot;
     sigset_t set;
     int sigfd;

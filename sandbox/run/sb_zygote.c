@@ -34,7 +34,6 @@
 #define ZYGOTE_FD 3
 #define SPAWN_FDS (SB_FD_CTL + 1)   /* stdin, stdout, stderr, report, chan, ctl */
 #define START_DEADLINE_MS 120000
-#define SPAWN_DEADLINE_MS 10000
 #define CLONE_NS (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
 
 int sb_zygote_preload_ok(const char *list)
@@ -449,6 +448,7 @@ int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg)
     z->pid = -1;
     z->started = 0;
     z->spawned = 0;
+    z->spawn_ms = cfg->spawn_ms > 0 ? cfg->spawn_ms : SB_ZYGOTE_SPAWN_MS;
     snprintf(self, sizeof self, "%s/sandboxrun-supervisor", dir ? dir : ".");
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return SR_PLOG("socketpair(zygote)"), -1;
@@ -533,13 +533,13 @@ pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct
         errno = EMSGSIZE;
     } else if (text && z->sock >= 0 &&
                sb_chan_send(z->sock, SB_MSG_SPAWN, text, strlen(text), fds, SPAWN_FDS + (cgroup_fd >= 0)) == 0) {
-        type = wait_msg(z, SPAWN_DEADLINE_MS, buf, sizeof buf - 1, &n);
+        type = wait_msg(z, z->spawn_ms, buf, sizeof buf - 1, &n);
         if (type < 0 && errno == ETIMEDOUT) {
             /* a late answer must not reach the next spawner: hang up while
              * still holding the lock, so the zygote exits and is restarted.
              * Only half: the worker a late answer names is our child, and
              * sb_zygote_stop reaps it */
-            SR_LOG("the zygote did not answer a spawn within %d ms; dropping it", SPAWN_DEADLINE_MS);
+            SR_LOG("the zygote did not answer a spawn within %d ms; dropping it", z->spawn_ms);
             shutdown(z->sock, SHUT_WR);
             z->late = z->sock;
             z->sock = -1;

@@ -27,6 +27,9 @@
  * for that many runs at most */
 #define SB_ZYGOTE_RUNS 5000
 #define SB_ZYGOTE_AGE_S 1800
+/* a zygote that has not answered a spawn request in this long (stopped,
+ * wedged) is dropped and restarted (serve --spawn-timeout, in seconds) */
+#define SB_ZYGOTE_SPAWN_MS 10000
 
 struct sb_zygote {
     pid_t pid;
@@ -35,6 +38,7 @@ struct sb_zygote {
                                * names a worker to reap (sb_zygote_stop), or -1 */
     double started;           /* sr_now() when it was ready */
     unsigned long spawned;    /* workers it cloned */
+    int spawn_ms;             /* how long a spawn may wait for its answer (cfg->spawn_ms) */
     pthread_mutex_t *lock;    /* the caller's, or NULL: held for each spawn's request and answer only */
 };
 
@@ -43,6 +47,7 @@ struct sb_zygote_cfg {
     const char *warmup;       /* a trusted file run once after the imports, or NULL */
     const char *policy;
     const char *scripts;      /* the host directory mounted at /sandboxrun, or NULL */
+    int spawn_ms;             /* a spawn unanswered this long drops the zygote; 0: SB_ZYGOTE_SPAWN_MS */
 };
 
 /* What a warm worker becomes when its one request is a session's start

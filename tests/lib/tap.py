@@ -4,6 +4,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 
 ROOT = os.environ.get("SANDBOXRUN_ROOT") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.join(ROOT, "build", "sandboxrun")
@@ -20,14 +22,23 @@ class Tap:
     def __init__(self):
         self.n = 0
         self.failed = 0
+        # SANDBOXRUN_TEST_TIMES=1: each check is followed by "# +S s" since the last
+        self.times = os.environ.get("SANDBOXRUN_TEST_TIMES") == "1"
+        self.last = time.monotonic()
+        self._held = threading.local()   # a parallel() call's checks, printed once all are done
 
     def ok(self, cond, what, detail=""):
+        held = getattr(self._held, "checks", None)
+        if held is not None:
+            held.append((self.ok, (cond, what, detail)))
+            return cond
         self.n += 1
         print("%sok %d - %s" % ("" if cond else "not ", self.n, what), flush=True)
         if not cond:
             self.failed += 1
             for line in str(detail).splitlines()[:30]:
                 print("#   " + line)
+        self._time()
         return cond
 
     def skip(self, what, why, kernel_limit=False):
@@ -35,13 +46,28 @@ class Tap:
         skip for a missing tool is a failure; kernel_limit marks one the
         machine itself rules out (a limit of the kernel or of running
         unprivileged), which stays a skip."""
+        held = getattr(self._held, "checks", None)
+        if held is not None:
+            held.append((self.skip, (what, why, kernel_limit)))
+            return
         if must_work() and not kernel_limit:
             self.ok(False, "%s (SANDBOXRUN_MUST_WORK is set, would skip: %s)" % (what, why))
             return
         self.n += 1
         print("ok %d - %s # SKIP %s" % (self.n, what, why), flush=True)
+        self._time()
+
+    def _time(self):
+        if self.times:
+            now = time.monotonic()
+            print("# +%.2f s" % (now - self.last), flush=True)
+            self.last = now
 
     def diag(self, text):
+        held = getattr(self._held, "checks", None)
+        if held is not None:
+            held.append((self.diag, (text,)))
+            return
         for line in str(text).splitlines():
             print("# " + line)
 
@@ -54,6 +80,27 @@ class Tap:
             import traceback
             self.ok(False, "%s raised" % fn.__name__, traceback.format_exc())
             return None
+
+    def parallel(self, *calls):
+        """Run calls [(fn, arg, ...)] at once, each in a thread of its own
+        (groups that mostly wait: on a sleep, a timeout, a server); then
+        print their checks in the order of calls, as one after another
+        would have. A call that raises is one failure (guard)."""
+        def one(call, out):
+            self._held.checks = out
+            try:
+                self.guard(*call)
+            finally:
+                self._held.checks = None
+        outs = [[] for _ in calls]
+        threads = [threading.Thread(target=one, args=(c, o)) for c, o in zip(calls, outs)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        for out in outs:
+            for fn, args in out:
+                fn(*args)
 
     def done(self):
         print("1..%d" % self.n)
@@ -95,6 +142,27 @@ def parent(pid):
         return int(open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[1])
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def mine(pid, root=None):
+    """Whether pid descends from root (this process by default). With
+    PR_SET_CHILD_SUBREAPER set (become_subreaper), whatever our children
+    leave behind is reparented to us, not to pid 1: "ours" is then exactly
+    our process tree, whatever else runs on the machine."""
+    root = root or os.getpid()
+    a, seen = parent(pid), 0
+    while a > 1 and seen < 64:
+        if a == root:
+            return True
+        a, seen = parent(a), seen + 1
+    return False
+
+
+def become_subreaper():
+    """Orphans of our children (a daemon's workers, once it is gone) become
+    ours, so that mine() sees them."""
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)   # PR_SET_CHILD_SUBREAPER
 
 
 def not_ours(pids, host_before):
