@@ -4,10 +4,11 @@ and the final forecast.
 ``run_forecast`` splits off the last h points (the hold-out) and never lets
 them shape a choice: the EDA is re-run on the training part (season,
 differencing, features), the SARIMA orders and the ETS form are chosen by
-AICc on the training part, boosting is tuned on it, and the model is
-*chosen* by rolling-origin cross-validation inside it (as forecast::tsCV:
-origins n_train − k·h for k = 1..CV_ORIGINS, each model refitted on the
-data before the origin and forecasting h ahead), by mean MASE; with
+AICc on the training part, boosting (only with ``boosting``, --boosting)
+is tuned on it, and the model is *chosen* by rolling-origin
+cross-validation inside it (as forecast::tsCV: origins n_train − k·h for
+k = 1..CV_ORIGINS, each model refitted on the data before the origin and
+forecasting h ahead; the models on two CPUs, tsa.parallel), by mean MASE; with
 ``boxcox``, the same CV first decides, for SARIMA and for ETS, between the
 best untransformed and the best Box-Cox structure. Then every
 model is fitted once on the whole training part and scored on the hold-out
@@ -131,8 +132,8 @@ def run_forecast(series, eda, rec, alias, features=None, horizon=None, trials=30
                                                  deadline)
         sampler = "optuna TPE (seed %d)" % tuning.SEED
     else:
-        notes.append("gradient boosting was not run (it costs about as much as all the other "
-                     "models together and cross-validation rarely chose it): --boosting adds it")
+        notes.append("gradient boosting was not run (its study takes about a quarter of the "
+                     "forecast's time and cross-validation rarely chose it): --boosting adds it")
     # ETS at a CV origin starts from the previous origin's fit (which saw
     # only earlier data), the final refit from the training part's fit
     warm = {}
