@@ -1,12 +1,12 @@
 """forecast.py DATA.csv [--time-col C] [--value-col C] [--freq F] [--features a,b]
-                        [--horizon H] [--trials N] [--time-budget S] [--boxcox off|auto]
+                        [--horizon H] [--boosting] [--trials N] [--time-budget S] [--boxcox off|auto]
 
 Steps 4-6: on the training part (all but the last H points) choose the
-SARIMA orders and the ETS form by AICc and tune gradient boosting (optuna
-TPE), choose among seasonal naive, ETS, SARIMA, Theta, their combination and
-boosting by rolling-origin cross-validation, score every model once on the
-last H points, refit the chosen one on all data and forecast H steps with
-80 % and 95 % intervals.
+SARIMA orders and the ETS form by AICc (and, with --boosting, tune gradient
+boosting by optuna TPE), choose among seasonal naive, ETS, SARIMA, Theta,
+their combination (and boosting) by rolling-origin cross-validation, score
+every model once on the last H points, refit the chosen one on all data and
+forecast H steps with 80 % and 95 % intervals.
 Emits {"tool": "forecast", "data", "basis", "features", "forecast",
 "files"}; writes forecast.csv, metrics.csv, holdout.csv.
 """

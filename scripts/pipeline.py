@@ -1,5 +1,5 @@
 """pipeline.py DATA.csv [--time-col C] [--value-col C] [--freq F] [--features a,b]
-                        [--horizon H] [--trials N] [--time-budget S]
+                        [--horizon H] [--boosting] [--trials N] [--time-budget S]
 
 All seven steps: EDA, feature recommendations, feature building, tuning,
 training, hold-out comparison with the final forecast, and the report.

@@ -1,5 +1,5 @@
 """report.py DATA.csv [--time-col C] [--value-col C] [--freq F] [--features a,b]
-                      [--horizon H] [--trials N] [--time-budget S]
+                      [--horizon H] [--boosting] [--trials N] [--time-budget S]
 
 Step 7 (running 1-6 first): the self-contained interactive report.html,
 also printed as an HTML block. Emits {"tool": "report", "data",

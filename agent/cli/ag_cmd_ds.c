@@ -27,7 +27,7 @@ static const struct ag_extra_opt feature_opts[] = {
 };
 static const struct ag_extra_opt model_opts[] = {
     {"--file", 1}, {"--time-col", 1}, {"--value-col", 1}, {"--freq", 1}, {"--features", 1},
-    {"--horizon", 1}, {"--trials", 1}, {"--time-budget", 1}, {NULL, 0},
+    {"--horizon", 1}, {"--trials", 1}, {"--time-budget", 1}, {"--boosting", 0}, {NULL, 0},
 };
 
 static void usage(const char *cmd, const struct ag_extra_opt *extra)

@@ -53,7 +53,7 @@ static const struct {
     {"check", cmd_check, "show which isolation features this kernel gives [--json] [--dump-policy] [--libraries]"},
     {"eda", ag_cmd_eda, "exploratory analysis of a time series: stationarity, decomposition, ACF/PACF"},
     {"features", ag_cmd_features, "feature recommendations and the engineered feature CSV"},
-    {"forecast", ag_cmd_forecast, "tuned SARIMA, ETS, boosting and baselines compared; the best forecasts ahead"},
+    {"forecast", ag_cmd_forecast, "SARIMA, ETS, Theta, baselines (and boosting) compared by CV; the best forecasts ahead"},
     {"report", ag_cmd_report, "the interactive Plotly report (report.html)"},
     {"pipeline", ag_cmd_pipeline, "all seven steps in one run [--upload s3://bucket/prefix/]"},
     {"serve", ag_cmd_serve, "the supervisor as a daemon with warm, pre-jailed workers (--socket PATH)"},

@@ -586,6 +586,8 @@ static cJSON *script_args(const cJSON *a, const char *name)
         snprintf(num, sizeof num, "%.15g", v->valuedouble);   /* 1234567, not 1.23457e+06 */
         add_arg(args, num_opts[i].flag, num);
     }
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "boosting")))
+        cJSON_AddItemToArray(args, cJSON_CreateString("--boosting"));
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(a, "features"))
         n += (size_t)snprintf(buf + n, n < sizeof buf ? sizeof buf - n : 0, "%s%s", n ? "," : "", f->valuestring);
     if (n && n < sizeof buf)

@@ -83,7 +83,8 @@ static const char execute_command_in[] = "{\"type\": \"object\", \"properties\":
 #define FEATURES_PROP J("features": {"type": "array", "maxItems": 64, "items": {"type": "string", "minLength": 1, \
     "maxLength": 64}, "description": "lag_K, roll_mean_W, roll_std_W, minute, hour, dayofweek, dayofmonth, dayofyear, weekofyear, month, quarter"})
 #define FORECAST_PROPS FEATURES_PROP "," J("horizon": {"type": "integer", "minimum": 1, "maximum": 100000}, \
-    "trials": {"type": "integer", "minimum": 1, "maximum": 1000, "description": "optuna trials per model (default 30)"}, \
+    "boosting": {"type": "boolean", "description": "also tune and compare gradient boosting (off by default: slower, rarely chosen)"}, \
+    "trials": {"type": "integer", "minimum": 1, "maximum": 1000, "description": "optuna trials for the boosting study (default 10)"}, \
     "timeBudget": {"type": "number", "minimum": 1, "maximum": 3600, "description": "tuning seconds in total (default 60)"})
 #define OBJ(props) "{\"type\": \"object\", \"properties\": {" props "}, \"required\": [\"dataset\"], \"additionalProperties\": false}"
 
@@ -223,8 +224,9 @@ static const struct ag_mcp_tool tools[] = {
      "or the ones named in features; rows without full history are dropped and counted." ANALYSIS_NOTE,
      features_in, analysis_out, 1, 0, 1, 1, ag_mcp_create_features, 0},
     {"forecast", "Forecast a time series",
-     "Compare seasonal naive, ETS, tuned SARIMA and tuned gradient boosting on a hold-out, refit the best "
-     "and forecast horizon steps with 95% intervals (forecast.csv, metrics.csv, holdout.csv)." ANALYSIS_NOTE,
+     "Choose among seasonal naive, ETS, SARIMA, Theta and their combination (and, with boosting, tuned "
+     "gradient boosting) by cross-validation, score them on a hold-out, refit the chosen one and forecast "
+     "horizon steps with 80% and 95% intervals (forecast.csv, metrics.csv, holdout.csv)." ANALYSIS_NOTE,
      forecast_in, analysis_out, 1, 0, 0, 1, ag_mcp_forecast, 0},
     {"build_report", "Build an HTML report",
      "Run the forecast and write report.html, an interactive report that works offline; it comes back as an "

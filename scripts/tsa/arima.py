@@ -26,7 +26,8 @@ fit), by conditional sum of squares otherwise (auto.arima's
 ``approximation=TRUE``). Exact: the differenced series w minus its mean
 (and regressors) has the ARMA's Toeplitz covariance σ²R (autocovariances
 solved exactly from the AR and MA polynomials); with L = chol(R) and
-u = L⁻¹z, -2 log L = n log(2πσ̂²) + n + log|R| with σ̂² = u'u/n, minimised
+u = L⁻¹z (computed through Ansley's banded transform, _exact_terms),
+-2 log L = n log(2πσ̂²) + n + log|R| with σ̂² = u'u/n, minimised
 by Levenberg-Marquardt on u·|R|^(1/2n), the coefficients kept stationary
 and invertible through partial autocorrelations, started from the CSS
 estimates; forecasts are the exact best linear predictor given every
@@ -41,11 +42,13 @@ drift, the mean of the differences, so the level gains the same amount
 every step; with d + D >= 2 there is none, as in auto.arima.
 """
 
+import functools
 import time
 import warnings
 
 import numpy as np
-from scipy.linalg import cholesky, cho_solve, solve_triangular, toeplitz
+from scipy.linalg import (cho_solve, cholesky, cholesky_banded, solve_banded, solve_triangular,
+                          toeplitz)
 from scipy.optimize import least_squares
 from scipy.signal import lfilter, lfiltic
 from statsmodels.tsa.seasonal import STL
@@ -154,40 +157,89 @@ def arma_acov(ar, ma, nlags):
     """Autocovariances γ(0..nlags-1) of ar(B) z = ma(B) e with Var e = 1 (ar
     in lfilter's convention, ar[0] = 1): the first p + 1 from the linear
     equations Σ_i ar_i γ(k-i) = Σ_{j>=k} ma_j ψ_{j-k}, k = 0..p, the rest by
-    the same recursion. Exact for a stationary model."""
+    the same recursion. Exact for a stationary model. (Called for every
+    likelihood evaluation: the index arrays are cached per p, and the
+    recursion starts from its state computed directly, not by lfiltic.)"""
     ar, ma = np.asarray(ar, float), np.asarray(ma, float)
     p, q = len(ar) - 1, len(ma) - 1
     imp = np.zeros(q + 1)
     imp[0] = 1.0
     psi = lfilter(ma, ar, imp)
-    c = np.array([np.dot(ma[k:], psi[:q + 1 - k]) for k in range(q + 1)])
+    c = np.correlate(ma, psi, "full")[q:]           # c_k = Σ_{j>=k} ma_j ψ_{j-k}
     nl = max(nlags, p + 1, q + 1)
     g = np.zeros(nl)
     if p == 0:
-        g[:q + 1] = [np.dot(ma[k:], ma[:q + 1 - k]) for k in range(q + 1)]
+        g[:q + 1] = np.correlate(ma, ma, "full")[q:]
         return g[:nlags]
-    idx = np.arange(p + 1)
-    k, i = np.meshgrid(idx, idx, indexing="ij")
-    a = np.bincount((k * (p + 1) + np.abs(k - i)).ravel(), weights=ar[i].ravel(),
-                    minlength=(p + 1) ** 2).reshape(p + 1, p + 1)
+    lin, ari, zi_ar, zi_g, zi_on = _acov_index(p)
+    a = np.bincount(lin, weights=ar[ari], minlength=(p + 1) ** 2).reshape(p + 1, p + 1)
     rhs = np.zeros(p + 1)
     rhs[:min(p, q) + 1] = c[:min(p, q) + 1]
     g[:p + 1] = np.linalg.solve(a, rhs)
     if nl > p + 1:
         x = np.zeros(nl - p - 1)
         x[:max(0, q - p)] = c[p + 1:q + 1]
-        zi = lfiltic([1.0], ar, g[p::-1])
+        zi = -np.sum(ar[zi_ar] * g[zi_g] * zi_on, axis=1)   # lfiltic([1], ar, g[p::-1])
         g[p + 1:] = lfilter([1.0], ar, x, zi=zi)[0]
     return g[:nlags]
 
 
+@functools.lru_cache(maxsize=64)
+def _band_index(k, p, n):
+    """For _exact_terms: the lags |j-i| (j = 0..k, i = 0..p), and the 0/1
+    masks of band[j, t]'s three regions (t + j < k; t < k <= t + j;
+    k <= t < n - j)."""
+    j = np.arange(k + 1)[:, None]
+    t = np.arange(n)[None, :]
+    lags = np.abs(j - np.arange(p + 1)[None, :])
+    return (lags, (t + j < k).astype(float), ((t < k) & (t + j >= k)).astype(float),
+            ((t >= k) & (t < n - j)).astype(float))
+
+
+@functools.lru_cache(maxsize=64)
+def _acov_index(p):
+    """Index arrays of arma_acov for AR order p: where each ar_i goes in the
+    (p+1)² system (a[k, |k-i|] += ar_i), and the terms of the recursion's
+    initial state zi_m = -Σ_{i>m} ar_i γ(p+m+1-i)."""
+    idx = np.arange(p + 1)
+    k, i = np.meshgrid(idx, idx, indexing="ij")
+    m, j = np.meshgrid(np.arange(p), np.arange(1, p + 1), indexing="ij")
+    return ((k * (p + 1) + np.abs(k - i)).ravel(), i.ravel(), j, np.clip(p + m + 1 - j, 0, p),
+            (j > m).astype(float))
+
+
 def _exact_terms(z, ar, ma):
-    """(whitened innovations L⁻¹z, log|R|, Cholesky factor L) of z under
-    the ARMA correlation matrix R (unit innovation variance)."""
-    r = toeplitz(arma_acov(ar, ma, len(z)))
-    low = cholesky(r, lower=True, check_finite=False)
-    u = solve_triangular(low, z, lower=True, check_finite=False)
-    return u, 2.0 * float(np.sum(np.log(np.diag(low)))), low
+    """(whitened innovations L⁻¹z, log|R|) of z under the ARMA correlation
+    matrix R (unit innovation variance), L = chol(R).
+
+    Ansley's (1979) transformation: x = z for the first k = max(p, q)
+    points and x_t = AR(B) z_t after them is z times a unit lower
+    triangular matrix A, so Cov(x) = A R A' has bandwidth k, its Cholesky
+    factor is A L (hence the same determinant and the same L⁻¹z), and the
+    banded factorisation costs O(n k²) instead of the O(n³) of R's — a
+    twentieth of the time on a 100-point quarterly series. A band as wide
+    as a third of the series gains nothing: then R is factorised whole."""
+    n, p, q = len(z), len(ar) - 1, len(ma) - 1
+    k = max(p, q)
+    if k == 0:
+        return np.asarray(z, float), 0.0
+    if 3 * k >= n:
+        low = cholesky(toeplitz(arma_acov(ar, ma, n)), lower=True, check_finite=False)
+        u = solve_triangular(low, z, lower=True, check_finite=False)
+        return u, 2.0 * float(np.sum(np.log(np.diag(low))))
+    g = arma_acov(ar, ma, 2 * k + 1)
+    ma_acov = np.zeros(k + 1)
+    ma_acov[:q + 1] = np.correlate(ma, ma, "full")[q:]
+    lags, head, cross, tail = _band_index(k, p, n)
+    # band[j, t] = Cov(x_{t+j}, x_t), LAPACK's lower storage: γ(j) while both
+    # are among the first k points, Σ_i ar_i γ(|j-i|) while only x_{t+j} is
+    # filtered, the MA's autocovariance once both are
+    band = head * g[:k + 1, None] + cross * (g[lags] @ ar)[:, None] + tail * ma_acov[:, None]
+    x = np.array(z, float)
+    x[k:] = np.convolve(z, ar)[k:n]
+    low = cholesky_banded(band, lower=True, check_finite=False)
+    u = solve_banded((k, 0), low, x, check_finite=False)
+    return u, 2.0 * float(np.sum(np.log(low[0])))
 
 
 def _blocks(spec):
@@ -337,7 +389,7 @@ def _fit_exact(y, spec, m, exog, css):
 
     def resid(x):
         try:
-            u, logdet, _ = terms(x)
+            u, logdet = terms(x)
         except (ValueError, np.linalg.LinAlgError):
             return np.full(n, 1e6)
         return u * np.exp(logdet / (2 * n))
@@ -347,7 +399,7 @@ def _fit_exact(y, spec, m, exog, css):
             sol = least_squares(resid, start, method="lm", max_nfev=100 * (len(start) + 1)) \
                 if len(start) else None
         x = sol.x if sol is not None else start
-        u, logdet, _ = terms(x)
+        u, logdet = terms(x)
     except (ValueError, np.linalg.LinAlgError):
         return None
     coefs, mu, beta = unpack(x)

@@ -46,8 +46,12 @@ def make_parser(description, forecast=False, features=False):
     if forecast:
         p.add_argument("--horizon", type=int, help="hold-out and forecast length "
                                                    "(default: from the seasonal period)")
+        p.add_argument("--boosting", action="store_true",
+                       help="also tune and cross-validate gradient boosting on the "
+                            "engineered features (off by default: it takes about a "
+                            "quarter of the forecast's time and is rarely chosen)")
         p.add_argument("--trials", type=int, default=10,
-                       help="optuna trials per tuned model (default 10)")
+                       help="optuna trials for the boosting study (default 10)")
         p.add_argument("--time-budget", type=float, default=60.0,
                        help="seconds allowed for tuning in total (default 60)")
         p.add_argument("--boxcox", choices=("off", "auto"), default="off",
@@ -72,7 +76,7 @@ def parse_args(parser, argv=None):
 
 
 def quiet_libraries():
-    """Silence the convergence chatter of statsmodels and optuna: it is
+    """Silence the convergence chatter of statsmodels: it is
     noise in the captured stderr, and fit problems are reported in JSON."""
     try:  # statsmodels sets "always" filters for its warnings on import
         import statsmodels.tools.sm_exceptions  # noqa: F401
@@ -80,11 +84,7 @@ def quiet_libraries():
         pass
     warnings.simplefilter("ignore")
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
-    try:
-        import optuna
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
-    except ImportError:  # pragma: no cover - optuna is a Debian dependency
-        pass
+    # optuna (half a second to import) is quietened where it is used: tuning._study
 
 
 def run(main):

@@ -4,10 +4,11 @@ and the final forecast.
 ``run_forecast`` splits off the last h points (the hold-out) and never lets
 them shape a choice: the EDA is re-run on the training part (season,
 differencing, features), the SARIMA orders and the ETS form are chosen by
-AICc on the training part, boosting is tuned on it, and the model is
-*chosen* by rolling-origin cross-validation inside it (as forecast::tsCV:
-origins n_train − k·h for k = 1..CV_ORIGINS, each model refitted on the
-data before the origin and forecasting h ahead), by mean MASE; with
+AICc on the training part, boosting (only with ``boosting``, --boosting)
+is tuned on it, and the model is *chosen* by rolling-origin
+cross-validation inside it (as forecast::tsCV: origins n_train − k·h for
+k = 1..CV_ORIGINS, each model refitted on the data before the origin and
+forecasting h ahead; the models on two CPUs, tsa.parallel), by mean MASE; with
 ``boxcox``, the same CV first decides, for SARIMA and for ETS, between the
 best untransformed and the best Box-Cox structure. Then every
 model is fitted once on the whole training part and scored on the hold-out
@@ -26,7 +27,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from . import models, tuning
+from . import models, parallel
 from .errors import InputError
 from .eda import calendar_periods, frequency_period, run_eda
 from .features import FeatureSpec, parse_requested, recommend
@@ -76,13 +77,14 @@ def cv_origins(n_train, h, min_fit, k=CV_ORIGINS):
 
 
 def run_forecast(series, eda, rec, alias, features=None, horizon=None, trials=30,
-                 time_budget=60.0, boxcox=False):
+                 time_budget=60.0, boxcox=False, boosting=False):
     """Choose a model by cross-validation on the training part, score it
     (and the others) once on the hold-out, forecast the future.
 
     ``eda``/``rec`` are of all the data (they shape the final boosting
     features); ``features`` is the --features text, if any; ``boxcox``
-    lets ETS and SARIMA try a Box-Cox transform (--boxcox auto).
+    lets ETS and SARIMA try a Box-Cox transform (--boxcox auto);
+    ``boosting`` adds the tuned gradient-boosting model (--boosting).
     Returns (result dict, holdout frame, future frame, metrics frame).
     """
     t_start = time.monotonic()
@@ -122,9 +124,16 @@ def run_forecast(series, eda, rec, alias, features=None, horizon=None, trials=30
     boxcox_cv = _choose_boxcox(choices, selection, train, h, origins, scale, period)
     clock["boxcox_choice"] = time.monotonic() - t0
     t0 = time.monotonic()
-    # boosting is tuned before the first CV origin, so its CV scores are out of sample
-    gbm_params, gbm_tuning = tuning.tune_gbm(train.iloc[:origins[0]], h, st["spec"], trials,
-                                             deadline)
+    gbm_params, gbm_tuning, sampler = None, {"skipped": "not asked for (--boosting)"}, None
+    if boosting:
+        from . import tuning      # optuna's import alone takes half a second
+        # boosting is tuned before the first CV origin, so its CV scores are out of sample
+        gbm_params, gbm_tuning = tuning.tune_gbm(train.iloc[:origins[0]], h, st["spec"], trials,
+                                                 deadline)
+        sampler = "optuna TPE (seed %d)" % tuning.SEED
+    else:
+        notes.append("gradient boosting was not run (its study takes about a quarter of the "
+                     "forecast's time and cross-validation rarely chose it): --boosting adds it")
     # ETS at a CV origin starts from the previous origin's fit (which saw
     # only earlier data), the final refit from the training part's fit
     warm = {}
@@ -144,7 +153,7 @@ def run_forecast(series, eda, rec, alias, features=None, horizon=None, trials=30
     # the ETS and SARIMA choices were fitted on exactly these points (the
     # training part's recent window) with this h: their forecasts are the hold-out ones
     fits = _fit_all(fitters, train, h, cached=choices["fitted"])
-    for name in MODEL_ORDER:
+    for name in _names(fitters):
         fc, secs, err = fits[name]
         entry = {"name": name, "cv": cv[name]["summary"], "holdout": None,
                  "holdout_coverage": None, "params": None, "fit_seconds": None, "error": err}
@@ -183,7 +192,7 @@ def run_forecast(series, eda, rec, alias, features=None, horizon=None, trials=30
                       "horizon": h, "chosen": best,
                       "structures": selection,
                       "holdout_used_for_choice": False},
-        "tuning": {"sampler": "optuna TPE (seed %d)" % tuning.SEED, "trials": trials,
+        "tuning": {"sampler": sampler, "trials": trials,
                    "time_budget_s": time_budget, "sarima": selection.get("sarima"),
                    "gbm": gbm_tuning},
         "models": results,
@@ -299,21 +308,30 @@ def _fit_all(fitters, y, h, cached=None):
     fits already made on these data; the combination reuses its members'
     forecasts."""
     out = dict(cached or {})
-    for name in MODEL_ORDER:
-        if name == "combination" or name in out:
-            continue
-        data = y.iloc[-STAT_WINDOW:] if name in STAT_MODELS else y
-        t0 = time.monotonic()
-        try:
-            out[name] = (fitters[name](data, h), time.monotonic() - t0, None)
-        except Exception as e:  # a model that cannot be fitted is reported, not fatal
-            out[name] = (None, time.monotonic() - t0, "%s: %s" % (type(e).__name__, e))
-    parts = [out[n][0] for n in COMBINED]
-    if all(p is not None for p in parts):
-        out["combination"] = (models.combine(parts), sum(out[n][1] for n in COMBINED), None)
-    else:
-        out["combination"] = (None, 0.0, "a member model could not be fitted")
+    for name in _names(fitters):
+        if name != "combination" and name not in out:
+            out[name] = _fit_one(fitters, name, y, h)
+    out["combination"] = _combination(out)
     return out
+
+
+def _fit_one(fitters, name, y, h):
+    """(Forecast or None, seconds, error or None) of one model on y (its
+    recent window for the statistical models)."""
+    data = y.iloc[-STAT_WINDOW:] if name in STAT_MODELS else y
+    t0 = time.monotonic()
+    try:
+        return fitters[name](data, h), time.monotonic() - t0, None
+    except Exception as e:  # a model that cannot be fitted is reported, not fatal
+        return None, time.monotonic() - t0, "%s: %s" % (type(e).__name__, e)
+
+
+def _combination(fits):
+    """The combination's (Forecast or None, seconds, error) from its members' fits."""
+    parts = [fits[n][0] for n in COMBINED]
+    if all(p is not None for p in parts):
+        return models.combine(parts), sum(fits[n][1] for n in COMBINED), None
+    return None, 0.0, "a member model could not be fitted"
 
 
 def _coverage(actual, fc):
@@ -327,17 +345,33 @@ def _coverage(actual, fc):
 
 def _cross_validate(fitters, train, h, origins, scale, warm, cached):
     """Rolling-origin CV: per model its MASE per origin, mean MASE, MAE,
-    interval coverage and its raw errors (actual - forecast). Each origin's
-    ETS parameters go to warm, the start of the next origin's fit; cached
-    holds fits already made at an origin ({origin: {name: fit}})."""
+    interval coverage and its raw errors (actual - forecast). Each model
+    is fitted at every origin in turn, the models on two CPUs where there
+    are two (parallel.pmap); each origin's ETS parameters are the start of
+    the next origin's ETS fit, and the last go to warm; cached holds fits
+    already made at an origin ({origin: {name: fit}})."""
+    names = [n for n in _names(fitters) if n != "combination"]
+
+    def at_every_origin(name):
+        out = []
+        for o in origins:
+            fit = cached.get(o, {}).get(name) or _fit_one(fitters, name, train.iloc[:o], h)
+            if name == "ets" and fit[0] is not None:
+                warm["ets"] = fit[0].start
+            out.append(fit)
+        return out
+
+    by_model = dict(zip(names, parallel.pmap(at_every_origin, names)))
+    for fit in by_model.get("ets", []):     # the child's warm starts did not reach this process
+        if fit[0] is not None:
+            warm["ets"] = fit[0].start
     per = {name: {"mase": [], "mae": [], "in80": [], "in95": [], "errors": [], "error": None}
-           for name in MODEL_ORDER}
-    for o in origins:
-        fits = _fit_all(fitters, train.iloc[:o], h, cached=cached.get(o))
-        if fits["ets"][0] is not None:
-            warm["ets"] = fits["ets"][0].start
+           for name in _names(fitters)}
+    for i, o in enumerate(origins):
+        fits = {name: by_model[name][i] for name in names}
+        fits["combination"] = _combination(fits)
         actual = train.values[o:o + h]
-        for name in MODEL_ORDER:
+        for name in per:
             fc, _, err = fits[name]
             if fc is None:
                 per[name]["error"] = per[name]["error"] or err
@@ -349,7 +383,7 @@ def _cross_validate(fitters, train, h, origins, scale, warm, cached):
             if fc.bands:
                 per[name]["in80"].extend((actual >= fc.bands[0.8][0]) & (actual <= fc.bands[0.8][1]))
                 per[name]["in95"].extend((actual >= fc.bands[0.95][0]) & (actual <= fc.bands[0.95][1]))
-    if per["gbm"]["errors"]:      # boosting's intervals come from these errors: coverage in-sample
+    if "gbm" in per and per["gbm"]["errors"]:      # boosting's intervals come from these errors: coverage in-sample
         per["gbm"]["in80"] = per["gbm"]["in95"] = []
     for name, p in per.items():
         done = len(p["mase"])
@@ -360,6 +394,11 @@ def _cross_validate(fitters, train, h, origins, scale, warm, cached):
             "coverage95": float(np.mean(p["in95"])) if p["in95"] else None,
             "error": p["error"]}
     return per
+
+
+def _names(fitters):
+    """The models run, in MODEL_ORDER: those with a fitter, and the combination."""
+    return [n for n in MODEL_ORDER if n in fitters or n == "combination"]
 
 
 def _choose(cv):
@@ -404,8 +443,9 @@ def _basis(eda):
 
 
 def _fitters(period, spec, choices, gbm_params, warm):
-    """name -> fit(y, h) for every model, the chosen structures bound in;
-    ETS starts from warm["ets"] when set."""
+    """name -> fit(y, h) for every model, the chosen structures bound in
+    (boosting only with gbm_params, i.e. when it was asked for); ETS starts
+    from warm["ets"] when set."""
     def unavailable(what):
         def fit(y, h):
             raise RuntimeError("no %s model was chosen on the training part" % what)
@@ -413,13 +453,15 @@ def _fitters(period, spec, choices, gbm_params, warm):
 
     sarima = choices.get("sarima")
     ets = choices.get("ets")
-    return {
+    out = {
         "seasonal_naive": lambda y, h: models.fit_seasonal_naive(y, h, period),
         "ets": (lambda y, h: models.fit_ets(y, h, period, ets, warm.get("ets"))) if ets else unavailable("ETS"),
         "sarima": (lambda y, h: models.fit_sarima(y, h, sarima)) if sarima else unavailable("SARIMA"),
         "theta": lambda y, h: models.fit_theta(y, h, period),
-        "gbm": lambda y, h: models.fit_gbm(y, h, spec, gbm_params),
     }
+    if gbm_params is not None:
+        out["gbm"] = lambda y, h: models.fit_gbm(y, h, spec, gbm_params)
+    return out
 
 
 def _final_forecast(name, fitters, series, h, cv_errors):

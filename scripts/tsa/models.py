@@ -36,11 +36,10 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 from scipy.stats import norm
-from sklearn.ensemble import HistGradientBoostingRegressor
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.forecasting.theta import ThetaModel
 
-from . import arima
+from . import arima, parallel
 from . import boxcox as boxcox_mod
 from .eda import transform_name
 from .features import calendar_columns, make_target, origin_columns
@@ -134,9 +133,9 @@ def ets_name(form):
     return name if lam is None else name + " of Box-Cox(λ = %.3g)" % lam
 
 
-def _fit_ets_form(y, period, form, start=None):
-    """Fit one form (from start, the parameters of an earlier fit of it,
-    if given); (results, AICc on the data's scale) or None."""
+def _ets_model(y, period, form):
+    """The ETSModel of one form on y (Box-Cox transformed if the form has a
+    λ), or None if the form cannot be initialised on y."""
     error, trend, damped, seasonal = form[:4]
     lam = form[4] if len(form) > 4 else None
     init = "estimated" if (seasonal is None or period <= MAX_SARIMA_SEASON) else "heuristic"
@@ -145,11 +144,24 @@ def _fit_ets_form(y, period, form, start=None):
     data = y.astype(float) if lam is None else pd.Series(boxcox_mod.transform(y.values, lam), index=y.index)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = ETSModel(data, error=error, trend=trend, damped_trend=damped,
-                         seasonal=seasonal, seasonal_periods=period if seasonal else None,
-                         initialization_method=init)
+        return ETSModel(data, error=error, trend=trend, damped_trend=damped,
+                        seasonal=seasonal, seasonal_periods=period if seasonal else None,
+                        initialization_method=init)
+
+
+def _fit_ets_form(y, period, form, start=None):
+    """Fit one form (from start, the parameters of an earlier fit of it,
+    if given); (fitted parameters, AICc on the data's scale) or None.
+    _ets_model(y, period, form).smooth(params) is the fit's results."""
+    model = _ets_model(y, period, form)
+    if model is None:
+        return None
+    error, seasonal, lam = form[0], form[3], (form[4] if len(form) > 4 else None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         try:
-            res = model.fit(disp=False, maxiter=200, start_params=start)
+            params = model.fit(disp=False, maxiter=200, start_params=start, return_params=True)
+            res = model.smooth(params)
         except (ValueError, np.linalg.LinAlgError):
             return None
     if not np.isfinite(res.aicc):
@@ -162,7 +174,7 @@ def _fit_ets_form(y, period, form, start=None):
         if np.any(fitted <= 0) or np.any(np.asarray(res.level, float) <= 0):
             return None
     aicc = float(res.aicc) if lam is None else boxcox_mod.aicc_on_data_scale(res.aicc, y.values, lam)
-    return res, aicc
+    return np.asarray(params, float), aicc
 
 
 def fit_ets(y, h, period, form=None, start=None, boxcox=True):
@@ -176,21 +188,25 @@ def fit_ets(y, h, period, form=None, start=None, boxcox=True):
     None if there was none), for a choice by cross-validation."""
     if form:
         forms = [tuple(form)]
-    else:
+        fits = [_fit_ets_form(y, period, forms[0], start)]
+        if fits[0] is None and start is not None:
+            fits = [_fit_ets_form(y, period, forms[0])]
+    else:                         # the family: independent fits, on two CPUs where there are two
         lam = boxcox_mod.choose_lambda(y.values, period) if boxcox else None
         forms = ets_candidates(y, period) + \
             (ets_boxcox_candidates(y, period, lam) if lam is not None else [])
-    best = {}                     # kind (Box-Cox or not) -> (results, AICc, form)
-    for f in forms:
-        fitted = _fit_ets_form(y, period, f, start if form else None)
-        if fitted is None and form and start is not None:
-            fitted = _fit_ets_form(y, period, f)
+        fits = parallel.pmap(lambda f: _fit_ets_form(y, period, f), forms)
+    best = {}                     # kind (Box-Cox or not) -> (parameters, AICc, form)
+    for f, fitted in zip(forms, fits):
         kind = len(f) > 4 and f[4] is not None
         if fitted is not None and (kind not in best or fitted[1] < best[kind][1]):
             best[kind] = (fitted[0], fitted[1], f)
     if not best:
         raise RuntimeError("no ETS variant could be fitted")
-    res, aicc, f = min(best.values(), key=lambda b: b[1])
+    params, aicc, f = min(best.values(), key=lambda b: b[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = _ets_model(y, period, f).smooth(params)
     other = [b[2] for b in best.values() if b[2] is not f]
     lam = f[4] if len(f) > 4 else None
     back = (lambda v: np.asarray(v, float)) if lam is None else (lambda v: boxcox_mod.inverse(v, lam))
@@ -425,6 +441,7 @@ def fit_gbm(y, h, spec, params):
     forecast is fed back as history, so errors do not compound over the
     horizon. Origins are thinned evenly (the most recent kept) to at most
     MAX_DIRECT_ROWS rows."""
+    from sklearn.ensemble import HistGradientBoostingRegressor   # only when boosting runs
     v = y.values.astype(float)
     n = len(v)
     origin, delta, origins, at, keep = _direct_rows(y, h, spec)

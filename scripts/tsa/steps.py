@@ -59,7 +59,7 @@ def forecast(args, series, info, eda, rec):
     result, holdout, future, metrics = fc_mod.run_forecast(
         series, eda, rec, info["frequency"]["alias"], features=getattr(args, "features", None),
         horizon=args.horizon, trials=args.trials, time_budget=args.time_budget,
-        boxcox=getattr(args, "boxcox", "off") == "auto")
+        boxcox=getattr(args, "boxcox", "off") == "auto", boosting=getattr(args, "boosting", False))
     future.to_csv(out_path("forecast.csv"), index=False)
     metrics.to_csv(out_path("metrics.csv"), index=False)
     holdout.to_csv(out_path("holdout.csv"), index=False)

@@ -131,9 +131,9 @@ def table(rows):
                    % (med["chosen_mase"], best_r, len(rows)))
     summary.append("total seconds: R (auto.arima + ets + thetaf + snaive, fits only) %.1f; "
                    "sandboxrun forecast.py %.1f per process (of which %.1f inside run_forecast: "
-                   "EDA of the training part, SARIMA/ETS choice, boosting tuning, 3-origin "
-                   "cross-validation of 6 models, hold-out, final refit), %.1f without the "
-                   "boosting study" % (sum(r["r_seconds"] for r in rows), sum(r["seconds"] for r in rows),
+                   "EDA of the training part, SARIMA/ETS choice, 3-origin cross-validation of "
+                   "the models, hold-out, final refit), %.1f without a boosting study "
+                   "(--boosting)" % (sum(r["r_seconds"] for r in rows), sum(r["seconds"] for r in rows),
                                        sum(r["in_seconds"] for r in rows),
                                        sum(r["stat_seconds"] for r in rows)))
     return lines, summary

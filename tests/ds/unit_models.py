@@ -348,10 +348,84 @@ def tuning_skip_check(T):
          % rep["note"], rep)
 
 
+def pmap_check(T):
+    """parallel.pmap is the serial loop: same results in the same order,
+    every other item computed in another process when there are two CPUs,
+    and an exception in either half raised in the caller."""
+    import os
+    from tsa import parallel
+    items = list(range(7))
+    got = parallel.pmap(lambda x: (x * x, os.getpid()), items)
+    pids = {pid for _, pid in got}
+    two = parallel.workers() >= 2
+    T.ok([v for v, _ in got] == [x * x for x in items]
+         and (len(pids) == 2 if two else pids == {os.getpid()})
+         and all(pid == os.getpid() for _, pid in got[0::2]),
+         "pmap: results in order, %s" % ("the odd items from a second process" if two
+                                         else "one CPU here, so serially"))
+    errors = []
+    for bad in (2, 3):                        # one in this process's half, one in the child's
+        def fn(x, bad=bad):
+            if x == bad:
+                raise ValueError("item %d" % x)
+            return x
+        try:
+            parallel.pmap(fn, items)
+        except (ValueError, RuntimeError) as e:
+            errors.append(str(e))
+    T.ok(len(errors) == 2 and all("item" in e for e in errors),
+         "pmap: an exception in either half reaches the caller (%s)" % "; ".join(errors))
+
+
+def parallel_same_check(T):
+    """The ETS family fitted on two CPUs (parallel.pmap) gives the serial
+    choice to the last digit: form, AICc, parameters and forecasts."""
+    from tsa import parallel
+    y = _series(pd.read_csv(RDATA / "ldeaths.csv")["value"].values[:-12])
+    fits, saved = {}, parallel.workers
+    try:
+        for w in (1, 2):
+            parallel.workers = (lambda w=w: w)
+            fits[w] = models.fit_ets(y, 12, 12, boxcox=False)
+    finally:
+        parallel.workers = saved
+    a, b = fits[1], fits[2]
+    T.ok(a.params == b.params and np.array_equal(a.mean, b.mean) and np.array_equal(a.start, b.start)
+         and all(np.array_equal(a.bands[lev][i], b.bands[lev][i]) for lev in a.bands for i in (0, 1)),
+         "ETS family on ldeaths: %s, AICc %.2f, the same on one CPU and on two"
+         % (a.params["form"], a.params["aicc"]))
+
+
+def banded_likelihood_check(T):
+    """The exact likelihood's banded factorisation (Ansley's transform)
+    gives the innovations and log-determinant of the dense Cholesky factor
+    of the ARMA covariance, on random stationary seasonal models."""
+    from scipy.linalg import cholesky, solve_triangular, toeplitz
+    rng = np.random.default_rng(7)
+    worst, banded = 0.0, 0
+    for _ in range(200):
+        m = int(rng.choice([1, 4, 12]))
+        spec = {"p": int(rng.integers(0, 4)), "q": int(rng.integers(0, 4)),
+                "P": int(rng.integers(0, 3)) if m > 1 else 0, "Q": int(rng.integers(0, 3)) if m > 1 else 0}
+        coefs = arima._constrain(spec, rng.normal(0, 1, spec["p"] + spec["q"] + spec["P"] + spec["Q"]))
+        ar, ma = arima._polys(spec, coefs, m)
+        z = rng.normal(size=int(rng.integers(30, 150)))
+        u, logdet = arima._exact_terms(z, ar, ma)
+        low = cholesky(toeplitz(arima.arma_acov(ar, ma, len(z))), lower=True)
+        want = solve_triangular(low, z, lower=True)
+        worst = max(worst, float(np.max(np.abs(u - want))),
+                    abs(logdet - 2 * float(np.sum(np.log(np.diag(low))))))
+        banded += 3 * max(len(ar), len(ma)) - 3 < len(z)
+    T.ok(worst < 1e-7 and banded > 100,
+         "exact likelihood: the banded factorisation equals the dense Cholesky on 200 random "
+         "models (%d of them banded; largest difference %.2g)" % (banded, worst))
+
+
 def run_all(T):
     for check in (drift_check, search_check, multiplicative_ets_check, coverage_check,
                   exact_likelihood_check, boxcox_check, boxcox_cv_check, fourier_k_check, direct_gbm_check,
-                  auto_arima_check, theta_interval_check, tuning_skip_check):
+                  auto_arima_check, theta_interval_check, tuning_skip_check, pmap_check,
+                  parallel_same_check, banded_likelihood_check):
         try:
             check(T)
         except Exception:  # a crashing check is a failed check
