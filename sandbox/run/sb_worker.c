@@ -54,8 +54,8 @@ int sb_worker_interrupt(struct sb_worker *w, unsigned seq)
 
 /* ---- set-up ------------------------------------------------------------------ */
 
-/* Parse the policy and compile it to BPF in b. 0, or -1 with o->message. */
-static int build_filter(const struct sb_request *req, int notify, struct sb_bpf *b, struct sb_outcome *o)
+/* Parse the policy and compile it to BPF in b. 0, or -1 (logged). */
+static int build_filter(const struct sb_request *req, int notify, struct sb_bpf *b)
 {
     struct sb_policy pol;
     scmp_filter_ctx ctx;
@@ -63,35 +63,35 @@ static int build_filter(const struct sb_request *req, int notify, struct sb_bpf 
     int rc;
 
     if (!req->policy) {
-        snprintf(o->message, sizeof o->message, "no seccomp policy found (policies/default.policy)");
+        SR_LOG("no seccomp policy found (policies/default.policy)");
         return -1;
     }
     if (sb_policy_load(req->policy, &pol, err, sizeof err) < 0) {
-        snprintf(o->message, sizeof o->message, "%s", err);
+        SR_LOG("%s", err);
         return -1;
     }
     ctx = sb_seccomp_build(&pol, notify, err, sizeof err);
     sb_policy_free(&pol);
     if (!ctx) {
-        snprintf(o->message, sizeof o->message, "%s", err);
+        SR_LOG("%s", err);
         return -1;
     }
     rc = sb_seccomp_compile(ctx, notify, b);
     seccomp_release(ctx);
     if (rc < 0)
-        snprintf(o->message, sizeof o->message, "could not compile the seccomp policy");
+        SR_LOG("could not compile the seccomp policy");
     return rc;
 }
 
 /* Check every input exists now, for a clear error before any jail is built;
  * the worker opens them itself inside its mount namespace. */
-static int check_inputs(const struct sb_request *req, struct sb_jail *j, struct sb_outcome *o)
+static int check_inputs(const struct sb_request *req, struct sb_jail *j)
 {
     struct stat st;
 
     for (size_t i = 0; i < req->ninputs; i++) {
         if (stat(req->inputs[i].path, &st) < 0) {
-            snprintf(o->message, sizeof o->message, "input %s: %s", req->inputs[i].path, strerror(errno));
+            SR_PLOG("input %s", req->inputs[i].path);
             return -1;
         }
         j->mounts.inputs[i].path = req->inputs[i].path;
@@ -524,6 +524,18 @@ void sb_worker_watch(struct sb_worker *w, struct sb_exec *x)
 
 /* ---- classification ------------------------------------------------------------- */
 
+void sb_worker_setup_failed(const struct sb_worker *w, struct sb_outcome *o)
+{
+    char cause[sizeof o->message];
+
+    if (o->message[0] && !w->setup_err[0])
+        return;   /* the start said why */
+    snprintf(cause, sizeof cause, "%s", o->message);
+    snprintf(o->message, sizeof o->message, "jail set-up failed: %s%s%s%s",
+             w->setup_err[0] ? w->setup_err : "the worker exited during set-up",
+             cause[0] ? " (" : "", cause, cause[0] ? ")" : "");
+}
+
 /* The script-side error report {"type","message","traceback","memoryError",
  * "hint"}. The script can write to the report's fd itself, so only those
  * three strings and an optional "hint" string are kept (no nesting, no other
@@ -600,8 +612,7 @@ static void classify(struct sb_worker *w, struct sb_exec *x, struct sb_outcome *
     sb_cgroup_stats(&w->cg, &oom, &peak, &pids_hit);
     if (!w->got_ready) {
         o->status = SR_INTERNAL_ERROR;
-        snprintf(o->message, sizeof o->message, "jail set-up failed: %s",
-                 w->setup_err[0] ? w->setup_err : "the worker exited during set-up");
+        sb_worker_setup_failed(w, o);
     } else if (w->violation_nr >= 0) {
         o->status = SR_POLICY_VIOLATION;
         o->violation_nr = w->violation_nr;
@@ -709,10 +720,83 @@ void sb_exec_free(struct sb_exec *x)
     sr_buf_reset(&x->rep);
 }
 
+/* Why the spawn of the worker's init failed (errno), said once. */
+static void spawn_failed(const struct sb_zygote *z)
+{
+    if (z && errno == EMSGSIZE)
+        return;   /* sb_zygote_spawn said so */
+    if (z)
+        SR_PLOG("the zygote could not spawn a worker");
+    else
+        SR_PLOG("cannot create the jail's namespaces (clone(user, pid, mount, net, ipc, uts)); user namespaces "
+                "may be disabled (sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone); "
+                "sandboxrun does not run without them");
+}
+
+/* The steps of start_common; each failure is logged once, where it happens. */
+static int start_steps(struct sb_worker *w, const struct sb_request *req, int (*runner)(struct sb_jail *),
+                       int ctl, struct sb_zygote *z, struct sb_outcome *o)
+{
+    int notify = seccomp_api_get() >= 5, cg, cg_fd, in_cgroup = 0;
+
+    if (!notify && !req->allow_weaker) {
+        SR_LOG("the kernel lacks seccomp user notification (Linux >= 5.0), "
+               "so a forbidden syscall could not be named; pass --allow-weaker to run anyway");
+        return -1;
+    }
+    if (!notify)
+        cJSON_AddItemToArray(o->weakened, cJSON_CreateString("seccomp kills are not reported by syscall name"));
+    /* a warm worker gets the filter the zygote compiled from the same policy */
+    if (!z) {
+        if (build_filter(req, notify, &w->bpf) < 0)
+            return -1;
+        w->jail.filter = &w->bpf;
+    }
+    sb_phase("d.start");
+    cg = sb_cgroup_create(&w->cg, req->memory_mb, req->pids);
+    sb_phase("d.cgroup_created");
+    if (cg < 0) {
+        SR_LOG("could not create the run's cgroup");
+        return -1;
+    }
+    sb_userns_pick_ids(&w->jail.ids);
+    if (w->jail.ids.privileged && w->jail.ids.claim_fd < 0)
+        cJSON_AddItemToArray(o->weakened, cJSON_CreateString("no run uid (none free in 0x70000000.., or this user namespace lacks them): "
+                             "the run is nobody, and shares nobody's kernel quotas with the other runs"));
+    fill_jail(req, &w->jail, cg == 0);
+    w->jail.runner = runner;
+    if (check_inputs(req, &w->jail) < 0 || make_pipes(w, ctl) < 0 || (!z && block_signals(w) < 0))
+        return -1;
+    w->t0 = sr_now();
+    sb_phase("d.pipes");
+    if (!z && (w->jail.fds.fd[SB_FD_INIT] = sb_jail_open_init()) < 0)
+        return -1;
+    cg_fd = sb_cgroup_dir_fd(&w->cg);
+    w->init = z ? sb_zygote_spawn(z, &w->jail, req, cg_fd, &in_cgroup) : spawn(&w->jail, cg_fd, &in_cgroup);
+    sr_closep(&cg_fd);
+    sb_phase("d.spawned");
+    if (w->init < 0) {
+        spawn_failed(z);
+        return -1;
+    }
+    close_worker_ends(&w->jail);
+    if (sb_userns_write_maps(w->init, &w->jail.ids) < 0 || (sb_phase("d.maps"), 0) ||
+        (!in_cgroup && sb_cgroup_add(&w->cg, w->init) < 0) || (sb_phase("d.cgroup_added"), 0) ||
+        sb_chan_send(w->fd[SB_P_CHAN], SB_MSG_GO, NULL, 0, NULL, 0) < 0) {
+        snprintf(w->setup_err, sizeof w->setup_err, "could not map ids or place the worker in its cgroup");
+        sb_worker_kill(w);
+    }
+    return 0;
+}
+
+/* Start a worker. While it is set up, the first error logged becomes the
+ * record's message (sr_log_to_record): why a run could not start is said
+ * where it happened, and reaches the caller; a warm worker's daemon logs it
+ * too. */
 static int start_common(struct sb_worker *w, const struct sb_request *req, int (*runner)(struct sb_jail *),
                         int ctl, struct sb_zygote *z, struct sb_outcome *o)
 {
-    int notify = seccomp_api_get() >= 5, cg, cg_fd, in_cgroup = 0;
+    int rc;
 
     memset(w, 0, sizeof *w);
     w->jail.ids.claim_fd = -1;
@@ -724,65 +808,10 @@ static int start_common(struct sb_worker *w, const struct sb_request *req, int (
         w->fd[i] = -1;
     for (int i = 0; i < SB_FD_COUNT; i++)
         w->jail.fds.fd[i] = -1;
-    if (!notify && !req->allow_weaker) {
-        snprintf(o->message, sizeof o->message, "the kernel lacks seccomp user notification (Linux >= 5.0), "
-                 "so a forbidden syscall could not be named; pass --allow-weaker to run anyway");
-        return -1;
-    }
-    if (!notify)
-        cJSON_AddItemToArray(o->weakened, cJSON_CreateString("seccomp kills are not reported by syscall name"));
-    /* a warm worker gets the filter the zygote compiled from the same policy */
-    if (!z) {
-        if (build_filter(req, notify, &w->bpf, o) < 0)
-            return -1;
-        w->jail.filter = &w->bpf;
-    }
-    sb_phase("d.start");
-    cg = sb_cgroup_create(&w->cg, req->memory_mb, req->pids);
-    sb_phase("d.cgroup_created");
-    if (cg < 0) {
-        snprintf(o->message, sizeof o->message, "could not create the run's cgroup");
-        return -1;
-    }
-    sb_userns_pick_ids(&w->jail.ids);
-    if (w->jail.ids.privileged && w->jail.ids.claim_fd < 0)
-        cJSON_AddItemToArray(o->weakened, cJSON_CreateString("no run uid (none free in 0x70000000.., or this user namespace lacks them): "
-                             "the run is nobody, and shares nobody's kernel quotas with the other runs"));
-    fill_jail(req, &w->jail, cg == 0);
-    w->jail.runner = runner;
-    if (check_inputs(req, &w->jail, o) < 0 || make_pipes(w, ctl) < 0 || (!z && block_signals(w) < 0))
-        return -1;
-    w->t0 = sr_now();
-    sb_phase("d.pipes");
-    if (!z && (w->jail.fds.fd[SB_FD_INIT] = sb_jail_open_init()) < 0) {
-        snprintf(o->message, sizeof o->message, "sandboxrun-init is missing beside sandboxrun-supervisor");
-        return -1;
-    }
-    cg_fd = sb_cgroup_dir_fd(&w->cg);
-    w->init = z ? sb_zygote_spawn(z, &w->jail, req, cg_fd, &in_cgroup) : spawn(&w->jail, cg_fd, &in_cgroup);
-    sr_closep(&cg_fd);
-    sb_phase("d.spawned");
-    if (w->init < 0) {
-        if (z && errno == EMSGSIZE)
-            snprintf(o->message, sizeof o->message, "the inputs' paths and names are too long together for a "
-                     "warm worker (%d bytes in all); run without --server", SB_CHAN_MAX_PAYLOAD);
-        else if (z)
-            snprintf(o->message, sizeof o->message, "the zygote could not spawn a worker: %s", strerror(errno));
-        else
-            snprintf(o->message, sizeof o->message, "cannot create the jail's namespaces "
-                     "(clone(user, pid, mount, net, ipc, uts): %s); user namespaces may be disabled "
-                     "(sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone); sandboxrun does not "
-                     "run without them", strerror(errno));
-        return -1;
-    }
-    close_worker_ends(&w->jail);
-    if (sb_userns_write_maps(w->init, &w->jail.ids) < 0 || (sb_phase("d.maps"), 0) ||
-        (!in_cgroup && sb_cgroup_add(&w->cg, w->init) < 0) || (sb_phase("d.cgroup_added"), 0) ||
-        sb_chan_send(w->fd[SB_P_CHAN], SB_MSG_GO, NULL, 0, NULL, 0) < 0) {
-        snprintf(w->setup_err, sizeof w->setup_err, "could not map ids or place the worker in its cgroup");
-        sb_worker_kill(w);
-    }
-    return 0;
+    sr_log_to_record(o->message, sizeof o->message, z != NULL);
+    rc = start_steps(w, req, runner, ctl, z, o);
+    sr_log_to_record(NULL, 0, 0);
+    return rc;
 }
 
 int sb_worker_start(struct sb_worker *w, const struct sb_request *req, int (*runner)(struct sb_jail *),

@@ -67,8 +67,9 @@ struct sb_exec {
 };
 
 /* Spawn and jail a worker for req (runner NULL = run req->code once). With
- * ctl, the script's process gets a control pipe (sessions). Fills o->message
- * and returns -1 when the worker could not be started or set up. */
+ * ctl, the script's process gets a control pipe (sessions). -1 when the
+ * worker could not be started; the first error logged meanwhile is then
+ * o->message (sr_log_to_record). */
 int sb_worker_start(struct sb_worker *w, const struct sb_request *req, int (*runner)(struct sb_jail *),
                     int ctl, struct sb_outcome *o);
 /* The same for a warm worker, cloned by the zygote from a pre-imported
@@ -97,6 +98,9 @@ void sb_worker_cancel(struct sb_worker *w, struct sb_exec *x, unsigned seq);
  * whose status comes from the wait status). */
 void sb_worker_outcome(struct sb_worker *w, struct sb_exec *x, int status_code, const char *error,
                        struct sb_outcome *o);
+/* The worker never became ready: say why in o->message (kept when the start
+ * already said; else the jail's own set-up error, with what the start logged). */
+void sb_worker_setup_failed(const struct sb_worker *w, struct sb_outcome *o);
 /* Kill and reap init; its rusage (every process of the worker) goes into o
  * when o is not NULL. */
 void sb_worker_reap(struct sb_worker *w, struct sb_outcome *o);

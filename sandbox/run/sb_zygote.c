@@ -495,8 +495,8 @@ pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct
     cJSON_Delete(cfg);
     if (text && strlen(text) > SB_CHAN_MAX_PAYLOAD) {
         /* not the zygote's fault: it must not be taken for dead and restarted */
-        SR_LOG("a worker's configuration is %zu bytes, over the zygote's %d (many or long input paths)",
-               strlen(text), SB_CHAN_MAX_PAYLOAD);
+        SR_LOG("the inputs' paths and names are too long together for a warm worker (a configuration of %zu "
+               "bytes, over the zygote's %d); run without --server", strlen(text), SB_CHAN_MAX_PAYLOAD);
         errno = EMSGSIZE;
     } else if (text && z->sock >= 0 &&
                sb_chan_send(z->sock, SB_MSG_SPAWN, text, strlen(text), fds, SPAWN_FDS + (cgroup_fd >= 0)) == 0) {
