@@ -12,8 +12,8 @@
 #include <sys/types.h>
 
 #include "ag_live.h"
+#include "sr_caps.h"
 
-#define AG_RECORD_MAX (512u << 20)
 
 /* Run request (see sandbox/run/sb_request.h). With passthrough the script's
  * stdout/stderr stream to ours; otherwise they only land in the record.

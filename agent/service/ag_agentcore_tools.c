@@ -27,9 +27,9 @@
 #include "ag_metrics.h"
 #include "ag_tenants.h"
 #include "sr_buf.h"
+#include "sr_caps.h"
 #include "sr_log.h"
 
-#define TASK_OUTPUT_MAX (1u << 20)
 
 /* One tool call in flight. */
 struct flight {
@@ -220,8 +220,10 @@ static const char tasks_py[] =
     "            out['exitCode'] = 128 - rc if rc < 0 else rc\n"
     "    print('\\n===JSON_START===\\n' + json.dumps(out) + '\\n===JSON_END===', flush=True)\n";
 
-/* execute_code arguments that run the task snippet for op. */
-static cJSON *task_args(const char *sid, const char *op, const char *tid, const char *cmd)
+/* execute_code arguments that run the task snippet for op, or NULL after
+ * answering a ValidationException (a command too long for the snippet). */
+static cJSON *task_args(const char *sid, const char *op, const char *tid, const char *cmd,
+                        struct ag_http_resp *resp)
 {
     cJSON *a = base_args(sid, 30), *call = cJSON_CreateArray();
     char *argv_json, *code;
@@ -230,10 +232,10 @@ static cJSON *task_args(const char *sid, const char *op, const char *tid, const 
     cJSON_AddItemToArray(call, cJSON_CreateString(op));
     cJSON_AddItemToArray(call, cJSON_CreateString(tid));
     cJSON_AddItemToArray(call, cJSON_CreateString(cmd ? cmd : ""));
-    cJSON_AddItemToArray(call, cJSON_CreateNumber(TASK_OUTPUT_MAX));
+    cJSON_AddItemToArray(call, cJSON_CreateNumber(AG_TASK_OUTPUT_MAX));
     argv_json = cJSON_PrintUnformatted(call);
     cJSON_Delete(call);
-    sr_buf_init(&b, 4u << 20);
+    sr_buf_init(&b, AG_TASK_CODE_MAX);
     sr_buf_puts(&b, tasks_py);
     sr_buf_puts(&b, "__sandboxrun_task(*__import__('json').loads(");
     /* the JSON text as a Python string literal: JSON strings are valid Python ones */
@@ -246,6 +248,12 @@ static cJSON *task_args(const char *sid, const char *op, const char *tid, const 
     }
     sr_buf_puts(&b, "))\ndel __sandboxrun_task\n");
     free(argv_json);
+    if (sr_buf_failed(&b)) {
+        sr_buf_reset(&b);
+        cJSON_Delete(a);
+        return ag_agentcore_invalid(resp, "command", "the command does not fit the %u-byte task snippet",
+                                    AG_TASK_CODE_MAX), NULL;
+    }
     code = sr_buf_steal(&b, NULL);
     cJSON_AddStringToObject(a, "code", code ? code : "raise MemoryError");
     free(code);
@@ -350,7 +358,7 @@ static char *stdout_with_blocks(const cJSON *rec, cJSON *content)
     ag_mcp_inline_init(&budget, NULL, NULL, NULL);   /* counting only */
     (void)ag_mcp_inline_take(&budget, content_bytes(content));   /* what the MCP result already carries */
 
-    sr_buf_init(&out, 64u << 20);
+    sr_buf_init(&out, AG_AGENTCORE_STDOUT_MAX);
     sr_buf_puts(&out, arg_str(rec, "stdout") ?: "");
     cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(rec, "blocks")) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(b, "value");
@@ -371,7 +379,7 @@ static char *stdout_with_blocks(const cJSON *rec, cJSON *content)
         }
         free(json);
     }
-    return sr_buf_steal(&out, NULL);
+    return sr_buf_steal_cut(&out, "\n[... cut: stdout with its JSON blocks passed its cap]\n", NULL);
 }
 
 /* structuredContent from a result record. */
@@ -563,9 +571,13 @@ static cJSON *mcp_args(const struct tool *t, const cJSON *in, const char *sid, d
         a = base_args(sid, timeout);
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in, "clearContext"))) {
             struct sr_buf b;
-            sr_buf_init(&b, 16u << 20);
-            sr_buf_puts(&b, clear_context_py);
-            sr_buf_puts(&b, code);
+            sr_buf_init(&b, AG_AGENTCORE_CODE_MAX);
+            if (sr_buf_puts(&b, clear_context_py) != SR_BUF_OK || sr_buf_puts(&b, code) != SR_BUF_OK) {
+                sr_buf_reset(&b);
+                cJSON_Delete(a);
+                return ag_agentcore_invalid(resp, "code", "code with clearContext is over %u bytes",
+                                            AG_AGENTCORE_CODE_MAX), NULL;
+            }
             char *joined = sr_buf_steal(&b, NULL);
             cJSON_AddStringToObject(a, "code", joined ? joined : code);
             free(joined);
@@ -578,7 +590,7 @@ static cJSON *mcp_args(const struct tool *t, const cJSON *in, const char *sid, d
         if (!arg_str(in, "command"))
             return ag_agentcore_invalid(resp, "command", "%s needs command", n), NULL;
         if (strcmp(n, "startCommandExecution") == 0)
-            return new_task_id(tid), task_args(sid, "start", tid, arg_str(in, "command"));
+            return new_task_id(tid), task_args(sid, "start", tid, arg_str(in, "command"), resp);
         a = base_args(sid, timeout);
         cJSON_AddStringToObject(a, "command", arg_str(in, "command"));
         return a;
@@ -587,7 +599,7 @@ static cJSON *mcp_args(const struct tool *t, const cJSON *in, const char *sid, d
         const char *id = arg_str(in, "taskId");
         if (!id || strlen(id) != 32 || strspn(id, "0123456789abcdef") != 32)
             return ag_agentcore_invalid(resp, "taskId", "%s needs the taskId startCommandExecution gave", n), NULL;
-        return task_args(sid, n[0] == 'g' ? "get" : "stop", id, NULL);
+        return task_args(sid, n[0] == 'g' ? "get" : "stop", id, NULL, resp);
     }
     a = base_args(sid, 0);
     if ((strcmp(n, "readFiles") == 0 || strcmp(n, "removeFiles") == 0) && copy_array(a, in, "paths", "paths") == 0)

@@ -26,13 +26,13 @@
 #include "sb_policy.h"
 #include "sb_seccomp.h"
 #include "sr_cancel.h"
+#include "sr_caps.h"
 #include "sr_io.h"
 #include "sr_log.h"
 
 #define SETUP_DEADLINE_S 30.0
 #define KILL_GRACE_S 5.0
 #define INTERRUPT_GRACE_S 2.0
-#define REPORT_CAP (512 * 1024)
 #define CLONE_NS (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
 
 void sb_worker_kill(struct sb_worker *w)
@@ -704,7 +704,7 @@ void sb_exec_init(struct sb_exec *x, const struct sb_request *req, double timeou
     memset(x, 0, sizeof *x);
     sb_blocks_init(&x->blocks, req->max_output, req->max_block);
     sr_buf_init(&x->err, req->max_output);
-    sr_buf_init(&x->rep, REPORT_CAP);
+    sr_buf_init(&x->rep, SB_REPORT_MAX);
     x->until_done = until_done;
     x->abort_fd = -1;
     sb_live_init(&x->live);
