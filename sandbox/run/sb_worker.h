@@ -8,7 +8,10 @@
  * the output caps, and reacts to our own signals. A one-shot run watches until
  * every pipe closes; a session watches until the execution's done-frame.
  * Every buffer is capped and every wait has a deadline: the script cannot
- * crash or hang the supervisor. */
+ * crash or hang the supervisor. sb_worker_outcome then says what happened.
+ * In three files: sb_worker_spawn.c (start, kill, reap, finish),
+ * sb_worker_watch.c (the execution's state and the watch loop) and
+ * sb_worker_classify.c (the outcome). */
 #ifndef SB_WORKER_H
 #define SB_WORKER_H
 
@@ -21,6 +24,10 @@
 #include "sb_request.h"
 #include "sb_zygote.h"
 #include "sr_buf.h"
+
+/* Seconds a session's code gets to stop at a KeyboardInterrupt (a cancel,
+ * the output cap, a timeout) before its worker is killed. */
+#define SB_INTERRUPT_GRACE_S 2.0
 
 enum { SB_P_CHAN, SB_P_OUT, SB_P_ERR, SB_P_REP, SB_P_NOTIFY, SB_P_SIG, SB_P_COUNT };
 

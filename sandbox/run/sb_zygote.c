@@ -277,24 +277,7 @@ static void serve_spawn(const char *payload, size_t len, int *fds, int nfds, con
 /* Compile the policy once; every worker installs the same program. */
 static int zygote_filter(const char *policy, struct sb_bpf *b)
 {
-    struct sb_policy pol;
-    char err[512];
-    scmp_filter_ctx ctx;
-    int notify = seccomp_api_get() >= 5, rc;
-
-    if (sb_policy_load(policy, &pol, err, sizeof err) < 0) {
-        SR_LOG("%s", err);
-        return -1;
-    }
-    ctx = sb_seccomp_build(&pol, notify, err, sizeof err);
-    sb_policy_free(&pol);
-    if (!ctx) {
-        SR_LOG("%s", err);
-        return -1;
-    }
-    rc = sb_seccomp_compile(ctx, notify, b);
-    seccomp_release(ctx);
-    return rc;
+    return sb_seccomp_compile_file(policy, seccomp_api_get() >= 5, b);
 }
 
 /* The zygote's options, the first message on its channel rather than its
