@@ -272,7 +272,7 @@ int ag_run_and_report(const struct ag_run_opts *o, cJSON *req, struct ag_run_ctx
         cJSON_ReplaceItemInObject(req, "passthrough", cJSON_CreateBool(0));
     ag_cli_audit_begin(&audit, o, req, server != NULL);
     rc = !req ? -1 : server ? ag_server_exec(server, req, &rec, err, sizeof err)
-                            : ag_runner_exec(req, !o->json, &rec, err, sizeof err);
+                            : ag_runner_exec(req, !o->json, NULL, &rec, err, sizeof err);
     if (rc == 0 && server && !o->json)
         replay_output(rec, o->raw);
 
