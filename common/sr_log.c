@@ -10,9 +10,11 @@ static const char *log_prog = "sandboxrun";
 static enum sr_log_level log_min = SR_LOG_WARN;
 static int log_fd = 2;
 static void (*log_hook)(const char *, size_t);
-static char *log_record;
-static size_t log_record_len;
-static int log_record_too;
+/* per thread: the daemon sets workers up on several threads at once, and
+ * each run's errors must reach its own record */
+static _Thread_local char *log_record;
+static _Thread_local size_t log_record_len;
+static _Thread_local int log_record_too;
 
 void sr_log_init(const char *prog, enum sr_log_level min)
 {
