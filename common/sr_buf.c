@@ -94,6 +94,21 @@ void sr_buf_reset(struct sr_buf *b)
     b->alloc = 0;
 }
 
+char *sr_buf_steal_cut(struct sr_buf *b, const char *note, size_t *len)
+{
+    size_t max = b->max;
+    char *p;
+
+    if (sr_buf_failed(b) && !b->fixed) {
+        b->max = b->len + strlen(note);   /* the note's room, past the cap */
+        b->err = SR_BUF_OK;
+        (void)sr_buf_puts(b, note);   /* an OOM here leaves the kept bytes */
+    }
+    p = sr_buf_steal(b, len);
+    b->max = max;
+    return p;
+}
+
 char *sr_buf_steal(struct sr_buf *b, size_t *len)
 {
     char *p;

@@ -35,5 +35,9 @@ void sr_buf_reset(struct sr_buf *b);
 /* Hand the data to the caller (who frees it) and reset. Never NULL unless
  * OOM. A fixed buffer hands over a copy. */
 char *sr_buf_steal(struct sr_buf *b, size_t *len);
+/* sr_buf_steal for text a person or an agent reads: when an append was cut
+ * at the cap, note follows the kept bytes (past the cap), so the cut shows.
+ * The cap is kept. (A fixed buffer's copy comes without the note.) */
+char *sr_buf_steal_cut(struct sr_buf *b, const char *note, size_t *len);
 
 #endif

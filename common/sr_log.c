@@ -10,6 +10,11 @@ static const char *log_prog = "sandboxrun";
 static enum sr_log_level log_min = SR_LOG_WARN;
 static int log_fd = 2;
 static void (*log_hook)(const char *, size_t);
+/* per thread: the daemon sets workers up on several threads at once, and
+ * each run's errors must reach its own record */
+static _Thread_local char *log_record;
+static _Thread_local size_t log_record_len;
+static _Thread_local int log_record_too;
 
 void sr_log_init(const char *prog, enum sr_log_level min)
 {
@@ -31,6 +36,13 @@ void sr_log_set_fd(int fd)
 void sr_log_set_hook(void (*hook)(const char *line, size_t len))
 {
     log_hook = hook;
+}
+
+void sr_log_to_record(char *buf, size_t len, int also_log)
+{
+    log_record = len ? buf : NULL;
+    log_record_len = len;
+    log_record_too = also_log;
 }
 
 /* Format one message into a fixed buffer and write it with a single write(2)
@@ -55,6 +67,15 @@ void sr_log_msg(enum sr_log_level lvl, int errnum, const char *fmt, ...)
         return;
     if ((size_t)n >= sizeof line - 1)
         n = (int)sizeof line - 2;
+    if (!log_hook && log_record && !log_record[0] && lvl == SR_LOG_ERROR) {
+        size_t skip = strlen(log_prog) + 2;   /* "prog: " */
+
+        if (skip > (size_t)n)
+            skip = (size_t)n;
+        snprintf(log_record, log_record_len, "%.*s", n - (int)skip, line + skip);
+        if (!log_record_too)
+            return;
+    }
     if (log_hook) {
         log_hook(line, (size_t)n);
         return;

@@ -22,6 +22,14 @@ void sr_log_set_fd(int fd);
 /* Hand every formatted line (no newline) to hook instead of writing it; NULL
  * restores the fd. The jail uses this to send set-up errors to the supervisor. */
 void sr_log_set_hook(void (*hook)(const char *line, size_t len));
+/* While buf is set, the first error (SR_LOG/SR_PLOG) that finds buf empty
+ * goes into buf[len] (without the program's name): the supervisor points it
+ * at the record's message while it sets a run up, so the reason a run could
+ * not start reaches whoever asked. With also_log it is written as well (a
+ * daemon's log is its operator's); without, only the record has it (a
+ * one-shot run, whose caller prints the record's message). Later errors,
+ * and every error with buf NULL or a hook set, go out as usual. Per thread. */
+void sr_log_to_record(char *buf, size_t len, int also_log);
 void sr_log_msg(enum sr_log_level lvl, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -10,6 +10,7 @@
 
 #include "ag_cli.h"
 #include "ag_cmd_run.h"
+#include "sr_caps.h"
 #include "sr_io.h"
 #include "sr_paths.h"
 #include "sr_status.h"
@@ -53,7 +54,7 @@ static char *load_script(struct ag_run_opts *o, const char *cmd)
 
     snprintf(rel, sizeof rel, "scripts/%s.py", cmd);
     path = sr_paths_find(rel);
-    if (!path || sr_read_file(path, 1 << 20, &b) != 0) {
+    if (!path || sr_read_file(path, AG_DS_SCRIPT_MAX, &b) != 0) {
         ag_cli_fail(o, "cannot read %s (is sandboxrun installed completely?)", path ? path : rel);
         free(path);
         return NULL;

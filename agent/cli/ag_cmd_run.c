@@ -15,11 +15,11 @@
 #include "ag_cmd_s3.h"
 #include "ag_runner.h"
 #include "ag_server.h"
+#include "sr_caps.h"
 #include "sr_io.h"
 #include "sr_status.h"
 #include "sr_tty.h"
 
-#define MAX_SCRIPT (8u << 20)
 
 static void usage(void)
 {
@@ -37,10 +37,10 @@ static char *read_script(struct ag_run_opts *o, const char *path)
     int rc;
 
     if (strcmp(path, "-") == 0) {
-        sr_buf_init(&b, MAX_SCRIPT);
+        sr_buf_init(&b, AG_SCRIPT_MAX);
         rc = sr_read_all(0, &b);
     } else {
-        rc = sr_read_file(path, MAX_SCRIPT, &b);
+        rc = sr_read_file(path, AG_SCRIPT_MAX, &b);
     }
     if (rc != 0) {
         ag_cli_fail(o, "%s: %s", path, rc > 0 ? "larger than 8 MiB" : strerror(errno));
@@ -272,7 +272,7 @@ int ag_run_and_report(const struct ag_run_opts *o, cJSON *req, struct ag_run_ctx
         cJSON_ReplaceItemInObject(req, "passthrough", cJSON_CreateBool(0));
     ag_cli_audit_begin(&audit, o, req, server != NULL);
     rc = !req ? -1 : server ? ag_server_exec(server, req, &rec, err, sizeof err)
-                            : ag_runner_exec(req, !o->json, &rec, err, sizeof err);
+                            : ag_runner_exec(req, !o->json, NULL, &rec, err, sizeof err);
     if (rc == 0 && server && !o->json)
         replay_output(rec, o->raw);
 

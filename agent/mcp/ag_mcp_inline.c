@@ -12,10 +12,10 @@
 #include "ag_mcp_result.h"
 #include "ag_mcp_store.h"
 #include "sr_buf.h"
+#include "sr_caps.h"
 #include "sr_io.h"
 #include "sr_utf8.h"
 
-#define READ_MAX (64u << 20)       /* largest stored item resources/read returns */
 #define LINK_DIR ".sandboxrun-results"
 
 static size_t budget = AG_MCP_INLINE_BUDGET;
@@ -125,9 +125,9 @@ cJSON *ag_mcp_inline_link_file(struct ag_mcp_inline *b, const char *rel, const c
 
     if (ag_mcp_store_output_file(b->tenant, b->id, rel, path, sizeof path, err, errlen) < 0)
         return NULL;
-    if (sr_read_file(path, READ_MAX, &data) != 0) {
+    if (sr_read_file(path, AG_MCP_READ_MAX, &data) != 0) {
         sr_buf_reset(&data);
-        return snprintf(err, errlen, "%s: unreadable or larger than %u bytes", rel, READ_MAX), NULL;
+        return snprintf(err, errlen, "%s: unreadable or larger than %u bytes", rel, AG_MCP_READ_MAX), NULL;
     }
     ag_mcp_sha256_hex(data.data ? data.data : "", data.len, sha);
     c = link_item(b, rel, mime, data.len, sha);
@@ -176,9 +176,9 @@ cJSON *ag_mcp_inline_read(const char *uri, const char *tenant, char *err, size_t
     id[slash - p] = '\0';
     if (ag_mcp_store_output_file(tenant, id, slash + 1, path, sizeof path, err, errlen) < 0)
         return NULL;
-    if (sr_read_file(path, READ_MAX, &data) != 0) {
+    if (sr_read_file(path, AG_MCP_READ_MAX, &data) != 0) {
         sr_buf_reset(&data);
-        return snprintf(err, errlen, "%.200s: unreadable or larger than %u bytes", uri, READ_MAX), NULL;
+        return snprintf(err, errlen, "%.200s: unreadable or larger than %u bytes", uri, AG_MCP_READ_MAX), NULL;
     }
     mime = mime_of(slash + 1);
     r = cJSON_CreateObject();

@@ -10,11 +10,10 @@
 
 #include "ag_mcp_inline.h"
 #include "sr_buf.h"
+#include "sr_caps.h"
 #include "sr_io.h"
 #include "sr_log.h"
 
-#define TEXT_MAX (256u << 10)       /* stdout/stderr shown in the text content; the record has it all */
-#define HTML_FILE_MAX (16u << 20)
 
 char *ag_mcp_base64(const void *data, size_t n)
 {
@@ -151,8 +150,8 @@ static void add_stream(struct sr_buf *b, const cJSON *rec, const char *key)
     if (!n)
         return;
     sr_buf_puts(b, strcmp(key, "stdout") == 0 ? "--- stdout ---\n" : "--- stderr ---\n");
-    sr_buf_append(b, s, n > TEXT_MAX ? TEXT_MAX : n);
-    if (n > TEXT_MAX)
+    sr_buf_append(b, s, n > AG_MCP_TEXT_MAX ? AG_MCP_TEXT_MAX : n);
+    if (n > AG_MCP_TEXT_MAX)
         sr_buf_puts(b, "\n[... cut here; structuredContent has the whole stream]");
     sr_buf_puts(b, "\n");
 }
@@ -165,7 +164,7 @@ static char *record_text(const cJSON *rec, const char *output_id)
     struct sr_buf b;
     char line[512];
 
-    sr_buf_init(&b, 4 * TEXT_MAX);
+    sr_buf_init(&b, AG_MCP_RECORD_TEXT_MAX);
     snprintf(line, sizeof line, "status: %s (%.2f s)\n", status, cJSON_IsNumber(t) ? t->valuedouble : 0.0);
     sr_buf_puts(&b, line);
     if (strcmp(status, "ok") != 0)
@@ -183,7 +182,8 @@ static char *record_text(const cJSON *rec, const char *output_id)
                  "is capped; display fewer objects\n", t->valuedouble);
         sr_buf_puts(&b, line);
     }
-    return sr_buf_steal(&b, NULL);
+    return sr_buf_steal_cut(&b, "\n[... cut: the text passed its cap; structuredContent has the whole record]\n",
+                            NULL);
 }
 
 static cJSON *content_of(cJSON *r)
@@ -229,9 +229,10 @@ static void add_budgeted_text(cJSON *r, struct ag_mcp_inline *b, const char *tex
         return;
     }
     sr_buf_init(&cut, keep + sizeof note);
-    sr_buf_append(&cut, text, keep);
-    sr_buf_append(&cut, note, sizeof note);   /* with its NUL */
-    add_text(r, cut.data ? cut.data : note);
+    if (sr_buf_append(&cut, text, keep) == SR_BUF_OK && sr_buf_append(&cut, note, sizeof note) == SR_BUF_OK)
+        add_text(r, cut.data);   /* the note went with its NUL */
+    else
+        add_text(r, note);   /* out of memory: the note alone */
     (void)ag_mcp_inline_take(b, keep + sizeof note);
     sr_buf_reset(&cut);
 }
@@ -393,12 +394,12 @@ static void add_out_files(cJSON *r, const cJSON *rec, const char *out_dir, struc
         if (!p || strstr(p, "..") || (!png && !(html && !html_done)) || (png && images >= AG_MCP_IMAGES_MAX))
             continue;
         /* base64 is 4/3 of the PNG; HTML goes as it is */
-        if (size > (png ? AG_MCP_IMAGE_MAX : HTML_FILE_MAX) || !ag_mcp_inline_take(b, (size_t)(png ? size * 4 / 3 + 4 : size))) {
+        if (size > (png ? AG_MCP_IMAGE_MAX : AG_MCP_HTML_FILE_MAX) || !ag_mcp_inline_take(b, (size_t)(png ? size * 4 / 3 + 4 : size))) {
             add_link(r, ag_mcp_inline_link_file(b, p, png ? "image/png" : "text/html", err, sizeof err), err, NULL, NULL);
             continue;
         }
         snprintf(path, sizeof path, "%s/%s", out_dir, p);
-        if (sr_read_file(path, png ? AG_MCP_IMAGE_MAX : HTML_FILE_MAX, &data) != 0) {
+        if (sr_read_file(path, png ? AG_MCP_IMAGE_MAX : AG_MCP_HTML_FILE_MAX, &data) != 0) {
             sr_buf_reset(&data);
             continue;
         }
@@ -487,7 +488,7 @@ cJSON *ag_mcp_result_analysis(const char *tool, cJSON *record, const char *out_d
     cJSON_AddStringToObject(s, "outputId", output_id);
     cJSON_AddItemToObject(s, "files", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(record, "files"), 1)
                                           ?: cJSON_CreateArray());
-    sr_buf_init(&b, 64u << 20);
+    sr_buf_init(&b, AG_MCP_RESULT_TEXT_MAX);
     if (cJSON_IsObject(err)) {
         snprintf(line, sizeof line, "%s refused the input (%s): %s\nFix the arguments (dataset, timeCol, "
                  "valueCol, freq, features) and call again.\n", tool, str(err, "code") ?: "error",
@@ -503,7 +504,7 @@ cJSON *ag_mcp_result_analysis(const char *tool, cJSON *record, const char *out_d
         sr_buf_puts(&b, json ? json : "null");
     }
     free(json);
-    text = sr_buf_steal(&b, NULL);
+    text = sr_buf_steal_cut(&b, "\n[... cut: the text passed its cap; structuredContent has the whole result]", NULL);
     r = result_new(s, !ok);
     ag_mcp_inline_init(&budget, output_id, out_dir, tenant);
     add_budgeted_text(r, &budget, text ? text : "");

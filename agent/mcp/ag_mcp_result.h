@@ -7,7 +7,8 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-#define AG_MCP_IMAGE_MAX (4u << 20)    /* bytes of one PNG sent as an image */
+#include "sr_caps.h"
+
 #define AG_MCP_IMAGES_MAX 8             /* images per result */
 
 /* The result of a code execution; takes record. structuredContent is the

@@ -11,8 +11,8 @@
 #include <stddef.h>
 
 #include "sr_buf.h"
+#include "sr_caps.h"
 
-#define AG_MCP_LINE_MAX (16u << 20)    /* the longest message we accept */
 
 /* JSON-RPC and MCP error codes */
 #define AG_RPC_PARSE_ERROR (-32700)

@@ -5,6 +5,7 @@
  * what may exist, open_parent() walks without following links, and
  * copy_data() counts every byte against the caps. */
 #include "ag_archive.h"
+#include "sr_io.h"
 #include "sr_log.h"
 
 #include <dirent.h>
@@ -169,7 +170,7 @@ static enum ag_archive_err extract_entry(struct unpack *u, struct archive_entry 
 {
     char comp[NAME_MAX + 1];
     const char *last;
-    int dfd = open_parent(u, name, comp, &last);
+    SR_AUTOCLOSE int dfd = open_parent(u, name, comp, &last);
     if (dfd < 0)
         return fail(u->err, u->errlen, AG_ARCHIVE_EWRITE, "creating the directories of '%s': %s",
                     name, strerror(errno));
@@ -189,17 +190,14 @@ static enum ag_archive_err extract_entry(struct unpack *u, struct archive_entry 
     } else if (n == 0 || strcmp(comp, ".") == 0) {
         rc = fail(u->err, u->errlen, AG_ARCHIVE_EUNSAFE, "file entry '%s' names a directory", name);
     } else {
-        int fd = openat(dfd, comp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        SR_AUTOCLOSE int fd = openat(dfd, comp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0)
             rc = fail(u->err, u->errlen, errno == EEXIST ? AG_ARCHIVE_EUNSAFE : AG_ARCHIVE_EWRITE,
                       "creating '%s': %s", name,
                       errno == EEXIST ? "duplicate entry (refused)" : strerror(errno));
-        else {
+        else
             rc = copy_data(u, fd, name);
-            close(fd);
-        }
     }
-    close(dfd);
     return rc;
 }
 
@@ -249,21 +247,15 @@ enum ag_archive_err ag_archive_unpack(const char *path, const char *dest_dir,
         ag_archive_limits_default(&u.lim);
     if (u.lim.max_ratio == 0)
         u.lim.max_ratio = 1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        rc = fail(err, errlen, AG_ARCHIVE_EOPEN, "cannot open archive %s: %s", path,
-                  fd < 0 ? strerror(errno) : "not a regular file");
-        if (fd >= 0)
-            close(fd);
-        return rc;
-    }
+    SR_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    SR_AUTOCLOSE int dirfd = -1;   /* u.dirfd */
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return fail(err, errlen, AG_ARCHIVE_EOPEN, "cannot open archive %s: %s", path,
+                    fd < 0 ? strerror(errno) : "not a regular file");
     u.archive_size = st.st_size > 0 ? (uint64_t)st.st_size : 1;
-    if (mkdir(dest_dir, 0755) != 0) {
-        rc = fail(err, errlen, AG_ARCHIVE_EWRITE, "cannot create %s: %s", dest_dir, strerror(errno));
-        close(fd);
-        return rc;
-    }
-    u.dirfd = open(dest_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (mkdir(dest_dir, 0755) != 0)
+        return fail(err, errlen, AG_ARCHIVE_EWRITE, "cannot create %s: %s", dest_dir, strerror(errno));
+    u.dirfd = dirfd = open(dest_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (u.dirfd < 0 || !(u.a = archive_read_new())) {
         rc = fail(err, errlen, AG_ARCHIVE_ENOMEM, "cannot start unpacking: %s", strerror(errno));
     } else {
@@ -278,9 +270,6 @@ enum ag_archive_err ag_archive_unpack(const char *path, const char *dest_dir,
     }
     if (u.a)
         archive_read_free(u.a);
-    if (u.dirfd >= 0)
-        close(u.dirfd);
-    close(fd);
     if (rc != AG_ARCHIVE_OK)
         nftw(dest_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     return rc;
@@ -349,49 +338,37 @@ static void free_names(char **names, size_t n)
 
 static enum ag_archive_err pack_file(struct pack *p, int dirfd, const char *name, const char *rel)
 {
-    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+    SR_AUTOCLOSE int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
     struct stat st;
-    enum ag_archive_err rc = AG_ARCHIVE_OK;
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        rc = fail(p->err, p->errlen, AG_ARCHIVE_EOPEN, "cannot read '%s': %s", rel,
-                  fd < 0 ? strerror(errno) : "no longer a regular file");
-        goto out;
-    }
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return fail(p->err, p->errlen, AG_ARCHIVE_EOPEN, "cannot read '%s': %s", rel,
+                    fd < 0 ? strerror(errno) : "no longer a regular file");
     if (++p->entries > p->lim.max_entries ||
-        (p->total += (uint64_t)st.st_size) > p->lim.max_total_bytes) {
-        rc = fail(p->err, p->errlen, AG_ARCHIVE_ELIMIT,
-                  "more than %" PRIu64 " files or %" PRIu64 " bytes (at '%s')",
-                  p->lim.max_entries, p->lim.max_total_bytes, rel);
-        goto out;
-    }
+        (p->total += (uint64_t)st.st_size) > p->lim.max_total_bytes)
+        return fail(p->err, p->errlen, AG_ARCHIVE_ELIMIT,
+                    "more than %" PRIu64 " files or %" PRIu64 " bytes (at '%s')",
+                    p->lim.max_entries, p->lim.max_total_bytes, rel);
     archive_entry_clear(p->e);
     archive_entry_set_pathname(p->e, rel);
     archive_entry_set_filetype(p->e, AE_IFREG);
     archive_entry_set_perm(p->e, 0644);
     archive_entry_set_size(p->e, st.st_size);
     archive_entry_set_mtime(p->e, st.st_mtim.tv_sec, 0);
-    if (archive_write_header(p->a, p->e) != ARCHIVE_OK) {
-        rc = fail(p->err, p->errlen, AG_ARCHIVE_EWRITE, "adding '%s': %s", rel,
-                  archive_error_string(p->a));
-        goto out;
-    }
+    if (archive_write_header(p->a, p->e) != ARCHIVE_OK)
+        return fail(p->err, p->errlen, AG_ARCHIVE_EWRITE, "adding '%s': %s", rel,
+                    archive_error_string(p->a));
     for (off_t left = st.st_size; left > 0;) {
         ssize_t r = read(fd, p->buf, left < BUF_SIZE ? (size_t)left : BUF_SIZE);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r <= 0 || archive_write_data(p->a, p->buf, (size_t)r) != r) {
-            rc = fail(p->err, p->errlen, r <= 0 ? AG_ARCHIVE_EOPEN : AG_ARCHIVE_EWRITE,
-                      "copying '%s': %s", rel,
-                      r < 0 ? strerror(errno) : r == 0 ? "file shrank while packing"
-                                                       : archive_error_string(p->a));
-            goto out;
-        }
+        if (r <= 0 || archive_write_data(p->a, p->buf, (size_t)r) != r)
+            return fail(p->err, p->errlen, r <= 0 ? AG_ARCHIVE_EOPEN : AG_ARCHIVE_EWRITE,
+                        "copying '%s': %s", rel,
+                        r < 0 ? strerror(errno) : r == 0 ? "file shrank while packing"
+                                                         : archive_error_string(p->a));
         left -= r;
     }
-out:
-    if (fd >= 0)
-        close(fd);
-    return rc;
+    return AG_ARCHIVE_OK;
 }
 
 static enum ag_archive_err pack_tree(struct pack *p, int dirfd, const char *prefix, int depth)
@@ -412,13 +389,12 @@ static enum ag_archive_err pack_tree(struct pack *p, int dirfd, const char *pref
         if (S_ISREG(st.st_mode) && !(st.st_dev == p->out_dev && st.st_ino == p->out_ino)) {
             rc = pack_file(p, dirfd, names[i], rel);
         } else if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH) {
-            int sub = openat(dirfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            SR_AUTOCLOSE int sub = openat(dirfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (sub < 0)
                 continue;
             rel[len] = '/';
             rel[len + 1] = '\0';
             rc = pack_tree(p, sub, rel, depth + 1);
-            close(sub);
         }
     }
     free_names(names, n);
@@ -436,11 +412,11 @@ enum ag_archive_err ag_archive_pack_dir(const char *dir, const char *out_path,
         p.lim = *lim;
     else
         ag_archive_limits_default(&p.lim);
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    SR_AUTOCLOSE int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return fail(err, errlen, AG_ARCHIVE_EOPEN, "cannot open directory %s: %s", dir,
                     strerror(errno));
-    int ofd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    SR_AUTOCLOSE int ofd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (ofd < 0 || fstat(ofd, &st) != 0) {
         rc = fail(err, errlen, AG_ARCHIVE_EWRITE, "cannot create %s: %s", out_path, strerror(errno));
         goto out;
@@ -466,10 +442,7 @@ out:
     if (p.e)
         archive_entry_free(p.e);
     free(p.buf);
-    if (ofd >= 0)
-        close(ofd);
     if (rc != AG_ARCHIVE_OK && ofd >= 0)
         unlink(out_path);
-    close(dfd);
     return rc;
 }

@@ -6,8 +6,9 @@
 #include <string.h>
 
 #include "sr_buf.h"
+#include "sr_caps.h"
+#include "sr_log.h"
 
-#define RENDER_MAX (1u << 20)
 
 static const char *const protocols[] = {"cli", "socket", "mcp-stdio", "mcp-http", "agentcore", "unknown"};
 static const char *const statuses[] = {"ok", "error", "timeout", "memory_limit", "output_limit", "policy_violation",
@@ -155,7 +156,7 @@ char *ag_metrics_render(const struct ag_metrics_gauges *g, size_t *len)
     struct sr_buf b;
     char l[128];
 
-    sr_buf_init(&b, RENDER_MAX);
+    sr_buf_init(&b, AG_METRICS_MAX);
     ag_metrics_head(&b, "sandboxrun_executions_total", "counter", "Executions (tool calls and runs) by protocol and status.");
     for (size_t p = 0; p < N(protocols); p++)
         for (size_t s = 0; s < N(statuses); s++) {
@@ -184,5 +185,7 @@ char *ag_metrics_render(const struct ag_metrics_gauges *g, size_t *len)
     ag_metrics_sample(&b, "sandboxrun_start_time_seconds", NULL, g->started);
     if (g->more)
         g->more(&b);
-    return sr_buf_steal(&b, len);
+    if (sr_buf_failed(&b))
+        SR_WARN("metrics: the page passed %u bytes and was cut", AG_METRICS_MAX);
+    return sr_buf_steal_cut(&b, "\n# cut: the page passed its cap\n", len);
 }

@@ -206,52 +206,59 @@ static char *prepare(const cJSON *request, const struct ag_live_sink *live, cons
     return text;
 }
 
-int ag_runner_exec(const cJSON *request, int passthrough, cJSON **record, char *err, size_t errlen)
+/* Start the supervisor for a run: for a job under its lock (a cancel that
+ * came first stops it here: 0), else with our signals forwarded to it. */
+static pid_t begin(struct ag_runner_job *job, const char *sup, int passthrough, int *req_w, int *rec_r,
+                   char *err, size_t errlen)
 {
-    const char *sup;
-    int req_w, rec_r, rc;
-    char *text = prepare(request, NULL, &sup, record, err, errlen);
     pid_t pid;
 
-    if (!text)
-        return -1;
-    pid = spawn(sup, passthrough, &req_w, &rec_r, err, errlen);
-    if (pid < 0)
-        return free(text), -1;
-    running_pid = pid;
-    forward_signals(1);
-    signal(SIGPIPE, SIG_IGN);
-    rc = talk(pid, req_w, rec_r, text, NULL, record, err, errlen);
-    free(text);
-    forward_signals(0);
-    running_pid = 0;
-    return rc;
-}
-
-int ag_runner_exec_job(const cJSON *request, struct ag_runner_job *job, cJSON **record,
-                       char *err, size_t errlen)
-{
-    const char *sup;
-    int req_w, rec_r, rc;
-    char *text = prepare(request, &job->live, &sup, record, err, errlen);
-    pid_t pid;
-
-    if (!text)
-        return -1;
+    if (!job) {
+        if ((pid = spawn(sup, passthrough, req_w, rec_r, err, errlen)) > 0) {
+            running_pid = pid;
+            forward_signals(1);
+            signal(SIGPIPE, SIG_IGN);
+        }
+        return pid;
+    }
     pthread_mutex_lock(&job->lock);
-    pid = job->cancelled ? 0 : spawn(sup, 0, &req_w, &rec_r, err, errlen);
+    pid = job->cancelled ? 0 : spawn(sup, passthrough, req_w, rec_r, err, errlen);
     job->pid = pid > 0 ? pid : 0;
     pthread_mutex_unlock(&job->lock);
-    if (pid <= 0) {
-        if (pid == 0)
-            snprintf(err, errlen, "cancelled before it started");
-        return free(text), -1;
+    if (pid == 0)
+        snprintf(err, errlen, "cancelled before it started");
+    return pid;
+}
+
+/* The supervisor is reaped: forget its pid. */
+static void end(struct ag_runner_job *job)
+{
+    if (!job) {
+        forward_signals(0);
+        running_pid = 0;
+        return;
     }
-    rc = talk(pid, req_w, rec_r, text, &job->live, record, err, errlen);
-    free(text);
     pthread_mutex_lock(&job->lock);
     job->pid = 0;
     pthread_mutex_unlock(&job->lock);
+}
+
+int ag_runner_exec(const cJSON *request, int passthrough, struct ag_runner_job *job, cJSON **record,
+                   char *err, size_t errlen)
+{
+    struct ag_live_sink *live = job ? &job->live : NULL;
+    const char *sup;
+    int req_w, rec_r, rc;
+    char *text = prepare(request, live, &sup, record, err, errlen);
+    pid_t pid;
+
+    if (!text)
+        return -1;
+    if ((pid = begin(job, sup, passthrough, &req_w, &rec_r, err, errlen)) <= 0)
+        return free(text), -1;
+    rc = talk(pid, req_w, rec_r, text, live, record, err, errlen);
+    free(text);
+    end(job);
     return rc;
 }
 

@@ -12,13 +12,8 @@
 #include <sys/types.h>
 
 #include "ag_live.h"
+#include "sr_caps.h"
 
-#define AG_RECORD_MAX (512u << 20)
-
-/* Run request (see sandbox/run/sb_request.h). With passthrough the script's
- * stdout/stderr stream to ours; otherwise they only land in the record.
- * Returns 0 with *record set (caller deletes), or -1 with err set. */
-int ag_runner_exec(const cJSON *request, int passthrough, cJSON **record, char *err, size_t errlen);
 /* A run that another thread can cancel (the MCP server runs several at once).
  * Initialize with AG_RUNNER_JOB_INIT; one job per run; not reusable. */
 struct ag_runner_job {
@@ -30,14 +25,25 @@ struct ag_runner_job {
 };
 #define AG_RUNNER_JOB_INIT {PTHREAD_MUTEX_INITIALIZER, 0, 0, -1, {NULL, NULL}}
 
-/* Like ag_runner_exec without passthrough, but leaves the process's signal
- * dispositions alone (safe from any thread) and can be ended early with
- * ag_runner_cancel(job) from another thread: the supervisor gets SIGTERM,
- * kills the jail and still returns a record (status "killed"). With
- * job->live set, the request asks for the run's live output, which goes
- * there while it runs (ag_live.h); the record is the same either way. */
-int ag_runner_exec_job(const cJSON *request, struct ag_runner_job *job, cJSON **record,
-                       char *err, size_t errlen);
+/* Run request (see sandbox/run/sb_request.h). With passthrough the script's
+ * stdout/stderr stream to ours; otherwise they only land in the record.
+ * Returns 0 with *record set (caller deletes), or -1 with err set.
+ * Without a job (the command line), our SIGINT/TERM/HUP go on to the
+ * supervisor while it runs. With one, the process's signal dispositions are
+ * left alone (safe from any thread) and ag_runner_cancel(job) from another
+ * thread ends the run early: the supervisor gets SIGTERM, kills the jail
+ * and still returns a record (status "killed"). With job->live set, the
+ * request asks for the run's live output, which goes there while it runs
+ * (ag_live.h); the record is the same either way. */
+int ag_runner_exec(const cJSON *request, int passthrough, struct ag_runner_job *job, cJSON **record,
+                   char *err, size_t errlen);
+/* ag_runner_exec with a job and without passthrough (the name ag_mcp_run.c
+ * calls it by). */
+static inline int ag_runner_exec_job(const cJSON *request, struct ag_runner_job *job, cJSON **record,
+                                     char *err, size_t errlen)
+{
+    return ag_runner_exec(request, 0, job, record, err, errlen);
+}
 /* Ask the run to stop (idempotent; before the run starts, it stops it at once). */
 void ag_runner_cancel(struct ag_runner_job *job);
 /* Start "sandboxrun-supervisor MODE" (clean environment, stdout and stderr to

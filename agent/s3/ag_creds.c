@@ -4,6 +4,7 @@
  * value" lines, '#'/';' comment lines; indented lines belong to a nested
  * block (e.g. "s3 =\n  addressing_style = path") and are skipped. */
 #include "ag_creds.h"
+#include "sr_caps.h"
 #include "sr_log.h"
 
 #include <errno.h>
@@ -18,7 +19,6 @@
 
 #include <openssl/crypto.h>
 
-#define FILE_MAX (1024 * 1024) /* an AWS config file larger than this is not one */
 #define VALUE_MAX 8192
 
 static const char *env(const char *name)
@@ -60,7 +60,7 @@ static char *read_small_file(const char *path, size_t *len)
         return NULL;
     struct stat st;
     char *buf = NULL;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < FILE_MAX &&
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < AG_CREDS_FILE_MAX &&
         (buf = malloc((size_t)st.st_size + 1))) {
         size_t n = 0;
         ssize_t r = 1;

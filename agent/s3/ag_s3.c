@@ -4,6 +4,7 @@
  * (request()). Bodies come from a file range or a small memory buffer and go
  * to a file or a capped memory buffer; nothing large is ever held in memory. */
 #include "ag_s3.h"
+#include "sr_caps.h"
 #include "sr_log.h"
 #include "sr_buf.h"
 
@@ -26,7 +27,6 @@
 
 #include "ag_sigv4.h"
 
-#define BODY_CAP (2u << 20)   /* any response body we keep in memory */
 #define ERRMSG_MAX 1024
 #define MAX_PARTS 10000
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -242,7 +242,7 @@ struct resp {
     int sink_fd; /* 2xx bodies go here when >= 0 */
     uint64_t written;
     int local_err; /* errno of a failed local write */
-    struct sr_buf body; /* error and small answers, capped at BODY_CAP */
+    struct sr_buf body; /* error and small answers, capped at AG_S3_BODY_MAX */
     char etag[128];
     char content_type[128];
     uint64_t content_length;
@@ -430,7 +430,7 @@ static void set_transport(const struct ag_s3_client *c, CURL *cu, struct resp *r
 static int reset_attempt(const struct req *q, struct resp *r)
 {
     sr_buf_reset(&r->body);
-    sr_buf_init(&r->body, BODY_CAP);
+    sr_buf_init(&r->body, AG_S3_BODY_MAX);
     r->etag[0] = r->content_type[0] = '\0';
     r->content_length = 0;
     r->written = 0;
@@ -543,7 +543,7 @@ static enum ag_s3_err outcome(struct ag_s3_client *c, const struct req *q, struc
         return AG_S3_ELOCAL;
     }
     if (r->body.err == SR_BUF_CAP) {
-        sr_errf(c->err, sizeof c->err, "response body larger than %u bytes (%s %s/%s)", BODY_CAP, q->method,
+        sr_errf(c->err, sizeof c->err, "response body larger than %u bytes (%s %s/%s)", AG_S3_BODY_MAX, q->method,
                 q->bucket, q->key ? q->key : "");
         return AG_S3_ECAP;
     }

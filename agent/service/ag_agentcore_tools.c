@@ -28,9 +28,9 @@
 #include "ag_metrics.h"
 #include "ag_tenants.h"
 #include "sr_buf.h"
+#include "sr_caps.h"
 #include "sr_log.h"
 
-#define TASK_OUTPUT_MAX (1u << 20)
 
 /* One tool call in flight. */
 struct flight {
@@ -188,7 +188,7 @@ static cJSON *task_args(const char *sid, const char *op, const char *tid, const 
     cJSON_AddStringToObject(call, "taskId", tid);
     if (cmd)
         cJSON_AddStringToObject(call, "command", cmd);
-    cJSON_AddNumberToObject(call, "cap", TASK_OUTPUT_MAX);
+    cJSON_AddNumberToObject(call, "cap", AG_TASK_OUTPUT_MAX);
     return a;
 }
 
@@ -287,7 +287,7 @@ static char *stdout_with_blocks(const cJSON *rec, cJSON *content)
     ag_mcp_inline_init(&budget, NULL, NULL, NULL);   /* counting only */
     (void)ag_mcp_inline_take(&budget, content_bytes(content));   /* what the MCP result already carries */
 
-    sr_buf_init(&out, 64u << 20);
+    sr_buf_init(&out, AG_AGENTCORE_STDOUT_MAX);
     sr_buf_puts(&out, arg_str(rec, "stdout") ?: "");
     cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(rec, "blocks")) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(b, "value");
@@ -308,7 +308,7 @@ static char *stdout_with_blocks(const cJSON *rec, cJSON *content)
         }
         free(json);
     }
-    return sr_buf_steal(&out, NULL);
+    return sr_buf_steal_cut(&out, "\n[... cut: stdout with its JSON blocks passed its cap]\n", NULL);
 }
 
 /* structuredContent from a result record. */

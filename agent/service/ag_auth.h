@@ -19,8 +19,8 @@
 
 #include "ag_sigv4.h"
 #include "sr_buf.h"
+#include "sr_caps.h"
 
-#define AG_AUTH_FILE_MAX (1u << 20)
 #define AG_AUTH_SKEW 300            /* seconds a request's X-Amz-Date may be off */
 #define AG_AUTH_SERVICE "bedrock-agentcore"
 #define AG_AUTH_TENANT_MAX 63

@@ -15,10 +15,9 @@
 #include <stdint.h>
 
 #include "sr_buf.h"
+#include "sr_caps.h"
 
-#define AG_EVENTSTREAM_PAYLOAD_MAX (24u << 20)
 #define AG_EVENTSTREAM_PRELUDE 12u
-#define AG_EVENTSTREAM_HEADERS_MAX (128u << 10)
 
 struct ag_es_header {
     const char *name;     /* 1..255 bytes */

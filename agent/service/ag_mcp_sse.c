@@ -12,10 +12,10 @@
 
 #include "ag_audit.h"
 #include "sr_buf.h"
+#include "sr_caps.h"
 #include "sr_log.h"
 
 #define EVENT_HEAD "event: message\ndata: "
-#define EVENT_MAX (AG_MCP_LINE_MAX * 2)    /* one formatted event: the largest answer, with room */
 
 struct msg {
     struct msg *next;
@@ -165,7 +165,7 @@ struct ag_mcp_sse *ag_mcp_sse_new(int fd, unsigned keepalive)
     s->refs = 1;
     s->fd = fd;
     s->keepalive = keepalive ? keepalive : 15;
-    sr_buf_init(&s->event, EVENT_MAX);
+    sr_buf_init(&s->event, AG_MCP_SSE_EVENT_MAX);
     return s;
 }
 
@@ -248,8 +248,8 @@ static int next_event(struct ag_mcp_sse *s)
             return -2;
         }
         if (now() - quiet_since >= s->keepalive) {
-            sr_buf_puts(&s->event, ": keep-alive\n\n");
-            return 1;
+            /* the event buffer is empty between events: a comment always fits */
+            return sr_buf_puts(&s->event, ": keep-alive\n\n") == SR_BUF_OK ? 1 : -1;
         }
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_sec += 1;

@@ -18,8 +18,8 @@
 
 #include "ag_http.h"
 #include "ag_mcp_server.h"
+#include "sr_caps.h"
 
-#define AG_MCP_SSE_QUEUE_MAX (64u << 20)   /* bytes of notifications waiting; more are dropped */
 #define AG_MCP_SSE_HOOKS 2
 
 struct ag_mcp_sse;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "sr_buf.h"
+#include "sr_caps.h"
 #include "sr_io.h"
 #include "sr_log.h"
 
@@ -41,7 +42,7 @@ static unsigned long long read_key(const char *dir, const char *file, const char
     size_t kl = strlen(key);
 
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    if (sr_read_file(path, 65536, &b) == 0 && b.data) {
+    if (sr_read_file(path, SB_CGROUP_FILE_MAX, &b) == 0 && b.data) {
         for (char *l = b.data; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
             if (!key[0] || (strncmp(l, key, kl) == 0 && l[kl] == ' ')) {
                 v = strtoull(key[0] ? l + kl + 1 : l, NULL, 10);
@@ -58,7 +59,7 @@ static int has_word(const char *file, const char *word)
     struct sr_buf b;
     int found = 0;
 
-    if (sr_read_file(file, 4096, &b) == 0 && b.data) {
+    if (sr_read_file(file, SB_CGROUP_LIST_MAX, &b) == 0 && b.data) {
         for (char *t = b.data; (t = strstr(t, word)); t++) {
             size_t n = strlen(word);
             if ((t == b.data || t[-1] == ' ') && (t[n] == ' ' || t[n] == '\n' || !t[n])) {
@@ -233,7 +234,7 @@ static int kill_listed(const char *dir)
     int n = 0;
 
     snprintf(path, sizeof path, "%s/cgroup.procs", dir);
-    if (sr_read_file(path, 1 << 20, &b) == 0 && b.data) {
+    if (sr_read_file(path, SB_CGROUP_PROCS_MAX, &b) == 0 && b.data) {
         for (char *l = b.data; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
             long pid = strtol(l, NULL, 10);
             if (pid > 1 && kill((pid_t)pid, SIGKILL) == 0)

@@ -305,6 +305,7 @@ void sb_jail_init_main(struct sb_jail *j)
     signal(SIGPIPE, SIG_DFL);
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     chan_fd = j->fds.fd[SB_FD_CHAN];
+    sr_log_to_record(NULL, 0, 0);   /* the supervisor's record is not ours: errors go on the channel */
     sr_log_set_hook(send_log);
     sb_phase("w.start");
     if (wait_go() < 0)

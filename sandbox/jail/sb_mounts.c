@@ -64,13 +64,12 @@ static int xmkdir(const char *path, mode_t mode)
 
 static int touch(const char *path)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444);
+    SR_AUTOCLOSE int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444);
 
     if (fd < 0) {
         SR_PLOG("create mount point '%s'", path);
         return -1;
     }
-    close(fd);
     return 0;
 }
 
@@ -98,7 +97,7 @@ static int attach(int tree, int is_dir, const char *dst, unsigned long long extr
 static int bind_fd(int fd, const char *dst, unsigned long long extra)
 {
     struct stat st;
-    int tree, rc;
+    SR_AUTOCLOSE int tree = -1;
 
     if (fstat(fd, &st) < 0) {
         SR_PLOG("fstat(input fd %d)", fd);
@@ -109,21 +108,17 @@ static int bind_fd(int fd, const char *dst, unsigned long long extra)
         SR_PLOG("open_tree(for '%s')", dst);
         return -1;
     }
-    rc = attach(tree, S_ISDIR(st.st_mode), dst, extra);
-    close(tree);
-    return rc;
+    return attach(tree, S_ISDIR(st.st_mode), dst, extra);
 }
 
 /* Bind a host path read-only at dst if it exists on the host. */
 static int bind_host(const char *src, const char *dst, unsigned long long extra)
 {
-    int fd = open(src, O_PATH | O_CLOEXEC), rc;
+    SR_AUTOCLOSE int fd = open(src, O_PATH | O_CLOEXEC);
 
     if (fd < 0)
         return errno == ENOENT ? 0 : (SR_PLOG("open('%s', O_PATH)", src), -1);
-    rc = bind_fd(fd, dst, extra);
-    close(fd);
-    return rc;
+    return bind_fd(fd, dst, extra);
 }
 
 /* /proc files that tell a script about the host and that no script needs:
@@ -137,19 +132,15 @@ static const char *const masked[] = {
 static int mask_proc(void)
 {
     for (size_t i = 0; i < sizeof masked / sizeof masked[0]; i++) {
-        int tree;
+        SR_AUTOCLOSE int tree = -1;
 
         if (access(masked[i], F_OK) < 0)
             continue;   /* not on this kernel */
         tree = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
         if (tree < 0)
             return SR_PLOG("open_tree('/dev/null')"), -1;
-        if (move_mount(tree, "", AT_FDCWD, masked[i], MOVE_MOUNT_F_EMPTY_PATH) < 0) {
-            SR_PLOG("move_mount(/dev/null over '%s')", masked[i]);
-            close(tree);
-            return -1;
-        }
-        close(tree);
+        if (move_mount(tree, "", AT_FDCWD, masked[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
+            return SR_PLOG("move_mount(/dev/null over '%s')", masked[i]), -1;
     }
     return 0;
 }
@@ -289,15 +280,14 @@ static int pivot(void)
  * input's overlay (overlayfs without an upper layer takes two). */
 static int empty_layer(void)
 {
-    int fs = fsopen("tmpfs", FSOPEN_CLOEXEC), mnt = -1;
+    SR_AUTOCLOSE int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+    int mnt = -1;
 
     if (fs >= 0 && fsconfig(fs, FSCONFIG_SET_STRING, "size", "4k", 0) == 0 &&
         fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
         mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
     if (mnt < 0)
         SR_PLOG("fsmount(tmpfs, the empty layer)");
-    if (fs >= 0)
-        close(fs);
     return mnt;
 }
 
@@ -307,17 +297,14 @@ static int empty_layer(void)
 static int overlay_of(int dir_fd, int empty_fd)
 {
     char lower[64];
-    int fs = fsopen("overlay", FSOPEN_CLOEXEC), mnt = -1, err;
+    SR_AUTOCLOSE int fs = fsopen("overlay", FSOPEN_CLOEXEC);   /* sr_closep keeps errno */
+    int mnt = -1;
 
     snprintf(lower, sizeof lower, "/proc/self/fd/%d:/proc/self/fd/%d", dir_fd, empty_fd);
     if (fs >= 0 && fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) == 0 &&
         fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
         mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
                       MOUNT_ATTR_NOEXEC);
-    err = errno;
-    if (fs >= 0)
-        close(fs);
-    errno = err;
     return mnt;
 }
 
@@ -377,7 +364,8 @@ static int clone_leaf(int overlay, int fd, const char *leaf)
 static void overlay_input(struct sb_mount_input *in, int empty_fd, char *weak, size_t weaklen)
 {
     struct stat st;
-    int dir;
+    SR_AUTOCLOSE int dir = -1;
+    SR_AUTOCLOSE int overlay = -1;
 
     in->tree = -1;
     in->leaf[0] = '\0';
@@ -385,13 +373,9 @@ static void overlay_input(struct sb_mount_input *in, int empty_fd, char *weak, s
         return;   /* bind_fd says why */
     if (S_ISDIR(st.st_mode)) {
         in->tree = overlay_of(in->fd, empty_fd);
-    } else if ((dir = parent_of(in->fd, in->leaf, sizeof in->leaf)) >= 0) {
-        int overlay = overlay_of(dir, empty_fd);
-        close(dir);
-        if (overlay >= 0) {
-            in->tree = clone_leaf(overlay, in->fd, in->leaf);
-            close(overlay);
-        }
+    } else if ((dir = parent_of(in->fd, in->leaf, sizeof in->leaf)) >= 0 &&
+               (overlay = overlay_of(dir, empty_fd)) >= 0) {
+        in->tree = clone_leaf(overlay, in->fd, in->leaf);
     }
     if (in->tree < 0) {
         in->leaf[0] = '\0';
@@ -403,7 +387,7 @@ static void overlay_input(struct sb_mount_input *in, int empty_fd, char *weak, s
 
 int sb_mounts_open_sources(struct sb_mount_cfg *cfg)
 {
-    int empty;
+    SR_AUTOCLOSE int empty = -1;
 
     for (size_t i = 0; i < cfg->ninputs; i++) {
         cfg->inputs[i].fd = open(cfg->inputs[i].path, O_PATH | O_CLOEXEC);
@@ -426,7 +410,6 @@ int sb_mounts_open_sources(struct sb_mount_cfg *cfg)
         overlay_input(&cfg->inputs[i], empty, cfg->weak, sizeof cfg->weak);
     if (cfg->scripts_dir)
         overlay_input(&cfg->scripts, empty, cfg->weak, sizeof cfg->weak);
-    close(empty);
     return 0;
 }
 

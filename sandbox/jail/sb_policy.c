@@ -1,5 +1,6 @@
 /* sb_policy.c — parser for the commented seccomp policy text (see sb_policy.h). */
 #include "sb_policy.h"
+#include "sr_caps.h"
 #include "sr_log.h"
 
 #include <errno.h>
@@ -13,7 +14,6 @@
 #include "sr_buf.h"
 #include "sr_io.h"
 
-#define MAX_POLICY_BYTES (1u << 20)
 #define MAX_LINE 4096
 
 struct named { const char *name; uint64_t value; };
@@ -316,7 +316,7 @@ fail:
 int sb_policy_load(const char *path, struct sb_policy *pol, char *err, size_t errlen)
 {
     struct sr_buf b;
-    int rc = sr_read_file(path, MAX_POLICY_BYTES, &b);
+    int rc = sr_read_file(path, SB_POLICY_FILE_MAX, &b);
 
     if (rc != 0) {
         snprintf(err, errlen, "%s: %s", path, rc > 0 ? "larger than 1 MiB" : strerror(errno));

@@ -153,3 +153,21 @@ const char *sb_seccomp_syscall_name(int nr)
     free(s);
     return name;
 }
+
+int sb_seccomp_compile_file(const char *path, int notify, struct sb_bpf *b)
+{
+    struct sb_policy pol;
+    scmp_filter_ctx ctx;
+    char err[512];
+    int rc;
+
+    if (sb_policy_load(path, &pol, err, sizeof err) < 0)
+        return SR_LOG("%s", err), -1;
+    ctx = sb_seccomp_build(&pol, notify, err, sizeof err);
+    sb_policy_free(&pol);
+    if (!ctx)
+        return SR_LOG("%s", err), -1;
+    rc = sb_seccomp_compile(ctx, notify, b);
+    seccomp_release(ctx);
+    return rc;
+}

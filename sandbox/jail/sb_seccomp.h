@@ -26,6 +26,9 @@ struct sb_bpf {
 
 /* Compile ctx into b (caller frees with sb_seccomp_bpf_free). 0 or -1 (logged). */
 int sb_seccomp_compile(scmp_filter_ctx ctx, int notify, struct sb_bpf *b);
+/* Load the policy file at path, build and compile it into b: the three steps
+ * above. 0, or -1 (logged, with the file and line of a bad rule). */
+int sb_seccomp_compile_file(const char *path, int notify, struct sb_bpf *b);
 void sb_seccomp_bpf_free(struct sb_bpf *b);
 /* Install b in the calling process (must be the last jail step; no_new_privs
  * is already set). With b->notify, *notify_fd receives the listener fd, else

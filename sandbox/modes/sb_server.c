@@ -254,8 +254,7 @@ static struct sb_worker *new_worker(struct server *s, const struct sb_request *r
         sb_exec_free(&x);
     }
     if (rc < 0 || !w->got_ready || w->killed) {
-        if (!o->message[0])
-            snprintf(o->message, sizeof o->message, "jail set-up failed: %s", w->setup_err[0] ? w->setup_err : "?");
+        sb_worker_setup_failed(w, o);
         sb_worker_finish(w);
         free(w);
         count_spawn(s, -1);

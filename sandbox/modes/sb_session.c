@@ -487,8 +487,7 @@ static int start(struct line_reader *lr, struct sb_worker *w, const struct sb_re
         sb_outcome_free(&o);
         return 0;
     }
-    if (!o.message[0])
-        snprintf(o.message, sizeof o.message, "jail set-up failed: %s", w->setup_err[0] ? w->setup_err : "?");
+    sb_worker_setup_failed(w, &o);
     rec = sb_record_internal_error(o.message);
     cJSON_AddBoolToObject(rec, "sessionAlive", 0);
     put_line(lr, rec);

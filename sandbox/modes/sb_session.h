@@ -33,7 +33,7 @@
 #ifndef SB_SESSION_H
 #define SB_SESSION_H
 
-#define SB_SESSION_LINE_MAX (24u << 20)
+#include "sr_caps.h"
 
 struct sb_request;
 struct sb_worker;

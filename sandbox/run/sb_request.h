@@ -19,9 +19,9 @@
 #include <stddef.h>
 
 #include "sb_mounts.h"
+#include "sr_caps.h"
 #include "sr_env.h"
 
-#define SB_REQUEST_MAX (16u << 20)
 #define SB_MAX_ARGS 256
 
 struct sb_request {

@@ -8,7 +8,10 @@
  * the output caps, and reacts to our own signals. A one-shot run watches until
  * every pipe closes; a session watches until the execution's done-frame.
  * Every buffer is capped and every wait has a deadline: the script cannot
- * crash or hang the supervisor. */
+ * crash or hang the supervisor. sb_worker_outcome then says what happened.
+ * In three files: sb_worker_spawn.c (start, kill, reap, finish),
+ * sb_worker_watch.c (the execution's state and the watch loop) and
+ * sb_worker_classify.c (the outcome). */
 #ifndef SB_WORKER_H
 #define SB_WORKER_H
 
@@ -21,6 +24,10 @@
 #include "sb_request.h"
 #include "sb_zygote.h"
 #include "sr_buf.h"
+
+/* Seconds a session's code gets to stop at a KeyboardInterrupt (a cancel,
+ * the output cap, a timeout) before its worker is killed. */
+#define SB_INTERRUPT_GRACE_S 2.0
 
 enum { SB_P_CHAN, SB_P_OUT, SB_P_ERR, SB_P_REP, SB_P_NOTIFY, SB_P_SIG, SB_P_COUNT };
 
@@ -67,8 +74,9 @@ struct sb_exec {
 };
 
 /* Spawn and jail a worker for req (runner NULL = run req->code once). With
- * ctl, the script's process gets a control pipe (sessions). Fills o->message
- * and returns -1 when the worker could not be started or set up. */
+ * ctl, the script's process gets a control pipe (sessions). -1 when the
+ * worker could not be started; the first error logged meanwhile is then
+ * o->message (sr_log_to_record). */
 int sb_worker_start(struct sb_worker *w, const struct sb_request *req, int (*runner)(struct sb_jail *),
                     int ctl, struct sb_outcome *o);
 /* The same for a warm worker, cloned by the zygote from a pre-imported
@@ -97,6 +105,9 @@ void sb_worker_cancel(struct sb_worker *w, struct sb_exec *x, unsigned seq);
  * whose status comes from the wait status). */
 void sb_worker_outcome(struct sb_worker *w, struct sb_exec *x, int status_code, const char *error,
                        struct sb_outcome *o);
+/* The worker never became ready: say why in o->message (kept when the start
+ * already said; else the jail's own set-up error, with what the start logged). */
+void sb_worker_setup_failed(const struct sb_worker *w, struct sb_outcome *o);
 /* Kill and reap init; its rusage (every process of the worker) goes into o
  * when o is not NULL. */
 void sb_worker_reap(struct sb_worker *w, struct sb_outcome *o);

@@ -277,24 +277,7 @@ static void serve_spawn(const char *payload, size_t len, int *fds, int nfds, con
 /* Compile the policy once; every worker installs the same program. */
 static int zygote_filter(const char *policy, struct sb_bpf *b)
 {
-    struct sb_policy pol;
-    char err[512];
-    scmp_filter_ctx ctx;
-    int notify = seccomp_api_get() >= 5, rc;
-
-    if (sb_policy_load(policy, &pol, err, sizeof err) < 0) {
-        SR_LOG("%s", err);
-        return -1;
-    }
-    ctx = sb_seccomp_build(&pol, notify, err, sizeof err);
-    sb_policy_free(&pol);
-    if (!ctx) {
-        SR_LOG("%s", err);
-        return -1;
-    }
-    rc = sb_seccomp_compile(ctx, notify, b);
-    seccomp_release(ctx);
-    return rc;
+    return sb_seccomp_compile_file(policy, seccomp_api_get() >= 5, b);
 }
 
 /* The zygote's options, the first message on its channel rather than its
@@ -528,8 +511,8 @@ pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct
     cJSON_Delete(cfg);
     if (text && strlen(text) > SB_CHAN_MAX_PAYLOAD) {
         /* not the zygote's fault: it must not be taken for dead and restarted */
-        SR_LOG("a worker's configuration is %zu bytes, over the zygote's %d (many or long input paths)",
-               strlen(text), SB_CHAN_MAX_PAYLOAD);
+        SR_LOG("the inputs' paths and names are too long together for a warm worker (a configuration of %zu "
+               "bytes, over the zygote's %d); run without --server", strlen(text), SB_CHAN_MAX_PAYLOAD);
         errno = EMSGSIZE;
     } else if (text && z->sock >= 0 &&
                sb_chan_send(z->sock, SB_MSG_SPAWN, text, strlen(text), fds, SPAWN_FDS + (cgroup_fd >= 0)) == 0) {

@@ -341,6 +341,33 @@ def load_series(path, time_col=None, value_col=None, freq=None, max_points=MAX_P
              "missing_values": 0, "non_numeric_cells": 0, "thousands_separators": 0,
              "gaps": 0, "off_grid_points": 0, "trimmed_edges": 0, "interpolated": 0}
     notes = []
+    df, cols = _pick_columns(df, time_col, value_col, fixes, notes)
+    raw = _clean_rows(cols, fixes, notes)
+    series, grid = _put_on_grid(raw, freq, max_points, fixes, notes)
+    series = _fill_and_check(series, cols["value"], fixes, notes)
+    info = {
+        "file": os.path.basename(path),
+        "rows_read": int(len(df)),
+        "columns": list(df.columns),
+        "time_column": cols["time"],
+        "value_column": cols["value"],
+        "candidates": {"time": cols["time_candidates"], "value": cols["value_candidates"]},
+        "frequency": {"alias": grid["alias"], "source": grid["source"], "description": freq_words(grid["alias"])},
+        "start": series.index[0].isoformat(),
+        "end": series.index[-1].isoformat(),
+        "n_points": int(len(series)),
+        "aggregation": grid["aggregation"],
+        "fixes": fixes,
+        "notes": notes,
+    }
+    series.name = cols["value"]
+    return series, info
+
+
+def _pick_columns(df, time_col, value_col, fixes, notes):
+    """Choose the time and value columns (building dates from year parts if
+    need be). Returns the table (without a consumed part column) and a dict
+    of the columns' names, parsed times, numeric values and candidates."""
     if len(df.columns) < 2 and time_col is None and value_col is None:
         raise InputError("one_column", "the file has a single column (%r); it needs a time "
                          "column and a numeric value column" % df.columns[0])
@@ -361,19 +388,24 @@ def load_series(path, time_col=None, value_col=None, freq=None, max_points=MAX_P
         notes.append("%d numbers written with thousands separators were read as numbers" % n_th)
     if n_bad:
         notes.append("%d non-numeric cells in %r treated as missing" % (n_bad, vcol))
+    return df, {"time": tcol, "value": vcol, "times": times, "values": values,
+                "time_candidates": tcands, "value_candidates": vcands}
 
-    frame = pd.DataFrame({"t": times.values, "y": values.values})
+
+def _clean_rows(cols, fixes, notes):
+    """Drop rows without a timestamp, sort, and average duplicate
+    timestamps. Returns the values indexed by time (NaN where missing)."""
+    frame = pd.DataFrame({"t": cols["times"].values, "y": cols["values"].values})
     bad_t = int(frame["t"].isna().sum())
     if bad_t:
         fixes["unparseable_timestamps"] = bad_t
         notes.append("%d rows with an unparseable timestamp dropped" % bad_t)
         frame = frame[frame["t"].notna()]
     if frame.empty:
-        raise InputError("unparseable_time", "no timestamp in column %r could be parsed" % tcol)
-    fixes["missing_values"] = int(frame["y"].isna().sum()) - n_bad
+        raise InputError("unparseable_time", "no timestamp in column %r could be parsed" % cols["time"])
+    fixes["missing_values"] = int(frame["y"].isna().sum()) - fixes["non_numeric_cells"]
     if fixes["missing_values"]:
         notes.append("%d missing values" % fixes["missing_values"])
-
     if not frame["t"].is_monotonic_increasing:
         fixes["unsorted_rows"] = int((frame["t"].diff() < pd.Timedelta(0)).sum())
         frame = frame.sort_values("t", kind="mergesort")
@@ -386,7 +418,13 @@ def load_series(path, time_col=None, value_col=None, freq=None, max_points=MAX_P
     if raw.notna().sum() < MIN_POINTS:
         raise InputError("too_few_points", "need at least %d timestamped numeric values, found %d"
                          % (MIN_POINTS, int(raw.notna().sum())))
+    return raw
 
+
+def _put_on_grid(raw, freq, max_points, fixes, notes):
+    """Put the series on the grid of the given or inferred frequency, and
+    aggregate it when it has more than max_points points. Returns the
+    series and a dict of the final alias, its source and the aggregation."""
     if freq is not None:
         check_frequency(freq)
         alias, source = freq, "given"
@@ -400,7 +438,6 @@ def load_series(path, time_col=None, value_col=None, freq=None, max_points=MAX_P
     fixes["gaps"] = counts["gaps"]
     if counts["gaps"]:
         notes.append("%d missing %s timestamps (gaps) in the grid" % (counts["gaps"], freq_words(alias)))
-
     aggregation = None
     if len(series) > max_points:
         series, aggregation = _aggregate(series, alias, max_points)
@@ -409,7 +446,12 @@ def load_series(path, time_col=None, value_col=None, freq=None, max_points=MAX_P
                                               len(series), freq_words(aggregation["to_freq"]),
                                               aggregation["method"]))
         alias = aggregation["to_freq"]
+    return series, {"alias": alias, "source": source, "aggregation": aggregation}
 
+
+def _fill_and_check(series, vcol, fixes, notes):
+    """Trim empty edges, interpolate the inner gaps, and refuse a series
+    too short or constant to analyse."""
     series, trimmed, filled = _fill(series)
     fixes["trimmed_edges"], fixes["interpolated"] = trimmed, filled
     if trimmed:
@@ -422,24 +464,7 @@ def load_series(path, time_col=None, value_col=None, freq=None, max_points=MAX_P
     if float(series.std()) == 0.0:
         raise InputError("constant_series", "column %r is constant (%g); nothing to analyse"
                          % (vcol, float(series.iloc[0])))
-
-    info = {
-        "file": os.path.basename(path),
-        "rows_read": int(len(df)),
-        "columns": list(df.columns),
-        "time_column": tcol,
-        "value_column": vcol,
-        "candidates": {"time": tcands, "value": vcands},
-        "frequency": {"alias": alias, "source": source, "description": freq_words(alias)},
-        "start": series.index[0].isoformat(),
-        "end": series.index[-1].isoformat(),
-        "n_points": int(len(series)),
-        "aggregation": aggregation,
-        "fixes": fixes,
-        "notes": notes,
-    }
-    series.name = vcol
-    return series, info
+    return series
 
 
 def _regularise(raw, alias):

@@ -50,9 +50,29 @@ static void fixed(void)
        "fixed: reset empties the storage and never frees it");
 }
 
+/* Text cut at its cap says so; text within it is handed over as it is. */
+static void cut(void)
+{
+    struct sr_buf b;
+    size_t n = 0;
+    char *p;
+
+    sr_buf_init(&b, 8);
+    sr_buf_puts(&b, "short");
+    p = sr_buf_steal_cut(&b, " [cut]", &n);
+    ok(p && n == 5 && strcmp(p, "short") == 0, "cut: text within the cap comes back without the note");
+    free(p);
+    sr_buf_puts(&b, "far too long");
+    p = sr_buf_steal_cut(&b, " [cut]", &n);
+    ok(p && n == 14 && strcmp(p, "far too  [cut]") == 0 && b.max == 8 && !sr_buf_failed(&b) && !b.data,
+       "cut: a cut text ends with the note, past the cap, and the buffer is reset with its cap");
+    free(p);
+}
+
 int main(void)
 {
     growable();
     fixed();
+    cut();
     return tap_done();
 }
