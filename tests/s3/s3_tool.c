@@ -18,11 +18,12 @@
 static int cmd_get(int argc, char **argv)
 {
     char err[1200];
+    enum ag_s3_err e;
     if (argc != 3) {
         fprintf(stderr, "usage: s3_tool get s3://bucket/key DEST\n");
         return 2;
     }
-    enum ag_s3_err e = ag_cmd_s3_fetch(argv[1], argv[2], err, sizeof(err));
+    e = ag_cmd_s3_fetch(argv[1], argv[2], err, sizeof(err));
     if (e)
         fprintf(stderr, "s3_tool get: %s\n", err);
     return ag_cmd_s3_exit_code(e);
@@ -34,6 +35,7 @@ static int cmd_head(int argc, char **argv)
     struct ag_creds *creds = NULL;
     struct ag_s3_client *c = NULL;
     struct ag_s3_object_info info;
+    enum ag_s3_err e;
     if (argc != 2 || ag_s3_parse_uri(argv[1], bucket, sizeof(bucket), key, sizeof(key))) {
         fprintf(stderr, "usage: s3_tool head s3://bucket/key\n");
         return 2;
@@ -42,7 +44,7 @@ static int cmd_head(int argc, char **argv)
         fprintf(stderr, "s3_tool head: %s\n", err);
         return 2;
     }
-    enum ag_s3_err e = ag_s3_client_new(&c, creds, NULL);
+    e = ag_s3_client_new(&c, creds, NULL);
     if (!e && !(e = ag_s3_head(c, bucket, key, &info)))
         printf("%llu %s %s\n", (unsigned long long)info.size, info.etag, info.content_type);
     else
@@ -55,13 +57,14 @@ static int cmd_head(int argc, char **argv)
 static int cmd_archive(int argc, char **argv)
 {
     char err[1024];
+    enum ag_archive_err e;
     if (argc != 3) {
         fprintf(stderr, "usage: s3_tool unpack ARCHIVE DIR | pack DIR OUT\n");
         return 2;
     }
-    enum ag_archive_err e = strcmp(argv[0], "unpack") == 0
-                                ? ag_archive_unpack(argv[1], argv[2], NULL, err, sizeof(err))
-                                : ag_archive_pack_dir(argv[1], argv[2], NULL, err, sizeof(err));
+    e = strcmp(argv[0], "unpack") == 0
+            ? ag_archive_unpack(argv[1], argv[2], NULL, err, sizeof(err))
+            : ag_archive_pack_dir(argv[1], argv[2], NULL, err, sizeof(err));
     if (e)
         fprintf(stderr, "s3_tool %s: %s\n", argv[0], err);
     return e ? 2 : 0;

@@ -89,9 +89,10 @@ static int file_is(const char *p, const char *want)
 {
     char buf[256] = {0};
     int fd = open(p, O_RDONLY);
+    ssize_t n;
     if (fd < 0)
         return 0;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    n = read(fd, buf, sizeof(buf) - 1);
     close(fd);
     return n == (ssize_t)strlen(want) && memcmp(buf, want, (size_t)n) == 0;
 }
@@ -134,29 +135,31 @@ static void test_good(void)
 static void test_evil(void)
 {
     const struct ent dotdot[] = {{"ok.txt", REG, "x", 0}, {"../escaped", REG, "x", 0}};
+    const struct ent deep[] = {{"a/b/../../../x", REG, "x", 0}};
+    const struct ent abs[] = {{"/tmp/sandboxrun-abs-test", REG, "x", 0}};
+    const struct ent sym[] = {{"link", SYMLINK, "/etc/passwd", 0}};
+    const struct ent symzip[] = {{"zlink", SYMLINK, "../../etc", 0}};
+    const struct ent hard[] = {{"a", REG, "x", 0}, {"h", HARDLINK, "/etc/shadow", 0}};
+    const struct ent dev[] = {{"null", CHR, NULL, 0}};
+    const struct ent fifo[] = {{"pipe", FIFO, NULL, 0}};
+    const struct ent dup[] = {{"same", REG, "first", 0}, {"same", REG, "second", 0}};
+    char err[512];
+    const char *junk;
+    FILE *f;
     expect_refused("'../escaped'", dotdot, N(dotdot), 0, AG_ARCHIVE_EUNSAFE, "'../escaped'");
     ok(!exists(path_in("escaped")), "... and nothing was written outside");
-    const struct ent deep[] = {{"a/b/../../../x", REG, "x", 0}};
     expect_refused("a nested '..'", deep, N(deep), 1, AG_ARCHIVE_EUNSAFE, "a/b/../../../x");
-    const struct ent abs[] = {{"/tmp/sandboxrun-abs-test", REG, "x", 0}};
     expect_refused("an absolute path", abs, N(abs), 0, AG_ARCHIVE_EUNSAFE, "absolute");
     ok(!exists("/tmp/sandboxrun-abs-test"), "... and /tmp was not touched");
-    const struct ent sym[] = {{"link", SYMLINK, "/etc/passwd", 0}};
     expect_refused("a symlink", sym, N(sym), 0, AG_ARCHIVE_EUNSAFE, "'link' is a symbolic link");
-    const struct ent symzip[] = {{"zlink", SYMLINK, "../../etc", 0}};
     expect_refused("a symlink in a zip", symzip, N(symzip), 1, AG_ARCHIVE_EUNSAFE, "'zlink'");
-    const struct ent hard[] = {{"a", REG, "x", 0}, {"h", HARDLINK, "/etc/shadow", 0}};
     expect_refused("a hard link", hard, N(hard), 0, AG_ARCHIVE_EUNSAFE, "'h' is a hard link");
-    const struct ent dev[] = {{"null", CHR, NULL, 0}};
     expect_refused("a device node", dev, N(dev), 0, AG_ARCHIVE_EUNSAFE, "'null' is a device");
-    const struct ent fifo[] = {{"pipe", FIFO, NULL, 0}};
     expect_refused("a FIFO", fifo, N(fifo), 0, AG_ARCHIVE_EUNSAFE, "'pipe'");
-    const struct ent dup[] = {{"same", REG, "first", 0}, {"same", REG, "second", 0}};
     expect_refused("a duplicate entry", dup, N(dup), 0, AG_ARCHIVE_EUNSAFE, "duplicate");
 
-    char err[512];
-    const char *junk = path_in("junk.tgz");
-    FILE *f = fopen(junk, "w");
+    junk = path_in("junk.tgz");
+    f = fopen(junk, "w");
     fputs("this is not an archive at all, just text\n", f);
     fclose(f);
     ok(ag_archive_unpack(junk, path_in("junk.out"), NULL, err, sizeof(err)) == AG_ARCHIVE_EFORMAT,
@@ -167,35 +170,38 @@ static void test_bombs(void)
 {
     static struct ent many[10001];
     static char names[10001][16];
+    const struct ent bomb[] = {{"zeros.bin", REG, NULL, 1LL << 30}};
+    char err[512];
+    struct ag_archive_limits lim;
+    const struct ent big[] = {{"big", REG, NULL, 2000}};
+    const struct ent tot[] = {{"a", REG, NULL, 2000}, {"b", REG, NULL, 2000}};
+    time_t t0;
+    enum ag_archive_err e;
+    const char *arc;
+    struct stat st;
     for (size_t i = 0; i < N(many); i++) {
         snprintf(names[i], sizeof(names[i]), "f%05zu", i);
         many[i] = (struct ent){names[i], REG, "", 0};
     }
     expect_refused("10001 entries", many, N(many), 0, AG_ARCHIVE_ELIMIT, "more than 10000 entries");
 
-    const struct ent bomb[] = {{"zeros.bin", REG, NULL, 1LL << 30}};
-    time_t t0 = time(NULL);
-    const char *arc = build("bomb.tgz", 0, bomb, 1);
-    struct stat st;
+    t0 = time(NULL);
+    arc = build("bomb.tgz", 0, bomb, 1);
     stat(arc, &st);
     ok(st.st_size < (4 << 20), "1 GiB of zeros compresses to %lld bytes", (long long)st.st_size);
-    char err[512];
-    enum ag_archive_err e = ag_archive_unpack(arc, path_in("bomb.out"), NULL, err, sizeof(err));
+    e = ag_archive_unpack(arc, path_in("bomb.out"), NULL, err, sizeof(err));
     ok(e == AG_ARCHIVE_ELIMIT && strstr(err, "ratio") && strstr(err, "zeros.bin"),
        "the 1 GiB bomb is stopped by the ratio cap: %s", err);
     ok(!exists(path_in("bomb.out")), "... and its partial output removed (%lds)",
        (long)(time(NULL) - t0));
     unlink(arc);
 
-    struct ag_archive_limits lim;
     ag_archive_limits_default(&lim);
     lim.max_entry_bytes = 1000;
-    const struct ent big[] = {{"big", REG, NULL, 2000}};
     e = ag_archive_unpack(build("big.tgz", 0, big, 1), path_in("big.out"), &lim, err, sizeof(err));
     ok(e == AG_ARCHIVE_ELIMIT && strstr(err, "'big'"), "per-entry size cap: %s", err);
     ag_archive_limits_default(&lim);
     lim.max_total_bytes = 3000;
-    const struct ent tot[] = {{"a", REG, NULL, 2000}, {"b", REG, NULL, 2000}};
     e = ag_archive_unpack(build("tot.zip", 1, tot, 2), path_in("tot.out"), &lim, err, sizeof(err));
     ok(e == AG_ARCHIVE_ELIMIT && strstr(err, "more than 3000 bytes"), "total size cap: %s", err);
     ok(!exists(path_in("tot.out")), "... and the destination is removed");
@@ -213,23 +219,28 @@ static void write_file(const char *p, const char *text)
 static void test_pack(void)
 {
     char err[512] = "";
+    int made;
+    const char *out;
+    struct archive *a;
+    enum ag_archive_err e;
+    struct archive_entry *ae;
+    char names[256] = "";
+    size_t len;
     mkdir(path_in("src"), 0755);
     mkdir(path_in("src/sub"), 0755);
     write_file(path_in("src/b.txt"), "bee");
     write_file(path_in("src/a.json"), "{\"a\":1}");
     write_file(path_in("src/sub/c.csv"), "c\n");
-    int made = symlink("/etc/passwd", path_in("src/passwd-link")) == 0 &&
-               symlink("/etc", path_in("src/etc-link")) == 0 &&
-               mkfifo(path_in("src/fifo"), 0644) == 0;
+    made = symlink("/etc/passwd", path_in("src/passwd-link")) == 0 &&
+           symlink("/etc", path_in("src/etc-link")) == 0 &&
+           mkfifo(path_in("src/fifo"), 0644) == 0;
     ok(made, "set up a tree with symlinks and a FIFO");
-    const char *out = path_in("src/out.tar.gz"); /* inside the tree: must not pack itself */
-    enum ag_archive_err e = ag_archive_pack_dir(path_in("src"), out, NULL, err, sizeof(err));
+    out = path_in("src/out.tar.gz"); /* inside the tree: must not pack itself */
+    e = ag_archive_pack_dir(path_in("src"), out, NULL, err, sizeof(err));
     ok(e == AG_ARCHIVE_OK, "pack a directory (%s)", err);
 
-    struct archive *a = archive_read_new();
-    struct archive_entry *ae;
-    char names[256] = "";
-    size_t len = 0;
+    a = archive_read_new();
+    len = 0;
     archive_read_support_filter_gzip(a);
     archive_read_support_format_tar(a);
     archive_read_open_filename(a, out, 10240);

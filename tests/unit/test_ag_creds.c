@@ -14,8 +14,9 @@ static char dir[64];
 static void write_file(const char *name, const char *text)
 {
     char p[128];
+    FILE *f;
     snprintf(p, sizeof(p), "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
+    f = fopen(p, "w");
     if (f) {
         fputs(text, f);
         fclose(f);
@@ -27,9 +28,9 @@ static void clear_env(void)
     static const char *vars[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
                                  "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE",
                                  "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"};
+    char p[128];
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
         unsetenv(vars[i]);
-    char p[128];
     snprintf(p, sizeof(p), "%s/credentials", dir);
     setenv("AWS_SHARED_CREDENTIALS_FILE", p, 1);
     snprintf(p, sizeof(p), "%s/config", dir);
@@ -67,6 +68,7 @@ int main(void)
 {
     char err[512];
     struct ag_creds *c = NULL;
+    char p[128];
     snprintf(dir, sizeof(dir), "/tmp/test_ag_creds.XXXXXX");
     if (!mkdtemp(dir)) {
         printf("Bail out! mkdtemp\n");
@@ -142,7 +144,6 @@ int main(void)
     ag_creds_free(&c);
 
     unsetenv("AWS_PROFILE");
-    char p[128];
     snprintf(p, sizeof(p), "%s/credentials", dir);
     unlink(p);
     mkdir(p, 0700); /* exists but is no file: must be an error, not "no credentials" */
