@@ -320,7 +320,7 @@ static char **list_dir(int fd, size_t *n)
         if (*n + 1 >= cap) {
             char **nn;
             cap = cap ? cap * 2 : 32;
-            nn = realloc(names, cap * sizeof(*names));
+            nn = realloc(names, cap * sizeof *names);
             if (!nn)
                 break;
             names = nn;
@@ -330,9 +330,9 @@ static char **list_dir(int fd, size_t *n)
     }
     closedir(d);
     if (!names)
-        names = calloc(1, sizeof(*names));
+        names = calloc(1, sizeof *names);
     else
-        qsort(names, *n, sizeof(*names), cmp_names);
+        qsort(names, *n, sizeof *names, cmp_names);
     return names;
 }
 
@@ -389,8 +389,8 @@ static enum ag_archive_err pack_tree(struct pack *p, int dirfd, const char *pref
     for (size_t i = 0; i < n && rc == AG_ARCHIVE_OK; i++) {
         char rel[PATH_MAX];
         struct stat st;
-        int len = snprintf(rel, sizeof(rel), "%s%s", prefix, names[i]);
-        if (len < 0 || len >= (int)sizeof(rel) - 1 ||
+        int len = snprintf(rel, sizeof rel, "%s%s", prefix, names[i]);
+        if (len < 0 || len >= (int)sizeof rel - 1 ||
             fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) != 0)
             continue;
         if (S_ISREG(st.st_mode) && !(st.st_dev == p->out_dev && st.st_ino == p->out_ino)) {

@@ -81,7 +81,7 @@ static const struct opt_spec {
 
 static const struct opt_spec *find_opt(const char *arg, size_t len, unsigned cmd)
 {
-    for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
         if ((opts[i].cmds & cmd) && strlen(opts[i].name) == len &&
             strncmp(opts[i].name, arg, len) == 0)
             return &opts[i];
@@ -149,7 +149,7 @@ static const char *type_of(const char *name)
     };
     const char *dot = strrchr(name, '.');
     if (dot && !strchr(dot, '/'))
-        for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
             if (strcasecmp(dot, types[i].ext) == 0)
                 return types[i].type;
     return NULL;
@@ -205,7 +205,7 @@ enum ag_s3_err ag_cmd_s3_fetch(const char *uri, const char *dest_path, char *err
     struct ag_creds *creds = NULL;
     struct ag_s3_client *c = NULL;
     enum ag_s3_err e;
-    if (ag_s3_parse_uri(uri, bucket, sizeof(bucket), key, sizeof(key)) != AG_S3_OK)
+    if (ag_s3_parse_uri(uri, bucket, sizeof bucket, key, sizeof key) != AG_S3_OK)
         return bad_uri(uri, err, errlen);
     e = open_client(&creds, &c, 0, err, errlen);
     if (e)
@@ -225,7 +225,7 @@ enum ag_s3_err ag_cmd_s3_publish(const char *path, const char *uri, const char *
     struct ag_creds *creds = NULL;
     struct ag_s3_client *c = NULL;
     enum ag_s3_err e;
-    if (ag_s3_parse_uri(uri, bucket, sizeof(bucket), key, sizeof(key)) != AG_S3_OK)
+    if (ag_s3_parse_uri(uri, bucket, sizeof bucket, key, sizeof key) != AG_S3_OK)
         return bad_uri(uri, err, errlen);
     if (expires < 1 || expires > AG_SIGV4_EXPIRES_MAX) {
         snprintf(err, errlen, "%s", ag_sigv4_strerror(AG_SIGV4_EEXPIRES));
@@ -269,7 +269,7 @@ int ag_cmd_upload(int argc, char **argv)
         return usage("upload", rc > 0 ? AG_CMD_S3_EXIT_OK : AG_CMD_S3_EXIT_USAGE);
     }
     e = ag_cmd_s3_publish(a.pos[0], a.pos[1], a.content_type, a.expires, url,
-                          URL_MAX, err, sizeof(err));
+                          URL_MAX, err, sizeof err);
     if (e == AG_S3_OK)
         printf("%s\n", url);
     else
@@ -290,12 +290,12 @@ int ag_cmd_presign(int argc, char **argv)
         free(url);
         return usage("presign", rc > 0 ? AG_CMD_S3_EXIT_OK : AG_CMD_S3_EXIT_USAGE);
     }
-    e = ag_s3_parse_uri(a.pos[0], bucket, sizeof(bucket), key, sizeof(key));
+    e = ag_s3_parse_uri(a.pos[0], bucket, sizeof bucket, key, sizeof key);
     if (e)
-        bad_uri(a.pos[0], err, sizeof(err));
-    else if (!(e = open_client(&creds, &c, a.at, err, sizeof(err))) &&
+        bad_uri(a.pos[0], err, sizeof err);
+    else if (!(e = open_client(&creds, &c, a.at, err, sizeof err)) &&
              (e = ag_s3_presign_get(c, bucket, key, a.expires, url, URL_MAX)))
-        report(c, e, err, sizeof(err));
+        report(c, e, err, sizeof err);
     if (e == AG_S3_OK)
         printf("%s\n", url);
     else

@@ -226,7 +226,7 @@ static enum ag_creds_err find_keys(struct ag_creds *c, struct ini *cred, struct 
         c->source = "environment";
         return c->access_key && c->secret_key ? AG_CREDS_OK : AG_CREDS_ENOMEM;
     }
-    for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
         if (!where[i].f->text)
             continue;
         c->access_key = ini_get(where[i].f->text, where[i].section, "aws_access_key_id", NULL);
@@ -267,7 +267,7 @@ static enum ag_creds_err load(struct ag_creds *c, char *err, size_t errlen)
     c->profile = strdup(prof ? prof : "default");
     if (!c->profile)
         return AG_CREDS_ENOMEM;
-    snprintf(conf_section, sizeof(conf_section), "%s%s",
+    snprintf(conf_section, sizeof conf_section, "%s%s",
              strcmp(c->profile, "default") == 0 ? "" : "profile ", c->profile);
     if ((e = ini_load(&cred, "AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials", err, errlen)) ||
         (e = ini_load(&conf, "AWS_CONFIG_FILE", "~/.aws/config", err, errlen)))
@@ -309,7 +309,7 @@ out:
 
 enum ag_creds_err ag_creds_load(struct ag_creds **out, char *err, size_t errlen)
 {
-    struct ag_creds *c = calloc(1, sizeof(*c));
+    struct ag_creds *c = calloc(1, sizeof *c);
     enum ag_creds_err e;
     *out = NULL;
     if (err && errlen)
@@ -338,7 +338,7 @@ void ag_creds_free(struct ag_creds **pc)
     free(c->region);
     free(c->endpoint);
     free(c->profile);
-    OPENSSL_cleanse(c, sizeof(*c));
+    OPENSSL_cleanse(c, sizeof *c);
     free(c);
     *pc = NULL;
 }

@@ -56,14 +56,14 @@ static void xml_text(const char *xml, const char *tag, char *out, size_t size)
     out[0] = '\0';
     if (!xml)
         return;
-    snprintf(open, sizeof(open), "<%s>", tag);
-    snprintf(close, sizeof(close), "</%s>", tag);
+    snprintf(open, sizeof open, "<%s>", tag);
+    snprintf(close, sizeof close, "</%s>", tag);
     s = strstr(xml, open);
     if (!s || !(e = strstr(s += strlen(open), close)))
         return;
     o = 0;
     while (s < e && o + 1 < size) {
-        size_t i, n = sizeof(ents) / sizeof(ents[0]);
+        size_t i, n = sizeof ents / sizeof ents[0];
         for (i = 0; *s == '&' && i < n; i++)
             if (strncmp(s, ents[i].ent, strlen(ents[i].ent)) == 0)
                 break;
@@ -96,7 +96,7 @@ static long backoff_ms(const struct ag_s3_opts *o, int attempt)
     if (d > o->backoff_max_ms)
         d = o->backoff_max_ms;
     r = 0;
-    if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+    if (getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r)
         r = (unsigned)getpid();
     return d / 2 + (d > 1 ? (long)(r % (unsigned long)(d / 2 + 1)) : 0);
 }
@@ -212,16 +212,16 @@ static int parse_endpoint(struct ag_s3_client *c, const char *ep)
     const char *rest;
     size_t n;
     if (strncmp(ep, "https://", 8) == 0) {
-        snprintf(c->scheme, sizeof(c->scheme), "https");
+        snprintf(c->scheme, sizeof c->scheme, "https");
         rest = ep + 8;
     } else if (strncmp(ep, "http://", 7) == 0) {
-        snprintf(c->scheme, sizeof(c->scheme), "http");
+        snprintf(c->scheme, sizeof c->scheme, "http");
         rest = ep + 7;
     } else {
         return -1;
     }
     n = strcspn(rest, "/?#");
-    if (n == 0 || n >= sizeof(c->endpoint_host) || (rest[n] && strcmp(rest + n, "/") != 0))
+    if (n == 0 || n >= sizeof c->endpoint_host || (rest[n] && strcmp(rest + n, "/") != 0))
         return -1;
     for (size_t i = 0; i < n; i++)
         if (isspace((unsigned char)rest[i]) || rest[i] == '@')
@@ -334,12 +334,12 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
     size_t n = size * nitems;
     char num[32];
     if (n > 5 && strncasecmp(line, "ETag:", 5) == 0)
-        header_value(line, n, r->etag, sizeof(r->etag));
+        header_value(line, n, r->etag, sizeof r->etag);
     else if (n > 13 && strncasecmp(line, "Content-Type:", 13) == 0)
-        header_value(line, n, r->content_type, sizeof(r->content_type));
+        header_value(line, n, r->content_type, sizeof r->content_type);
     else if (n > 15 && strncasecmp(line, "Content-Length:", 15) == 0) {
         num[0] = '\0';
-        header_value(line, n, num, sizeof(num));
+        header_value(line, n, num, sizeof num);
         r->content_length = strtoull(num, NULL, 10);
     }
     return n;
@@ -362,8 +362,8 @@ static struct curl_slist *add_header(struct curl_slist *l, int *bad, const char 
                                      const char *value)
 {
     char line[8192];
-    int n = snprintf(line, sizeof(line), "%s: %s", name, value);
-    struct curl_slist *nl = n > 0 && (size_t)n < sizeof(line) ? curl_slist_append(l, line) : NULL;
+    int n = snprintf(line, sizeof line, "%s: %s", name, value);
+    struct curl_slist *nl = n > 0 && (size_t)n < sizeof line ? curl_slist_append(l, line) : NULL;
     if (!nl)
         *bad = 1;
     return nl ? nl : l;
@@ -458,7 +458,7 @@ static CURLcode attempt(struct ag_s3_client *c, const struct req *q, struct resp
                         enum ag_sigv4_err *sign_err)
 {
     char host[512], path[AG_S3_KEY_MAX + AG_S3_BUCKET_MAX + 8], *url = NULL;
-    struct ag_sigv4_signed *s = calloc(1, sizeof(*s));
+    struct ag_sigv4_signed *s = calloc(1, sizeof *s);
     struct curl_slist *hl = NULL;
     CURLcode cc = CURLE_OUT_OF_MEMORY;
     struct ag_sigv4_key k;
@@ -466,7 +466,7 @@ static CURLcode attempt(struct ag_s3_client *c, const struct req *q, struct resp
     *sign_err = AG_SIGV4_OK;
     if (!s)
         return cc;
-    if (address(c, q->bucket, q->key, host, sizeof(host), path, sizeof(path)) != 0) {
+    if (address(c, q->bucket, q->key, host, sizeof host, path, sizeof path) != 0) {
         *sign_err = AG_SIGV4_ETOOLONG;
         goto out;
     }
@@ -518,14 +518,14 @@ static enum ag_s3_err http_error(struct ag_s3_client *c, const struct req *q,
                                  const struct resp *r, int *retry)
 {
     char code[128], msg[600];
-    xml_text(r->body.data, "Code", code, sizeof(code));
-    xml_text(r->body.data, "Message", msg, sizeof(msg));
+    xml_text(r->body.data, "Code", code, sizeof code);
+    xml_text(r->body.data, "Message", msg, sizeof msg);
     *retry = r->status >= 500 || r->status == 429 || strcmp(code, "SlowDown") == 0 ||
              strcmp(code, "RequestTimeout") == 0 || strcmp(code, "InternalError") == 0;
     if (!code[0])
-        snprintf(code, sizeof(code), "HTTP %ld", r->status);
+        snprintf(code, sizeof code, "HTTP %ld", r->status);
     if (!msg[0])
-        snprintf(msg, sizeof(msg), "%s",
+        snprintf(msg, sizeof msg, "%s",
                  strcmp(q->method, "HEAD") == 0 ? "no error details in a HEAD answer"
                                                 : "no error details from the server");
     sr_errf(c->err, sizeof c->err, "%s: %s (HTTP %ld, %s %s/%s)", code, msg, r->status, q->method, q->bucket,
@@ -577,7 +577,7 @@ static enum ag_s3_err outcome(struct ag_s3_client *c, const struct req *q, struc
 static enum ag_s3_err request(struct ag_s3_client *c, const struct req *q, struct resp *r)
 {
     enum ag_s3_err e = AG_S3_ENET;
-    memset(r, 0, sizeof(*r));
+    memset(r, 0, sizeof *r);
     r->curl = c->curl;
     r->sink_fd = q->sink_fd;
     for (int n = 1; n <= c->opts.max_attempts; n++) {
@@ -600,7 +600,7 @@ static enum ag_s3_err request(struct ag_s3_client *c, const struct req *q, struc
         if (n < c->opts.max_attempts)
             sleep_ms(backoff_ms(&c->opts, n));
         else
-            snprintf(c->err + strlen(c->err), sizeof(c->err) - strlen(c->err),
+            snprintf(c->err + strlen(c->err), sizeof c->err - strlen(c->err),
                      " after %d attempts", n);
     }
     if (e != AG_S3_OK)
@@ -685,7 +685,7 @@ static enum ag_s3_err mp_part(struct ag_s3_client *c, const char *bucket, const 
         sr_errf(c->err, sizeof c->err, "reading the local file failed: %s", strerror(errno));
         return AG_S3_ELOCAL;
     }
-    snprintf(nbuf, sizeof(nbuf), "%d", num);
+    snprintf(nbuf, sizeof nbuf, "%d", num);
     body = (struct src){.fd = fd, .off = off, .len = len};
     q = (struct req){"PUT", bucket, key, qp, 2, NULL, 0, hash, &body, -1};
     e = request(c, &q, &r);
@@ -694,7 +694,7 @@ static enum ag_s3_err mp_part(struct ag_s3_client *c, const char *bucket, const 
         e = AG_S3_EHTTP;
     }
     if (e == AG_S3_OK)
-        snprintf(p->etag, sizeof(p->etag), "%s", r.etag);
+        snprintf(p->etag, sizeof p->etag, "%s", r.etag);
     sr_buf_reset(&r.body);
     return e;
 }
@@ -714,9 +714,9 @@ static enum ag_s3_err mp_complete(struct ag_s3_client *c, const char *bucket, co
     sr_buf_init(&x, (size_t)n * 200 + 256);
     sr_buf_puts(&x, "<CompleteMultipartUpload>");
     for (int i = 0; i < n && !bad; i++) {
-        int len = snprintf(line, sizeof(line), "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>",
+        int len = snprintf(line, sizeof line, "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>",
                            i + 1, parts[i].etag);
-        bad = len < 0 || (size_t)len >= sizeof(line) || sr_buf_append(&x, line, (size_t)len) != SR_BUF_OK;
+        bad = len < 0 || (size_t)len >= sizeof line || sr_buf_append(&x, line, (size_t)len) != SR_BUF_OK;
     }
     sr_buf_puts(&x, "</CompleteMultipartUpload>");
     if (bad || sr_buf_failed(&x) || ag_sigv4_sha256_hex(x.data, x.len, hash) != AG_SIGV4_OK) {
@@ -742,18 +742,18 @@ static void mp_abort(struct ag_s3_client *c, const char *bucket, const char *key
     struct ag_sigv4_pair qp[] = {{"uploadId", upload_id}};
     struct req q;
     struct resp r;
-    snprintf(saved, sizeof(saved), "%s", c->err);
+    snprintf(saved, sizeof saved, "%s", c->err);
     q = (struct req){"DELETE", bucket, key, qp, 1, NULL, 0, EMPTY_SHA256, NULL, -1};
     c->opts.max_attempts = attempts > 2 ? 2 : attempts;
     e = request(c, &q, &r);
     c->opts.max_attempts = attempts;
     sr_buf_reset(&r.body);
     if (e == AG_S3_OK)
-        snprintf(c->err, sizeof(c->err), "%.900s (multipart upload aborted)", saved);
+        snprintf(c->err, sizeof c->err, "%.900s (multipart upload aborted)", saved);
     else {
         char why[256];
-        snprintf(why, sizeof(why), "%s", c->err);
-        snprintf(c->err, sizeof(c->err), "%.600s (aborting the multipart upload %.64s also failed: %s)",
+        snprintf(why, sizeof why, "%s", c->err);
+        snprintf(c->err, sizeof c->err, "%.600s (aborting the multipart upload %.64s also failed: %s)",
                  saved, upload_id, why);
     }
 }
@@ -769,10 +769,10 @@ static enum ag_s3_err put_multipart(struct ag_s3_client *c, const char *bucket, 
     if ((size + psz - 1) / psz > MAX_PARTS)
         psz = ((size + MAX_PARTS - 1) / MAX_PARTS + MIB - 1) / MIB * MIB;
     n = (int)((size + psz - 1) / psz);
-    parts = calloc((size_t)n, sizeof(*parts));
+    parts = calloc((size_t)n, sizeof *parts);
     if (!parts)
         return AG_S3_ENOMEM;
-    e = mp_initiate(c, bucket, key, ctype, upload_id, sizeof(upload_id));
+    e = mp_initiate(c, bucket, key, ctype, upload_id, sizeof upload_id);
     if (e) {
         free(parts);
         return e;
@@ -888,8 +888,8 @@ enum ag_s3_err ag_s3_head(struct ag_s3_client *c, const char *bucket, const char
     e = request(c, &q, &r);
     if (e == AG_S3_OK && info) {
         info->size = r.content_length;
-        snprintf(info->etag, sizeof(info->etag), "%s", r.etag);
-        snprintf(info->content_type, sizeof(info->content_type), "%s", r.content_type);
+        snprintf(info->etag, sizeof info->etag, "%s", r.etag);
+        snprintf(info->content_type, sizeof info->content_type, "%s", r.content_type);
     }
     sr_buf_reset(&r.body);
     return e;
@@ -905,7 +905,7 @@ enum ag_s3_err ag_s3_presign_get(struct ag_s3_client *c, const char *bucket, con
     enum ag_sigv4_err se;
     if (e)
         return e;
-    if (address(c, bucket, key, host, sizeof(host), path, sizeof(path)) != 0)
+    if (address(c, bucket, key, host, sizeof host, path, sizeof path) != 0)
         return AG_S3_EINVAL;
     k = (struct ag_sigv4_key){c->creds->access_key, c->creds->secret_key,
                               c->creds->session_token, c->creds->region, "s3"};
@@ -961,7 +961,7 @@ enum ag_s3_err ag_s3_client_new(struct ag_s3_client **out, const struct ag_creds
     *out = NULL;
     if (!creds || !creds->access_key || !creds->secret_key || !creds->region)
         return AG_S3_ECREDS;
-    c = calloc(1, sizeof(*c));
+    c = calloc(1, sizeof *c);
     if (!c)
         return AG_S3_ENOMEM;
     c->creds = creds;
@@ -975,7 +975,7 @@ enum ag_s3_err ag_s3_client_new(struct ag_s3_client **out, const struct ag_creds
         c->opts.part_size = AG_S3_MIN_PART;
     if (c->opts.backoff_max_ms < c->opts.backoff_base_ms)
         c->opts.backoff_max_ms = c->opts.backoff_base_ms;
-    snprintf(c->scheme, sizeof(c->scheme), "https");
+    snprintf(c->scheme, sizeof c->scheme, "https");
     if (creds->endpoint && parse_endpoint(c, creds->endpoint) != 0) {
         free(c);
         return AG_S3_EINVAL;
@@ -1015,5 +1015,5 @@ const char *ag_s3_strerror(enum ag_s3_err e)
         [AG_S3_ESIGN] = "cannot sign the S3 request",
         [AG_S3_ENOMEM] = "out of memory",
     };
-    return (unsigned)e < sizeof(msg) / sizeof(msg[0]) && msg[e] ? msg[e] : "unknown S3 error";
+    return (unsigned)e < sizeof msg / sizeof msg[0] && msg[e] ? msg[e] : "unknown S3 error";
 }

@@ -78,15 +78,15 @@ static int signing_key(const struct ag_sigv4_key *key, const char *date, unsigne
     char k0[256];
     unsigned char k1[32], k2[32], k3[32];
     int rc = -1;
-    int n = snprintf(k0, sizeof(k0), "AWS4%s", key->secret_key);
-    if (n > 0 && (size_t)n < sizeof(k0) && hmac(k0, (size_t)n, date, k1) == 0 &&
+    int n = snprintf(k0, sizeof k0, "AWS4%s", key->secret_key);
+    if (n > 0 && (size_t)n < sizeof k0 && hmac(k0, (size_t)n, date, k1) == 0 &&
         hmac(k1, 32, key->region, k2) == 0 && hmac(k2, 32, key->service, k3) == 0 &&
         hmac(k3, 32, "aws4_request", out) == 0)
         rc = 0;
-    OPENSSL_cleanse(k0, sizeof(k0));
-    OPENSSL_cleanse(k1, sizeof(k1));
-    OPENSSL_cleanse(k2, sizeof(k2));
-    OPENSSL_cleanse(k3, sizeof(k3));
+    OPENSSL_cleanse(k0, sizeof k0);
+    OPENSSL_cleanse(k1, sizeof k1);
+    OPENSSL_cleanse(k2, sizeof k2);
+    OPENSSL_cleanse(k3, sizeof k3);
     return rc;
 }
 
@@ -120,7 +120,7 @@ static enum ag_sigv4_err hdr_set(struct hdr *h, const char *name, const char *va
 {
     size_t n = strlen(name);
     size_t o;
-    if (n == 0 || n >= sizeof(h->name) || strlen(value) >= sizeof(h->value))
+    if (n == 0 || n >= sizeof h->name || strlen(value) >= sizeof h->value)
         return n == 0 ? AG_SIGV4_EINVAL : AG_SIGV4_ETOOLONG;
     for (size_t i = 0; i <= n; i++) {
         unsigned char c = (unsigned char)name[i];
@@ -153,7 +153,7 @@ struct hdrset {
 static enum ag_sigv4_err hdrset_add(struct hdrset *s, const char *name, const char *value)
 {
     enum ag_sigv4_err e;
-    if (s->n >= sizeof(s->h) / sizeof(s->h[0]))
+    if (s->n >= sizeof s->h / sizeof s->h[0])
         return AG_SIGV4_ETOOLONG;
     e = hdr_set(&s->h[s->n], name, value);
     if (e == AG_SIGV4_OK) {
@@ -175,13 +175,13 @@ static enum ag_sigv4_err pairset_add(struct pairset *s, const char *name, const 
 {
     struct sr_buf b;
     struct sr_buf v;
-    if (s->n >= sizeof(s->p) / sizeof(s->p[0]))
+    if (s->n >= sizeof s->p / sizeof s->p[0])
         return AG_SIGV4_ETOOLONG;
     if (!name || !*name)
         return AG_SIGV4_EINVAL;
-    sr_buf_init_fixed(&b, s->p[s->n].name, sizeof(s->p[s->n].name));
+    sr_buf_init_fixed(&b, s->p[s->n].name, sizeof s->p[s->n].name);
     put_encoded(&b, name, 0);
-    sr_buf_init_fixed(&v, s->p[s->n].value, sizeof(s->p[s->n].value));
+    sr_buf_init_fixed(&v, s->p[s->n].value, sizeof s->p[s->n].value);
     put_encoded(&v, value ? value : "", 0);
     if (sr_buf_failed(&b) || sr_buf_failed(&v))
         return AG_SIGV4_ETOOLONG;
@@ -191,7 +191,7 @@ static enum ag_sigv4_err pairset_add(struct pairset *s, const char *name, const 
 
 static void put_query(struct sr_buf *b, struct pairset *q)
 {
-    qsort(q->p, q->n, sizeof(q->p[0]), pair_cmp);
+    qsort(q->p, q->n, sizeof q->p[0], pair_cmp);
     for (size_t i = 0; i < q->n; i++) {
         if (i)
             sr_buf_putc(b, '&');
@@ -292,13 +292,13 @@ static enum ag_sigv4_err compute_signature(const struct ag_sigv4_key *key,
     if (e)
         return e;
 
-    n = snprintf(sts, sizeof(sts), ALGORITHM "\n%s\n%s/%s/%s/aws4_request\n%s", amz_date,
+    n = snprintf(sts, sizeof sts, ALGORITHM "\n%s\n%s/%s/%s/aws4_request\n%s", amz_date,
                  date, key->region, key->service, creq_hash);
-    if (n < 0 || (size_t)n >= sizeof(sts))
+    if (n < 0 || (size_t)n >= sizeof sts)
         return AG_SIGV4_ETOOLONG;
 
     rc = signing_key(key, date, ksign) == 0 ? hmac(ksign, 32, sts, sig) : -1;
-    OPENSSL_cleanse(ksign, sizeof(ksign));
+    OPENSSL_cleanse(ksign, sizeof ksign);
     if (rc != 0)
         return AG_SIGV4_ECRYPTO;
     to_hex(sig, 32, signature);
@@ -321,7 +321,7 @@ static enum ag_sigv4_err collect_headers(const struct ag_sigv4_key *key,
         e = hdrset_add(hs, req->headers[i].name,
                        req->headers[i].value ? req->headers[i].value : "");
     if (!e)
-        qsort(hs->h, hs->n, sizeof(hs->h[0]), hdr_cmp);
+        qsort(hs->h, hs->n, sizeof hs->h[0], hdr_cmp);
     return e;
 }
 
@@ -362,10 +362,10 @@ enum ag_sigv4_err ag_sigv4_sign(const struct ag_sigv4_key *key,
         return AG_SIGV4_EINVAL;
     if ((e = format_time(req->at, out->amz_date, date)))
         return e;
-    snprintf(out->payload_hash, sizeof(out->payload_hash), "%s", ph);
+    snprintf(out->payload_hash, sizeof out->payload_hash, "%s", ph);
 
-    hs = calloc(1, sizeof(*hs));
-    q = calloc(1, sizeof(*q));
+    hs = calloc(1, sizeof *hs);
+    q = calloc(1, sizeof *q);
     cq = malloc(CANON_MAX);
     if (!hs || !q || !cq) {
         e = AG_SIGV4_ETOOLONG;
@@ -380,12 +380,12 @@ enum ag_sigv4_err ag_sigv4_sign(const struct ag_sigv4_key *key,
         e = AG_SIGV4_ETOOLONG;
         goto done;
     }
-    if ((e = s3_path(req->path, out->target, sizeof(out->target))) ||
+    if ((e = s3_path(req->path, out->target, sizeof out->target)) ||
         (e = compute_signature(key, req->method, out->target, cq, hs, ph, out->amz_date, date,
                                out->signature)))
         goto done;
 
-    sr_buf_init_fixed(&a, out->authorization, sizeof(out->authorization));
+    sr_buf_init_fixed(&a, out->authorization, sizeof out->authorization);
     sr_buf_puts(&a, ALGORITHM " Credential=");
     sr_buf_puts(&a, key->access_key);
     sr_buf_putc(&a, '/');
@@ -399,7 +399,7 @@ enum ag_sigv4_err ag_sigv4_sign(const struct ag_sigv4_key *key,
     sr_buf_puts(&a, ",Signature=");
     sr_buf_puts(&a, out->signature);
 
-    sr_buf_init_fixed(&t, out->target, sizeof(out->target));
+    sr_buf_init_fixed(&t, out->target, sizeof out->target);
     put_encoded(&t, req->path, 1);
     if (b.len) {
         sr_buf_putc(&t, '?');
@@ -435,12 +435,12 @@ enum ag_sigv4_err ag_sigv4_presign(const struct ag_sigv4_key *key,
         return AG_SIGV4_EINVAL;
     if ((e = format_time(req->at, amz_date, date)))
         return e;
-    snprintf(cred, sizeof(cred), "%s/%s/%s/%s/aws4_request", key->access_key, date,
+    snprintf(cred, sizeof cred, "%s/%s/%s/%s/aws4_request", key->access_key, date,
              key->region, key->service);
-    snprintf(exp, sizeof(exp), "%ld", expires);
+    snprintf(exp, sizeof exp, "%ld", expires);
 
-    hs = calloc(1, sizeof(*hs));
-    q = calloc(1, sizeof(*q));
+    hs = calloc(1, sizeof *hs);
+    q = calloc(1, sizeof *q);
     cq = malloc(CANON_MAX);
     if (!hs || !q || !cq) {
         e = AG_SIGV4_ETOOLONG;
@@ -448,7 +448,7 @@ enum ag_sigv4_err ag_sigv4_presign(const struct ag_sigv4_key *key,
     }
     if ((e = collect_headers(key, req, 0, NULL, NULL, hs)) || (e = collect_query(req, q)))
         goto done;
-    sr_buf_init_fixed(&nb, names, sizeof(names));
+    sr_buf_init_fixed(&nb, names, sizeof names);
     put_signed_names(&nb, hs);
     if ((e = pairset_add(q, "X-Amz-Algorithm", ALGORITHM)) ||
         (e = pairset_add(q, "X-Amz-Credential", cred)) ||
@@ -465,7 +465,7 @@ enum ag_sigv4_err ag_sigv4_presign(const struct ag_sigv4_key *key,
         e = AG_SIGV4_ETOOLONG;
         goto done;
     }
-    if ((e = s3_path(req->path, path, sizeof(path))) ||
+    if ((e = s3_path(req->path, path, sizeof path)) ||
         (e = compute_signature(key, req->method, path, cq, hs, AG_SIGV4_UNSIGNED_PAYLOAD, amz_date,
                                date, sig)))
         goto done;
@@ -489,7 +489,7 @@ done:
 enum ag_sigv4_err ag_sigv4_canonical_query(const struct ag_sigv4_pair *query, size_t n,
                                            char *out, size_t out_size)
 {
-    struct pairset *q = calloc(1, sizeof(*q));
+    struct pairset *q = calloc(1, sizeof *q);
     enum ag_sigv4_err e = q ? AG_SIGV4_OK : AG_SIGV4_ETOOLONG;
     struct sr_buf b;
 
@@ -562,12 +562,12 @@ enum ag_sigv4_err ag_sigv4_signature(const struct ag_sigv4_key *key,
         return AG_SIGV4_EINVAL;
     if (c->nheaders > AG_SIGV4_MAX_HEADERS + 4)
         return AG_SIGV4_ETOOLONG;
-    if (!(hs = calloc(1, sizeof(*hs))))
+    if (!(hs = calloc(1, sizeof *hs)))
         return AG_SIGV4_ETOOLONG;
     for (size_t i = 0; !e && i < c->nheaders; i++)
         e = hdrset_add(hs, c->headers[i].name, c->headers[i].value ? c->headers[i].value : "");
     if (!e) {
-        qsort(hs->h, hs->n, sizeof(hs->h[0]), hdr_cmp);
+        qsort(hs->h, hs->n, sizeof hs->h[0], hdr_cmp);
         memcpy(date, c->amz_date, 8);
         date[8] = '\0';
         e = compute_signature(key, c->method, c->uri, c->query, hs, c->payload_hash, c->amz_date,

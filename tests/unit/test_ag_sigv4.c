@@ -22,7 +22,7 @@ static void test_presign_doc(void)
     char url[4096];
     struct ag_sigv4_request r = {.method = "GET", .host = "examplebucket.s3.amazonaws.com",
                                  .path = "/test.txt", .at = doc_time};
-    enum ag_sigv4_err e = ag_sigv4_presign(&doc_key, &r, "https", 86400, url, sizeof(url));
+    enum ag_sigv4_err e = ag_sigv4_presign(&doc_key, &r, "https", 86400, url, sizeof url);
     ok(e == AG_SIGV4_OK, "presign the documentation's GET test.txt (%s)", ag_sigv4_strerror(e));
     ok(strcmp(url, "https://examplebucket.s3.amazonaws.com/test.txt"
                    "?X-Amz-Algorithm=AWS4-HMAC-SHA256"
@@ -104,12 +104,12 @@ static void test_encoding(void)
         {"a//b/../c/./", 1, "a//b/../c/./"},
     };
     char tiny[4];
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char out[256];
-        ag_sigv4_uri_encode(cases[i].in, cases[i].keep_slash, out, sizeof(out));
+        ag_sigv4_uri_encode(cases[i].in, cases[i].keep_slash, out, sizeof out);
         ok(strcmp(out, cases[i].want) == 0, "uri encode case %zu -> %s", i, out);
     }
-    ok(ag_sigv4_uri_encode("a b", 1, tiny, sizeof(tiny)) == AG_SIGV4_ETOOLONG,
+    ok(ag_sigv4_uri_encode("a b", 1, tiny, sizeof tiny) == AG_SIGV4_ETOOLONG,
        "encoding into a too-small buffer is an error, not a truncation");
 }
 
@@ -125,11 +125,11 @@ static void test_presign_limits(void)
     struct ag_sigv4_pair sp2[] = {{"x-amz-meta-note", "two spaces"}};
     struct ag_sigv4_signed s2;
     struct ag_sigv4_request h;
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        ok(ag_sigv4_presign(&doc_key, &r, "https", bad[i], url, sizeof(url)) == AG_SIGV4_EEXPIRES,
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ok(ag_sigv4_presign(&doc_key, &r, "https", bad[i], url, sizeof url) == AG_SIGV4_EEXPIRES,
            "expires %ld is refused", bad[i]);
-    ok(ag_sigv4_presign(&doc_key, &r, "https", 1, url, sizeof(url)) == AG_SIGV4_OK &&
-           ag_sigv4_presign(&doc_key, &r, "https", 604800, url, sizeof(url)) == AG_SIGV4_OK,
+    ok(ag_sigv4_presign(&doc_key, &r, "https", 1, url, sizeof url) == AG_SIGV4_OK &&
+           ag_sigv4_presign(&doc_key, &r, "https", 604800, url, sizeof url) == AG_SIGV4_OK,
        "expires 1 and 604800 are accepted");
     ok(strstr(ag_sigv4_strerror(AG_SIGV4_EEXPIRES), "604800") != NULL,
        "the expiry error names the range");
@@ -138,7 +138,7 @@ static void test_presign_limits(void)
 
     tk = doc_key;
     tk.session_token = "FQoG/token+with=odd chars";
-    ok(ag_sigv4_presign(&tk, &r, "https", 60, url, sizeof(url)) == AG_SIGV4_OK &&
+    ok(ag_sigv4_presign(&tk, &r, "https", 60, url, sizeof url) == AG_SIGV4_OK &&
            strstr(url, "&X-Amz-Security-Token=FQoG%2Ftoken%2Bwith%3Dodd%20chars&") != NULL,
        "session token is a signed, fully encoded query parameter: %s", url);
 
