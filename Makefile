@@ -25,7 +25,8 @@ HARDEN_CFLAGS  := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-pro
                   -fcf-protection -fPIE
 HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now,-z,noexecstack
 WARN           := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla -Wstrict-prototypes \
-                  -Wmissing-prototypes -Wno-unused-parameter -Wno-format-truncation
+                  -Wmissing-prototypes -Wdeclaration-after-statement -Wno-unused-parameter \
+                  -Wno-format-truncation
 OPT            ?= -O2 -g
 SAN_CFLAGS     ?=
 # make B=build-phases PHASES=1: per-phase timestamps of each run (sandbox/run/sb_phase.h), profiling only

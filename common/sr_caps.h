@@ -28,6 +28,16 @@
 #define AG_MCP_IMAGE_MAX (4u << 20)         /* one PNG sent as an image */
 #define AG_MCP_HTML_FILE_MAX (16u << 20)    /* one HTML report read from /out */
 #define AG_MCP_READ_MAX (64u << 20)         /* a stored item that resources/read returns */
+#define AG_MCP_FILES_MAX (8u << 20)         /* bytes per write_files/read_files call */
+/* One file moved whole between the host and a session (upload_artifact,
+ * a session's dataset): it travels base64-encoded, out in one helper answer
+ * (a done-frame of at most SB_SESSION_REPORT_MAX) and in on one
+ * SB_SESSION_LINE_MAX request line, so these are what fit. */
+#define AG_MCP_SESSION_GET_MAX ((24u << 20) - (64u << 10))   /* base64 + JSON within 32 MiB */
+#define AG_MCP_SESSION_PUT_MAX (16u << 20)
+/* A session call's request line carries its files while it stays below
+ * this (under SB_SESSION_LINE_MAX); the files past it get trips of their own. */
+#define AG_MCP_SESSION_LINE_BUDGET (20u << 20)
 
 /* ---- agent: the HTTP service ---- */
 #define AG_AUTH_FILE_MAX (1u << 20)         /* the --auth file, a TLS certificate or key */

@@ -141,6 +141,7 @@ cJSON *ag_mcp_tool_run(struct ag_mcp_call *c, const struct ag_mcp_tool *t, int *
         ag_audit_correlation(NULL, NULL, c->correlation);
     c->audit = session_op ? NULL : ag_audit_begin("exec", c->protocol, c->tenant, c->correlation);
     ag_metrics_inflight(1);
+    c->tool = t;
     r = t->fn(c, rpc_code, err, errlen);
     ag_metrics_inflight(-1);
     if (session_op) {

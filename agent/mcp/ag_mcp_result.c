@@ -270,10 +270,12 @@ static void add_result_item(cJSON *r, struct ag_mcp_inline *b, cJSON *item)
     cJSON *link = NULL;
 
     if (strcmp(mime, "image/png") == 0 && data) {
+        size_t n;
+        unsigned char *png;
         if (ag_mcp_inline_take(b, strlen(data)))
             return (void)cJSON_AddItemToArray(content_of(r), ag_mcp_image_png(data));
-        size_t n = 0;
-        unsigned char *png = ag_mcp_unbase64(data, &n);
+        n = 0;
+        png = ag_mcp_unbase64(data, &n);
         link = png ? ag_mcp_inline_store(b, png, n, mime, "png", err, sizeof err) : NULL;
         if (!png)
             snprintf(err, sizeof err, "the PNG is not base64");

@@ -29,7 +29,6 @@
 
 #define DEFAULT_TIMEOUT 60.0
 #define ANALYSIS_TIMEOUT 600.0
-#define SCRIPT_MAX (1u << 20)
 
 /* Everything one run needs on the host side; freed by job_free. */
 struct job {
@@ -231,11 +230,6 @@ static int session_file(struct job *j, const cJSON *f, const char **name, unsign
     return 0;
 }
 
-/* A session call's request line carries its files while it stays below
- * this (the session's line cap is 24 MiB); the files past it are written
- * with trips of their own first. */
-#define SESSION_LINE_BUDGET (20u << 20)
-
 /* Session: each files[] entry goes to /tmp/NAME in the session, as the
  * "before" helper of req (written in the same trip as the code), or, past
  * the line's budget, by a write of its own now. */
@@ -260,7 +254,7 @@ static int files_into_session(struct job *j, struct ag_mcp_call *c, const cJSON 
             rc = -1;
             snprintf(err, errlen, "cannot write %s in the session: %s: %zu bytes; a file put into a session is at most "
                      "%u MiB", dest, dest, n, AG_MCP_SESSION_PUT_MAX >> 20);
-        } else if (used + n / 3 * 4 + 4 + 512 <= SESSION_LINE_BUDGET) {
+        } else if (used + n / 3 * 4 + 4 + 512 <= AG_MCP_SESSION_LINE_BUDGET) {
             char *b64 = ag_mcp_base64(data ? data : (unsigned char *)"", n);
             cJSON *one = cJSON_CreateObject();
             used += n / 3 * 4 + 4 + 512;
@@ -461,7 +455,7 @@ static int read_script(const char *name, struct sr_buf *code, cJSON **error)
     snprintf(rel, sizeof rel, "scripts/%s", name);
     if (!(path = sr_paths_find(rel)))
         return *error = ag_mcp_result_error("sandboxrun is installed without %s", rel), -1;
-    rc = sr_read_file(path, SCRIPT_MAX, code);
+    rc = sr_read_file(path, AG_DS_SCRIPT_MAX, code);
     free(path);
     if (rc != 0) {
         sr_buf_reset(code);
@@ -622,34 +616,10 @@ static cJSON *analysis(struct ag_mcp_call *c, const char *tool, const char *scri
     return ag_mcp_result_analysis(tool, rec, j.out_dir, j.out_id, c->tenant);
 }
 
-cJSON *ag_mcp_run_eda(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
+cJSON *ag_mcp_analysis(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
 {
-    return analysis(c, "run_eda", "eda.py");
-}
-
-cJSON *ag_mcp_recommend_features(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
-{
-    return analysis(c, "recommend_features", "features.py");
-}
-
-cJSON *ag_mcp_create_features(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
-{
-    return analysis(c, "create_features", "features.py");
-}
-
-cJSON *ag_mcp_forecast(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
-{
-    return analysis(c, "forecast", "forecast.py");
-}
-
-cJSON *ag_mcp_build_report(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
-{
-    return analysis(c, "build_report", "report.py");
-}
-
-cJSON *ag_mcp_run_pipeline(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
-{
-    return analysis(c, "run_pipeline", "pipeline.py");
+    (void)rpc_code, (void)err, (void)errlen;
+    return analysis(c, c->tool->name, c->tool->arg);
 }
 
 /* ---- upload ---- */

@@ -684,22 +684,12 @@ static cJSON *read_with_links(struct ag_mcp_call *c, int *rpc_code, char *err, s
     return ag_mcp_result_ok(out, "Contents are in structuredContent.files.");
 }
 
-cJSON *ag_mcp_read_files(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
+cJSON *ag_mcp_file_op(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
 {
-    cJSON *r = has_link(cJSON_GetObjectItemCaseSensitive(c->args, "paths")) ? read_with_links(c, rpc_code, err, errlen)
-                                                                             : file_tool(c, "read", AG_MCP_FILES_MAX, rpc_code, err, errlen);
-    return r ? with_json_text(r) : NULL;
-}
-
-cJSON *ag_mcp_list_files(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
-{
-    cJSON *r = file_tool(c, "list", AG_MCP_FILES_MAX, rpc_code, err, errlen);
-    return r ? with_json_text(r) : NULL;
-}
-
-cJSON *ag_mcp_remove_files(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen)
-{
-    cJSON *r = file_tool(c, "remove", AG_MCP_FILES_MAX, rpc_code, err, errlen);
+    const char *op = c->tool->arg;
+    cJSON *r = strcmp(op, "read") == 0 && has_link(cJSON_GetObjectItemCaseSensitive(c->args, "paths"))
+                   ? read_with_links(c, rpc_code, err, errlen)
+                   : file_tool(c, op, AG_MCP_FILES_MAX, rpc_code, err, errlen);
     return r ? with_json_text(r) : NULL;
 }
 

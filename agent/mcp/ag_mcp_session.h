@@ -13,13 +13,7 @@
 
 #include "ag_mcp_tools.h"
 
-#define AG_MCP_FILES_MAX (8u << 20)    /* bytes per write_files/read_files call */
-/* One file moved whole between the host and a session (upload_artifact,
- * a session's dataset): it travels base64-encoded, out in one helper answer
- * (a done-frame of at most 64 MiB) and in on one 24 MiB request line, so
- * these are what fit. */
-#define AG_MCP_SESSION_GET_MAX ((24u << 20) - (64u << 10))   /* base64 + JSON within 32 MiB */
-#define AG_MCP_SESSION_PUT_MAX (16u << 20)
+#include "sr_caps.h"   /* AG_MCP_FILES_MAX, AG_MCP_SESSION_GET_MAX, AG_MCP_SESSION_PUT_MAX */
 
 struct ag_mcp_sess;
 

@@ -181,67 +181,67 @@ static const struct ag_mcp_tool tools[] = {
      "===HTML_START=== and ===HTML_END===), or use 'from sandboxrun_io import emit_json, emit_html, out_path'; "
      "such blocks arrive parsed in 'blocks', not in stdout. Returns the result record: status, stdout, stderr, "
      "blocks, results, files, error with traceback.",
-     execute_code_in, record_schema, 0, 1, 0, 0, ag_mcp_execute_code, 0},
+     execute_code_in, record_schema, 0, 1, 0, 0, ag_mcp_execute_code, 0, NULL},
     {"execute_command", "Run a shell command",
      "Run a /bin/sh command line in the same jail as execute_code (read-only /usr, writable /tmp and /out, "
      "no network), in a fresh jail or the session named by sessionId. Returns the result record; "
      "exitCode is the command's.",
-     execute_command_in, record_schema, 0, 1, 0, 0, ag_mcp_execute_command, 0},
+     execute_command_in, record_schema, 0, 1, 0, 0, ag_mcp_execute_command, 0, NULL},
     {"start_session", "Start a session",
      "Start a long-lived jailed Python interpreter whose variables, imports and files (/tmp, /out) persist "
      "across execute_code calls. Returns sessionId. Stopped by stop_session or after timeout idle seconds.",
-     start_session_in, start_session_out, 0, 0, 0, 0, ag_mcp_start_session, 0},
+     start_session_in, start_session_out, 0, 0, 0, 0, ag_mcp_start_session, 0, NULL},
     {"stop_session", "Stop a session",
      "Stop a session: its processes are killed and its files are gone.",
-     session_only_in, stop_session_out, 0, 1, 1, 0, ag_mcp_stop_session, 0},
+     session_only_in, stop_session_out, 0, 1, 1, 0, ag_mcp_stop_session, 0, NULL},
     {"write_files", "Write files into a session",
      "Write files under /tmp or /out of a session (relative paths are under /tmp); text as utf-8, "
      "binary as base64. At most 64 files and 8 MiB in all per call.",
-     write_files_in, files_out, 0, 1, 1, 0, ag_mcp_write_files, 0},
+     write_files_in, files_out, 0, 1, 1, 0, ag_mcp_write_files, 0, NULL},
     {"read_files", "Read files from a session",
      "Read files under /tmp or /out of a session, or the sandboxrun://out-N/NAME uri of a resource_link "
      "a result gave (no sessionId needed for those). Text comes back as utf-8, binary as base64 "
      "(or as encoding says). At most 8 MiB in all per call.",
-     read_files_in, files_out, 1, 0, 1, 0, ag_mcp_read_files, 0},
+     read_files_in, files_out, 1, 0, 1, 0, ag_mcp_file_op, 0, "read"},
     {"list_files", "List files in a session",
      "List a directory under /tmp or /out of a session (default /tmp), optionally recursively; "
      "at most 1000 entries.",
-     list_files_in, list_files_out, 1, 0, 1, 0, ag_mcp_list_files, 0},
+     list_files_in, list_files_out, 1, 0, 1, 0, ag_mcp_file_op, 0, "list"},
     {"remove_files", "Remove files from a session",
      "Remove files (and with recursive, directories) under /tmp or /out of a session.",
-     remove_files_in, files_out, 0, 1, 1, 0, ag_mcp_remove_files, 0},
+     remove_files_in, files_out, 0, 1, 1, 0, ag_mcp_file_op, 0, "remove"},
     {"run_eda", "Exploratory analysis of a time series",
      "Load a raw time-series CSV (columns, dates, gaps and duplicates are fixed and reported) and analyse it: "
      "summary statistics, ADF/KPSS stationarity with their joint reading, differencing orders, seasonal period, "
      "STL decomposition and strengths, ACF/PACF, outliers." ANALYSIS_NOTE,
-     eda_in, analysis_out, 1, 0, 1, 1, ag_mcp_run_eda, 0},
+     eda_in, analysis_out, 1, 0, 1, 1, ag_mcp_analysis, 0, "eda.py"},
     {"recommend_features", "Recommend forecasting features",
      "Recommend leakage-free features (lags, seasonal lags, rolling statistics, calendar) for a time-series CSV, "
      "each with the reason from the EDA." ANALYSIS_NOTE,
-     eda_in, analysis_out, 1, 0, 1, 1, ag_mcp_recommend_features, 0},
+     eda_in, analysis_out, 1, 0, 1, 1, ag_mcp_analysis, 0, "features.py"},
     {"create_features", "Build a feature table",
      "Build features.csv (time, value, target, features) for a time-series CSV from the recommended features "
      "or the ones named in features; rows without full history are dropped and counted." ANALYSIS_NOTE,
-     features_in, analysis_out, 1, 0, 1, 1, ag_mcp_create_features, 0},
+     features_in, analysis_out, 1, 0, 1, 1, ag_mcp_analysis, 0, "features.py"},
     {"forecast", "Forecast a time series",
      "Choose among seasonal naive, ETS, SARIMA, Theta and their combination (and, with boosting, tuned "
      "gradient boosting) by cross-validation, score them on a hold-out, refit the chosen one and forecast "
      "horizon steps with 80% and 95% intervals (forecast.csv, metrics.csv, holdout.csv)." ANALYSIS_NOTE,
-     forecast_in, analysis_out, 1, 0, 0, 1, ag_mcp_forecast, 0},
+     forecast_in, analysis_out, 1, 0, 0, 1, ag_mcp_analysis, 0, "forecast.py"},
     {"build_report", "Build an HTML report",
      "Run the forecast and write report.html, an interactive report that works offline; it comes back as an "
      "embedded text/html resource." ANALYSIS_NOTE,
-     forecast_in, analysis_out, 1, 0, 0, 1, ag_mcp_build_report, 0},
+     forecast_in, analysis_out, 1, 0, 0, 1, ag_mcp_analysis, 0, "report.py"},
     {"run_pipeline", "Run the whole analysis",
      "EDA, features, forecast and report in one run; results.json holds every result." ANALYSIS_NOTE,
-     forecast_in, analysis_out, 1, 0, 0, 1, ag_mcp_run_pipeline, 0},
+     forecast_in, analysis_out, 1, 0, 0, 1, ag_mcp_analysis, 0, "pipeline.py"},
     {"upload_artifact", "Publish a file to S3",
      "Upload a file from a finished call's output (outputId) or from a session (sessionId) to s3Uri and "
      "return a presigned GET URL. The server holds the S3 credentials; the jail never does.",
-     upload_in, upload_out, 0, 1, 1, 1, ag_mcp_upload_artifact, 0},
+     upload_in, upload_out, 0, 1, 1, 1, ag_mcp_upload_artifact, 0, NULL},
     {"session_call", "A session helper (internal)",
      "The AgentCore API's background commands and clearContext: not listed, not callable over MCP.",
-     session_call_in, session_call_out, 0, 1, 0, 0, ag_mcp_session_call, 1},
+     session_call_in, session_call_out, 0, 1, 0, 0, ag_mcp_session_call, 1, NULL},
 };
 #define NTOOLS (sizeof tools / sizeof *tools)
 

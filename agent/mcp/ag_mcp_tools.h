@@ -31,6 +31,7 @@ struct ag_mcp_call {
     char correlation[AG_AUDIT_CORR_MAX];  /* the caller's (ag_audit_correlation); "": one is made up */
     const char *alias;              /* the caller's name for the tool (AgentCore's "executeCode"), or NULL */
     cJSON *audit;                   /* the line being built while the tool runs (NULL: the log is off) */
+    const struct ag_mcp_tool *tool; /* the tool being run (ag_mcp_tool_run sets it): its name and arg */
 };
 
 /* A handler returns a CallToolResult ({content, structuredContent, isError}),
@@ -43,6 +44,7 @@ struct ag_mcp_tool {
     int read_only, destructive, idempotent, open_world;
     ag_mcp_tool_fn fn;
     int internal;   /* not an MCP tool: only ag_mcp_tool_call (the AgentCore API) reaches it */
+    const char *arg;   /* what fn serves, for a handler shared by tools: a script, a file operation */
 };
 
 /* Parse every schema once (0, or -1 after logging which one is broken). */
@@ -90,18 +92,13 @@ cJSON *ag_mcp_execute_command(struct ag_mcp_call *c, int *rpc_code, char *err, s
  * (scripts/sandboxrun_session.py) and answer with its answer as
  * structuredContent. */
 cJSON *ag_mcp_session_call(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
-cJSON *ag_mcp_run_eda(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
-cJSON *ag_mcp_recommend_features(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
-cJSON *ag_mcp_create_features(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
-cJSON *ag_mcp_forecast(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
-cJSON *ag_mcp_build_report(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
-cJSON *ag_mcp_run_pipeline(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
+/* The analysis tools: scripts/<tool->arg> on the call's dataset, one shot. */
+cJSON *ag_mcp_analysis(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
 cJSON *ag_mcp_upload_artifact(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
 cJSON *ag_mcp_start_session(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
 cJSON *ag_mcp_stop_session(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
 cJSON *ag_mcp_write_files(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
-cJSON *ag_mcp_read_files(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
-cJSON *ag_mcp_list_files(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
-cJSON *ag_mcp_remove_files(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
+/* read_files, list_files, remove_files: the session's files, operation tool->arg. */
+cJSON *ag_mcp_file_op(struct ag_mcp_call *c, int *rpc_code, char *err, size_t errlen);
 
 #endif

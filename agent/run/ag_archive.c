@@ -97,9 +97,11 @@ static int open_parent(struct unpack *u, const char *name, char *comp, const cha
     int fd = dup(u->dirfd), depth = 0;
     const char *p = name;
     while (fd >= 0) {
+        size_t n;
+        int next;
         while (*p == '/')
             p++;
-        size_t n = strcspn(p, "/");
+        n = strcspn(p, "/");
         if (p[n] == '\0' || p[n + strspn(p + n, "/")] == '\0') {
             *last = p;
             return fd;
@@ -118,7 +120,7 @@ static int open_parent(struct unpack *u, const char *name, char *comp, const cha
             close(fd);
             return -1;
         }
-        int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         close(fd);
         fd = next;
     }
@@ -171,11 +173,13 @@ static enum ag_archive_err extract_entry(struct unpack *u, struct archive_entry 
     char comp[NAME_MAX + 1];
     const char *last;
     SR_AUTOCLOSE int dfd = open_parent(u, name, comp, &last);
+    size_t n;
+    enum ag_archive_err rc;
     if (dfd < 0)
         return fail(u->err, u->errlen, AG_ARCHIVE_EWRITE, "creating the directories of '%s': %s",
                     name, strerror(errno));
-    size_t n = strcspn(last, "/");
-    enum ag_archive_err rc = AG_ARCHIVE_OK;
+    n = strcspn(last, "/");
+    rc = AG_ARCHIVE_OK;
     memcpy(comp, last, n < NAME_MAX ? n : NAME_MAX);
     comp[n < NAME_MAX ? n : NAME_MAX] = '\0';
     if (n > NAME_MAX) {
@@ -218,11 +222,12 @@ static enum ag_archive_err unpack_all(struct unpack *u)
     int r;
     while ((r = archive_read_next_header(u->a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
         const char *name = archive_entry_pathname(e);
+        enum ag_archive_err rc;
         if (++u->entries > u->lim.max_entries)
             return fail(u->err, u->errlen, AG_ARCHIVE_ELIMIT,
                         "more than %" PRIu64 " entries (at '%s')", u->lim.max_entries,
                         name ? name : "?");
-        enum ag_archive_err rc = check_entry(u, e, name);
+        rc = check_entry(u, e, name);
         if (!rc)
             rc = extract_entry(u, e, name);
         if (rc)
@@ -241,14 +246,15 @@ enum ag_archive_err ag_archive_unpack(const char *path, const char *dest_dir,
     struct unpack u = {.dirfd = -1, .err = err, .errlen = errlen};
     struct stat st;
     enum ag_archive_err rc;
+    SR_AUTOCLOSE int fd = -1;
+    SR_AUTOCLOSE int dirfd = -1;   /* u.dirfd */
     if (lim)
         u.lim = *lim;
     else
         ag_archive_limits_default(&u.lim);
     if (u.lim.max_ratio == 0)
         u.lim.max_ratio = 1;
-    SR_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    SR_AUTOCLOSE int dirfd = -1;   /* u.dirfd */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
         return fail(err, errlen, AG_ARCHIVE_EOPEN, "cannot open archive %s: %s", path,
                     fd < 0 ? strerror(errno) : "not a regular file");
@@ -312,8 +318,9 @@ static char **list_dir(int fd, size_t *n)
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
         if (*n + 1 >= cap) {
+            char **nn;
             cap = cap ? cap * 2 : 32;
-            char **nn = realloc(names, cap * sizeof(*names));
+            nn = realloc(names, cap * sizeof *names);
             if (!nn)
                 break;
             names = nn;
@@ -323,9 +330,9 @@ static char **list_dir(int fd, size_t *n)
     }
     closedir(d);
     if (!names)
-        names = calloc(1, sizeof(*names));
+        names = calloc(1, sizeof *names);
     else
-        qsort(names, *n, sizeof(*names), cmp_names);
+        qsort(names, *n, sizeof *names, cmp_names);
     return names;
 }
 
@@ -382,8 +389,8 @@ static enum ag_archive_err pack_tree(struct pack *p, int dirfd, const char *pref
     for (size_t i = 0; i < n && rc == AG_ARCHIVE_OK; i++) {
         char rel[PATH_MAX];
         struct stat st;
-        int len = snprintf(rel, sizeof(rel), "%s%s", prefix, names[i]);
-        if (len < 0 || len >= (int)sizeof(rel) - 1 ||
+        int len = snprintf(rel, sizeof rel, "%s%s", prefix, names[i]);
+        if (len < 0 || len >= (int)sizeof rel - 1 ||
             fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) != 0)
             continue;
         if (S_ISREG(st.st_mode) && !(st.st_dev == p->out_dev && st.st_ino == p->out_ino)) {
@@ -408,15 +415,17 @@ enum ag_archive_err ag_archive_pack_dir(const char *dir, const char *out_path,
     struct pack p = {.err = err, .errlen = errlen};
     struct stat st;
     enum ag_archive_err rc;
+    SR_AUTOCLOSE int dfd = -1;
+    SR_AUTOCLOSE int ofd = -1;
     if (lim)
         p.lim = *lim;
     else
         ag_archive_limits_default(&p.lim);
-    SR_AUTOCLOSE int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return fail(err, errlen, AG_ARCHIVE_EOPEN, "cannot open directory %s: %s", dir,
                     strerror(errno));
-    SR_AUTOCLOSE int ofd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    ofd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (ofd < 0 || fstat(ofd, &st) != 0) {
         rc = fail(err, errlen, AG_ARCHIVE_EWRITE, "cannot create %s: %s", out_path, strerror(errno));
         goto out;

@@ -55,6 +55,7 @@ __attribute__((noreturn)) static void child(const char *sup, const char *mode, i
 {
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     char *argv[] = {"sandboxrun-supervisor", (char *)mode, NULL};
+    sigset_t none;
 
     /* with every signal still blocked: each caught signal gets its default
      * action back, so a TERM sent to the new pid before execve (a cancel that
@@ -79,7 +80,6 @@ __attribute__((noreturn)) static void child(const char *sup, const char *mode, i
     signal(SIGPIPE, SIG_DFL);
     /* the caller's mask must not reach the supervisor; a TERM that came
      * while everything was blocked is delivered here, with its default action */
-    sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     execve(sup, argv, clean_env);

@@ -114,6 +114,7 @@ static pid_t spawn_daemon(struct ag_daemon *d)
                                           d->stats};
     int n = 6, null;
     pid_t parent = getpid(), pid;
+    sigset_t none;
 
     for (int i = 0; i < AG_DAEMON_MAX_ARGS && d->args[i]; i++)   /* d->args[] ends in a NULL within it */
         argv[n++] = d->args[i];
@@ -128,7 +129,6 @@ static pid_t spawn_daemon(struct ag_daemon *d)
     null = open("/dev/null", O_RDWR);
     if (null < 0 || dup2(null, 0) < 0 || dup2(2, 1) < 0)
         _exit(127);
-    sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     ag_runner_exec_tool(argv);   /* clean environment, fds 0-2 only */

@@ -81,7 +81,7 @@ static const struct opt_spec {
 
 static const struct opt_spec *find_opt(const char *arg, size_t len, unsigned cmd)
 {
-    for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
         if ((opts[i].cmds & cmd) && strlen(opts[i].name) == len &&
             strncmp(opts[i].name, arg, len) == 0)
             return &opts[i];
@@ -94,6 +94,9 @@ static int parse_args(int argc, char **argv, unsigned cmd, int npos, struct cmd_
     int only_pos = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
+        const char *eq;
+        const char *val;
+        const struct opt_spec *o;
         if (!only_pos && (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0))
             return 1;
         if (!only_pos && strcmp(arg, "--") == 0) {
@@ -108,13 +111,13 @@ static int parse_args(int argc, char **argv, unsigned cmd, int npos, struct cmd_
             a->pos[a->npos++] = arg;
             continue;
         }
-        const char *eq = strchr(arg, '=');
-        const struct opt_spec *o = find_opt(arg, eq ? (size_t)(eq - arg) : strlen(arg), cmd);
+        eq = strchr(arg, '=');
+        o = find_opt(arg, eq ? (size_t)(eq - arg) : strlen(arg), cmd);
         if (!o) {
             fprintf(stderr, "sandboxrun %s: unknown option '%s'\n", argv[0], arg);
             return -1;
         }
-        const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
         if (!val) {
             fprintf(stderr, "sandboxrun %s: %s needs a value\n", argv[0], o->name);
             return -1;
@@ -146,7 +149,7 @@ static const char *type_of(const char *name)
     };
     const char *dot = strrchr(name, '.');
     if (dot && !strchr(dot, '/'))
-        for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
             if (strcasecmp(dot, types[i].ext) == 0)
                 return types[i].type;
     return NULL;
@@ -167,11 +170,12 @@ static enum ag_s3_err open_client(struct ag_creds **creds, struct ag_s3_client *
                                   char *err, size_t errlen)
 {
     struct ag_s3_opts o;
+    enum ag_s3_err e;
     if (ag_creds_load(creds, err, errlen) != AG_CREDS_OK)
         return AG_S3_ECREDS;
     ag_s3_opts_default(&o);
     o.at = at;
-    enum ag_s3_err e = ag_s3_client_new(c, *creds, &o);
+    e = ag_s3_client_new(c, *creds, &o);
     if (e == AG_S3_EINVAL)
         snprintf(err, errlen, "bad S3 endpoint '%s': expected http[s]://host[:port]",
                  (*creds)->endpoint ? (*creds)->endpoint : "");
@@ -200,9 +204,10 @@ enum ag_s3_err ag_cmd_s3_fetch(const char *uri, const char *dest_path, char *err
     char bucket[AG_S3_BUCKET_MAX + 1], key[AG_S3_KEY_MAX + 1];
     struct ag_creds *creds = NULL;
     struct ag_s3_client *c = NULL;
-    if (ag_s3_parse_uri(uri, bucket, sizeof(bucket), key, sizeof(key)) != AG_S3_OK)
+    enum ag_s3_err e;
+    if (ag_s3_parse_uri(uri, bucket, sizeof bucket, key, sizeof key) != AG_S3_OK)
         return bad_uri(uri, err, errlen);
-    enum ag_s3_err e = open_client(&creds, &c, 0, err, errlen);
+    e = open_client(&creds, &c, 0, err, errlen);
     if (e)
         return e;
     if ((e = ag_s3_get_file(c, bucket, key, dest_path)))
@@ -219,13 +224,14 @@ enum ag_s3_err ag_cmd_s3_publish(const char *path, const char *uri, const char *
     char bucket[AG_S3_BUCKET_MAX + 1], key[AG_S3_KEY_MAX + 1];
     struct ag_creds *creds = NULL;
     struct ag_s3_client *c = NULL;
-    if (ag_s3_parse_uri(uri, bucket, sizeof(bucket), key, sizeof(key)) != AG_S3_OK)
+    enum ag_s3_err e;
+    if (ag_s3_parse_uri(uri, bucket, sizeof bucket, key, sizeof key) != AG_S3_OK)
         return bad_uri(uri, err, errlen);
     if (expires < 1 || expires > AG_SIGV4_EXPIRES_MAX) {
         snprintf(err, errlen, "%s", ag_sigv4_strerror(AG_SIGV4_EEXPIRES));
         return AG_S3_EINVAL;
     }
-    enum ag_s3_err e = open_client(&creds, &c, 0, err, errlen);
+    e = open_client(&creds, &c, 0, err, errlen);
     if (e)
         return e;
     e = ag_s3_put_file(c, bucket, key, path, content_type ? content_type : guess_content_type(key, path));
@@ -257,12 +263,13 @@ int ag_cmd_upload(int argc, char **argv)
     struct cmd_args a = {.expires = AG_CMD_S3_DEFAULT_EXPIRES};
     char err[1200], *url = malloc(URL_MAX);
     int rc = parse_args(argc, argv, CMD_UPLOAD, 2, &a);
+    enum ag_s3_err e;
     if (rc != 0 || !url) {
         free(url);
         return usage("upload", rc > 0 ? AG_CMD_S3_EXIT_OK : AG_CMD_S3_EXIT_USAGE);
     }
-    enum ag_s3_err e = ag_cmd_s3_publish(a.pos[0], a.pos[1], a.content_type, a.expires, url,
-                                         URL_MAX, err, sizeof(err));
+    e = ag_cmd_s3_publish(a.pos[0], a.pos[1], a.content_type, a.expires, url,
+                          URL_MAX, err, sizeof err);
     if (e == AG_S3_OK)
         printf("%s\n", url);
     else
@@ -278,16 +285,17 @@ int ag_cmd_presign(int argc, char **argv)
     struct ag_creds *creds = NULL;
     struct ag_s3_client *c = NULL;
     int rc = parse_args(argc, argv, CMD_PRESIGN, 1, &a);
+    enum ag_s3_err e;
     if (rc != 0 || !url) {
         free(url);
         return usage("presign", rc > 0 ? AG_CMD_S3_EXIT_OK : AG_CMD_S3_EXIT_USAGE);
     }
-    enum ag_s3_err e = ag_s3_parse_uri(a.pos[0], bucket, sizeof(bucket), key, sizeof(key));
+    e = ag_s3_parse_uri(a.pos[0], bucket, sizeof bucket, key, sizeof key);
     if (e)
-        bad_uri(a.pos[0], err, sizeof(err));
-    else if (!(e = open_client(&creds, &c, a.at, err, sizeof(err))) &&
+        bad_uri(a.pos[0], err, sizeof err);
+    else if (!(e = open_client(&creds, &c, a.at, err, sizeof err)) &&
              (e = ag_s3_presign_get(c, bucket, key, a.expires, url, URL_MAX)))
-        report(c, e, err, sizeof(err));
+        report(c, e, err, sizeof err);
     if (e == AG_S3_OK)
         printf("%s\n", url);
     else

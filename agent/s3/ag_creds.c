@@ -40,14 +40,16 @@ static void free_secret(char **s)
 /* "~/x" -> "$HOME/x"; other paths are copied. Returns malloc'd or NULL. */
 static char *expand_home(const char *path)
 {
+    const char *home;
+    char *out;
     if (path[0] != '~' || (path[1] != '/' && path[1] != '\0'))
         return strdup(path);
-    const char *home = env("HOME");
+    home = env("HOME");
     if (!home) {
         struct passwd *pw = getpwuid(getuid());
         home = pw ? pw->pw_dir : "/";
     }
-    char *out = NULL;
+    out = NULL;
     return asprintf(&out, "%s%s", home, path + 1) < 0 ? NULL : out;
 }
 
@@ -56,10 +58,12 @@ static char *expand_home(const char *path)
 static char *read_small_file(const char *path, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    struct stat st;
+    int saved;
+    char *buf;
     if (fd < 0)
         return NULL;
-    struct stat st;
-    char *buf = NULL;
+    buf = NULL;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < AG_CREDS_FILE_MAX &&
         (buf = malloc((size_t)st.st_size + 1))) {
         size_t n = 0;
@@ -81,7 +85,7 @@ static char *read_small_file(const char *path, size_t *len)
     } else if (!buf) {
         errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
     }
-    int saved = errno;
+    saved = errno;
     close(fd);
     errno = saved;
     return buf;
@@ -105,12 +109,14 @@ static const char *trim_end(const char *start, const char *end)
  * one space so "[profile   dev]" matches "profile dev". */
 static int section_is(const char *p, const char *end, const char *section)
 {
+    const char *q;
+    const char *s;
     end = trim_end(p, end);
     if (end - p < 2 || *p != '[' || end[-1] != ']')
         return 0;
     p = skip_ws(p + 1, end - 1);
-    const char *q = trim_end(p, end - 1);
-    const char *s = section;
+    q = trim_end(p, end - 1);
+    s = section;
     while (p < q && *s) {
         if (*p == ' ' || *p == '\t') {
             if (*s != ' ')
@@ -133,9 +139,12 @@ static char *ini_get(const char *text, const char *section, const char *key, int
     size_t klen = strlen(key);
     for (const char *line = text; *line;) {
         const char *eol = strchr(line, '\n');
+        const char *p;
+        const char *q;
+        const char *e;
         if (!eol)
             eol = line + strlen(line);
-        const char *p = line;
+        p = line;
         line = *eol ? eol + 1 : eol;
         if (p == eol || *p == ' ' || *p == '\t' || *p == '#' || *p == ';')
             continue; /* blank, nested block or comment */
@@ -147,11 +156,11 @@ static char *ini_get(const char *text, const char *section, const char *key, int
         }
         if (!in || (size_t)(eol - p) <= klen || strncmp(p, key, klen) != 0)
             continue;
-        const char *q = skip_ws(p + klen, eol);
+        q = skip_ws(p + klen, eol);
         if (q >= eol || (*q != '=' && *q != ':'))
             continue;
         q = skip_ws(q + 1, eol);
-        const char *e = trim_end(q, eol);
+        e = trim_end(q, eol);
         if ((size_t)(e - q) >= VALUE_MAX)
             return NULL;
         return strndup(q, (size_t)(e - q));
@@ -198,6 +207,12 @@ static enum ag_creds_err find_keys(struct ag_creds *c, struct ini *cred, struct 
                                    const char *conf_section, char *err, size_t errlen)
 {
     const char *ak = env("AWS_ACCESS_KEY_ID"), *sk = env("AWS_SECRET_ACCESS_KEY");
+    struct {
+        struct ini *f;
+        const char *section;
+        const char *what;
+    } where[] = {{cred, c->profile, "shared credentials file"},
+                 {conf, conf_section, "config file"}};
     if (ak || sk) {
         if (!ak || !sk) {
             sr_errf(err, errlen, "partial credentials in the environment: %s is set but %s is not",
@@ -211,13 +226,7 @@ static enum ag_creds_err find_keys(struct ag_creds *c, struct ini *cred, struct 
         c->source = "environment";
         return c->access_key && c->secret_key ? AG_CREDS_OK : AG_CREDS_ENOMEM;
     }
-    struct {
-        struct ini *f;
-        const char *section;
-        const char *what;
-    } where[] = {{cred, c->profile, "shared credentials file"},
-                 {conf, conf_section, "config file"}};
-    for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
         if (!where[i].f->text)
             continue;
         c->access_key = ini_get(where[i].f->text, where[i].section, "aws_access_key_id", NULL);
@@ -247,6 +256,9 @@ static enum ag_creds_err load(struct ag_creds *c, char *err, size_t errlen)
     char conf_section[300];
     enum ag_creds_err e;
     const char *prof = env("AWS_PROFILE");
+    int in_cred, in_conf;
+    const char *r;
+    const char *ep;
 
     if (prof && strlen(prof) > 256) {
         sr_errf(err, errlen, "AWS_PROFILE is too long");
@@ -255,13 +267,14 @@ static enum ag_creds_err load(struct ag_creds *c, char *err, size_t errlen)
     c->profile = strdup(prof ? prof : "default");
     if (!c->profile)
         return AG_CREDS_ENOMEM;
-    snprintf(conf_section, sizeof(conf_section), "%s%s",
+    snprintf(conf_section, sizeof conf_section, "%s%s",
              strcmp(c->profile, "default") == 0 ? "" : "profile ", c->profile);
     if ((e = ini_load(&cred, "AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials", err, errlen)) ||
         (e = ini_load(&conf, "AWS_CONFIG_FILE", "~/.aws/config", err, errlen)))
         goto out;
 
-    int in_cred = 0, in_conf = 0;
+    in_cred = 0;
+    in_conf = 0;
     if (cred.text)
         free(ini_get(cred.text, c->profile, "", &in_cred));
     if (conf.text)
@@ -275,7 +288,7 @@ static enum ag_creds_err load(struct ag_creds *c, char *err, size_t errlen)
     if ((e = find_keys(c, &cred, &conf, conf_section, err, errlen)))
         goto out;
 
-    const char *r = env("AWS_REGION") ? env("AWS_REGION") : env("AWS_DEFAULT_REGION");
+    r = env("AWS_REGION") ? env("AWS_REGION") : env("AWS_DEFAULT_REGION");
     c->region = r ? strdup(r) : conf.text ? ini_get(conf.text, conf_section, "region", NULL) : NULL;
     if (!c->region) {
         static int said;   /* the AWS tools default too, but users expect to be told */
@@ -284,7 +297,7 @@ static enum ag_creds_err load(struct ag_creds *c, char *err, size_t errlen)
                     conf.path ? conf.path : "~/.aws/config");
         c->region = strdup("us-east-1");
     }
-    const char *ep = env("AWS_ENDPOINT_URL_S3") ? env("AWS_ENDPOINT_URL_S3") : env("AWS_ENDPOINT_URL");
+    ep = env("AWS_ENDPOINT_URL_S3") ? env("AWS_ENDPOINT_URL_S3") : env("AWS_ENDPOINT_URL");
     c->endpoint = ep ? strdup(ep)
                      : conf.text ? ini_get(conf.text, conf_section, "endpoint_url", NULL) : NULL;
     e = c->region ? AG_CREDS_OK : AG_CREDS_ENOMEM;
@@ -296,13 +309,14 @@ out:
 
 enum ag_creds_err ag_creds_load(struct ag_creds **out, char *err, size_t errlen)
 {
-    struct ag_creds *c = calloc(1, sizeof(*c));
+    struct ag_creds *c = calloc(1, sizeof *c);
+    enum ag_creds_err e;
     *out = NULL;
     if (err && errlen)
         err[0] = '\0';
     if (!c)
         return AG_CREDS_ENOMEM;
-    enum ag_creds_err e = load(c, err, errlen);
+    e = load(c, err, errlen);
     if (e) {
         if (err && errlen && !err[0])
             sr_errf(err, errlen, "%s", ag_creds_strerror(e));
@@ -324,7 +338,7 @@ void ag_creds_free(struct ag_creds **pc)
     free(c->region);
     free(c->endpoint);
     free(c->profile);
-    OPENSSL_cleanse(c, sizeof(*c));
+    OPENSSL_cleanse(c, sizeof *c);
     free(c);
     *pc = NULL;
 }

@@ -47,21 +47,23 @@ struct ag_s3_client {
 static void xml_text(const char *xml, const char *tag, char *out, size_t size)
 {
     char open[64], close[64];
-    out[0] = '\0';
-    if (!xml)
-        return;
-    snprintf(open, sizeof(open), "<%s>", tag);
-    snprintf(close, sizeof(close), "</%s>", tag);
-    const char *s = strstr(xml, open), *e;
-    if (!s || !(e = strstr(s += strlen(open), close)))
-        return;
+    const char *s, *e;
     static const struct {
         const char *ent;
         char ch;
     } ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
-    size_t o = 0;
+    size_t o;
+    out[0] = '\0';
+    if (!xml)
+        return;
+    snprintf(open, sizeof open, "<%s>", tag);
+    snprintf(close, sizeof close, "</%s>", tag);
+    s = strstr(xml, open);
+    if (!s || !(e = strstr(s += strlen(open), close)))
+        return;
+    o = 0;
     while (s < e && o + 1 < size) {
-        size_t i, n = sizeof(ents) / sizeof(ents[0]);
+        size_t i, n = sizeof ents / sizeof ents[0];
         for (i = 0; *s == '&' && i < n; i++)
             if (strncmp(s, ents[i].ent, strlen(ents[i].ent)) == 0)
                 break;
@@ -88,12 +90,13 @@ static void sleep_ms(long ms)
 static long backoff_ms(const struct ag_s3_opts *o, int attempt)
 {
     long d = o->backoff_base_ms;
+    unsigned r;
     for (int i = 1; i < attempt && d < o->backoff_max_ms; i++)
         d *= 2;
     if (d > o->backoff_max_ms)
         d = o->backoff_max_ms;
-    unsigned r = 0;
-    if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+    r = 0;
+    if (getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r)
         r = (unsigned)getpid();
     return d / 2 + (d > 1 ? (long)(r % (unsigned long)(d / 2 + 1)) : 0);
 }
@@ -207,17 +210,18 @@ static int address(const struct ag_s3_client *c, const char *bucket, const char 
 static int parse_endpoint(struct ag_s3_client *c, const char *ep)
 {
     const char *rest;
+    size_t n;
     if (strncmp(ep, "https://", 8) == 0) {
-        snprintf(c->scheme, sizeof(c->scheme), "https");
+        snprintf(c->scheme, sizeof c->scheme, "https");
         rest = ep + 8;
     } else if (strncmp(ep, "http://", 7) == 0) {
-        snprintf(c->scheme, sizeof(c->scheme), "http");
+        snprintf(c->scheme, sizeof c->scheme, "http");
         rest = ep + 7;
     } else {
         return -1;
     }
-    size_t n = strcspn(rest, "/?#");
-    if (n == 0 || n >= sizeof(c->endpoint_host) || (rest[n] && strcmp(rest + n, "/") != 0))
+    n = strcspn(rest, "/?#");
+    if (n == 0 || n >= sizeof c->endpoint_host || (rest[n] && strcmp(rest + n, "/") != 0))
         return -1;
     for (size_t i = 0; i < n; i++)
         if (isspace((unsigned char)rest[i]) || rest[i] == '@')
@@ -253,6 +257,7 @@ static size_t on_read(char *buf, size_t size, size_t nitems, void *ud)
 {
     struct src *s = ud;
     size_t want = size * nitems;
+    ssize_t n;
     if (want > s->len - s->pos)
         want = (size_t)(s->len - s->pos);
     if (want == 0)
@@ -262,7 +267,6 @@ static size_t on_read(char *buf, size_t size, size_t nitems, void *ud)
         s->pos += want;
         return want;
     }
-    ssize_t n;
     do
         n = pread(s->fd, buf, want, s->off + (off_t)s->pos);
     while (n < 0 && errno == EINTR);
@@ -309,15 +313,17 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
 static void header_value(const char *line, size_t n, char *out, size_t size)
 {
     const char *v = memchr(line, ':', n);
+    const char *e;
+    size_t len;
     if (!v)
         return;
     v++;
-    const char *e = line + n;
+    e = line + n;
     while (v < e && (*v == ' ' || *v == '\t'))
         v++;
     while (e > v && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' '))
         e--;
-    size_t len = (size_t)(e - v) < size - 1 ? (size_t)(e - v) : size - 1;
+    len = (size_t)(e - v) < size - 1 ? (size_t)(e - v) : size - 1;
     memcpy(out, v, len);
     out[len] = '\0';
 }
@@ -328,12 +334,12 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
     size_t n = size * nitems;
     char num[32];
     if (n > 5 && strncasecmp(line, "ETag:", 5) == 0)
-        header_value(line, n, r->etag, sizeof(r->etag));
+        header_value(line, n, r->etag, sizeof r->etag);
     else if (n > 13 && strncasecmp(line, "Content-Type:", 13) == 0)
-        header_value(line, n, r->content_type, sizeof(r->content_type));
+        header_value(line, n, r->content_type, sizeof r->content_type);
     else if (n > 15 && strncasecmp(line, "Content-Length:", 15) == 0) {
         num[0] = '\0';
-        header_value(line, n, num, sizeof(num));
+        header_value(line, n, num, sizeof num);
         r->content_length = strtoull(num, NULL, 10);
     }
     return n;
@@ -356,8 +362,8 @@ static struct curl_slist *add_header(struct curl_slist *l, int *bad, const char 
                                      const char *value)
 {
     char line[8192];
-    int n = snprintf(line, sizeof(line), "%s: %s", name, value);
-    struct curl_slist *nl = n > 0 && (size_t)n < sizeof(line) ? curl_slist_append(l, line) : NULL;
+    int n = snprintf(line, sizeof line, "%s: %s", name, value);
+    struct curl_slist *nl = n > 0 && (size_t)n < sizeof line ? curl_slist_append(l, line) : NULL;
     if (!nl)
         *bad = 1;
     return nl ? nl : l;
@@ -452,20 +458,22 @@ static CURLcode attempt(struct ag_s3_client *c, const struct req *q, struct resp
                         enum ag_sigv4_err *sign_err)
 {
     char host[512], path[AG_S3_KEY_MAX + AG_S3_BUCKET_MAX + 8], *url = NULL;
-    struct ag_sigv4_signed *s = calloc(1, sizeof(*s));
+    struct ag_sigv4_signed *s = calloc(1, sizeof *s);
     struct curl_slist *hl = NULL;
     CURLcode cc = CURLE_OUT_OF_MEMORY;
+    struct ag_sigv4_key k;
+    struct ag_sigv4_request sr;
     *sign_err = AG_SIGV4_OK;
     if (!s)
         return cc;
-    if (address(c, q->bucket, q->key, host, sizeof(host), path, sizeof(path)) != 0) {
+    if (address(c, q->bucket, q->key, host, sizeof host, path, sizeof path) != 0) {
         *sign_err = AG_SIGV4_ETOOLONG;
         goto out;
     }
-    struct ag_sigv4_key k = {c->creds->access_key, c->creds->secret_key,
-                             c->creds->session_token, c->creds->region, "s3"};
-    struct ag_sigv4_request sr = {q->method, host, path, q->query, q->nquery,
-                                  q->headers, q->nheaders, q->payload_hash, 0};
+    k = (struct ag_sigv4_key){c->creds->access_key, c->creds->secret_key,
+                              c->creds->session_token, c->creds->region, "s3"};
+    sr = (struct ag_sigv4_request){q->method, host, path, q->query, q->nquery,
+                                   q->headers, q->nheaders, q->payload_hash, 0};
     if ((*sign_err = ag_sigv4_sign(&k, &sr, s)) != AG_SIGV4_OK)
         goto out;
     if (asprintf(&url, "%s://%s%s", c->scheme, host, s->target) < 0) {
@@ -510,14 +518,14 @@ static enum ag_s3_err http_error(struct ag_s3_client *c, const struct req *q,
                                  const struct resp *r, int *retry)
 {
     char code[128], msg[600];
-    xml_text(r->body.data, "Code", code, sizeof(code));
-    xml_text(r->body.data, "Message", msg, sizeof(msg));
+    xml_text(r->body.data, "Code", code, sizeof code);
+    xml_text(r->body.data, "Message", msg, sizeof msg);
     *retry = r->status >= 500 || r->status == 429 || strcmp(code, "SlowDown") == 0 ||
              strcmp(code, "RequestTimeout") == 0 || strcmp(code, "InternalError") == 0;
     if (!code[0])
-        snprintf(code, sizeof(code), "HTTP %ld", r->status);
+        snprintf(code, sizeof code, "HTTP %ld", r->status);
     if (!msg[0])
-        snprintf(msg, sizeof(msg), "%s",
+        snprintf(msg, sizeof msg, "%s",
                  strcmp(q->method, "HEAD") == 0 ? "no error details in a HEAD answer"
                                                 : "no error details from the server");
     sr_errf(c->err, sizeof c->err, "%s: %s (HTTP %ld, %s %s/%s)", code, msg, r->status, q->method, q->bucket,
@@ -533,6 +541,8 @@ static enum ag_s3_err http_error(struct ag_s3_client *c, const struct req *q,
 static enum ag_s3_err outcome(struct ag_s3_client *c, const struct req *q, struct resp *r,
                               CURLcode cc, int *retry)
 {
+    int error_in_200;
+    struct resp tmp;
     *retry = 0;
     if (q->body && q->body->failed) {
         sr_errf(c->err, sizeof c->err, "reading the local file failed: %s", strerror(q->body->failed));
@@ -554,10 +564,10 @@ static enum ag_s3_err outcome(struct ag_s3_client *c, const struct req *q, struc
         return cc == CURLE_OUT_OF_MEMORY ? AG_S3_ENOMEM : AG_S3_ENET;
     }
     /* CompleteMultipartUpload may answer 200 with an <Error> body */
-    int error_in_200 = r->status == 200 && r->body.data && strstr(r->body.data, "<Error>");
+    error_in_200 = r->status == 200 && r->body.data && strstr(r->body.data, "<Error>");
     if (r->status >= 200 && r->status < 300 && !error_in_200)
         return AG_S3_OK;
-    struct resp tmp = *r;
+    tmp = *r;
     if (error_in_200)
         tmp.status = 500;
     return http_error(c, q, &tmp, retry);
@@ -567,17 +577,18 @@ static enum ag_s3_err outcome(struct ag_s3_client *c, const struct req *q, struc
 static enum ag_s3_err request(struct ag_s3_client *c, const struct req *q, struct resp *r)
 {
     enum ag_s3_err e = AG_S3_ENET;
-    memset(r, 0, sizeof(*r));
+    memset(r, 0, sizeof *r);
     r->curl = c->curl;
     r->sink_fd = q->sink_fd;
     for (int n = 1; n <= c->opts.max_attempts; n++) {
         enum ag_sigv4_err se;
         int retry = 0;
+        CURLcode cc;
         if (reset_attempt(q, r) != 0) {
             sr_errf(c->err, sizeof c->err, "cannot rewind the local file: %s", strerror(r->local_err));
             return AG_S3_ELOCAL;
         }
-        CURLcode cc = attempt(c, q, r, &se);
+        cc = attempt(c, q, r, &se);
         if (se != AG_SIGV4_OK) {
             sr_errf(c->err, sizeof c->err, "cannot sign %s %s/%s: %s", q->method, q->bucket, q->key ? q->key : "",
                     ag_sigv4_strerror(se));
@@ -589,7 +600,7 @@ static enum ag_s3_err request(struct ag_s3_client *c, const struct req *q, struc
         if (n < c->opts.max_attempts)
             sleep_ms(backoff_ms(&c->opts, n));
         else
-            snprintf(c->err + strlen(c->err), sizeof(c->err) - strlen(c->err),
+            snprintf(c->err + strlen(c->err), sizeof c->err - strlen(c->err),
                      " after %d attempts", n);
     }
     if (e != AG_S3_OK)
@@ -620,15 +631,18 @@ static enum ag_s3_err put_single(struct ag_s3_client *c, const char *bucket, con
                                  int fd, uint64_t size, const char *ctype)
 {
     char hash[65];
+    struct src body;
+    struct ag_sigv4_pair h[] = {{"Content-Type", ctype}};
+    struct req q;
+    struct resp r;
+    enum ag_s3_err e;
     if (hash_range(fd, 0, size, hash) != 0) {
         sr_errf(c->err, sizeof c->err, "reading the local file failed: %s", strerror(errno));
         return AG_S3_ELOCAL;
     }
-    struct src body = {.fd = fd, .len = size};
-    struct ag_sigv4_pair h[] = {{"Content-Type", ctype}};
-    struct req q = {"PUT", bucket, key, NULL, 0, h, 1, hash, &body, -1};
-    struct resp r;
-    enum ag_s3_err e = request(c, &q, &r);
+    body = (struct src){.fd = fd, .len = size};
+    q = (struct req){"PUT", bucket, key, NULL, 0, h, 1, hash, &body, -1};
+    e = request(c, &q, &r);
     sr_buf_reset(&r.body);
     return e;
 }
@@ -662,22 +676,25 @@ static enum ag_s3_err mp_part(struct ag_s3_client *c, const char *bucket, const 
                               struct part *p)
 {
     char hash[65], nbuf[16];
+    struct ag_sigv4_pair qp[] = {{"partNumber", nbuf}, {"uploadId", upload_id}};
+    struct src body;
+    struct req q;
+    struct resp r;
+    enum ag_s3_err e;
     if (hash_range(fd, off, len, hash) != 0) {
         sr_errf(c->err, sizeof c->err, "reading the local file failed: %s", strerror(errno));
         return AG_S3_ELOCAL;
     }
-    snprintf(nbuf, sizeof(nbuf), "%d", num);
-    struct ag_sigv4_pair qp[] = {{"partNumber", nbuf}, {"uploadId", upload_id}};
-    struct src body = {.fd = fd, .off = off, .len = len};
-    struct req q = {"PUT", bucket, key, qp, 2, NULL, 0, hash, &body, -1};
-    struct resp r;
-    enum ag_s3_err e = request(c, &q, &r);
+    snprintf(nbuf, sizeof nbuf, "%d", num);
+    body = (struct src){.fd = fd, .off = off, .len = len};
+    q = (struct req){"PUT", bucket, key, qp, 2, NULL, 0, hash, &body, -1};
+    e = request(c, &q, &r);
     if (e == AG_S3_OK && !r.etag[0]) {
         sr_errf(c->err, sizeof c->err, "UploadPart %d answer has no ETag (%s/%s)", num, bucket, key);
         e = AG_S3_EHTTP;
     }
     if (e == AG_S3_OK)
-        snprintf(p->etag, sizeof(p->etag), "%s", r.etag);
+        snprintf(p->etag, sizeof p->etag, "%s", r.etag);
     sr_buf_reset(&r.body);
     return e;
 }
@@ -688,13 +705,18 @@ static enum ag_s3_err mp_complete(struct ag_s3_client *c, const char *bucket, co
     struct sr_buf x;
     char line[256], hash[65];
     int bad = 0;
+    struct ag_sigv4_pair qp[] = {{"uploadId", upload_id}};
+    struct src body;
+    struct req q;
+    struct resp r;
+    enum ag_s3_err e;
 
     sr_buf_init(&x, (size_t)n * 200 + 256);
     sr_buf_puts(&x, "<CompleteMultipartUpload>");
     for (int i = 0; i < n && !bad; i++) {
-        int len = snprintf(line, sizeof(line), "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>",
+        int len = snprintf(line, sizeof line, "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>",
                            i + 1, parts[i].etag);
-        bad = len < 0 || (size_t)len >= sizeof(line) || sr_buf_append(&x, line, (size_t)len) != SR_BUF_OK;
+        bad = len < 0 || (size_t)len >= sizeof line || sr_buf_append(&x, line, (size_t)len) != SR_BUF_OK;
     }
     sr_buf_puts(&x, "</CompleteMultipartUpload>");
     if (bad || sr_buf_failed(&x) || ag_sigv4_sha256_hex(x.data, x.len, hash) != AG_SIGV4_OK) {
@@ -702,11 +724,9 @@ static enum ag_s3_err mp_complete(struct ag_s3_client *c, const char *bucket, co
         sr_errf(c->err, sizeof c->err, "cannot build the CompleteMultipartUpload request");
         return AG_S3_ENOMEM;
     }
-    struct ag_sigv4_pair qp[] = {{"uploadId", upload_id}};
-    struct src body = {.fd = -1, .mem = x.data, .len = x.len};
-    struct req q = {"POST", bucket, key, qp, 1, NULL, 0, hash, &body, -1};
-    struct resp r;
-    enum ag_s3_err e = request(c, &q, &r);
+    body = (struct src){.fd = -1, .mem = x.data, .len = x.len};
+    q = (struct req){"POST", bucket, key, qp, 1, NULL, 0, hash, &body, -1};
+    e = request(c, &q, &r);
     sr_buf_reset(&r.body);
     sr_buf_reset(&x);
     return e;
@@ -718,20 +738,22 @@ static void mp_abort(struct ag_s3_client *c, const char *bucket, const char *key
 {
     char saved[ERRMSG_MAX];
     int attempts = c->opts.max_attempts;
-    snprintf(saved, sizeof(saved), "%s", c->err);
+    enum ag_s3_err e;
     struct ag_sigv4_pair qp[] = {{"uploadId", upload_id}};
-    struct req q = {"DELETE", bucket, key, qp, 1, NULL, 0, EMPTY_SHA256, NULL, -1};
+    struct req q;
     struct resp r;
+    snprintf(saved, sizeof saved, "%s", c->err);
+    q = (struct req){"DELETE", bucket, key, qp, 1, NULL, 0, EMPTY_SHA256, NULL, -1};
     c->opts.max_attempts = attempts > 2 ? 2 : attempts;
-    enum ag_s3_err e = request(c, &q, &r);
+    e = request(c, &q, &r);
     c->opts.max_attempts = attempts;
     sr_buf_reset(&r.body);
     if (e == AG_S3_OK)
-        snprintf(c->err, sizeof(c->err), "%.900s (multipart upload aborted)", saved);
+        snprintf(c->err, sizeof c->err, "%.900s (multipart upload aborted)", saved);
     else {
         char why[256];
-        snprintf(why, sizeof(why), "%s", c->err);
-        snprintf(c->err, sizeof(c->err), "%.600s (aborting the multipart upload %.64s also failed: %s)",
+        snprintf(why, sizeof why, "%s", c->err);
+        snprintf(c->err, sizeof c->err, "%.600s (aborting the multipart upload %.64s also failed: %s)",
                  saved, upload_id, why);
     }
 }
@@ -740,14 +762,17 @@ static enum ag_s3_err put_multipart(struct ag_s3_client *c, const char *bucket, 
                                     int fd, uint64_t size, const char *ctype)
 {
     uint64_t psz = c->opts.part_size;
+    int n;
+    enum ag_s3_err e;
+    char upload_id[1024];
+    struct part *parts;
     if ((size + psz - 1) / psz > MAX_PARTS)
         psz = ((size + MAX_PARTS - 1) / MAX_PARTS + MIB - 1) / MIB * MIB;
-    int n = (int)((size + psz - 1) / psz);
-    char upload_id[1024];
-    struct part *parts = calloc((size_t)n, sizeof(*parts));
+    n = (int)((size + psz - 1) / psz);
+    parts = calloc((size_t)n, sizeof *parts);
     if (!parts)
         return AG_S3_ENOMEM;
-    enum ag_s3_err e = mp_initiate(c, bucket, key, ctype, upload_id, sizeof(upload_id));
+    e = mp_initiate(c, bucket, key, ctype, upload_id, sizeof upload_id);
     if (e) {
         free(parts);
         return e;
@@ -785,14 +810,16 @@ enum ag_s3_err ag_s3_put_file(struct ag_s3_client *c, const char *bucket, const 
 {
     uint64_t size;
     enum ag_s3_err e = check_names(c, bucket, key);
+    const char *ctype;
+    int fd;
     if (e)
         return e;
-    const char *ctype = content_type && *content_type ? content_type : "application/octet-stream";
+    ctype = content_type && *content_type ? content_type : "application/octet-stream";
     if (strpbrk(ctype, "\r\n")) {
         sr_errf(c->err, sizeof c->err, "invalid content type");
         return AG_S3_EINVAL;
     }
-    int fd = open_regular(c, path, &size);
+    fd = open_regular(c, path, &size);
     if (fd < 0)
         return AG_S3_ELOCAL;
     if (size > c->opts.multipart_threshold)
@@ -820,19 +847,22 @@ enum ag_s3_err ag_s3_get_file(struct ag_s3_client *c, const char *bucket, const 
                               const char *path)
 {
     enum ag_s3_err e = check_names(c, bucket, key);
+    char *tmp;
+    int fd;
+    struct req q;
+    struct resp r;
     if (e)
         return e;
-    char *tmp = NULL;
+    tmp = NULL;
     if (asprintf(&tmp, "%s.part.XXXXXX", path) < 0)
         return AG_S3_ENOMEM;
-    int fd = mkostemp(tmp, O_CLOEXEC);
+    fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) {
         sr_errf(c->err, sizeof c->err, "cannot create a file next to %s: %s", path, strerror(errno));
         free(tmp);
         return AG_S3_ELOCAL;
     }
-    struct req q = {"GET", bucket, key, NULL, 0, NULL, 0, EMPTY_SHA256, NULL, fd};
-    struct resp r;
+    q = (struct req){"GET", bucket, key, NULL, 0, NULL, 0, EMPTY_SHA256, NULL, fd};
     e = request(c, &q, &r);
     sr_buf_reset(&r.body);
     if (e == AG_S3_OK && (fchmod(fd, 0644) != 0 || fsync(fd) != 0 || place_new(tmp, path) != 0)) {
@@ -850,15 +880,16 @@ enum ag_s3_err ag_s3_head(struct ag_s3_client *c, const char *bucket, const char
                           struct ag_s3_object_info *info)
 {
     enum ag_s3_err e = check_names(c, bucket, key);
+    struct req q;
+    struct resp r;
     if (e)
         return e;
-    struct req q = {"HEAD", bucket, key, NULL, 0, NULL, 0, EMPTY_SHA256, NULL, -1};
-    struct resp r;
+    q = (struct req){"HEAD", bucket, key, NULL, 0, NULL, 0, EMPTY_SHA256, NULL, -1};
     e = request(c, &q, &r);
     if (e == AG_S3_OK && info) {
         info->size = r.content_length;
-        snprintf(info->etag, sizeof(info->etag), "%s", r.etag);
-        snprintf(info->content_type, sizeof(info->content_type), "%s", r.content_type);
+        snprintf(info->etag, sizeof info->etag, "%s", r.etag);
+        snprintf(info->content_type, sizeof info->content_type, "%s", r.content_type);
     }
     sr_buf_reset(&r.body);
     return e;
@@ -869,14 +900,17 @@ enum ag_s3_err ag_s3_presign_get(struct ag_s3_client *c, const char *bucket, con
 {
     char host[512], path[AG_S3_KEY_MAX + AG_S3_BUCKET_MAX + 8];
     enum ag_s3_err e = check_names(c, bucket, key);
+    struct ag_sigv4_key k;
+    struct ag_sigv4_request r;
+    enum ag_sigv4_err se;
     if (e)
         return e;
-    if (address(c, bucket, key, host, sizeof(host), path, sizeof(path)) != 0)
+    if (address(c, bucket, key, host, sizeof host, path, sizeof path) != 0)
         return AG_S3_EINVAL;
-    struct ag_sigv4_key k = {c->creds->access_key, c->creds->secret_key,
-                             c->creds->session_token, c->creds->region, "s3"};
-    struct ag_sigv4_request r = {.method = "GET", .host = host, .path = path, .at = c->opts.at};
-    enum ag_sigv4_err se = ag_sigv4_presign(&k, &r, c->scheme, expires, url, url_size);
+    k = (struct ag_sigv4_key){c->creds->access_key, c->creds->secret_key,
+                              c->creds->session_token, c->creds->region, "s3"};
+    r = (struct ag_sigv4_request){.method = "GET", .host = host, .path = path, .at = c->opts.at};
+    se = ag_sigv4_presign(&k, &r, c->scheme, expires, url, url_size);
     if (se == AG_SIGV4_OK)
         return AG_S3_OK;
     sr_errf(c->err, sizeof c->err, "cannot presign %s/%s: %s", bucket, key, ag_sigv4_strerror(se));
@@ -886,9 +920,11 @@ enum ag_s3_err ag_s3_presign_get(struct ag_s3_client *c, const char *bucket, con
 enum ag_s3_err ag_s3_parse_uri(const char *uri, char *bucket, size_t bucket_size, char *key,
                                size_t key_size)
 {
+    const char *b, *slash;
     if (!uri || strncmp(uri, "s3://", 5) != 0)
         return AG_S3_EINVAL;
-    const char *b = uri + 5, *slash = strchr(b, '/');
+    b = uri + 5;
+    slash = strchr(b, '/');
     if (!slash || (size_t)(slash - b) >= bucket_size || strlen(slash + 1) >= key_size)
         return AG_S3_EINVAL;
     memcpy(bucket, b, (size_t)(slash - b));
@@ -921,10 +957,11 @@ void ag_s3_opts_default(struct ag_s3_opts *o)
 enum ag_s3_err ag_s3_client_new(struct ag_s3_client **out, const struct ag_creds *creds,
                                 const struct ag_s3_opts *opts)
 {
+    struct ag_s3_client *c;
     *out = NULL;
     if (!creds || !creds->access_key || !creds->secret_key || !creds->region)
         return AG_S3_ECREDS;
-    struct ag_s3_client *c = calloc(1, sizeof(*c));
+    c = calloc(1, sizeof *c);
     if (!c)
         return AG_S3_ENOMEM;
     c->creds = creds;
@@ -938,7 +975,7 @@ enum ag_s3_err ag_s3_client_new(struct ag_s3_client **out, const struct ag_creds
         c->opts.part_size = AG_S3_MIN_PART;
     if (c->opts.backoff_max_ms < c->opts.backoff_base_ms)
         c->opts.backoff_max_ms = c->opts.backoff_base_ms;
-    snprintf(c->scheme, sizeof(c->scheme), "https");
+    snprintf(c->scheme, sizeof c->scheme, "https");
     if (creds->endpoint && parse_endpoint(c, creds->endpoint) != 0) {
         free(c);
         return AG_S3_EINVAL;
@@ -978,5 +1015,5 @@ const char *ag_s3_strerror(enum ag_s3_err e)
         [AG_S3_ESIGN] = "cannot sign the S3 request",
         [AG_S3_ENOMEM] = "out of memory",
     };
-    return (unsigned)e < sizeof(msg) / sizeof(msg[0]) && msg[e] ? msg[e] : "unknown S3 error";
+    return (unsigned)e < sizeof msg / sizeof msg[0] && msg[e] ? msg[e] : "unknown S3 error";
 }

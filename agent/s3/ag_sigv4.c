@@ -78,15 +78,15 @@ static int signing_key(const struct ag_sigv4_key *key, const char *date, unsigne
     char k0[256];
     unsigned char k1[32], k2[32], k3[32];
     int rc = -1;
-    int n = snprintf(k0, sizeof(k0), "AWS4%s", key->secret_key);
-    if (n > 0 && (size_t)n < sizeof(k0) && hmac(k0, (size_t)n, date, k1) == 0 &&
+    int n = snprintf(k0, sizeof k0, "AWS4%s", key->secret_key);
+    if (n > 0 && (size_t)n < sizeof k0 && hmac(k0, (size_t)n, date, k1) == 0 &&
         hmac(k1, 32, key->region, k2) == 0 && hmac(k2, 32, key->service, k3) == 0 &&
         hmac(k3, 32, "aws4_request", out) == 0)
         rc = 0;
-    OPENSSL_cleanse(k0, sizeof(k0));
-    OPENSSL_cleanse(k1, sizeof(k1));
-    OPENSSL_cleanse(k2, sizeof(k2));
-    OPENSSL_cleanse(k3, sizeof(k3));
+    OPENSSL_cleanse(k0, sizeof k0);
+    OPENSSL_cleanse(k1, sizeof k1);
+    OPENSSL_cleanse(k2, sizeof k2);
+    OPENSSL_cleanse(k3, sizeof k3);
     return rc;
 }
 
@@ -119,7 +119,8 @@ static int hdr_cmp(const void *a, const void *b)
 static enum ag_sigv4_err hdr_set(struct hdr *h, const char *name, const char *value)
 {
     size_t n = strlen(name);
-    if (n == 0 || n >= sizeof(h->name) || strlen(value) >= sizeof(h->value))
+    size_t o;
+    if (n == 0 || n >= sizeof h->name || strlen(value) >= sizeof h->value)
         return n == 0 ? AG_SIGV4_EINVAL : AG_SIGV4_ETOOLONG;
     for (size_t i = 0; i <= n; i++) {
         unsigned char c = (unsigned char)name[i];
@@ -131,7 +132,7 @@ static enum ag_sigv4_err hdr_set(struct hdr *h, const char *name, const char *va
         return AG_SIGV4_EINVAL;
     while (*value == ' ' || *value == '\t')
         value++;
-    size_t o = 0;
+    o = 0;
     for (const char *q = value; *q; q++) {
         if ((*q == ' ' || *q == '\t') && o > 0 && h->value[o - 1] == ' ')
             continue;
@@ -151,9 +152,10 @@ struct hdrset {
 
 static enum ag_sigv4_err hdrset_add(struct hdrset *s, const char *name, const char *value)
 {
-    if (s->n >= sizeof(s->h) / sizeof(s->h[0]))
+    enum ag_sigv4_err e;
+    if (s->n >= sizeof s->h / sizeof s->h[0])
         return AG_SIGV4_ETOOLONG;
-    enum ag_sigv4_err e = hdr_set(&s->h[s->n], name, value);
+    e = hdr_set(&s->h[s->n], name, value);
     if (e == AG_SIGV4_OK) {
         for (size_t i = 0; i < s->n; i++)
             if (strcmp(s->h[i].name, s->h[s->n].name) == 0)
@@ -171,15 +173,15 @@ struct pairset {
 
 static enum ag_sigv4_err pairset_add(struct pairset *s, const char *name, const char *value)
 {
-    if (s->n >= sizeof(s->p) / sizeof(s->p[0]))
+    struct sr_buf b;
+    struct sr_buf v;
+    if (s->n >= sizeof s->p / sizeof s->p[0])
         return AG_SIGV4_ETOOLONG;
     if (!name || !*name)
         return AG_SIGV4_EINVAL;
-    struct sr_buf b;
-    sr_buf_init_fixed(&b, s->p[s->n].name, sizeof(s->p[s->n].name));
+    sr_buf_init_fixed(&b, s->p[s->n].name, sizeof s->p[s->n].name);
     put_encoded(&b, name, 0);
-    struct sr_buf v;
-    sr_buf_init_fixed(&v, s->p[s->n].value, sizeof(s->p[s->n].value));
+    sr_buf_init_fixed(&v, s->p[s->n].value, sizeof s->p[s->n].value);
     put_encoded(&v, value ? value : "", 0);
     if (sr_buf_failed(&b) || sr_buf_failed(&v))
         return AG_SIGV4_ETOOLONG;
@@ -189,7 +191,7 @@ static enum ag_sigv4_err pairset_add(struct pairset *s, const char *name, const 
 
 static void put_query(struct sr_buf *b, struct pairset *q)
 {
-    qsort(q->p, q->n, sizeof(q->p[0]), pair_cmp);
+    qsort(q->p, q->n, sizeof q->p[0], pair_cmp);
     for (size_t i = 0; i < q->n; i++) {
         if (i)
             sr_buf_putc(b, '&');
@@ -261,9 +263,13 @@ static enum ag_sigv4_err compute_signature(const struct ag_sigv4_key *key,
                                            char signature[65])
 {
     char *canon = malloc(CANON_MAX), sts[512], creq_hash[65];
+    struct sr_buf b;
+    enum ag_sigv4_err e;
+    int n;
+    unsigned char ksign[32], sig[32];
+    int rc;
     if (!canon)
         return AG_SIGV4_ETOOLONG;
-    struct sr_buf b;
     sr_buf_init_fixed(&b, canon, CANON_MAX);
     sr_buf_puts(&b, method);
     sr_buf_putc(&b, '\n');
@@ -281,19 +287,18 @@ static enum ag_sigv4_err compute_signature(const struct ag_sigv4_key *key,
     put_signed_names(&b, hs);
     sr_buf_putc(&b, '\n');
     sr_buf_puts(&b, payload_hash);
-    enum ag_sigv4_err e = sr_buf_failed(&b) ? AG_SIGV4_ETOOLONG : ag_sigv4_sha256_hex(canon, b.len, creq_hash);
+    e = sr_buf_failed(&b) ? AG_SIGV4_ETOOLONG : ag_sigv4_sha256_hex(canon, b.len, creq_hash);
     free(canon);
     if (e)
         return e;
 
-    int n = snprintf(sts, sizeof(sts), ALGORITHM "\n%s\n%s/%s/%s/aws4_request\n%s", amz_date,
-                     date, key->region, key->service, creq_hash);
-    if (n < 0 || (size_t)n >= sizeof(sts))
+    n = snprintf(sts, sizeof sts, ALGORITHM "\n%s\n%s/%s/%s/aws4_request\n%s", amz_date,
+                 date, key->region, key->service, creq_hash);
+    if (n < 0 || (size_t)n >= sizeof sts)
         return AG_SIGV4_ETOOLONG;
 
-    unsigned char ksign[32], sig[32];
-    int rc = signing_key(key, date, ksign) == 0 ? hmac(ksign, 32, sts, sig) : -1;
-    OPENSSL_cleanse(ksign, sizeof(ksign));
+    rc = signing_key(key, date, ksign) == 0 ? hmac(ksign, 32, sts, sig) : -1;
+    OPENSSL_cleanse(ksign, sizeof ksign);
     if (rc != 0)
         return AG_SIGV4_ECRYPTO;
     to_hex(sig, 32, signature);
@@ -316,7 +321,7 @@ static enum ag_sigv4_err collect_headers(const struct ag_sigv4_key *key,
         e = hdrset_add(hs, req->headers[i].name,
                        req->headers[i].value ? req->headers[i].value : "");
     if (!e)
-        qsort(hs->h, hs->n, sizeof(hs->h[0]), hdr_cmp);
+        qsort(hs->h, hs->n, sizeof hs->h[0], hdr_cmp);
     return e;
 }
 
@@ -343,23 +348,29 @@ enum ag_sigv4_err ag_sigv4_sign(const struct ag_sigv4_key *key,
 {
     char date[9];
     enum ag_sigv4_err e = check_request(key, req);
+    const char *ph;
+    struct hdrset *hs;
+    struct sr_buf b;
+    struct sr_buf a;
+    struct sr_buf t;
+    struct pairset *q;
+    char *cq;
     if (e)
         return e;
-    const char *ph = req->payload_hash ? req->payload_hash : AG_SIGV4_UNSIGNED_PAYLOAD;
+    ph = req->payload_hash ? req->payload_hash : AG_SIGV4_UNSIGNED_PAYLOAD;
     if (strcmp(ph, AG_SIGV4_UNSIGNED_PAYLOAD) != 0 && !is_hex64(ph))
         return AG_SIGV4_EINVAL;
     if ((e = format_time(req->at, out->amz_date, date)))
         return e;
-    snprintf(out->payload_hash, sizeof(out->payload_hash), "%s", ph);
+    snprintf(out->payload_hash, sizeof out->payload_hash, "%s", ph);
 
-    struct hdrset *hs = calloc(1, sizeof(*hs));
-    struct pairset *q = calloc(1, sizeof(*q));
-    char *cq = malloc(CANON_MAX);
+    hs = calloc(1, sizeof *hs);
+    q = calloc(1, sizeof *q);
+    cq = malloc(CANON_MAX);
     if (!hs || !q || !cq) {
         e = AG_SIGV4_ETOOLONG;
         goto done;
     }
-    struct sr_buf b;
     sr_buf_init_fixed(&b, cq, CANON_MAX);
     if ((e = collect_headers(key, req, 1, out->amz_date, ph, hs)) ||
         (e = collect_query(req, q)))
@@ -369,13 +380,12 @@ enum ag_sigv4_err ag_sigv4_sign(const struct ag_sigv4_key *key,
         e = AG_SIGV4_ETOOLONG;
         goto done;
     }
-    if ((e = s3_path(req->path, out->target, sizeof(out->target))) ||
+    if ((e = s3_path(req->path, out->target, sizeof out->target)) ||
         (e = compute_signature(key, req->method, out->target, cq, hs, ph, out->amz_date, date,
                                out->signature)))
         goto done;
 
-    struct sr_buf a;
-    sr_buf_init_fixed(&a, out->authorization, sizeof(out->authorization));
+    sr_buf_init_fixed(&a, out->authorization, sizeof out->authorization);
     sr_buf_puts(&a, ALGORITHM " Credential=");
     sr_buf_puts(&a, key->access_key);
     sr_buf_putc(&a, '/');
@@ -389,8 +399,7 @@ enum ag_sigv4_err ag_sigv4_sign(const struct ag_sigv4_key *key,
     sr_buf_puts(&a, ",Signature=");
     sr_buf_puts(&a, out->signature);
 
-    struct sr_buf t;
-    sr_buf_init_fixed(&t, out->target, sizeof(out->target));
+    sr_buf_init_fixed(&t, out->target, sizeof out->target);
     put_encoded(&t, req->path, 1);
     if (b.len) {
         sr_buf_putc(&t, '?');
@@ -412,6 +421,12 @@ enum ag_sigv4_err ag_sigv4_presign(const struct ag_sigv4_key *key,
     char amz_date[17], date[9], cred[256], exp[24], names[512], sig[65];
     char path[3 * AG_SIGV4_PATH_MAX + 1];
     enum ag_sigv4_err e = check_request(key, req);
+    struct hdrset *hs;
+    struct sr_buf nb;
+    struct sr_buf b;
+    struct sr_buf u;
+    struct pairset *q;
+    char *cq;
     if (e)
         return e;
     if (expires < 1 || expires > AG_SIGV4_EXPIRES_MAX)
@@ -420,21 +435,20 @@ enum ag_sigv4_err ag_sigv4_presign(const struct ag_sigv4_key *key,
         return AG_SIGV4_EINVAL;
     if ((e = format_time(req->at, amz_date, date)))
         return e;
-    snprintf(cred, sizeof(cred), "%s/%s/%s/%s/aws4_request", key->access_key, date,
+    snprintf(cred, sizeof cred, "%s/%s/%s/%s/aws4_request", key->access_key, date,
              key->region, key->service);
-    snprintf(exp, sizeof(exp), "%ld", expires);
+    snprintf(exp, sizeof exp, "%ld", expires);
 
-    struct hdrset *hs = calloc(1, sizeof(*hs));
-    struct pairset *q = calloc(1, sizeof(*q));
-    char *cq = malloc(CANON_MAX);
+    hs = calloc(1, sizeof *hs);
+    q = calloc(1, sizeof *q);
+    cq = malloc(CANON_MAX);
     if (!hs || !q || !cq) {
         e = AG_SIGV4_ETOOLONG;
         goto done;
     }
     if ((e = collect_headers(key, req, 0, NULL, NULL, hs)) || (e = collect_query(req, q)))
         goto done;
-    struct sr_buf nb;
-    sr_buf_init_fixed(&nb, names, sizeof(names));
+    sr_buf_init_fixed(&nb, names, sizeof names);
     put_signed_names(&nb, hs);
     if ((e = pairset_add(q, "X-Amz-Algorithm", ALGORITHM)) ||
         (e = pairset_add(q, "X-Amz-Credential", cred)) ||
@@ -445,18 +459,16 @@ enum ag_sigv4_err ag_sigv4_presign(const struct ag_sigv4_key *key,
     if (key->session_token && *key->session_token &&
         (e = pairset_add(q, "X-Amz-Security-Token", key->session_token)))
         goto done;
-    struct sr_buf b;
     sr_buf_init_fixed(&b, cq, CANON_MAX);
     put_query(&b, q);
     if (sr_buf_failed(&b) || sr_buf_failed(&nb)) {
         e = AG_SIGV4_ETOOLONG;
         goto done;
     }
-    if ((e = s3_path(req->path, path, sizeof(path))) ||
+    if ((e = s3_path(req->path, path, sizeof path)) ||
         (e = compute_signature(key, req->method, path, cq, hs, AG_SIGV4_UNSIGNED_PAYLOAD, amz_date,
                                date, sig)))
         goto done;
-    struct sr_buf u;
     sr_buf_init_fixed(&u, url, url_size);
     sr_buf_puts(&u, scheme);
     sr_buf_puts(&u, "://");
@@ -477,7 +489,7 @@ done:
 enum ag_sigv4_err ag_sigv4_canonical_query(const struct ag_sigv4_pair *query, size_t n,
                                            char *out, size_t out_size)
 {
-    struct pairset *q = calloc(1, sizeof(*q));
+    struct pairset *q = calloc(1, sizeof *q);
     enum ag_sigv4_err e = q ? AG_SIGV4_OK : AG_SIGV4_ETOOLONG;
     struct sr_buf b;
 
@@ -499,6 +511,8 @@ enum ag_sigv4_err ag_sigv4_service_uri(const char *path, char *out, size_t out_s
     const char *seg[256];
     size_t len[256], nseg = 0;
     struct sr_buf b;
+    char *joined;
+    struct sr_buf j;
 
     if (!path || path[0] != '/')
         return AG_SIGV4_EINVAL;
@@ -518,10 +532,9 @@ enum ag_sigv4_err ag_sigv4_service_uri(const char *path, char *out, size_t out_s
         }
         p += n + (end != NULL);
     }
-    char *joined = malloc(strlen(path) + 2);
+    joined = malloc(strlen(path) + 2);
     if (!joined)
         return AG_SIGV4_ETOOLONG;
-    struct sr_buf j;
     sr_buf_init_fixed(&j, joined, strlen(path) + 2);
     sr_buf_putc(&j, '/');
     for (size_t i = 0; i < nseg; i++) {
@@ -549,12 +562,12 @@ enum ag_sigv4_err ag_sigv4_signature(const struct ag_sigv4_key *key,
         return AG_SIGV4_EINVAL;
     if (c->nheaders > AG_SIGV4_MAX_HEADERS + 4)
         return AG_SIGV4_ETOOLONG;
-    if (!(hs = calloc(1, sizeof(*hs))))
+    if (!(hs = calloc(1, sizeof *hs)))
         return AG_SIGV4_ETOOLONG;
     for (size_t i = 0; !e && i < c->nheaders; i++)
         e = hdrset_add(hs, c->headers[i].name, c->headers[i].value ? c->headers[i].value : "");
     if (!e) {
-        qsort(hs->h, hs->n, sizeof(hs->h[0]), hdr_cmp);
+        qsort(hs->h, hs->n, sizeof hs->h[0], hdr_cmp);
         memcpy(date, c->amz_date, 8);
         date[8] = '\0';
         e = compute_signature(key, c->method, c->uri, c->query, hs, c->payload_hash, c->amz_date,

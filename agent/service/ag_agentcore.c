@@ -225,12 +225,13 @@ static void trim(void)
             refresh(r);
     while (nrecords > RECORDS_MAX) {
         struct record **victim = NULL;
+        struct record *r;
         for (struct record **p = &records; *p; p = &(*p)->next)
             if ((*p)->terminated)
                 victim = p;
         if (!victim)
             return;
-        struct record *r = *victim;
+        r = *victim;
         *victim = r->next;
         free(r);
         nrecords--;
@@ -317,10 +318,11 @@ static enum ag_mcp_open_res open_session(const struct ag_mcp_sess_spec *spec, st
                                          size_t idlen, char *why, size_t whylen)
 {
     struct start_job j = {.spec = spec, .call = call, .id = id, .idlen = idlen, .why = why, .whylen = whylen};
+    struct start_job **tail;
 
     pthread_once(&starters_once, starters_init);
     pthread_mutex_lock(&start_lock);
-    struct start_job **tail = &start_head;
+    tail = &start_head;
     while (*tail)
         tail = &(*tail)->next;
     *tail = &j;
@@ -408,6 +410,7 @@ static void op_start(const struct ag_http_req *req, struct ag_http_resp *resp, c
     const char *name, *token;
     char why[512];
     int ttl;
+    int res;
 
     if (!body || start_args(body, resp, &name, &ttl, &token) < 0)
         return cJSON_Delete(body);
@@ -437,7 +440,7 @@ static void op_start(const struct ag_http_req *req, struct ag_http_resp *resp, c
     call.tenant = tenant;
     call.protocol = "agentcore";
     snprintf(call.correlation, sizeof call.correlation, "%s", corr);
-    int res = (int)open_session(&spec, &call, r->id, sizeof r->id, why, sizeof why);
+    res = (int)open_session(&spec, &call, r->id, sizeof r->id, why, sizeof why);
     if (ag_observe_draining()) {   /* the drain began while its jail started */
         if (res == AG_MCP_OPEN_OK)
             ag_mcp_session_close(r->id, tenant);
@@ -611,6 +614,8 @@ static void op_invoke(const struct ag_http_req *req, struct ag_http_resp *resp, 
                       const char *interp, const char *corr)
 {
     const char *sid = ag_http_header(req, "x-amzn-code-interpreter-session-id");
+    const struct ag_agentcore_interp *in;
+    double timeout;
     cJSON *body;
     const cJSON *name, *args;
     struct record *r;
@@ -636,8 +641,8 @@ static void op_invoke(const struct ag_http_req *req, struct ag_http_resp *resp, 
         cJSON_Delete(body);
         return not_found(resp, sid);
     }
-    const struct ag_agentcore_interp *in = interp_for(interp);
-    double timeout = in && in->timeout > 0 && in->timeout < O->exec_timeout ? in->timeout : O->exec_timeout;
+    in = interp_for(interp);
+    timeout = in && in->timeout > 0 && in->timeout < O->exec_timeout ? in->timeout : O->exec_timeout;
     ag_agentcore_invoke(resp, tenant, sid, name->valuestring, args, timeout, req->fd, corr);
     cJSON_Delete(body);
 }

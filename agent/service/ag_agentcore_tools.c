@@ -345,6 +345,7 @@ static int files_read(const cJSON *files, cJSON *content)
     cJSON_ArrayForEach(f, files) {
         const char *p = arg_str(f, "path") ?: "", *data = arg_str(f, "content");
         int bin = strcmp(arg_str(f, "encoding") ?: "", "base64") == 0;
+        cJSON *b, *r;
         if (!data) {
             snprintf(line, sizeof line, "%s: %s", p, arg_str(f, "error") ?: "not read");
             add_text(content, line);
@@ -355,7 +356,7 @@ static int files_read(const cJSON *files, cJSON *content)
             snprintf(uri, sizeof uri, "%s", p);
         else
             snprintf(uri, sizeof uri, "file://%s%s", p[0] == '/' ? "" : "/tmp/", p);
-        cJSON *b = cJSON_CreateObject(), *r = cJSON_AddObjectToObject(b, "resource");
+        b = cJSON_CreateObject(); r = cJSON_AddObjectToObject(b, "resource");
         cJSON_AddStringToObject(b, "type", "resource");
         cJSON_AddStringToObject(r, "type", bin ? "blob" : "text");
         cJSON_AddStringToObject(r, "uri", uri);

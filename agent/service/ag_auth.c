@@ -281,9 +281,10 @@ static const char *header(const struct ag_auth_request *r, const char *name, cha
     int found = 0;
 
     for (size_t i = 0; i < r->nheaders; i++) {
+        int w;
         if (strcasecmp(r->headers[i].name, name) != 0)
             continue;
-        int w = snprintf(out + n, outlen - n, "%s%s", found ? "," : "", r->headers[i].value ? r->headers[i].value : "");
+        w = snprintf(out + n, outlen - n, "%s%s", found ? "," : "", r->headers[i].value ? r->headers[i].value : "");
         if (w < 0 || (size_t)w >= outlen - n)
             return NULL;
         n += (size_t)w;

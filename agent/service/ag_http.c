@@ -602,24 +602,10 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     SR_DEBUG("http: %s", line);
 }
 
-int ag_http_start(int fd, const struct ag_http_opts *o, const struct ag_http_route *routes, size_t n,
-                  struct ag_http **out, char *err, size_t errlen)
+/* Start libmicrohttpd on fd for h, with h->o's caps (and TLS when o has a
+ * certificate and key); NULL if it does not start. */
+static struct MHD_Daemon *start_daemon(struct ag_http *h, int fd, const struct ag_http_opts *o)
 {
-    struct ag_http *h = calloc(1, sizeof *h);
-
-    *out = NULL;
-    if (!h)
-        return close(fd), snprintf(err, errlen, "out of memory"), -1;
-    h->o = *o;
-    h->o.max_body = o->max_body ? o->max_body : 32u << 20;
-    h->o.max_header = o->max_header ? o->max_header : 32u << 10;
-    h->o.max_connections = o->max_connections ? o->max_connections : 64;
-    h->o.idle_timeout = o->idle_timeout ? o->idle_timeout : 30;
-    h->o.request_deadline = o->request_deadline ? o->request_deadline : 60;
-    h->routes = routes;
-    h->nroutes = n;
-    pthread_mutex_init(&h->lock, NULL);
-    pthread_cond_init(&h->wake, NULL);
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     struct MHD_OptionItem ops[] = {
         {MHD_OPTION_LISTEN_SOCKET, fd, NULL},
@@ -646,7 +632,28 @@ int ag_http_start(int fd, const struct ag_http_opts *o, const struct ag_http_rou
         ops[i++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)o->tls_key};
         ops[i++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)AG_HTTP_TLS_PRIORITIES};
     }
-    h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
+    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
+}
+
+int ag_http_start(int fd, const struct ag_http_opts *o, const struct ag_http_route *routes, size_t n,
+                  struct ag_http **out, char *err, size_t errlen)
+{
+    struct ag_http *h = calloc(1, sizeof *h);
+
+    *out = NULL;
+    if (!h)
+        return close(fd), snprintf(err, errlen, "out of memory"), -1;
+    h->o = *o;
+    h->o.max_body = o->max_body ? o->max_body : 32u << 20;
+    h->o.max_header = o->max_header ? o->max_header : 32u << 10;
+    h->o.max_connections = o->max_connections ? o->max_connections : 64;
+    h->o.idle_timeout = o->idle_timeout ? o->idle_timeout : 30;
+    h->o.request_deadline = o->request_deadline ? o->request_deadline : 60;
+    h->routes = routes;
+    h->nroutes = n;
+    pthread_mutex_init(&h->lock, NULL);
+    pthread_cond_init(&h->wake, NULL);
+    h->d = start_daemon(h, fd, o);
     if (!h->d) {
         close(fd);
         ag_http_stop(&h);

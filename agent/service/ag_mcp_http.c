@@ -105,8 +105,9 @@ static void base_url(const struct ag_http_req *req, char *out, size_t n)
     const char *host = ag_http_header(req, "Host");
 
     if (O->public_url) {
+        size_t len;
         snprintf(out, n, "%s", O->public_url);
-        size_t len = strlen(out);
+        len = strlen(out);
         if (len && out[len - 1] == '/')
             out[len - 1] = '\0';
         return;
@@ -365,10 +366,11 @@ static int header_says(const char *v, const char *want)
     size_t n = strlen(v), len;
     unsigned char *dec;
     int same;
+    char *b64;
 
     if (n < 13 || strncmp(v, "=?base64?", 9) != 0 || strcmp(v + n - 2, "?=") != 0)
         return strcmp(v, want) == 0;
-    char *b64 = strndup(v + 9, n - 11);
+    b64 = strndup(v + 9, n - 11);
     dec = b64 ? ag_mcp_unbase64(b64, &len) : NULL;
     same = dec && len == strlen(want) && memcmp(dec, want, len) == 0;
     free(b64);

@@ -236,6 +236,7 @@ static int hung_up(int fd)
 static int next_event(struct ag_mcp_sse *s)
 {
     double quiet_since = now();
+    struct msg *m;
 
     while (!s->head) {
         struct timespec ts;
@@ -255,7 +256,7 @@ static int next_event(struct ag_mcp_sse *s)
         ts.tv_sec += 1;
         pthread_cond_timedwait(&s->cond, &s->lock, &ts);
     }
-    struct msg *m = s->head;
+    m = s->head;
     s->head = m->next;
     if (!s->head)
         s->tail = NULL;

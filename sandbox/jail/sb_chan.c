@@ -44,9 +44,10 @@ static int take_fds(struct msghdr *mh, int *fds, int max, int keep)
     int n = 0;
 
     for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+        size_t cnt;
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
             continue;
-        size_t cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
         for (size_t i = 0; i < cnt; i++) {
             int fd;
             memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);

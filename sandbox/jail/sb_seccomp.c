@@ -53,6 +53,8 @@ scmp_filter_ctx sb_seccomp_build(const struct sb_policy *pol, int notify, char *
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO((uint32_t)pol->default_errno));
     int rc;
 
+    if (errlen)
+        err[0] = '\0';   /* read below: a rule's message is kept over the attribute's */
     if (!ctx) {
         snprintf(err, errlen, "seccomp_init failed");
         return NULL;

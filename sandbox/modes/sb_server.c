@@ -352,11 +352,13 @@ static void wait_quiet(struct server *s)
     struct timespec pause = {0, 2 * 1000 * 1000};
 
     for (int i = 0; i < 250 && !s->stopping; i++) {
+        int low;
+        int quiet;
         pthread_mutex_lock(&s->pool_lock);
-        int low = s->nready * 2 < s->pool_size;
+        low = s->nready * 2 < s->pool_size;
         pthread_mutex_unlock(&s->pool_lock);
         pthread_mutex_lock(&s->q_lock);
-        int quiet = s->executing == 0 || low;
+        quiet = s->executing == 0 || low;
         pthread_mutex_unlock(&s->q_lock);
         if (quiet)
             return;
@@ -856,9 +858,10 @@ static void enqueue(struct server *s, int fd)
     }
     pthread_mutex_lock(&s->q_lock);
     if (s->qlen >= s->queue_max + (s->max_concurrent - s->busy)) {
+        cJSON *rec;
         snprintf(msg, sizeof msg, "busy: %lu runs in progress and %lu queued; try again later", s->busy, s->qlen);
         pthread_mutex_unlock(&s->q_lock);
-        cJSON *rec = sb_record_internal_error(msg);
+        rec = sb_record_internal_error(msg);
         cJSON_AddBoolToObject(rec, "busy", 1);
         refuse(fd, rec);
         return;
@@ -1052,8 +1055,9 @@ static void drain(struct server *s, pthread_t *ex, unsigned long n)
     pthread_mutex_unlock(&s->q_lock);
     for (;;) {
         struct timespec pause = {0, 20 * 1000 * 1000};
+        unsigned long busy;
         pthread_mutex_lock(&s->q_lock);
-        unsigned long busy = s->busy;
+        busy = s->busy;
         if (busy && sr_now() >= deadline)
             for (int i = 0; i < MAX_EXECUTORS; i++)
                 if (s->active[i])

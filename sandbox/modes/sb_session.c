@@ -432,11 +432,14 @@ static void run_one(struct sb_worker *w, struct line_reader *lr, const char *lin
         x.client = lr;
         sb_worker_watch(w, &x);
         if (x.done) {
+            char *err;
+            const cJSON *cpu;
+            const cJSON *rss;
             done = cJSON_ParseWithLength(x.rep.data + 4, x.rep.len - 4);
             st = cJSON_GetObjectItemCaseSensitive(done, "status");
-            char *err = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(done, "error"));
-            const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(done, "cpu");
-            const cJSON *rss = cJSON_GetObjectItemCaseSensitive(done, "maxRssKb");
+            err = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(done, "error"));
+            cpu = cJSON_GetObjectItemCaseSensitive(done, "cpu");
+            rss = cJSON_GetObjectItemCaseSensitive(done, "maxRssKb");
             o.cpu_time = cJSON_IsNumber(cpu) ? cpu->valuedouble : 0;
             o.max_rss_kb = cJSON_IsNumber(rss) ? (long)rss->valuedouble : 0;
             sb_worker_outcome(w, &x, cJSON_IsNumber(st) ? st->valueint : 1, err, &o);

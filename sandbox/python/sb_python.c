@@ -217,9 +217,10 @@ static int handle_exception(char **error)
     PyObject *type, *exc, *tb;
 
     if (PyErr_ExceptionMatches(PyExc_SystemExit)) {
+        int status;
         PyErr_Fetch(&type, &exc, &tb);
         PyErr_NormalizeException(&type, &exc, &tb);
-        int status = exit_status(exc);
+        status = exit_status(exc);
         Py_XDECREF(type);
         Py_XDECREF(exc);
         Py_XDECREF(tb);

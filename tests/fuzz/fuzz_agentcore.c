@@ -115,6 +115,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         *body = '\0', body += 2;
     line = strtok_r(text, "\n", &save);
     if (line && (sp = strchr(line, ' '))) {
+        enum ag_auth_res pre;
+        struct ag_auth_request ar;
+        enum ag_auth_res res;
         *sp = '\0';
         req->method = line;
         req->path = sp + 1;
@@ -143,13 +146,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         req->body = body ? body : "";
         req->body_len = body ? strlen(body) : 0;
         req->fd = -1;
-        struct ag_auth_request ar = {.method = req->method, .path = req->path, .query = req->query,
-                                     .nquery = req->nquery, .headers = req->headers, .nheaders = req->nheaders,
-                                     .body = req->body, .body_len = req->body_len, .now = 1796122742};
-        enum ag_auth_res res = ag_auth_verify(auth, &ar, "us-east-1", &tenant, err, sizeof err);
+        ar = (struct ag_auth_request){.method = req->method, .path = req->path, .query = req->query,
+                                      .nquery = req->nquery, .headers = req->headers, .nheaders = req->nheaders,
+                                      .body = req->body, .body_len = req->body_len, .now = 1796122742};
+        res = ag_auth_verify(auth, &ar, "us-east-1", &tenant, err, sizeof err);
         assert(res == AG_AUTH_OK ? tenant != NULL : tenant == NULL);
         /* the check before the body refuses only what the full check would, with its verdict */
-        enum ag_auth_res pre = ag_auth_precheck(auth, &ar, "us-east-1", err, sizeof err);
+        pre = ag_auth_precheck(auth, &ar, "us-east-1", err, sizeof err);
         assert(pre == AG_AUTH_OK || pre == res);
         if (strncmp(req->path, "/code-interpreters", 18) == 0 && !strstr(req->path, "/sessions/start")) {
             ag_agentcore_handle(req, &resp, NULL);

@@ -17,7 +17,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_B       := $(B)/fuzz
 FUZZ_NAMES   := blocks policy record agentcore
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_B)/fuzz_%)
-FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Werror=declaration-after-statement \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                 -Icommon $(SANDBOX_INC) $(call pkg_cflags,libseccomp libcjson)
 FUZZ_LIBS    := $(call pkg_libs,libseccomp libcjson)

@@ -18,11 +18,12 @@
 static int cmd_get(int argc, char **argv)
 {
     char err[1200];
+    enum ag_s3_err e;
     if (argc != 3) {
         fprintf(stderr, "usage: s3_tool get s3://bucket/key DEST\n");
         return 2;
     }
-    enum ag_s3_err e = ag_cmd_s3_fetch(argv[1], argv[2], err, sizeof(err));
+    e = ag_cmd_s3_fetch(argv[1], argv[2], err, sizeof err);
     if (e)
         fprintf(stderr, "s3_tool get: %s\n", err);
     return ag_cmd_s3_exit_code(e);
@@ -34,15 +35,16 @@ static int cmd_head(int argc, char **argv)
     struct ag_creds *creds = NULL;
     struct ag_s3_client *c = NULL;
     struct ag_s3_object_info info;
-    if (argc != 2 || ag_s3_parse_uri(argv[1], bucket, sizeof(bucket), key, sizeof(key))) {
+    enum ag_s3_err e;
+    if (argc != 2 || ag_s3_parse_uri(argv[1], bucket, sizeof bucket, key, sizeof key)) {
         fprintf(stderr, "usage: s3_tool head s3://bucket/key\n");
         return 2;
     }
-    if (ag_creds_load(&creds, err, sizeof(err)) != AG_CREDS_OK) {
+    if (ag_creds_load(&creds, err, sizeof err) != AG_CREDS_OK) {
         fprintf(stderr, "s3_tool head: %s\n", err);
         return 2;
     }
-    enum ag_s3_err e = ag_s3_client_new(&c, creds, NULL);
+    e = ag_s3_client_new(&c, creds, NULL);
     if (!e && !(e = ag_s3_head(c, bucket, key, &info)))
         printf("%llu %s %s\n", (unsigned long long)info.size, info.etag, info.content_type);
     else
@@ -55,13 +57,14 @@ static int cmd_head(int argc, char **argv)
 static int cmd_archive(int argc, char **argv)
 {
     char err[1024];
+    enum ag_archive_err e;
     if (argc != 3) {
         fprintf(stderr, "usage: s3_tool unpack ARCHIVE DIR | pack DIR OUT\n");
         return 2;
     }
-    enum ag_archive_err e = strcmp(argv[0], "unpack") == 0
-                                ? ag_archive_unpack(argv[1], argv[2], NULL, err, sizeof(err))
-                                : ag_archive_pack_dir(argv[1], argv[2], NULL, err, sizeof(err));
+    e = strcmp(argv[0], "unpack") == 0
+            ? ag_archive_unpack(argv[1], argv[2], NULL, err, sizeof err)
+            : ag_archive_pack_dir(argv[1], argv[2], NULL, err, sizeof err);
     if (e)
         fprintf(stderr, "s3_tool %s: %s\n", argv[0], err);
     return e ? 2 : 0;
@@ -74,7 +77,7 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } cmds[] = {{"upload", ag_cmd_upload}, {"presign", ag_cmd_presign}, {"get", cmd_get},
                 {"head", cmd_head},        {"unpack", cmd_archive},     {"pack", cmd_archive}};
-    for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+    for (size_t i = 0; argc > 1 && i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(argv[1], cmds[i].name) == 0)
             return cmds[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "usage: s3_tool upload|presign|get|head|unpack|pack ...\n");

@@ -31,7 +31,7 @@ static char *path_in(const char *name)
     static char p[8][256];
     static int i;
     i = (i + 1) % 8;
-    snprintf(p[i], sizeof(p[i]), "%s/%s", tmp, name);
+    snprintf(p[i], sizeof p[i], "%s/%s", tmp, name);
     return p[i];
 }
 
@@ -53,8 +53,8 @@ static void add(struct archive *a, const struct ent *e)
     archive_write_header(a, ae);
     if (e->kind == REG && e->zeros) {
         static char z[1 << 16];
-        for (long long left = size; left > 0; left -= (long long)sizeof(z))
-            archive_write_data(a, z, left < (long long)sizeof(z) ? (size_t)left : sizeof(z));
+        for (long long left = size; left > 0; left -= (long long)sizeof z)
+            archive_write_data(a, z, left < (long long)sizeof z ? (size_t)left : sizeof z);
     } else if (e->kind == REG) {
         archive_write_data(a, e->data, strlen(e->data));
     }
@@ -89,9 +89,10 @@ static int file_is(const char *p, const char *want)
 {
     char buf[256] = {0};
     int fd = open(p, O_RDONLY);
+    ssize_t n;
     if (fd < 0)
         return 0;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    n = read(fd, buf, sizeof buf - 1);
     close(fd);
     return n == (ssize_t)strlen(want) && memcmp(buf, want, (size_t)n) == 0;
 }
@@ -102,13 +103,13 @@ static void expect_refused(const char *what, const struct ent *ents, size_t n, i
     char err[512] = "";
     const char *arc = build("evil.arc", zip, ents, n);
     const char *dest = path_in("evil.out");
-    enum ag_archive_err e = ag_archive_unpack(arc, dest, NULL, err, sizeof(err));
+    enum ag_archive_err e = ag_archive_unpack(arc, dest, NULL, err, sizeof err);
     ok(e == want && strstr(err, in_msg) != NULL, "%s is refused (code %d, want %d): %s", what, (int)e, (int)want,
        err);
     ok(!exists(dest), "... and the destination is removed");
 }
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define N(a) (sizeof a / sizeof a[0])   /* a: an array name */
 
 static void test_good(void)
 {
@@ -118,7 +119,7 @@ static void test_good(void)
     for (int zip = 0; zip <= 1; zip++) {
         const char *dest = path_in(zip ? "good.zip.out" : "good.tgz.out");
         enum ag_archive_err e = ag_archive_unpack(build("good.arc", zip, good, N(good)), dest,
-                                                  NULL, err, sizeof(err));
+                                                  NULL, err, sizeof err);
         ok(e == AG_ARCHIVE_OK, "a plain %s unpacks (%s)", zip ? "zip" : "tar.gz", err);
         ok(file_is(path_in(zip ? "good.zip.out/top.txt" : "good.tgz.out/top.txt"), "top") &&
                file_is(path_in(zip ? "good.zip.out/d/e/f.csv" : "good.tgz.out/d/e/f.csv"),
@@ -127,39 +128,41 @@ static void test_good(void)
            "... with every file in place and intact");
     }
     ok(ag_archive_unpack(build("good.arc", 0, good, N(good)), path_in("good.tgz.out"), NULL,
-                         err, sizeof(err)) == AG_ARCHIVE_EWRITE,
+                         err, sizeof err) == AG_ARCHIVE_EWRITE,
        "an existing destination is refused: %s", err);
 }
 
 static void test_evil(void)
 {
     const struct ent dotdot[] = {{"ok.txt", REG, "x", 0}, {"../escaped", REG, "x", 0}};
+    const struct ent deep[] = {{"a/b/../../../x", REG, "x", 0}};
+    const struct ent abs[] = {{"/tmp/sandboxrun-abs-test", REG, "x", 0}};
+    const struct ent sym[] = {{"link", SYMLINK, "/etc/passwd", 0}};
+    const struct ent symzip[] = {{"zlink", SYMLINK, "../../etc", 0}};
+    const struct ent hard[] = {{"a", REG, "x", 0}, {"h", HARDLINK, "/etc/shadow", 0}};
+    const struct ent dev[] = {{"null", CHR, NULL, 0}};
+    const struct ent fifo[] = {{"pipe", FIFO, NULL, 0}};
+    const struct ent dup[] = {{"same", REG, "first", 0}, {"same", REG, "second", 0}};
+    char err[512];
+    const char *junk;
+    FILE *f;
     expect_refused("'../escaped'", dotdot, N(dotdot), 0, AG_ARCHIVE_EUNSAFE, "'../escaped'");
     ok(!exists(path_in("escaped")), "... and nothing was written outside");
-    const struct ent deep[] = {{"a/b/../../../x", REG, "x", 0}};
     expect_refused("a nested '..'", deep, N(deep), 1, AG_ARCHIVE_EUNSAFE, "a/b/../../../x");
-    const struct ent abs[] = {{"/tmp/sandboxrun-abs-test", REG, "x", 0}};
     expect_refused("an absolute path", abs, N(abs), 0, AG_ARCHIVE_EUNSAFE, "absolute");
     ok(!exists("/tmp/sandboxrun-abs-test"), "... and /tmp was not touched");
-    const struct ent sym[] = {{"link", SYMLINK, "/etc/passwd", 0}};
     expect_refused("a symlink", sym, N(sym), 0, AG_ARCHIVE_EUNSAFE, "'link' is a symbolic link");
-    const struct ent symzip[] = {{"zlink", SYMLINK, "../../etc", 0}};
     expect_refused("a symlink in a zip", symzip, N(symzip), 1, AG_ARCHIVE_EUNSAFE, "'zlink'");
-    const struct ent hard[] = {{"a", REG, "x", 0}, {"h", HARDLINK, "/etc/shadow", 0}};
     expect_refused("a hard link", hard, N(hard), 0, AG_ARCHIVE_EUNSAFE, "'h' is a hard link");
-    const struct ent dev[] = {{"null", CHR, NULL, 0}};
     expect_refused("a device node", dev, N(dev), 0, AG_ARCHIVE_EUNSAFE, "'null' is a device");
-    const struct ent fifo[] = {{"pipe", FIFO, NULL, 0}};
     expect_refused("a FIFO", fifo, N(fifo), 0, AG_ARCHIVE_EUNSAFE, "'pipe'");
-    const struct ent dup[] = {{"same", REG, "first", 0}, {"same", REG, "second", 0}};
     expect_refused("a duplicate entry", dup, N(dup), 0, AG_ARCHIVE_EUNSAFE, "duplicate");
 
-    char err[512];
-    const char *junk = path_in("junk.tgz");
-    FILE *f = fopen(junk, "w");
+    junk = path_in("junk.tgz");
+    f = fopen(junk, "w");
     fputs("this is not an archive at all, just text\n", f);
     fclose(f);
-    ok(ag_archive_unpack(junk, path_in("junk.out"), NULL, err, sizeof(err)) == AG_ARCHIVE_EFORMAT,
+    ok(ag_archive_unpack(junk, path_in("junk.out"), NULL, err, sizeof err) == AG_ARCHIVE_EFORMAT,
        "a non-archive is a format error: %s", err);
 }
 
@@ -167,36 +170,39 @@ static void test_bombs(void)
 {
     static struct ent many[10001];
     static char names[10001][16];
+    const struct ent bomb[] = {{"zeros.bin", REG, NULL, 1LL << 30}};
+    char err[512];
+    struct ag_archive_limits lim;
+    const struct ent big[] = {{"big", REG, NULL, 2000}};
+    const struct ent tot[] = {{"a", REG, NULL, 2000}, {"b", REG, NULL, 2000}};
+    time_t t0;
+    enum ag_archive_err e;
+    const char *arc;
+    struct stat st;
     for (size_t i = 0; i < N(many); i++) {
-        snprintf(names[i], sizeof(names[i]), "f%05zu", i);
+        snprintf(names[i], sizeof names[i], "f%05zu", i);
         many[i] = (struct ent){names[i], REG, "", 0};
     }
     expect_refused("10001 entries", many, N(many), 0, AG_ARCHIVE_ELIMIT, "more than 10000 entries");
 
-    const struct ent bomb[] = {{"zeros.bin", REG, NULL, 1LL << 30}};
-    time_t t0 = time(NULL);
-    const char *arc = build("bomb.tgz", 0, bomb, 1);
-    struct stat st;
+    t0 = time(NULL);
+    arc = build("bomb.tgz", 0, bomb, 1);
     stat(arc, &st);
     ok(st.st_size < (4 << 20), "1 GiB of zeros compresses to %lld bytes", (long long)st.st_size);
-    char err[512];
-    enum ag_archive_err e = ag_archive_unpack(arc, path_in("bomb.out"), NULL, err, sizeof(err));
+    e = ag_archive_unpack(arc, path_in("bomb.out"), NULL, err, sizeof err);
     ok(e == AG_ARCHIVE_ELIMIT && strstr(err, "ratio") && strstr(err, "zeros.bin"),
        "the 1 GiB bomb is stopped by the ratio cap: %s", err);
     ok(!exists(path_in("bomb.out")), "... and its partial output removed (%lds)",
        (long)(time(NULL) - t0));
     unlink(arc);
 
-    struct ag_archive_limits lim;
     ag_archive_limits_default(&lim);
     lim.max_entry_bytes = 1000;
-    const struct ent big[] = {{"big", REG, NULL, 2000}};
-    e = ag_archive_unpack(build("big.tgz", 0, big, 1), path_in("big.out"), &lim, err, sizeof(err));
+    e = ag_archive_unpack(build("big.tgz", 0, big, 1), path_in("big.out"), &lim, err, sizeof err);
     ok(e == AG_ARCHIVE_ELIMIT && strstr(err, "'big'"), "per-entry size cap: %s", err);
     ag_archive_limits_default(&lim);
     lim.max_total_bytes = 3000;
-    const struct ent tot[] = {{"a", REG, NULL, 2000}, {"b", REG, NULL, 2000}};
-    e = ag_archive_unpack(build("tot.zip", 1, tot, 2), path_in("tot.out"), &lim, err, sizeof(err));
+    e = ag_archive_unpack(build("tot.zip", 1, tot, 2), path_in("tot.out"), &lim, err, sizeof err);
     ok(e == AG_ARCHIVE_ELIMIT && strstr(err, "more than 3000 bytes"), "total size cap: %s", err);
     ok(!exists(path_in("tot.out")), "... and the destination is removed");
 }
@@ -213,42 +219,47 @@ static void write_file(const char *p, const char *text)
 static void test_pack(void)
 {
     char err[512] = "";
+    int made;
+    const char *out;
+    struct archive *a;
+    enum ag_archive_err e;
+    struct archive_entry *ae;
+    char names[256] = "";
+    size_t len;
     mkdir(path_in("src"), 0755);
     mkdir(path_in("src/sub"), 0755);
     write_file(path_in("src/b.txt"), "bee");
     write_file(path_in("src/a.json"), "{\"a\":1}");
     write_file(path_in("src/sub/c.csv"), "c\n");
-    int made = symlink("/etc/passwd", path_in("src/passwd-link")) == 0 &&
-               symlink("/etc", path_in("src/etc-link")) == 0 &&
-               mkfifo(path_in("src/fifo"), 0644) == 0;
+    made = symlink("/etc/passwd", path_in("src/passwd-link")) == 0 &&
+           symlink("/etc", path_in("src/etc-link")) == 0 &&
+           mkfifo(path_in("src/fifo"), 0644) == 0;
     ok(made, "set up a tree with symlinks and a FIFO");
-    const char *out = path_in("src/out.tar.gz"); /* inside the tree: must not pack itself */
-    enum ag_archive_err e = ag_archive_pack_dir(path_in("src"), out, NULL, err, sizeof(err));
+    out = path_in("src/out.tar.gz"); /* inside the tree: must not pack itself */
+    e = ag_archive_pack_dir(path_in("src"), out, NULL, err, sizeof err);
     ok(e == AG_ARCHIVE_OK, "pack a directory (%s)", err);
 
-    struct archive *a = archive_read_new();
-    struct archive_entry *ae;
-    char names[256] = "";
-    size_t len = 0;
+    a = archive_read_new();
+    len = 0;
     archive_read_support_filter_gzip(a);
     archive_read_support_format_tar(a);
     archive_read_open_filename(a, out, 10240);
     while (archive_read_next_header(a, &ae) == ARCHIVE_OK) {
-        len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+        len += (size_t)snprintf(names + len, sizeof names - len, "%s%s",
                                 archive_entry_pathname(ae),
                                 archive_entry_filetype(ae) == AE_IFREG ? ";" : "?;");
-        if (len >= sizeof(names))
+        if (len >= sizeof names)
             break;
     }
     archive_read_free(a);
     ok(strcmp(names, "a.json;b.txt;sub/c.csv;") == 0,
        "only regular files, sorted, relative, no links/FIFO/itself: %s", names);
 
-    e = ag_archive_unpack(out, path_in("roundtrip"), NULL, err, sizeof(err));
+    e = ag_archive_unpack(out, path_in("roundtrip"), NULL, err, sizeof err);
     ok(e == AG_ARCHIVE_OK && file_is(path_in("roundtrip/b.txt"), "bee") &&
            file_is(path_in("roundtrip/sub/c.csv"), "c\n"),
        "the packed tar.gz unpacks to the same files (%s)", err);
-    ok(ag_archive_pack_dir(path_in("nope"), path_in("x.tgz"), NULL, err, sizeof(err)) ==
+    ok(ag_archive_pack_dir(path_in("nope"), path_in("x.tgz"), NULL, err, sizeof err) ==
            AG_ARCHIVE_EOPEN, "packing a missing directory fails: %s", err);
 }
 
@@ -261,7 +272,7 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ft
 
 int main(void)
 {
-    snprintf(tmp, sizeof(tmp), "/tmp/test_ag_archive.XXXXXX");
+    snprintf(tmp, sizeof tmp, "/tmp/test_ag_archive.XXXXXX");
     if (!mkdtemp(tmp)) {
         printf("Bail out! mkdtemp\n");
         return 1;

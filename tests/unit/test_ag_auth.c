@@ -162,6 +162,7 @@ static void test_eventstream(void)
     struct sr_buf b;
     const char *json = "{\"content\":[]}";
     const unsigned char *m;
+    char *big;
 
     sr_buf_init(&b, 1u << 20);
     ok(ag_eventstream_event(&b, "result", json, strlen(json)) == AG_ES_OK, "encode a result event");
@@ -174,7 +175,7 @@ static void test_eventstream(void)
     ok(m[12] == 13 && memcmp(m + 13, ":message-type", 13) == 0 && m[26] == 7, "first header :message-type, a string");
     ok(memcmp(m + b.len - 4 - strlen(json), json, strlen(json)) == 0, "payload last");
     sr_buf_reset(&b);
-    char *big = malloc(AG_EVENTSTREAM_PAYLOAD_MAX + 1);
+    big = malloc(AG_EVENTSTREAM_PAYLOAD_MAX + 1);
     sr_buf_init(&b, 64u << 20);
     ok(big && ag_eventstream_event(&b, "result", big, AG_EVENTSTREAM_PAYLOAD_MAX + 1) == AG_ES_TOO_LARGE && b.len == 0,
        "a payload over 24 MiB is refused, nothing written");
@@ -186,6 +187,7 @@ int main(void)
 {
     char err[300];
     struct ag_auth *a;
+    char path[128];
 
     if (!mkdtemp(dir))
         return 1;
@@ -198,7 +200,6 @@ int main(void)
     test_tokens();
     test_file();
     test_eventstream();
-    char path[128];
     snprintf(path, sizeof path, "%s/auth.json", dir);
     unlink(path);
     rmdir(dir);

@@ -88,6 +88,9 @@ int main(void)
     struct ag_session *s = NULL, *other = NULL;
     char err[256] = "";
     pthread_t th;
+    struct ag_session_cancel during = AG_SESSION_CANCEL_INIT, before = AG_SESSION_CANCEL_INIT;
+    pid_t init;
+    struct ag_session_cancel after = AG_SESSION_CANCEL_INIT;
     cJSON *rec;
 
     /* as a server started in the background by a shell ("sandboxrun mcp &")
@@ -119,8 +122,6 @@ int main(void)
     cJSON_Delete(rec);
     ag_session_stop(&other);
 
-    struct ag_session_cancel during = AG_SESSION_CANCEL_INIT, before = AG_SESSION_CANCEL_INIT;
-    struct ag_session_cancel after = AG_SESSION_CANCEL_INIT;
     pthread_create(&th, NULL, cancel_later, &during);
     rec = exec_with(s, "import time\ntime.sleep(30)", 0, &during);
     pthread_join(th, NULL);
@@ -149,7 +150,7 @@ int main(void)
     cJSON_Delete(rec);
     /* the same race one step further: the interrupt for that execution
      * reaches init (and so the script's process) after it ended */
-    pid_t init = first_child(ag_session_pid(s));
+    init = first_child(ag_session_pid(s));
     ok(init > 0 && sigqueue(init, SIGUSR1, (union sigval){.sival_int = (int)after.seq}) == 0,
        "a late numbered interrupt is sent to the session's init (pid %d)", (int)init);
     usleep(100 * 1000);

@@ -23,6 +23,13 @@ int main(void)
 {
     char id[AG_SID_MAX], id2[AG_SID_MAX], tag[AG_SID_TAG_MAX + 1], err[256];
     int distinct = 1, spread[32] = {0}, all = 1;
+    const char *bad[] = {"", "-a", "a-", "Pod-0", "pod_0", "pod.0", "pod 0", "p\xc3\xa9", "abcdefghijklmno",
+                         "a-very-long-statefulset-0", "a\n"};
+    int lo, hi;
+    const char *odd[] = {"", "abcdefghijklmnopqrstuvwxyz", "0123456789abcdef0123456789abcdef",
+                         "sandboxrun12abcdefghijklmnopqrstuvwxy1", "sandboxrun12ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                         "sandbox-run12abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnoabcdefghijklmnopqrstuvwxyz",
+                         "../../x/abcdefghijklmnopqrstuvwxyz", "sandboxrun12abcdefghijklmnopqrstuvwxyz\n"};
 
     /* without a pod name: plain hex, as before */
     ok(ag_sid_set_pod(NULL, err, sizeof err) == 0 && ag_sid_tag() == NULL, "no pod name: no tag");
@@ -34,8 +41,6 @@ int main(void)
     /* pod names */
     ok(ag_sid_set_pod("sandboxrun-0", err, sizeof err) == 0 && strcmp(ag_sid_tag(), "sandboxrun0") == 0,
        "sandboxrun-0: tag sandboxrun0");
-    const char *bad[] = {"", "-a", "a-", "Pod-0", "pod_0", "pod.0", "pod 0", "p\xc3\xa9", "abcdefghijklmno",
-                         "a-very-long-statefulset-0", "a\n"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         err[0] = '\0';
         ok(ag_sid_set_pod(bad[i], err, sizeof err) < 0 && *err && ag_sid_tag() == NULL,
@@ -58,7 +63,8 @@ int main(void)
     }
     ok(all, "2000 ids: sandboxrun12 + 26 of [a-z2-7], at most 40 of [0-9a-zA-Z], ours, tag parsed back (%s)", id);
     ok(distinct, "no two ids alike");
-    int lo = spread[0], hi = spread[0];
+    lo = spread[0];
+    hi = spread[0];
     for (int k = 1; k < 32; k++)
         lo = spread[k] < lo ? spread[k] : lo, hi = spread[k] > hi ? spread[k] : hi;
     /* 52000 characters over 32 letters: 1625 each; 5 sigma is about 200 */
@@ -69,10 +75,6 @@ int main(void)
        strcmp(tag, "sandboxrun0") == 0, "another pod's id parses to its tag");
     ok(!ag_sid_mine("sandboxrun0abcdefghijklmnopqrstuvwxyz"), "another pod's id is not ours");
     ok(!ag_sid_mine("sandboxrun1abcdefghijklmnopqrstuvwxyz"), "nor one whose tag is a prefix of ours");
-    const char *odd[] = {"", "abcdefghijklmnopqrstuvwxyz", "0123456789abcdef0123456789abcdef",
-                         "sandboxrun12abcdefghijklmnopqrstuvwxy1", "sandboxrun12ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-                         "sandbox-run12abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnoabcdefghijklmnopqrstuvwxyz",
-                         "../../x/abcdefghijklmnopqrstuvwxyz", "sandboxrun12abcdefghijklmnopqrstuvwxyz\n"};
     for (size_t i = 0; i < sizeof odd / sizeof *odd; i++)
         ok(!ag_sid_mine(odd[i]) && (i == 0 || i == 1 || ag_sid_tag_of(odd[i], tag, sizeof tag) < 0 ||
                                     strcmp(tag, "sandboxrun12") != 0),

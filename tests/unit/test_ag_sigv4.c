@@ -22,7 +22,7 @@ static void test_presign_doc(void)
     char url[4096];
     struct ag_sigv4_request r = {.method = "GET", .host = "examplebucket.s3.amazonaws.com",
                                  .path = "/test.txt", .at = doc_time};
-    enum ag_sigv4_err e = ag_sigv4_presign(&doc_key, &r, "https", 86400, url, sizeof(url));
+    enum ag_sigv4_err e = ag_sigv4_presign(&doc_key, &r, "https", 86400, url, sizeof url);
     ok(e == AG_SIGV4_OK, "presign the documentation's GET test.txt (%s)", ag_sigv4_strerror(e));
     ok(strcmp(url, "https://examplebucket.s3.amazonaws.com/test.txt"
                    "?X-Amz-Algorithm=AWS4-HMAC-SHA256"
@@ -39,6 +39,15 @@ static void test_header_doc(void)
     struct ag_sigv4_request r = {.method = "GET", .host = "examplebucket.s3.amazonaws.com",
                                  .path = "/test.txt", .headers = range, .nheaders = 1,
                                  .payload_hash = EMPTY_SHA, .at = doc_time};
+    char ph[65];
+    struct ag_sigv4_pair put_h[] = {{"Date", "Fri, 24 May 2013 00:00:00 GMT"},
+                                    {"x-amz-storage-class", "REDUCED_REDUNDANCY"}};
+    struct ag_sigv4_pair lc[] = {{"lifecycle", ""}};
+    struct ag_sigv4_pair lq[] = {{"prefix", "J"}, {"max-keys", "2"}};
+    const char *body;
+    struct ag_sigv4_request p;
+    struct ag_sigv4_request l;
+    struct ag_sigv4_request ls;
     ok(ag_sigv4_sign(&doc_key, &r, &s) == AG_SIGV4_OK, "sign GET with Range");
     ok(strcmp(s.signature, "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41") == 0,
        "GET Range signature matches the documentation (%s)", s.signature);
@@ -49,35 +58,30 @@ static void test_header_doc(void)
        "Authorization header as documented");
     ok(strcmp(s.amz_date, "20130524T000000Z") == 0, "x-amz-date is 20130524T000000Z");
 
-    char ph[65];
-    const char *body = "Welcome to Amazon S3.";
+    body = "Welcome to Amazon S3.";
     ag_sigv4_sha256_hex(body, strlen(body), ph);
     ok(strcmp(ph, "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072") == 0,
        "payload hash of the PUT body");
-    struct ag_sigv4_pair put_h[] = {{"Date", "Fri, 24 May 2013 00:00:00 GMT"},
-                                    {"x-amz-storage-class", "REDUCED_REDUNDANCY"}};
-    struct ag_sigv4_request p = {.method = "PUT", .host = "examplebucket.s3.amazonaws.com",
-                                 .path = "/test$file.text", .headers = put_h, .nheaders = 2,
-                                 .payload_hash = ph, .at = doc_time};
+    p = (struct ag_sigv4_request){.method = "PUT", .host = "examplebucket.s3.amazonaws.com",
+                                  .path = "/test$file.text", .headers = put_h, .nheaders = 2,
+                                  .payload_hash = ph, .at = doc_time};
     ok(ag_sigv4_sign(&doc_key, &p, &s) == AG_SIGV4_OK &&
            strcmp(s.signature, "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd") == 0,
        "PUT test$file.text signature matches the documentation (%s)", s.signature);
     ok(strcmp(s.target, "/test%24file.text") == 0, "'$' is encoded in the path (%s)", s.target);
 
-    struct ag_sigv4_pair lc[] = {{"lifecycle", ""}};
-    struct ag_sigv4_request l = {.method = "GET", .host = "examplebucket.s3.amazonaws.com",
-                                 .path = "/", .query = lc, .nquery = 1,
-                                 .payload_hash = EMPTY_SHA, .at = doc_time};
+    l = (struct ag_sigv4_request){.method = "GET", .host = "examplebucket.s3.amazonaws.com",
+                                  .path = "/", .query = lc, .nquery = 1,
+                                  .payload_hash = EMPTY_SHA, .at = doc_time};
     ok(ag_sigv4_sign(&doc_key, &l, &s) == AG_SIGV4_OK &&
            strcmp(s.signature, "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543") == 0,
        "GET ?lifecycle signature matches the documentation (%s)", s.signature);
     ok(strcmp(s.target, "/?lifecycle=") == 0, "empty query value keeps its '=' (%s)", s.target);
 
     /* given out of order on purpose: the signer sorts */
-    struct ag_sigv4_pair lq[] = {{"prefix", "J"}, {"max-keys", "2"}};
-    struct ag_sigv4_request ls = {.method = "GET", .host = "examplebucket.s3.amazonaws.com",
-                                  .path = "/", .query = lq, .nquery = 2,
-                                  .payload_hash = EMPTY_SHA, .at = doc_time};
+    ls = (struct ag_sigv4_request){.method = "GET", .host = "examplebucket.s3.amazonaws.com",
+                                   .path = "/", .query = lq, .nquery = 2,
+                                   .payload_hash = EMPTY_SHA, .at = doc_time};
     ok(ag_sigv4_sign(&doc_key, &ls, &s) == AG_SIGV4_OK &&
            strcmp(s.signature, "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7") == 0,
        "GET ?max-keys=2&prefix=J signature matches the documentation (%s)", s.signature);
@@ -99,13 +103,13 @@ static void test_encoding(void)
         {"!*'();:@&=,?#[]%", 0, "%21%2A%27%28%29%3B%3A%40%26%3D%2C%3F%23%5B%5D%25"},
         {"a//b/../c/./", 1, "a//b/../c/./"},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char tiny[4];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char out[256];
-        ag_sigv4_uri_encode(cases[i].in, cases[i].keep_slash, out, sizeof(out));
+        ag_sigv4_uri_encode(cases[i].in, cases[i].keep_slash, out, sizeof out);
         ok(strcmp(out, cases[i].want) == 0, "uri encode case %zu -> %s", i, out);
     }
-    char tiny[4];
-    ok(ag_sigv4_uri_encode("a b", 1, tiny, sizeof(tiny)) == AG_SIGV4_ETOOLONG,
+    ok(ag_sigv4_uri_encode("a b", 1, tiny, sizeof tiny) == AG_SIGV4_ETOOLONG,
        "encoding into a too-small buffer is an error, not a truncation");
 }
 
@@ -114,27 +118,32 @@ static void test_presign_limits(void)
     char url[4096];
     struct ag_sigv4_request r = {.method = "GET", .host = "h", .path = "/k", .at = doc_time};
     static const long bad[] = {0, -1, 604801, 10000000};
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        ok(ag_sigv4_presign(&doc_key, &r, "https", bad[i], url, sizeof(url)) == AG_SIGV4_EEXPIRES,
+    struct ag_sigv4_key tk;
+    struct ag_sigv4_pair evil[] = {{"x-amz-meta-a", "v\r\nInjected: 1"}};
+    struct ag_sigv4_pair sp[] = {{"X-Amz-Meta-Note", "  two   spaces  "}};
+    struct ag_sigv4_signed s;
+    struct ag_sigv4_pair sp2[] = {{"x-amz-meta-note", "two spaces"}};
+    struct ag_sigv4_signed s2;
+    struct ag_sigv4_request h;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ok(ag_sigv4_presign(&doc_key, &r, "https", bad[i], url, sizeof url) == AG_SIGV4_EEXPIRES,
            "expires %ld is refused", bad[i]);
-    ok(ag_sigv4_presign(&doc_key, &r, "https", 1, url, sizeof(url)) == AG_SIGV4_OK &&
-           ag_sigv4_presign(&doc_key, &r, "https", 604800, url, sizeof(url)) == AG_SIGV4_OK,
+    ok(ag_sigv4_presign(&doc_key, &r, "https", 1, url, sizeof url) == AG_SIGV4_OK &&
+           ag_sigv4_presign(&doc_key, &r, "https", 604800, url, sizeof url) == AG_SIGV4_OK,
        "expires 1 and 604800 are accepted");
     ok(strstr(ag_sigv4_strerror(AG_SIGV4_EEXPIRES), "604800") != NULL,
        "the expiry error names the range");
     ok(ag_sigv4_presign(&doc_key, &r, "https", 60, url, 40) == AG_SIGV4_ETOOLONG,
        "a URL that does not fit is an error");
 
-    struct ag_sigv4_key tk = doc_key;
+    tk = doc_key;
     tk.session_token = "FQoG/token+with=odd chars";
-    ok(ag_sigv4_presign(&tk, &r, "https", 60, url, sizeof(url)) == AG_SIGV4_OK &&
+    ok(ag_sigv4_presign(&tk, &r, "https", 60, url, sizeof url) == AG_SIGV4_OK &&
            strstr(url, "&X-Amz-Security-Token=FQoG%2Ftoken%2Bwith%3Dodd%20chars&") != NULL,
        "session token is a signed, fully encoded query parameter: %s", url);
 
-    struct ag_sigv4_pair evil[] = {{"x-amz-meta-a", "v\r\nInjected: 1"}};
-    struct ag_sigv4_signed s;
-    struct ag_sigv4_request h = {.method = "PUT", .host = "h", .path = "/k", .headers = evil,
-                                 .nheaders = 1, .at = doc_time};
+    h = (struct ag_sigv4_request){.method = "PUT", .host = "h", .path = "/k", .headers = evil,
+                                  .nheaders = 1, .at = doc_time};
     ok(ag_sigv4_sign(&doc_key, &h, &s) == AG_SIGV4_EINVAL, "CR/LF in a header value is refused");
     h.nheaders = 0;
     h.payload_hash = "nothex";
@@ -142,9 +151,6 @@ static void test_presign_limits(void)
     h.payload_hash = NULL;
     h.path = "no-leading-slash";
     ok(ag_sigv4_sign(&doc_key, &h, &s) == AG_SIGV4_EINVAL, "a path without '/' is refused");
-    struct ag_sigv4_pair sp[] = {{"X-Amz-Meta-Note", "  two   spaces  "}};
-    struct ag_sigv4_pair sp2[] = {{"x-amz-meta-note", "two spaces"}};
-    struct ag_sigv4_signed s2;
     h.path = "/k";
     h.headers = sp;
     h.nheaders = 1;
