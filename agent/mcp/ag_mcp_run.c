@@ -1,7 +1,7 @@
 /* ag_mcp_run.c — the tools that run code: execute_code, execute_command,
  * the analysis tools (run_eda ... run_pipeline), and upload_artifact.
  *
- * One-shot runs go to a fresh supervisor (ag_runner_exec_job, cancellable),
+ * One-shot runs go to a fresh supervisor (ag_runner_exec with a job, cancellable),
  * or to the warm daemon named by $SANDBOXRUN_SOCKET (ag_server_exec_job);
  * runs with sessionId go to the session. Inputs (host paths, s3:// objects,
  * session files, inline content) are fetched here, on the orchestrator side,
@@ -315,7 +315,7 @@ static cJSON *run_oneshot(struct ag_mcp_call *c, struct job *j, cJSON *req)
     cJSON_AddBoolToObject(req, "passthrough", 0);
     /* a warm daemon named by $SANDBOXRUN_SOCKET serves it in milliseconds */
     if ((ag_server_socket(NULL) ? ag_server_exec_job(ag_server_socket(NULL), req, &c->job, &rec, err, sizeof err)
-                                : ag_runner_exec_job(req, &c->job, &rec, err, sizeof err)) < 0)
+                                : ag_runner_exec(req, 0, &c->job, &rec, err, sizeof err)) < 0)
         rec = ag_mcp_record_internal(err);
     cJSON_Delete(req);
     return rec;

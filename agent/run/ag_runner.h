@@ -37,13 +37,6 @@ struct ag_runner_job {
  * (ag_live.h); the record is the same either way. */
 int ag_runner_exec(const cJSON *request, int passthrough, struct ag_runner_job *job, cJSON **record,
                    char *err, size_t errlen);
-/* ag_runner_exec with a job and without passthrough (the name ag_mcp_run.c
- * calls it by). */
-static inline int ag_runner_exec_job(const cJSON *request, struct ag_runner_job *job, cJSON **record,
-                                     char *err, size_t errlen)
-{
-    return ag_runner_exec(request, 0, job, record, err, errlen);
-}
 /* Ask the run to stop (idempotent; before the run starts, it stops it at once). */
 void ag_runner_cancel(struct ag_runner_job *job);
 /* Start "sandboxrun-supervisor MODE" (clean environment, stdout and stderr to
