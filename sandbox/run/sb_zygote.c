@@ -23,6 +23,7 @@
 
 #include "sb_chan.h"
 #include "sb_frame.h"
+#include "sb_image.h"
 #include "sb_phase.h"
 #include "sb_policy.h"
 #include "sb_python.h"
@@ -330,6 +331,18 @@ static void collapse_heap(void)
         fclose(f);
 }
 
+/* The imported memory into a sealed file mapped privately (sb_image.h):
+ * a clone then copies none of it. Where that fails, huge pages at least. */
+static void freeze_image(void)
+{
+    struct sb_image_stats st;
+
+    if (sb_image_freeze(&st) < 0) {
+        SR_PLOG("zygote: moving the imported memory into a sealed file (%zu mappings moved)", st.mappings);
+        collapse_heap();
+    }
+}
+
 int sb_zygote_main(int argc, char **argv, sb_zygote_session_fn session)
 {
     const char *preload = SB_ZYGOTE_DEFAULT_PRELOAD, *policy = NULL, *scripts = NULL, *warmup = NULL;
@@ -349,7 +362,7 @@ int sb_zygote_main(int argc, char **argv, sb_zygote_session_fn session)
         return 2;
     if (sb_python_init(&job) < 0 || sb_python_preload(preload, warmup) < 0)
         return 3;
-    collapse_heap();
+    freeze_image();
     if (sb_chan_send(ZYGOTE_FD, SB_MSG_READY, NULL, 0, NULL, 0) < 0)
         return 4;
     for (;;) {
