@@ -1,13 +1,17 @@
 #!/usr/bin/python3
 """Warm print(1) under load: throughput and latency, several daemons side by side.
 
-    /usr/bin/python3 bench/pool_load.py POOL WINDOW_S ROUNDS name=BUILD_DIR[:POOL] ...
+    /usr/bin/python3 bench/pool_load.py POOL WINDOW_S ROUNDS name=BUILD_DIR[:POOL[:SHMEM]] ...
 
 Starts one daemon per name (its build, its --pool, default POOL), then for
 ROUNDS rounds and 1, 2 and 4 clients sends print(1) back to back for
 WINDOW_S seconds to each daemon in turn (the order reverses every round),
 and prints each one's completions per second and request->record
 p50/p95/p99. Use it to size --pool: the same build at several pools.
+SHMEM (root only): /sys/kernel/mm/transparent_hugepage/shmem_enabled while
+that daemon's zygote starts and builds its image (e.g. never, advise), so one
+run compares the same build with and without huge pages for the image; the
+setting is restored once all daemons are up.
 """
 import os, subprocess, sys, time, statistics
 import threading
@@ -25,15 +29,21 @@ def window(sock, clients):
     [t.start() for t in th]; [t.join() for t in th]
     return lat, time.perf_counter() - t0
 try:
+    SHMEM = "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+    shmem0 = open(SHMEM).read().split("[")[1].split("]")[0] if os.path.exists(SHMEM) else None
     for name, B in builds:
         sock = "/tmp/sandboxrun-pool.%s.%d" % (name, os.getpid())
         B, _, P = B.partition(":")
+        P, _, huge = P.partition(":")
+        if huge:
+            open(SHMEM, "w").write(huge)
         ds.append(subprocess.Popen([B + "/sandboxrun", "serve", "--socket", sock, "--pool", P or pool, "--max-concurrent", "4"],
                                    stderr=subprocess.DEVNULL))
         socks[name] = sock
-    for s in socks.values():
-        while not os.path.exists(s): time.sleep(0.05)
-        for _ in range(3): request(s)
+        while not os.path.exists(sock): time.sleep(0.05)   # the zygote's image is built
+        for _ in range(3): request(sock)
+    if shmem0 and any(b.count(":") == 2 for _, b in builds):
+        open(SHMEM, "w").write(shmem0)
     time.sleep(3)
     got = {}
     for r in range(R):
