@@ -13,7 +13,14 @@
  * zygote's, or a worker's, never the file's); what changes is that a
  * private file mapping nobody has written is not copied at fork: a worker
  * maps the pages it reads on demand (shared, read-only, from the page
- * cache) and copies those it writes, and its exit frees only those. */
+ * cache) and copies those it writes, and its exit frees only those.
+ *
+ * Two things differ from anonymous memory, neither used by the preloaded
+ * stack: MADV_DONTNEED on a moved page drops the process's copy and reads
+ * the image's bytes again, not zeroes (glibc's malloc assumes neither), and
+ * MADV_FREE fails with EINVAL. A mapping grown by mremap reads on into the
+ * file (see IMAGE_SLACK in sb_image.c). /proc/PID/maps names the moved
+ * mappings /memfd:sandboxrun-image. */
 #ifndef SB_IMAGE_H
 #define SB_IMAGE_H
 
