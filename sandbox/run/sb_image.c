@@ -314,9 +314,12 @@ int sb_image_freeze(struct sb_image_stats *stats)
         for (size_t i = 0; i < w->n; i++)   /* not the work area itself */
             if (w->maps[i].lo < (uintptr_t)w + sizeof *w && w->maps[i].hi > (uintptr_t)w)
                 w->maps[i].ok = 0;
-        if (move_maps(w, fd, &st) == 0 &&
-            fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) == 0)
-            rc = 0;
+        rc = move_maps(w, fd, &st);
+        err = errno;
+        /* sealed whatever moved, even if not all of it did */
+        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0 && rc == 0)
+            rc = -1, err = errno;
+        errno = err;
     }
     err = errno;
     if (fd >= 0)

@@ -37,8 +37,8 @@ struct sb_image_stats {
  * executable mappings and any mapping the kernel treats specially (locked,
  * don't-fork, wipe-on-fork, huge-TLB, shared, special). Returns 0 (stats
  * filled if not NULL), or -1 with errno: then every mapping it did not get
- * to is as it was and those it did are moved, equally valid. Allocates
- * nothing on the heap while it works. */
+ * to is as it was and those it did are moved (and sealed), equally valid.
+ * Allocates nothing on the heap while it works. */
 int sb_image_freeze(struct sb_image_stats *stats);
 
 #endif
