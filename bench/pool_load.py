@@ -36,22 +36,25 @@ def window(sock, clients):
     th = [threading.Thread(target=cl) for _ in range(clients)]
     [t.start() for t in th]; [t.join() for t in th]
     return lat, time.perf_counter() - t0
+SHMEM = "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+shmem0 = open(SHMEM).read().split("[")[1].split("]")[0] if os.path.exists(SHMEM) else None
+shmem_set = False   # restored in finally, whatever happens
 try:
-    SHMEM = "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
-    shmem0 = open(SHMEM).read().split("[")[1].split("]")[0] if os.path.exists(SHMEM) else None
     for name, B in builds:
         sock = "/tmp/sandboxrun-pool.%s.%d" % (name, os.getpid())
         B, _, P = B.partition(":")
         P, _, huge = P.partition(":")
         if huge:
             open(SHMEM, "w").write(huge)
+            shmem_set = True
         ds.append(subprocess.Popen([B + "/sandboxrun", "serve", "--socket", sock, "--pool", P or pool, "--max-concurrent", "4"],
                                    stderr=subprocess.DEVNULL))
         socks[name] = sock
         while not os.path.exists(sock): time.sleep(0.05)   # the zygote's image is built
         for _ in range(3): request(sock)
-    if shmem0 and any(b.count(":") == 2 for _, b in builds):
+    if shmem_set:
         open(SHMEM, "w").write(shmem0)
+        shmem_set = False
     time.sleep(3)
     got = {}
     for r in range(R):
@@ -70,5 +73,7 @@ try:
                   name, c, len(lat)/el, 1000*statistics.median(lat), 1000*lat[int(.95*(len(lat)-1))],
                   1000*lat[int(.99*(len(lat)-1))], len(lat), 1000*cpu/len(lat)))
 finally:
+    if shmem_set:
+        open(SHMEM, "w").write(shmem0)
     for d in ds: d.terminate()
     for d in ds: d.wait()
