@@ -1,4 +1,4 @@
-/* sb_image.c — move the zygote's written private memory into a sealed memfd (sb_image.h). */
+/* sb_image.c — move the zygote's written private memory into a sealed file (sb_image.h). */
 #include "sb_image.h"
 
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "sb_image_file.h"
 #include "sr_log.h"
 
 #define IMAGE_TEXT_MAX (16UL << 20)   /* /proc/self/smaps, read whole */
@@ -222,11 +223,12 @@ static off_t file_size(off_t total)
     return size;
 }
 
-/* Move every candidate of w into fd, at offsets in address order (so that
+/* Move every candidate of w into f, at offsets in address order (so that
  * neighbours with the same protection merge into one mapping). The copy
- * goes through a shared mapping of the file that asks for huge pages (which
- * the kernel gives where shmem_enabled allows), unmapped before the seal. */
-static int move_maps(struct image_work *w, int fd, struct sb_image_stats *st)
+ * goes through a shared mapping of the file that asks for huge pages (the
+ * tmpfs gives them; a memfd where shmem_enabled allows), unmapped before
+ * the seal; the moved mappings map f's read-only fd. */
+static int move_maps(struct image_work *w, const struct sb_image_file *f, struct sb_image_stats *st)
 {
     const size_t page = (size_t)sysconf(_SC_PAGESIZE);
     off_t off = 0, total = 0;
@@ -242,8 +244,8 @@ static int move_maps(struct image_work *w, int fd, struct sb_image_stats *st)
         if (c)
             total = image_offset(total, m->lo) + (off_t)(m->hi - m->lo);
     }
-    if (pm < 0 || ftruncate(fd, file_size(total)) < 0 ||
-        (total && (file = mmap(NULL, (size_t)total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED))
+    if (pm < 0 || ftruncate(f->wfd, file_size(total)) < 0 ||
+        (total && (file = mmap(NULL, (size_t)total, PROT_READ | PROT_WRITE, MAP_SHARED, f->wfd, 0)) == MAP_FAILED))
         goto out;
     if (total)
         madvise(file, (size_t)total, MADV_HUGEPAGE);
@@ -256,7 +258,7 @@ static int move_maps(struct image_work *w, int fd, struct sb_image_stats *st)
             goto out;
         /* between the copy and the map, nothing writes m: no other thread,
          * signals blocked, and this code's state is on the stack and in w */
-        if (mmap((void *)m->lo, m->hi - m->lo, m->prot, MAP_PRIVATE | MAP_FIXED, fd, off) == MAP_FAILED)
+        if (mmap((void *)m->lo, m->hi - m->lo, m->prot, MAP_PRIVATE | MAP_FIXED, f->rfd, off) == MAP_FAILED)
             goto out;
         madvise((void *)m->lo, m->hi - m->lo, MADV_HUGEPAGE);
         st->mappings++;
@@ -292,10 +294,11 @@ static long threads(void)
 
 int sb_image_freeze(struct sb_image_stats *stats)
 {
-    struct sb_image_stats st = {0, 0};
+    struct sb_image_stats st = {0, 0, SB_IMAGE_MEMFD, 0};
+    struct sb_image_file f;
     struct image_work *w;
     sigset_t all, old;
-    int fd, rc = -1, err;
+    int opened, rc = -1, err;
 
     if (stats)
         *stats = st;
@@ -309,21 +312,18 @@ int sb_image_freeze(struct sb_image_stats *stats)
     sigprocmask(SIG_BLOCK, &all, &old);
     w->n = 0;
     w->refused = 0;
-    fd = memfd_create("sandboxrun-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (fd >= 0 && read_maps(w) == 0) {
+    opened = sb_image_file_open(&f) == 0;
+    st.kind = f.kind, st.tmpfs_errno = f.why;
+    if (opened && read_maps(w) == 0) {
         for (size_t i = 0; i < w->n; i++)   /* not the work area itself */
             if (w->maps[i].lo < (uintptr_t)w + sizeof *w && w->maps[i].hi > (uintptr_t)w)
                 w->maps[i].ok = 0;
-        rc = move_maps(w, fd, &st);
-        err = errno;
-        /* sealed whatever moved, even if not all of it did */
-        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0 && rc == 0)
-            rc = -1, err = errno;
-        errno = err;
+        rc = move_maps(w, &f, &st);
     }
     err = errno;
-    if (fd >= 0)
-        close(fd);
+    /* sealed whatever moved, even if not all of it did */
+    if (opened && sb_image_file_seal(&f) < 0 && rc == 0)
+        rc = -1, err = errno;
     sigprocmask(SIG_SETMASK, &old, NULL);
     munmap(w, sizeof *w);
     if (stats)

@@ -1,4 +1,4 @@
-/* sb_image — the zygote's imported memory as a sealed file, mapped privately.
+/* sb_image — the zygote's imported memory as a read-only file, mapped privately.
  *
  * After its imports the zygote holds ~140 MiB of private memory written by
  * the imports (the heap, pymalloc's arenas, the libraries' data) in ~700
@@ -6,8 +6,10 @@
  * that memory and the worker's exit tears them all down again: most of a
  * warm run's CPU, though a small script touches a few hundred of those pages.
  *
- * sb_image_freeze copies that memory, page for page, into a memfd, seals it
- * (no write, grow or shrink, ever) and maps it back at the same addresses,
+ * sb_image_freeze copies that memory, page for page, into a file of its own
+ * (sb_image_file.h: on a huge-page tmpfs mounted nowhere, or a memfd), makes
+ * it read-only for good (no write, grow or shrink, ever: a read-only file
+ * system, or seals) and maps it back at the same addresses,
  * MAP_PRIVATE, with the same protections. The contents and the semantics of
  * every address stay as they were (a write still makes a private copy: the
  * zygote's, or a worker's, never the file's); what changes is that a
@@ -20,18 +22,22 @@
  * the image's bytes again, not zeroes (glibc's malloc assumes neither), and
  * MADV_FREE fails with EINVAL. A mapping grown by mremap reads on into the
  * file (see IMAGE_SLACK in sb_image.c). /proc/PID/maps names the moved
- * mappings /memfd:sandboxrun-image. */
+ * mappings /sandboxrun-image (tmpfs) or /memfd:sandboxrun-image (deleted). */
 #ifndef SB_IMAGE_H
 #define SB_IMAGE_H
 
 #include <stddef.h>
 
+#include "sb_image_file.h"
+
 struct sb_image_stats {
-    size_t mappings;   /* mappings moved into the file */
-    size_t bytes;      /* their resident bytes, now the file's */
+    size_t mappings;          /* mappings moved into the file */
+    size_t bytes;             /* their resident bytes, now the file's */
+    enum sb_image_kind kind;  /* the file: a huge-page tmpfs, or a memfd */
+    int tmpfs_errno;          /* a memfd: why not the tmpfs */
 };
 
-/* Move this process's written private memory into a sealed memfd mapped at
+/* Move this process's written private memory into a read-only file mapped at
  * the same addresses (see above). Single-threaded callers only, with no
  * other thread or signal handler writing memory meanwhile. Skips the stack,
  * executable mappings and any mapping the kernel treats specially (locked,

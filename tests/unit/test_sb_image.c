@@ -9,6 +9,7 @@
 #include <seccomp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -66,7 +67,69 @@ static int in_image(const void *addr)
     char path[256];
 
     mapping_of(addr, path, sizeof path);
-    return strstr(path, "memfd:sandboxrun-image") != NULL;
+    return strstr(path, SB_IMAGE_NAME) != NULL;
+}
+
+/* The smaps field (e.g. "ShmemPmdMapped:") of the mapping that holds addr, in KiB, or -1. */
+static long smaps_kb(const void *addr, const char *field)
+{
+    char line[512];
+    uintptr_t lo, hi, a = (uintptr_t)addr;
+    int in = 0;
+    long kb = -1;
+    FILE *f = fopen("/proc/self/smaps", "re");
+
+    while (f && kb < 0 && fgets(line, sizeof line, f)) {
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+            in = a >= lo && a < hi;
+        else if (in && strncmp(line, field, strlen(field)) == 0)
+            kb = strtol(line + strlen(field), NULL, 10);
+    }
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+/* /proc/self/map_files/ name of the mapping that holds addr, into out. */
+static void map_files_of(const void *addr, char *out, size_t cap)
+{
+    char line[512];
+    uintptr_t lo, hi, a = (uintptr_t)addr;
+    FILE *f = fopen("/proc/self/maps", "re");
+
+    out[0] = '\0';
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && a >= lo && a < hi) {
+            snprintf(out, cap, "/proc/self/map_files/%lx-%lx", lo, hi);
+            break;
+        }
+    if (f)
+        fclose(f);
+}
+
+/* Root can open the image through map_files: the file is there read-only,
+ * its whole file system is, and no open for writing succeeds (EROFS). */
+static void read_only_file(const void *addr)
+{
+    char path[128], fdpath[64];
+    struct statvfs sv;
+    int fd, wfd, err = 0;
+
+    map_files_of(addr, path, sizeof path);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        ok(1, "# SKIP map_files needs CAP_SYS_ADMIN (%s)", strerror(errno));
+        return;
+    }
+    snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+    wfd = open(fdpath, O_RDWR | O_CLOEXEC);
+    err = wfd < 0 ? errno : 0;
+    if (wfd >= 0)
+        close(wfd);
+    ok(fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY) && err == EROFS,
+       "the image's file system is read-only: even root cannot open the file for writing (%s)",
+       err ? strerror(err) : "opened");
+    close(fd);
 }
 
 /* A temporary file of n bytes of pattern seed, mapped privately; *fd kept. */
@@ -86,8 +149,9 @@ static char *file_map(size_t n, unsigned seed, int *fd)
     return p == MAP_FAILED ? NULL : p;
 }
 
-/* In a child whose seccomp filter refuses process_vm_readv (as a
- * container's profile may): the freeze copies without it. */
+/* In a child whose seccomp filter refuses process_vm_readv and fsopen (as
+ * a container's profile may): the freeze copies without the one, and into a
+ * sealed memfd without the other. */
 static void refused_copy(void)
 {
     int status = -1;
@@ -96,15 +160,25 @@ static void refused_copy(void)
     if (pid == 0) {
         scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
         struct sb_image_stats st;
-        char *p = anon(2 * MIB);
+        char *p = anon(2 * MIB), path[256], mf[128];
+        int fd, seals = 0;
         if (!ctx || !p || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(process_vm_readv), 0) < 0 ||
+            seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(fsopen), 0) < 0 ||
             prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_load(ctx) < 0)
             _exit(2);
         fill(p, 2 * MIB, 9);
-        _exit(sb_image_freeze(&st) == 0 && in_image(p) && same(p, 2 * MIB, 9) ? 0 : 3);
+        if (sb_image_freeze(&st) < 0 || !in_image(p) || !same(p, 2 * MIB, 9))
+            _exit(3);
+        mapping_of(p, path, sizeof path);
+        map_files_of(p, mf, sizeof mf);
+        if ((fd = open(mf, O_RDONLY | O_CLOEXEC)) >= 0)   /* root only */
+            seals = fcntl(fd, F_GET_SEALS);
+        _exit(st.kind != SB_IMAGE_MEMFD || st.tmpfs_errno != EPERM || !strstr(path, "/memfd:") ? 4
+              : fd >= 0 && seals != (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) ? 5 : 0);
     }
     ok(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
-       "where seccomp refuses process_vm_readv, the freeze copies without it, every byte (status %#x)", status);
+       "where seccomp refuses process_vm_readv and fsopen, the freeze copies without the one into a sealed "
+       "memfd, every byte (status %#x)", status);
 }
 
 int main(void)
@@ -147,6 +221,15 @@ int main(void)
 
     ok(sb_image_freeze(&st) == 0 && st.mappings >= 5 && st.bytes >= 8 * MIB,
        "freeze: %zu mappings, %zu KiB moved", st.mappings, st.bytes >> 10);
+    ok(st.kind == SB_IMAGE_TMPFS, "the image is on a huge-page tmpfs of its own (%s)",
+       st.kind == SB_IMAGE_TMPFS ? "yes" : strerror(st.tmpfs_errno));
+    {   /* a 2 MiB-aligned stretch of a: one huge page, mapped by one entry */
+        char *huge = (char *)(((uintptr_t)a + 2 * MIB - 1) & ~(2 * MIB - 1));
+        (void)*(volatile char *)huge;
+        ok(smaps_kb(huge, "ShmemPmdMapped:") >= 2048, "a read of the image maps a whole 2 MiB page (%ld KiB)",
+           smaps_kb(huge, "ShmemPmdMapped:"));
+    }
+    read_only_file(a);
 #ifdef __SANITIZE_ADDRESS__   /* ASan's allocator reserves its regions MAP_NORESERVE, which stay */
     ok(in_image(a) && in_image(sparse) && in_image(ro), "anonymous mappings and the read-only one are in the image");
 #else
