@@ -238,9 +238,22 @@ static int handle_exception(char **error)
     return 1;
 }
 
+/* Clear the pending exception unless it is a KeyboardInterrupt: a cancel
+ * (or a session's timeout) that came just before the code started, which a
+ * helper step must pass on rather than swallow, or the code would run
+ * uncancelled. 1 if an interrupt is left pending. */
+static int clear_unless_interrupt(void)
+{
+    if (PyErr_ExceptionMatches(PyExc_KeyboardInterrupt))
+        return 1;
+    PyErr_Clear();
+    return 0;
+}
+
 /* sandboxrun_display.start(cell): hook matplotlib and plotly, and make
  * display() a builtin in a cell. The module (or NULL when the helper
- * directory is absent: then code runs without display) is returned new. */
+ * directory is absent: then code runs without display) is returned new;
+ * NULL with KeyboardInterrupt pending if an interrupt came meanwhile. */
 static PyObject *display_start(int cell)
 {
     PyObject *mod = PyImport_ImportModule("sandboxrun_display");
@@ -249,7 +262,8 @@ static PyObject *display_start(int cell)
     if (!r)
         Py_CLEAR(mod);
     Py_XDECREF(r);
-    PyErr_Clear();
+    if (!r)
+        clear_unless_interrupt();
     return mod;
 }
 
@@ -302,8 +316,10 @@ int sb_python_exec(const char *code, const char *filename, int cell, char **erro
     remember_source(code, filename);
     disp = display_start(cell);
     if (disp && cell && !(parts = PyObject_CallMethod(disp, "split_cell", "ss", code, filename)))
-        PyErr_Clear();   /* cannot split: run it whole */
-    if (parts && PyTuple_Check(parts) && PyTuple_GET_SIZE(parts) == 2) {
+        clear_unless_interrupt();   /* cannot split: run it whole */
+    if (PyErr_Occurred()) {         /* interrupted before the code began: it does not run */
+        res = NULL;
+    } else if (parts && PyTuple_Check(parts) && PyTuple_GET_SIZE(parts) == 2) {
         res = eval_cell(disp, parts, globals);
     } else {
         co = Py_CompileStringExFlags(code, filename, Py_file_input, NULL, -1);
@@ -382,6 +398,20 @@ int sb_python_environ(char *const *env)
     return rc;
 }
 
+void sb_python_show_error(void)
+{
+    PyObject *type, *value, *tb, *sys_stderr = PySys_GetObject("stderr");
+
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (value && sys_stderr)
+        PyErr_Display(type, value, tb);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    PyErr_Clear();
+}
+
 /* Run the warm-up file in a namespace of its own (thrown away after). A
  * failure is logged with its traceback; the zygote is still useful without. */
 static void run_warmup(const char *path)
@@ -402,16 +432,7 @@ static void run_warmup(const char *path)
         co = Py_CompileStringExFlags(src.data, path, Py_file_input, NULL, -1);
     res = co ? PyEval_EvalCode(co, ns, ns) : NULL;
     if (!res) {
-        /* PyErr_Print would exit on SystemExit and leave sys.last_* for every
-         * worker to see: report it without either */
-        PyObject *type, *value, *tb, *sys_stderr = PySys_GetObject("stderr");
-        PyErr_Fetch(&type, &value, &tb);
-        PyErr_NormalizeException(&type, &value, &tb);
-        if (value && sys_stderr)
-            PyErr_Display(type, value, tb);
-        Py_XDECREF(type);
-        Py_XDECREF(value);
-        Py_XDECREF(tb);
+        sb_python_show_error();
         SR_WARN("warm-up: %s failed (traceback above); the zygote goes on without it", path);
     }
     Py_XDECREF(res);
@@ -424,7 +445,7 @@ static void run_warmup(const char *path)
     sr_buf_reset(&src);
 }
 
-int sb_python_preload(const char *modules, const char *warmup)
+int sb_python_preload(const char *modules, const char *scripts_dir, const char *warmup)
 {
     char name[128];
     const char *p = modules;
@@ -445,6 +466,7 @@ int sb_python_preload(const char *modules, const char *warmup)
         }
         p += n + (p[n] == ',');
     }
+    sb_python_import_scripts(scripts_dir);
     if (warmup)
         run_warmup(warmup);
     /* move everything imported so far out of the collector's reach: a GC pass
@@ -486,7 +508,7 @@ int sb_python_warm_up(void)
      * BrokenPipeError, not the end of the process */
     signal(SIGPIPE, SIG_IGN);
     /* /sandboxrun appeared after the zygote's imports had looked for it */
-    if (cache && PyDict_Check(cache) && PyDict_DelItemString(cache, "/sandboxrun") < 0)
+    if (cache && PyDict_Check(cache) && PyDict_DelItemString(cache, SB_PY_SCRIPTS_MOUNT) < 0)
         PyErr_Clear();
     mod = PyImport_ImportModule("sandboxrun_worker");   /* scripts/sandboxrun_worker.py */
     res = mod ? PyObject_CallMethod(mod, "warm_up", NULL) : NULL;

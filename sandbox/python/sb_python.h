@@ -28,11 +28,25 @@ int sb_python_init(const struct sb_pyjob *job);
  * display blocks on stdout (scripts/sandboxrun_display.py); a script only
  * has plt.show() and fig.show() captured. */
 int sb_python_exec(const char *code, const char *filename, int cell, char **error);
-/* Import each module of a comma-separated list (the warm preload), run the
- * warm-up file if one is named (trusted code; its failure is only logged),
- * then freeze the heap out of the collector's reach. 0, or -1 after logging
- * the first import that failed. */
-int sb_python_preload(const char *modules, const char *warmup);
+/* Import each module of a comma-separated list (the warm preload), the
+ * helper modules every warm run imports from scripts_dir (if not NULL; see
+ * sb_python_import_scripts), run the warm-up file if one is named (trusted
+ * code; its failure is only logged), then freeze the heap out of the
+ * collector's reach. 0, or -1 after logging the first import that failed. */
+int sb_python_preload(const char *modules, const char *scripts_dir, const char *warmup);
+/* Print the pending exception's traceback to sys.stderr and clear it: for
+ * the zygote, where PyErr_Print would exit on SystemExit and leave sys.last_*
+ * for every worker to see. */
+void sb_python_show_error(void);
+/* where the jail mounts the scripts directory */
+#define SB_PY_SCRIPTS_MOUNT "/sandboxrun"
+/* Import the helper modules every warm run uses (scripts/sandboxrun_worker.py,
+ * sandboxrun_display.py) from dir, the host's scripts directory, under the
+ * names they have in the jail (SB_PY_SCRIPTS_MOUNT/NAME.py: __file__,
+ * __spec__.origin, co_filename), so that a worker neither imports them again
+ * (~15 % of a warm run's CPU) nor learns where the install is. One that
+ * fails is logged and left to each worker's own import. */
+void sb_python_import_scripts(const char *dir);
 /* Call around a C-level fork so Python's locks and at-fork hooks (random's
  * reseeding among them) stay right: before, then after in parent or child. */
 void sb_python_before_fork(void);

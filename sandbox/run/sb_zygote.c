@@ -331,15 +331,18 @@ static void collapse_heap(void)
         fclose(f);
 }
 
-/* The imported memory into a sealed file mapped privately (sb_image.h):
+/* The imported memory into a read-only file mapped privately (sb_image.h):
  * a clone then copies none of it. Where that fails, huge pages at least. */
 static void freeze_image(void)
 {
     struct sb_image_stats st;
 
     if (sb_image_freeze(&st) < 0) {
-        SR_PLOG("zygote: moving the imported memory into a sealed file (%zu mappings moved)", st.mappings);
+        SR_PLOG("zygote: moving the imported memory into a read-only file (%zu mappings moved)", st.mappings);
         collapse_heap();
+    } else if (st.kind == SB_IMAGE_MEMFD) {
+        SR_WARN("zygote: the image is a sealed memfd, huge pages only as shmem_enabled allows: "
+                "no tmpfs of its own (%s)", strerror(st.tmpfs_errno));
     }
 }
 
@@ -347,7 +350,7 @@ int sb_zygote_main(int argc, char **argv, sb_zygote_session_fn session)
 {
     const char *preload = SB_ZYGOTE_DEFAULT_PRELOAD, *policy = NULL, *scripts = NULL, *warmup = NULL;
     char *pyargv[] = {"<warm>", NULL};
-    struct sb_pyjob job = {.argc = 1, .argv = pyargv, .extra_path = "/sandboxrun", .filename = "<warm>"};
+    struct sb_pyjob job = {.argc = 1, .argv = pyargv, .extra_path = SB_PY_SCRIPTS_MOUNT, .filename = "<warm>"};
     char buf[SB_CHAN_MAX_PAYLOAD + 1];
     struct sb_bpf filter;
     cJSON *options = read_options(&preload, &policy, &scripts, &warmup);   /* held for the zygote's life */
@@ -360,7 +363,7 @@ int sb_zygote_main(int argc, char **argv, sb_zygote_session_fn session)
     if (!policy || !sb_zygote_preload_ok(preload) || zygote_filter(policy, &filter) < 0 ||
         (init_fd = sb_jail_open_init()) < 0)
         return 2;
-    if (sb_python_init(&job) < 0 || sb_python_preload(preload, warmup) < 0)
+    if (sb_python_init(&job) < 0 || sb_python_preload(preload, scripts, warmup) < 0)
         return 3;
     freeze_image();
     if (sb_chan_send(ZYGOTE_FD, SB_MSG_READY, NULL, 0, NULL, 0) < 0)
