@@ -359,29 +359,15 @@ static cJSON *never_ran(struct sb_outcome *o)
     return sb_record_build(o);
 }
 
-/* While an execution runs: the orchestrator's channel is readable. Take
- * what came; cancel lines act now (on this execution, or kept for a later
- * one). Once anything else arrives (the next request, pipelined), reading
- * stops until the execution is over, so that next_line takes that line and
- * the ones after it in their order (an oversized one gets its one answer
- * there); only a hang-up is watched for meanwhile. The end of the channel
- * ends the session, so the execution is stopped. */
-static void on_client(struct sb_worker *w, struct sb_exec *x)
+/* The cancel lines at the head of what the channel has given so far: they
+ * act now (on x, or kept for a later execution). Also called as x starts:
+ * its own cancel may have come in the same read as its request, and sits
+ * in the buffer, where no poll of the channel would find it. */
+static void take_cancels(struct sb_worker *w, struct sb_exec *x)
 {
     struct line_reader *lr = x->client;
-    char chunk[4096], *line;
-    ssize_t n = recv(lr->in_fd, chunk, sizeof chunk, MSG_DONTWAIT);
+    char *line;
 
-    if (n < 0 && errno == ENOTSOCK)   /* a cold session's pipe */
-        n = read(lr->in_fd, chunk, sizeof chunk);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-        lr->eof = 1;
-        x->aborted = 1;
-        sb_worker_kill(w);
-        return;
-    }
-    if (n > 0 && take(lr, chunk, (size_t)n))
-        SR_LOG("session: a request line over the size cap ended while a call ran; dropped unanswered");
     for (;;) {
         char *nl = lr->pending.len > lr->partial ? memchr(lr->pending.data, '\n', lr->pending.len) : NULL;
         unsigned seq = nl ? cancel_line(lr->pending.data, (size_t)(nl - lr->pending.data)) : 0;
@@ -398,6 +384,32 @@ static void on_client(struct sb_worker *w, struct sb_exec *x)
      * may be a cancel whose newline is still on its way. */
     if (lr->pending.len > lr->partial || lr->partial >= CANCEL_LINE_MAX || lr->skipping)
         x->on_client = NULL;
+}
+
+/* While an execution runs: the orchestrator's channel is readable. Take
+ * what came; cancel lines act now (on this execution, or kept for a later
+ * one). Once anything else arrives (the next request, pipelined), reading
+ * stops until the execution is over, so that next_line takes that line and
+ * the ones after it in their order (an oversized one gets its one answer
+ * there); only a hang-up is watched for meanwhile. The end of the channel
+ * ends the session, so the execution is stopped. */
+static void on_client(struct sb_worker *w, struct sb_exec *x)
+{
+    struct line_reader *lr = x->client;
+    char chunk[4096];
+    ssize_t n = recv(lr->in_fd, chunk, sizeof chunk, MSG_DONTWAIT);
+
+    if (n < 0 && errno == ENOTSOCK)   /* a cold session's pipe */
+        n = read(lr->in_fd, chunk, sizeof chunk);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        lr->eof = 1;
+        x->aborted = 1;
+        sb_worker_kill(w);
+        return;
+    }
+    if (n > 0 && take(lr, chunk, (size_t)n))
+        SR_LOG("session: a request line over the size cap ended while a call ran; dropped unanswered");
+    take_cancels(w, x);
 }
 
 /* Run one request line in the session and write its record. */
@@ -430,6 +442,7 @@ static void run_one(struct sb_worker *w, struct line_reader *lr, const char *lin
         x.abort_fd = lr->in_fd;
         x.on_client = on_client;
         x.client = lr;
+        take_cancels(w, &x);
         sb_worker_watch(w, &x);
         if (x.done) {
             char *err;
