@@ -393,7 +393,7 @@ def image_clean(pid):
         for line in open("/proc/%d/smaps" % pid):
             f = line.split()
             if f and not f[0].endswith(":"):
-                cur = len(f) > 5 and f[5].startswith("/memfd:sandboxrun-image")
+                cur = len(f) > 5 and f[5] in ("/sandboxrun-image", "/memfd:sandboxrun-image")
             elif cur and f[0] in ("Private_Clean:", "Private_Dirty:"):
                 kb += int(f[1])
             elif cur and f[0] == "Anonymous:":
