@@ -69,6 +69,12 @@ struct server {
     unsigned long zygote_runs, zygote_age;
     unsigned long spawn_timeout_s;       /* a zygote silent this long on a spawn is restarted */
     unsigned long generation;            /* the zygote's number, from 1 */
+    /* a zygote is started only by a thread that lives as long as the
+     * daemon (the parent-death signal; see rotator): a spawner that finds
+     * it gone or stalled asks the rotator, and waits */
+    pthread_cond_t zyg_cond;             /* a restart was asked for, or done (under zyg_lock) */
+    pid_t restart_pid;                   /* the zygote to restart, 0 for none */
+    unsigned long restarts;              /* restart requests handled */
     /* pool of ready workers */
     struct sb_worker *ready[MAX_POOL];
     unsigned long nready;
@@ -105,19 +111,14 @@ static int start_zygote(struct server *s)
     return sb_zygote_start(&s->zyg, &cfg);
 }
 
-/* Whether the zygote is due for replacement: it cloned its share of
- * workers, or it is old and has cloned any (one that showed its secrets to
- * no worker yet is not replaced for its age). */
-static int zygote_due(struct server *s)
+/* Whether the zygote is due for replacement (under zyg_lock): it cloned
+ * its share of workers, or it is old and has cloned any (one that showed
+ * its secrets to no worker yet is not replaced for its age). */
+static int zygote_due(const struct server *s)
 {
-    int due;
-
-    pthread_mutex_lock(&s->zyg_lock);
-    due = !s->stopping && s->zyg.pid > 0 && s->zyg.spawned > 0 &&
-          ((s->zygote_runs && s->zyg.spawned >= s->zygote_runs) ||
-           (s->zygote_age && sr_now() - s->zyg.started >= (double)s->zygote_age));
-    pthread_mutex_unlock(&s->zyg_lock);
-    return due;
+    return !s->stopping && s->zyg.pid > 0 && s->zyg.spawned > 0 &&
+           ((s->zygote_runs && s->zyg.spawned >= s->zygote_runs) ||
+            (s->zygote_age && sr_now() - s->zyg.started >= (double)s->zygote_age));
 }
 
 /* Start the next zygote while the current one serves (its imports and
@@ -148,20 +149,48 @@ static void rotate_zygote(struct server *s)
            (int)fresh.pid);
 }
 
-/* The thread that starts the next zygotes. It lives until every run is
- * over (rotator_quit, after the drain): a process's parent-death signal
- * fires when the thread that created it ends, and the zygotes it starts,
- * and by CLONE_PARENT their workers, count it as their parent. */
+/* Under zyg_lock: restart the zygote a spawner found gone or stalled,
+ * unless it was replaced meanwhile, and wake the spawners that wait. */
+static void restart_zygote(struct server *s)
+{
+    if (s->restart_pid == s->zyg.pid && !s->stopping) {
+        sb_zygote_stop(&s->zyg);
+        if (start_zygote(s) == 0)
+            SR_LOG("serve: zygote restarted (pid %d)", (int)s->zyg.pid);
+    }
+    s->restart_pid = 0;
+    s->restarts++;
+    pthread_cond_broadcast(&s->zyg_cond);
+}
+
+/* The thread that starts every zygote after the first (restarts and
+ * rotations). It lives until every run is over (rotator_quit, after the
+ * drain): a process's parent-death signal fires when the thread that
+ * created it ends, and the zygotes it starts, and by CLONE_PARENT their
+ * workers, count it as their parent. A zygote started by a session's
+ * thread died, with every worker it had cloned, when that session ended. */
 static void *rotator(void *arg)
 {
     struct server *s = arg;
-    struct timespec pause = {0, 200 * 1000 * 1000};
+    struct timespec until;
 
+    pthread_mutex_lock(&s->zyg_lock);
     while (!s->rotator_quit) {
-        if (zygote_due(s))
+        if (s->restart_pid) {
+            restart_zygote(s);
+        } else if (zygote_due(s)) {
+            pthread_mutex_unlock(&s->zyg_lock);
             rotate_zygote(s);
-        nanosleep(&pause, NULL);
+            pthread_mutex_lock(&s->zyg_lock);
+        } else {
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += 200 * 1000 * 1000;
+            until.tv_sec += until.tv_nsec / 1000000000;
+            until.tv_nsec %= 1000000000;
+            pthread_cond_timedwait(&s->zyg_cond, &s->zyg_lock, &until);
+        }
     }
+    pthread_mutex_unlock(&s->zyg_lock);
     return NULL;
 }
 
@@ -200,12 +229,16 @@ static int spawn_warm(struct server *s, struct sb_worker *w, const struct sb_req
      * id maps and the cgroup move that follow overlap with the next spawn */
     rc = sb_worker_start_warm(w, req, &s->zyg, o);
     if (rc < 0 && (errno == EPIPE || errno == ECONNRESET || errno == ETIMEDOUT) && !s->stopping) {
+        int why = errno;
         pthread_mutex_lock(&s->zyg_lock);
         if (s->zyg.pid == zpid) {   /* not restarted by another thread meanwhile */
-            SR_LOG("serve: the zygote is gone (%s); restarting it", strerror(errno));
-            sb_zygote_stop(&s->zyg);
-            if (start_zygote(s) == 0)
-                SR_LOG("serve: zygote restarted (pid %d)", (int)s->zyg.pid);
+            unsigned long ticket = s->restarts;
+            if (s->restart_pid != zpid)
+                SR_LOG("serve: the zygote is gone (%s); restarting it", strerror(why));
+            s->restart_pid = zpid;
+            pthread_cond_broadcast(&s->zyg_cond);
+            while (s->restarts == ticket && !s->rotator_quit)
+                pthread_cond_wait(&s->zyg_cond, &s->zyg_lock);
         }
         *again = s->zyg.pid > 0 && s->zyg.sock >= 0;
         pthread_mutex_unlock(&s->zyg_lock);
@@ -1086,6 +1119,7 @@ int sb_server_main(int argc, char **argv)
     if (parse_args(&s, argc, argv) < 0 || !s.defaults.policy || resolve_warmup(&s) < 0)
         return 2;
     pthread_mutex_init(&s.zyg_lock, NULL);
+    pthread_cond_init(&s.zyg_cond, NULL);
     s.zyg.lock = &s.zyg_lock;
     pthread_mutex_init(&s.pool_lock, NULL);
     pthread_mutex_init(&s.q_lock, NULL);
@@ -1126,7 +1160,10 @@ int sb_server_main(int argc, char **argv)
     pthread_mutex_unlock(&s.pool_lock);
     for (int i = 0; i < REFILL_THREADS; i++)
         pthread_join(filler[i], NULL);
+    pthread_mutex_lock(&s.zyg_lock);
     s.rotator_quit = 1;
+    pthread_cond_broadcast(&s.zyg_cond);
+    pthread_mutex_unlock(&s.zyg_lock);
     pthread_join(rot, NULL);
     for (unsigned long i = 0; i < s.nready; i++) {
         sb_worker_finish(s.ready[i]);
