@@ -60,10 +60,27 @@ static int take_fds(struct msghdr *mh, int *fds, int max, int keep)
     return n;
 }
 
-ssize_t sb_chan_recv(int sock, int *type, void *data, size_t cap, int *fds, int *nfds)
+/* The sender's pid from an SCM_CREDENTIALS message in mh, or 0. */
+static pid_t sender_of(struct msghdr *mh)
+{
+    struct ucred uc;
+
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len >= CMSG_LEN(sizeof uc)) {
+            memcpy(&uc, CMSG_DATA(c), sizeof uc);
+            return uc.pid;
+        }
+    }
+    return 0;
+}
+
+ssize_t sb_chan_recv_from(int sock, int *type, void *data, size_t cap, int *fds, int *nfds, pid_t *sender)
 {
     char buf[1 + SB_CHAN_MAX_PAYLOAD];
-    union { char b[CMSG_SPACE(sizeof(int) * SB_CHAN_MAX_FDS)]; struct cmsghdr align; } ctl;
+    union {
+        char b[CMSG_SPACE(sizeof(int) * SB_CHAN_MAX_FDS) + CMSG_SPACE(sizeof(struct ucred))];
+        struct cmsghdr align;
+    } ctl;
     struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
     struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
                         .msg_controllen = sizeof ctl.b};
@@ -72,6 +89,8 @@ ssize_t sb_chan_recv(int sock, int *type, void *data, size_t cap, int *fds, int 
 
     if (nfds)
         *nfds = 0;
+    if (sender)
+        *sender = 0;
     *type = 0;
     do
         r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
@@ -86,10 +105,17 @@ ssize_t sb_chan_recv(int sock, int *type, void *data, size_t cap, int *fds, int 
         errno = EMSGSIZE;
         return -1;
     }
+    if (sender)
+        *sender = sender_of(&mh);
     *type = (unsigned char)buf[0];
     r -= 1;
     if ((size_t)r > cap)
         r = (ssize_t)cap;
     memcpy(data, buf + 1, (size_t)r);
     return r;
+}
+
+ssize_t sb_chan_recv(int sock, int *type, void *data, size_t cap, int *fds, int *nfds)
+{
+    return sb_chan_recv_from(sock, type, data, cap, fds, nfds, NULL);
 }

@@ -9,7 +9,11 @@
  * and between the warm daemon and its zygote (sb_zygote):
  *   'C' daemon -> zygote     its options, first (JSON: preload, policy, scripts, warmup)
  *   'S' daemon -> zygote     spawn a worker; payload: its limits (JSON); fds: its pipe ends
- *   'P' zygote -> daemon     the worker's pid (an int), or 'E' with the reason
+ *   'P' worker -> daemon     sent by the worker the zygote cloned, first, on the
+ *                            zygote's channel: the daemon reads its pid from the
+ *                            message's credentials (SO_PASSCRED); payload: int,
+ *                            whether it was born in its cgroup. The zygote
+ *                            answers only a failure ('E' with the reason).
  * Setup errors thus travel to the parent, as isolate does it. */
 #ifndef SB_CHAN_H
 #define SB_CHAN_H
@@ -28,5 +32,9 @@ int sb_chan_send(int sock, enum sb_msg type, const void *data, size_t len, const
 /* Receive one message; fds beyond *nfds or in a truncated message are closed.
  * Returns the payload length, 0 with *type = 0 at EOF, -1 on error (errno). */
 ssize_t sb_chan_recv(int sock, int *type, void *data, size_t cap, int *fds, int *nfds);
+/* sb_chan_recv, and the sender's pid as the receiver's pid namespace sees it,
+ * from the kernel (SCM_CREDENTIALS; the socket must have SO_PASSCRED set),
+ * or 0 when the message carries none. */
+ssize_t sb_chan_recv_from(int sock, int *type, void *data, size_t cap, int *fds, int *nfds, pid_t *sender);
 
 #endif

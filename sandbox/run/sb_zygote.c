@@ -35,6 +35,7 @@
 #define ZYGOTE_FD 3
 #define SPAWN_FDS (SB_FD_CTL + 1)   /* stdin, stdout, stderr, report, chan, ctl */
 #define START_DEADLINE_MS 120000
+#define LATE_ANSWER_MS 1000   /* once the dropped zygote is gone: its workers answer at once */
 #define CLONE_NS (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
 
 int sb_zygote_preload_ok(const char *list)
@@ -239,13 +240,15 @@ static int fill_from_request(struct sb_jail *j, const cJSON *cfg, const int *fds
 }
 
 /* One spawn request: clone the worker as the daemon's child (into the run's
- * cgroup when its directory came as a 7th fd), answer its pid. */
+ * cgroup when its directory came as a 7th fd). The worker itself answers,
+ * first thing: the kernel gives the daemon its pid with the message, so a
+ * zygote killed right after the clone cannot leave a worker nobody knows. */
 static void serve_spawn(const char *payload, size_t len, int *fds, int nfds, const struct sb_bpf *filter,
                         const char *scripts)
 {
     cJSON *cfg = cJSON_ParseWithLength(payload, len);
     struct sb_jail j;
-    int reply[2] = {-1, 0};   /* pid, in its cgroup */
+    int in_cgroup = 0;
     int cg_fd = nfds == SPAWN_FDS + 1 ? fds[SPAWN_FDS] : -1;
     pid_t pid = -1;
 
@@ -254,10 +257,12 @@ static void serve_spawn(const char *payload, size_t len, int *fds, int nfds, con
     if ((nfds == SPAWN_FDS || cg_fd >= 0) && cfg && fill_from_request(&j, cfg, fds, scripts) == 0) {
         sb_phase("zy.request");
         sb_python_before_fork();
-        pid = sb_jail_clone(CLONE_PARENT | CLONE_NS, &j.ids, cg_fd, &reply[1]);
+        pid = sb_jail_clone(CLONE_PARENT | CLONE_NS, &j.ids, cg_fd, &in_cgroup);
         if (pid == 0) {
-            sb_python_after_fork(1);
+            if (sb_chan_send(ZYGOTE_FD, SB_MSG_PID, &in_cgroup, sizeof in_cgroup, NULL, 0) < 0)
+                _exit(127);   /* the daemon hung up: it waits for no worker */
             close(ZYGOTE_FD);
+            sb_python_after_fork(1);
             if (cg_fd >= 0)
                 close(cg_fd);
             sb_jail_init_main(&j);
@@ -267,10 +272,7 @@ static void serve_spawn(const char *payload, size_t len, int *fds, int nfds, con
     }
     for (int i = 0; i < nfds; i++)
         close(fds[i]);
-    reply[0] = (int)pid;
-    if (pid > 0)
-        sb_chan_send(ZYGOTE_FD, SB_MSG_PID, reply, sizeof reply, NULL, 0);
-    else
+    if (pid < 0)
         sb_chan_send(ZYGOTE_FD, SB_MSG_ERROR, strerror(errno), strlen(strerror(errno)), NULL, 0);
     cJSON_Delete(cfg);
 }
@@ -394,7 +396,7 @@ static char *const zygote_env[] = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8", "OPENBL
                                    "OMP_NUM_THREADS=1", "MKL_NUM_THREADS=1", "NUMEXPR_NUM_THREADS=1", NULL};
 
 /* Wait for one message of the zygote (ms deadline); returns its type or -1. */
-static int wait_msg(struct sb_zygote *z, int ms, void *buf, size_t cap, ssize_t *len)
+static int wait_msg(struct sb_zygote *z, int ms, void *buf, size_t cap, ssize_t *len, pid_t *sender)
 {
     struct pollfd pf = {.fd = z->sock, .events = POLLIN};
     int type, rc;
@@ -405,7 +407,7 @@ static int wait_msg(struct sb_zygote *z, int ms, void *buf, size_t cap, ssize_t 
         errno = rc == 0 ? ETIMEDOUT : errno;
         return -1;
     }
-    *len = sb_chan_recv(z->sock, &type, buf, cap, NULL, NULL);
+    *len = sb_chan_recv_from(z->sock, &type, buf, cap, NULL, NULL, sender);
     if (*len < 0 || type == 0) {
         errno = EPIPE;
         return -1;
@@ -451,6 +453,13 @@ int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg)
     snprintf(self, sizeof self, "%s/sandboxrun-supervisor", dir ? dir : ".");
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return SR_PLOG("socketpair(zygote)"), -1;
+    /* each message names its sender: a worker's answer is its pid */
+    if (setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &(int){1}, sizeof(int)) < 0) {
+        SR_PLOG("setsockopt(zygote, SO_PASSCRED)");
+        close(sv[0]);
+        close(sv[1]);
+        return -1;
+    }
     z->pid = fork();
     if (z->pid == 0) {
         char *argv[] = {"sandboxrun-supervisor", "zygote", NULL};
@@ -477,7 +486,7 @@ int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg)
         sb_zygote_stop(z);
         return -1;
     }
-    if (wait_msg(z, START_DEADLINE_MS, buf, sizeof buf - 1, &n) != SB_MSG_READY) {
+    if (wait_msg(z, START_DEADLINE_MS, buf, sizeof buf - 1, &n, NULL) != SB_MSG_READY) {
         SR_LOG("the zygote did not start (preload %s)", cfg->preload);
         sb_zygote_stop(z);
         return -1;
@@ -513,8 +522,8 @@ pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct
 {
     cJSON *cfg = spawn_config(j, req);
     char *text = cJSON_PrintUnformatted(cfg), buf[512];
-    int fds[SPAWN_FDS + 1], reply[2];
-    pid_t pid = -1;
+    int fds[SPAWN_FDS + 1], born_in_cgroup;
+    pid_t pid = -1, sender = 0;
     ssize_t n;
     int type = -1;
 
@@ -532,7 +541,7 @@ pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct
         errno = EMSGSIZE;
     } else if (text && z->sock >= 0 &&
                sb_chan_send(z->sock, SB_MSG_SPAWN, text, strlen(text), fds, SPAWN_FDS + (cgroup_fd >= 0)) == 0) {
-        type = wait_msg(z, z->spawn_ms, buf, sizeof buf - 1, &n);
+        type = wait_msg(z, z->spawn_ms, buf, sizeof buf - 1, &n, &sender);
         if (type < 0 && errno == ETIMEDOUT) {
             /* a late answer must not reach the next spawner: hang up while
              * still holding the lock, so the zygote exits and is restarted.
@@ -550,10 +559,10 @@ pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct
     if (z->lock)
         pthread_mutex_unlock(z->lock);
     free(text);
-    if (type == SB_MSG_PID && n == sizeof reply) {
-        memcpy(reply, buf, sizeof reply);
-        pid = (pid_t)reply[0];
-        *in_cgroup = reply[1];
+    if (type == SB_MSG_PID && n == sizeof born_in_cgroup && sender > 0 && sender != z->pid) {
+        memcpy(&born_in_cgroup, buf, sizeof born_in_cgroup);
+        pid = sender;
+        *in_cgroup = born_in_cgroup;
         if (z->lock)
             pthread_mutex_lock(z->lock);
         z->spawned++;
@@ -565,24 +574,38 @@ pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct
     return pid;
 }
 
-/* After the zygote has exited: kill and reap each worker that its answers
- * left on a half-closed channel name (cloned after the deadline, so nobody
- * waits for it). A zygote killed between a clone and its answer would still
- * leave one unreaped; that takes a stall of more than the deadline and the
- * stop's grace period, and then a kill in a window of microseconds. */
+/* After the zygote has exited: kill and reap each worker whose answer is
+ * on the half-closed channel (cloned after the deadline, so nobody waits
+ * for it). Each worker answers for itself, first thing, so one cloned just
+ * before the zygote was killed answers too; EOF comes once the last has. */
 static void reap_late(struct sb_zygote *z)
 {
-    int reply[2], type;
+    struct pollfd pf = {.fd = z->late, .events = POLLIN};
+    pid_t worker;
+    int type;
+    char buf[64];
     ssize_t n;
 
     if (z->late < 0)
         return;
-    while ((n = sb_chan_recv(z->late, &type, reply, sizeof reply, NULL, NULL)) > 0 || (n < 0 && errno == EINTR)) {
-        if (n == sizeof reply && type == SB_MSG_PID && reply[0] > 0) {
-            kill((pid_t)reply[0], SIGKILL);
-            while (waitpid((pid_t)reply[0], NULL, __WALL) < 0 && errno == EINTR)
+    for (;;) {
+        int rc = poll(&pf, 1, LATE_ANSWER_MS);
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc <= 0) {
+            SR_LOG("a worker of the dropped zygote did not answer within %d ms", LATE_ANSWER_MS);
+            break;
+        }
+        n = sb_chan_recv_from(z->late, &type, buf, sizeof buf, NULL, NULL, &worker);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 && type == 0)
+            break;
+        if (type == SB_MSG_PID && worker > 0 && worker != z->pid) {
+            kill(worker, SIGKILL);
+            while (waitpid(worker, NULL, __WALL) < 0 && errno == EINTR)
                 ;
-            SR_LOG("reaped worker %d, which the dropped zygote cloned after the deadline", reply[0]);
+            SR_LOG("reaped worker %d, which the dropped zygote cloned after the deadline", (int)worker);
         }
     }
     sr_closep(&z->late);
