@@ -26,6 +26,7 @@
 #include "ag_sid.h"
 #include "ag_server.h"
 #include "ag_tenants.h"
+#include "ag_tls.h"
 #include "sr_buf.h"
 #include "sr_io.h"
 #include "sr_log.h"
@@ -305,6 +306,9 @@ static int load_tls(const struct opts *o, struct sr_buf *cert, struct sr_buf *ke
         return -1;
     }
     close(fd);
+    if (ag_tls_check_pair(cert->data, key->data, err, sizeof err) < 0)
+        return fprintf(stderr, "sandboxrun serve: --tls-cert %s, --tls-key %s: %s\n", o->tls_cert, o->tls_key, err),
+               -1;
     return 0;
 }
 
