@@ -101,12 +101,13 @@ struct server {
 
 /* ---- workers ------------------------------------------------------------------- */
 
-static int start_zygote(struct server *s)
+/* Start s->zyg; a wait for its imports ends early once stop_fd is readable. */
+static int start_zygote(struct server *s, int stop_fd)
 {
     struct sb_zygote_cfg cfg = {.preload = s->preload, .policy = s->defaults.policy,
                                 .scripts = s->defaults.scripts_dir,
                                 .warmup = s->warmup_path[0] ? s->warmup_path : NULL,
-                                .spawn_ms = (int)(s->spawn_timeout_s * 1000)};
+                                .spawn_ms = (int)(s->spawn_timeout_s * 1000), .stop_fd = stop_fd};
 
     return sb_zygote_start(&s->zyg, &cfg);
 }
@@ -130,7 +131,7 @@ static void rotate_zygote(struct server *s)
     struct sb_zygote_cfg cfg = {.preload = s->preload, .policy = s->defaults.policy,
                                 .scripts = s->defaults.scripts_dir,
                                 .warmup = s->warmup_path[0] ? s->warmup_path : NULL,
-                                .spawn_ms = (int)(s->spawn_timeout_s * 1000)};
+                                .spawn_ms = (int)(s->spawn_timeout_s * 1000), .stop_fd = s->stop_fd};
     struct sb_zygote fresh = {.lock = &s->zyg_lock}, old;
     unsigned long spawned;
 
@@ -155,7 +156,7 @@ static void restart_zygote(struct server *s)
 {
     if (s->restart_pid == s->zyg.pid && !s->stopping) {
         sb_zygote_stop(&s->zyg);
-        if (start_zygote(s) == 0)
+        if (start_zygote(s, s->stop_fd) == 0)
             SR_LOG("serve: zygote restarted (pid %d)", (int)s->zyg.pid);
     }
     s->restart_pid = 0;
@@ -1134,8 +1135,15 @@ int sb_server_main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);   /* before any thread: they all inherit it */
     sigfd = signalfd(-1, &set, SFD_CLOEXEC);
     sb_phase_open(SB_PHASE_LOG);
-    if (sigfd < 0 || s.stop_fd < 0 || start_zygote(&s) < 0 ||
-        listen_on(&s) < 0)
+    if (sigfd < 0 || s.stop_fd < 0)
+        return 1;
+    if (start_zygote(&s, sigfd) < 0) {
+        if (errno != ECANCELED)
+            return 1;
+        SR_LOG("serve: a stop signal came before the zygote was ready: stopped");
+        return 0;
+    }
+    if (listen_on(&s) < 0)
         return 1;
     SR_LOG("serve: listening on %s (policy %s, pool %lu, %lu at once, queue %lu, %lu sessions, zygote pid %d, warm-up %s, "
            "new zygote after %lu workers or %lu s)", s.socket_path, s.defaults.policy, s.pool_size, s.max_concurrent, s.queue_max,

@@ -398,15 +398,19 @@ static char *const zygote_env[] = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8", "OPENBL
                                    "OMP_NUM_THREADS=1", "MKL_NUM_THREADS=1", "NUMEXPR_NUM_THREADS=1", NULL};
 
 /* Wait for one message of the zygote (ms deadline); returns its type or -1. */
-static int wait_msg(struct sb_zygote *z, int ms, void *buf, size_t cap, ssize_t *len, pid_t *sender)
+static int wait_msg(struct sb_zygote *z, int ms, int stop_fd, void *buf, size_t cap, ssize_t *len, pid_t *sender)
 {
-    struct pollfd pf = {.fd = z->sock, .events = POLLIN};
+    struct pollfd pf[2] = {{.fd = z->sock, .events = POLLIN}, {.fd = stop_fd > 0 ? stop_fd : -1, .events = POLLIN}};
     int type, rc;
 
-    while ((rc = poll(&pf, 1, ms)) < 0 && errno == EINTR)
+    while ((rc = poll(pf, 2, ms)) < 0 && errno == EINTR)
         ;
     if (rc <= 0) {
         errno = rc == 0 ? ETIMEDOUT : errno;
+        return -1;
+    }
+    if (!(pf[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+        errno = ECANCELED;   /* stop_fd */
         return -1;
     }
     *len = sb_chan_recv_from(z->sock, &type, buf, cap, NULL, NULL, sender);
@@ -488,9 +492,16 @@ int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg)
         sb_zygote_stop(z);
         return -1;
     }
-    if (wait_msg(z, START_DEADLINE_MS, buf, sizeof buf - 1, &n, NULL) != SB_MSG_READY) {
-        SR_LOG("the zygote did not start (preload %s)", cfg->preload);
+    if (wait_msg(z, START_DEADLINE_MS, cfg->stop_fd, buf, sizeof buf - 1, &n, NULL) != SB_MSG_READY) {
+        int why = errno;
+        if (why == ECANCELED) {
+            SR_LOG("the zygote's start was given up: stopping");
+            kill(z->pid, SIGKILL);   /* still importing: it reads no EOF, and has cloned nothing */
+        } else {
+            SR_LOG("the zygote did not start (preload %s)", cfg->preload);
+        }
         sb_zygote_stop(z);
+        errno = why;
         return -1;
     }
     z->started = sr_now();
@@ -543,7 +554,7 @@ pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct
         errno = EMSGSIZE;
     } else if (text && z->sock >= 0 &&
                sb_chan_send(z->sock, SB_MSG_SPAWN, text, strlen(text), fds, SPAWN_FDS + (cgroup_fd >= 0)) == 0) {
-        type = wait_msg(z, z->spawn_ms, buf, sizeof buf - 1, &n, &sender);
+        type = wait_msg(z, z->spawn_ms, -1, buf, sizeof buf - 1, &n, &sender);
         if (type < 0 && errno == ETIMEDOUT) {
             /* a late answer must not reach the next spawner: hang up while
              * still holding the lock, so the zygote exits and is restarted.

@@ -48,6 +48,7 @@ struct sb_zygote_cfg {
     const char *policy;
     const char *scripts;      /* the host directory mounted at /sandboxrun, or NULL */
     int spawn_ms;             /* a spawn unanswered this long drops the zygote; 0: SB_ZYGOTE_SPAWN_MS */
+    int stop_fd;              /* readable: stop waiting for the start (a stop signal); 0 for none */
 };
 
 /* What a warm worker becomes when its one request is a session's start
@@ -63,8 +64,8 @@ typedef int (*sb_zygote_session_fn)(void);
  * that become sessions. Returns an exit status. */
 int sb_zygote_main(int argc, char **argv, sb_zygote_session_fn session);
 /* Start a zygote (fork+exec of our own binary, clean environment). Waits
- * until its imports and warm-up are done. 0, or -1 after logging. z->lock
- * is kept. */
+ * until its imports and warm-up are done, or cfg->stop_fd is readable.
+ * 0, or -1 after logging (errno ECANCELED when stopped). z->lock is kept. */
 int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg);
 /* Ask the zygote for a worker with j's limits and pipe ends, cloned into the
  * cgroup behind cgroup_fd if >= 0 (*in_cgroup says whether it was); returns
