@@ -37,7 +37,7 @@ SANDBOX_EXTRA_LIBS := -lpthread
 AGENT_PKGS   := libcjson libcurl libarchive libcrypto libmicrohttpd zlib
 # the main binary links only these: libcurl and libarchive are in the transfer
 # object, libmicrohttpd and zlib in the network service's binary
-AGENT_MAIN_PKGS := libcjson libcrypto
+AGENT_MAIN_PKGS := libcjson
 SERVICE_PKGS    := libcjson libcrypto libmicrohttpd zlib
 
 pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
@@ -70,17 +70,20 @@ SANDBOX_SRC := $(filter-out sandbox/init/%,$(wildcard sandbox/*/*.c))
 # first use (agent/run/ag_transfer.h says why): these sources go there, not
 # into the main binary, which forwards to them through agent/run/ag_transfer.c.
 # Unit tests link them directly.
+# the CLI loads libcrypto only when it hashes (agent/run/ag_crypto.h): SigV4,
+# which links it, is the service's and the transfer object's, not the CLI's
+SIGV4_SRC   := agent/s3/ag_sigv4.c
 TRANSFER_IMPL := agent/s3/ag_s3.c agent/s3/ag_cmd_s3.c agent/s3/ag_creds.c agent/run/ag_archive.c
-TRANSFER_SRC  := $(TRANSFER_IMPL) agent/s3/ag_sigv4.c $(wildcard agent/transfer/*.c) $(COMMON_SRC)
+TRANSFER_SRC  := $(TRANSFER_IMPL) $(SIGV4_SRC) $(wildcard agent/transfer/*.c) $(COMMON_SRC)
 # `sandboxrun serve --http` execs sandboxrun-http (libexec): the network
 # service and libmicrohttpd's TLS libraries stay out of every CLI start.
 SERVICE_SRC := $(wildcard agent/service/*.c)
-AGENT_SRC   := $(filter-out $(TRANSFER_IMPL) agent/transfer/% agent/service/%,$(wildcard agent/*/*.c))
+AGENT_SRC   := $(filter-out $(TRANSFER_IMPL) $(SIGV4_SRC) agent/transfer/% agent/service/%,$(wildcard agent/*/*.c))
 COMMON_OBJ  := $(COMMON_SRC:%.c=$(B)/%.o)
 SANDBOX_OBJ := $(SANDBOX_SRC:%.c=$(B)/%.o)
 AGENT_OBJ   := $(AGENT_SRC:%.c=$(B)/%.o)
 TRANSFER_OBJ := $(TRANSFER_SRC:%.c=$(B)/pic/%.o)
-SERVICE_OBJ  := $(SERVICE_SRC:%.c=$(B)/%.o)
+SERVICE_OBJ  := $(SERVICE_SRC:%.c=$(B)/%.o) $(SIGV4_SRC:%.c=$(B)/%.o)
 # objects without main(), linkable into unit tests
 SANDBOX_LIBOBJ := $(filter-out $(B)/sandbox/modes/sb_main.o,$(SANDBOX_OBJ))
 AGENT_LIBOBJ   := $(filter-out $(B)/agent/cli/ag_main.o $(B)/agent/run/ag_transfer.o,$(AGENT_OBJ)) \

@@ -2,13 +2,13 @@
 #include "ag_mcp_inline.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "ag_crypto.h"
 #include "ag_mcp_result.h"
 #include "ag_mcp_store.h"
 #include "sr_buf.h"
@@ -46,12 +46,7 @@ int ag_mcp_inline_take(struct ag_mcp_inline *b, size_t n)
 
 void ag_mcp_sha256_hex(const void *data, size_t n, char hex[65])
 {
-    unsigned char md[32];
-    unsigned int len = 0;
-
-    EVP_Digest(data, n, md, &len, EVP_sha256(), NULL);
-    for (unsigned i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    ag_sha256_hex(data, n, hex);   /* "" if it cannot be */
 }
 
 static cJSON *link_item(const struct ag_mcp_inline *b, const char *rel, const char *mime, size_t n, const char *sha)

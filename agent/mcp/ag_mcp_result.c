@@ -1,13 +1,13 @@
 /* ag_mcp_result.c — turn result records into MCP tool results. */
 #include "ag_mcp_result.h"
 
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "ag_crypto.h"
 #include "ag_mcp_inline.h"
 #include "sr_buf.h"
 #include "sr_caps.h"
@@ -21,7 +21,10 @@ char *ag_mcp_base64(const void *data, size_t n)
 
     if (n > (1u << 30) || !(out = malloc(4 * ((n + 2) / 3) + 1)))
         return NULL;
-    EVP_EncodeBlock((unsigned char *)out, data, (int)n);
+    if (ag_base64_encode(out, data, n) < 0) {
+        free(out);
+        return NULL;
+    }
     return out;
 }
 
@@ -37,7 +40,7 @@ unsigned char *ag_mcp_unbase64(const char *text, size_t *n)
         pad = 1 + (len > 1 && text[len - 2] == '=');
     if (!(out = malloc(len / 4 * 3 + 1)))
         return NULL;
-    got = EVP_DecodeBlock(out, (const unsigned char *)text, (int)len);
+    got = ag_base64_decode(out, text, len);
     if (got < 0 || (size_t)got < pad) {
         free(out);
         return NULL;

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ag_crypto.h"
 #include "sr_io.h"
 #include "sr_log.h"
 
@@ -154,45 +154,32 @@ void ag_audit_correlation(const char *traceparent, const char *amzn_trace_id, ch
 
 /* ---- hashes ---- */
 
-static void hex(const unsigned char *d, unsigned n, char out[65])
-{
-    for (unsigned i = 0; i < n && i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", d[i]);
-}
-
 static void sha256_bytes(const void *data, size_t n, char out[65])
 {
-    unsigned char d[EVP_MAX_MD_SIZE];
-    unsigned dn = 0;
-
-    out[0] = '\0';
-    if (EVP_Digest(data, n, d, &dn, EVP_sha256(), NULL))
-        hex(d, dn, out);
+    ag_sha256_hex(data, n, out);   /* "" if it cannot be */
 }
 
 /* sha256 and size of the file on fd; 0 or -1 (errno). */
 static int sha256_fd(int fd, char out[65], double *size)
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned char buf[65536], d[EVP_MAX_MD_SIZE];
-    unsigned dn = 0;
-    ssize_t n;
-    int rc = -1;
+    struct ag_sha256 *ctx = ag_sha256_begin();
+    unsigned char buf[65536];
+    ssize_t n = -1;
+    int bad = !ctx;
 
     *size = 0;
-    if (ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-        while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-            if (n > 0) {
-                EVP_DigestUpdate(ctx, buf, (size_t)n);
-                *size += (double)n;
-            }
-        if (n == 0 && EVP_DigestFinal_ex(ctx, d, &dn)) {
-            hex(d, dn, out);
-            rc = 0;
+    out[0] = '\0';
+    while (!bad && ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)))
+        if (n > 0) {
+            bad = ag_sha256_update(ctx, buf, (size_t)n) < 0;
+            *size += (double)n;
         }
+    if (bad || n != 0) {
+        ag_sha256_end(ctx, out);
+        out[0] = '\0';
+        return -1;
     }
-    EVP_MD_CTX_free(ctx);
-    return rc;
+    return ag_sha256_end(ctx, out);
 }
 
 /* ---- lines ---- */
