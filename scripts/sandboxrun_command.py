@@ -9,8 +9,27 @@ output is the run's own stdout and stderr, untouched: nothing is printed
 around it, and nothing it prints can change its exit code.
 """
 
+import os
 import subprocess
 import sys
+import tempfile
+
+# The kernel refuses a single argument over 128 KiB (MAX_ARG_STRLEN): a
+# longer command goes to /bin/sh as a script file instead of "-c COMMAND".
+ARG_MAX_ONE = 100 * 1024
+
+
+def shell_argv(command, script_dir):
+    """(argv, script): the argv that runs command with /bin/sh, "-c COMMAND"
+    and script None; or, for a command too long for one argument, a new
+    file in script_dir holding it (script: its path, for the caller to
+    remove once the shell is done)."""
+    if len(command.encode("utf-8", "surrogateescape")) <= ARG_MAX_ONE:
+        return ["/bin/sh", "-c", command], None
+    fd, script = tempfile.mkstemp(prefix=".sandboxrun-command-", suffix=".sh", dir=script_dir)
+    with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as f:
+        f.write(command)
+    return ["/bin/sh", script], script
 
 
 def exit_code(returncode):
@@ -22,7 +41,12 @@ def run(command):
     """Run command with /bin/sh -c, stdin from /dev/null; its exit code."""
     sys.stdout.flush()
     sys.stderr.flush()
-    proc = subprocess.run(["/bin/sh", "-c", command], stdin=subprocess.DEVNULL, check=False)
+    argv, script = shell_argv(command, None)
+    try:
+        proc = subprocess.run(argv, stdin=subprocess.DEVNULL, check=False)
+    finally:
+        if script:
+            os.unlink(script)
     return exit_code(proc.returncode)
 
 

@@ -284,7 +284,8 @@ def task(req):
     if req["task"] == "start":
         os.makedirs(os.path.dirname(base), exist_ok=True)
         with open(base + ".out", "wb") as o, open(base + ".err", "wb") as e:
-            p = subprocess.Popen(["/bin/sh", "-c", req.get("command", "")], stdin=subprocess.DEVNULL,
+            argv, _ = sandboxrun_command.shell_argv(req.get("command", ""), os.path.dirname(base))
+            p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                  stdout=o, stderr=e, start_new_session=True)
         tasks[tid] = {"p": p, "status": "working"}
     t = tasks.get(tid)
