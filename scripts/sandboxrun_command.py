@@ -10,6 +10,7 @@ around it, and nothing it prints can change its exit code.
 """
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -38,16 +39,24 @@ def exit_code(returncode):
 
 
 def run(command):
-    """Run command with /bin/sh -c, stdin from /dev/null; its exit code."""
+    """Run command with /bin/sh -c, stdin from /dev/null; its exit code.
+    Interrupted (a cancel, a session's time limit), the command's whole
+    process group is killed, not only the shell, before the interrupt goes on."""
     sys.stdout.flush()
     sys.stderr.flush()
     argv, script = shell_argv(command, None)
     try:
-        proc = subprocess.run(argv, stdin=subprocess.DEVNULL, check=False)
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            returncode = proc.wait()
+        except BaseException:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
     finally:
         if script:
             os.unlink(script)
-    return exit_code(proc.returncode)
+    return exit_code(returncode)
 
 
 if __name__ == "__main__":

@@ -167,7 +167,11 @@ static int serve_frames(void)
 {
     struct sr_buf b;
     int rc;
-    struct sigaction sa = {.sa_sigaction = on_cancel_signal, .sa_flags = SA_SIGINFO | SA_RESTART};
+    /* no SA_RESTART: a cell blocked in a restartable call (waitpid under
+     * subprocess.run, a read) must see EINTR, so that Python checks its
+     * signals and raises the KeyboardInterrupt; else a cancelled or timed-out
+     * shell command ran into the kill, and took the session with it */
+    struct sigaction sa = {.sa_sigaction = on_cancel_signal, .sa_flags = SA_SIGINFO};
 
     sr_buf_init(&b, SB_SESSION_LINE_MAX);
     sigemptyset(&sa.sa_mask);

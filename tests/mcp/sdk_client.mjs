@@ -160,6 +160,22 @@ async function day() {
   r = await call(client, "execute_command", { sessionId: sid, command: "ls /tmp/data.csv" });
   check(!r.isError && r.structuredContent.exitCode === 0 && r.structuredContent.stdout === "/tmp/data.csv\n",
     "execute_command in a session: exit code 0, the session's files", JSON.stringify(r.structuredContent));
+  const t0 = Date.now();
+  r = await call(client, "execute_command", { sessionId: sid, command: "sleep 60 & sleep 60; echo never", timeout: 1 });
+  const took = (Date.now() - t0) / 1000;
+  check(r.structuredContent?.status === "timeout" && !r.structuredContent.stdout.includes("never"),
+    `execute_command in a session past its timeout: stopped (${took} s)`,
+    JSON.stringify(r.structuredContent).slice(0, 600));
+  r = await call(client, "execute_command", { sessionId: sid, command: "cat /proc/[0-9]*/comm | grep -c '^sleep$' || true" });
+  check(!r.isError && r.structuredContent.stdout === "0\n",
+    "none of the timed-out command's processes is left", JSON.stringify(r.structuredContent));
+  r = await call(client, "execute_code", { sessionId: sid, code: "print(len(df))" });
+  check(!r.isError && parseInt(r.structuredContent.stdout, 10) === rows, "and the session lives on, its df kept",
+    JSON.stringify(r.structuredContent));
+  r = await call(client, "execute_command", { sessionId: sid, command: ": '" + "x".repeat(200000) + "'; echo long" });
+  check(!r.isError && r.structuredContent.stdout === "long\n",
+    "execute_command in a session: a 200 kB command (over the kernel's 128 KiB for one argument) runs",
+    JSON.stringify(r.structuredContent).slice(0, 400));
 
   const other = (await call(client, "start_session", {})).structuredContent?.sessionId;
   r = await call(client, "execute_code", { sessionId: other, code: "print('df' in globals())\nimport os\nprint(os.path.exists('/tmp/data.csv'))" });
