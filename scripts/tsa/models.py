@@ -133,9 +133,9 @@ def ets_name(form):
     return name if lam is None else name + " of Box-Cox(λ = %.3g)" % lam
 
 
-def _ets_model(y, period, form):
+def _ets_model(y, period, form, scale=1.0):
     """The ETSModel of one form on y (Box-Cox transformed if the form has a
-    λ), or None if the form cannot be initialised on y."""
+    λ) divided by scale, or None if the form cannot be initialised on y."""
     error, trend, damped, seasonal = form[:4]
     lam = form[4] if len(form) > 4 else None
     init = "estimated" if (seasonal is None or period <= MAX_SARIMA_SEASON) else "heuristic"
@@ -144,19 +144,88 @@ def _ets_model(y, period, form):
     data = y.astype(float) if lam is None else pd.Series(boxcox_mod.transform(y.values, lam), index=y.index)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return ETSModel(data, error=error, trend=trend, damped_trend=damped,
+        return ETSModel(data / scale, error=error, trend=trend, damped_trend=damped,
                         seasonal=seasonal, seasonal_periods=period if seasonal else None,
                         initialization_method=init)
 
 
+def _ets_scale(model_data):
+    """The power of two nearest the data's mean magnitude: ETS is fitted on
+    data / scale. ETSModel's L-BFGS-B uses absolute finite-difference steps
+    and gradient tolerances, so on data in the thousands an initial level
+    of ~3000 next to smoothing parameters of ~1e-4 leaves it stopping at
+    points that move with the last bits of the data (1e-13 changes made
+    the chosen form and AICc differ between machines); near 1 the
+    parameters share a scale. A power of two divides exactly."""
+    mag = float(np.mean(np.abs(model_data)))
+    return 2.0 ** round(np.log2(mag)) if np.isfinite(mag) and mag > 0 else 1.0
+
+
+def _states_scaled(names, params, seasonal, factor):
+    """params with the initial level, trend and (additive) seasonal states
+    multiplied by factor: the same fit on data multiplied by factor."""
+    out = np.array(params, float)
+    for i, name in enumerate(names):
+        if name in ("initial_level", "initial_trend") or \
+                (name.startswith("initial_seasonal") and seasonal == "add"):
+            out[i] *= factor
+    return out
+
+
+# smoothing (α, β, γ, φ) of the restarts from a first fit's initial states:
+# the likelihood has several optima, and which one L-BFGS-B reaches from
+# statsmodels' start (0.1, 0.01, 0.01, 0.98) can change with the data's last
+# bits; these two (a fast level, and a slow level with a fast season) were
+# the pair that, added to it, most often reached the best of six restarts
+# on the R table's seasonal series
+ETS_RESTARTS = ((0.9, 0.05, 0.01, 0.9), (0.02, 0.001, 0.1, 0.95))
+_SMOOTHING = ("smoothing_level", "smoothing_trend", "smoothing_seasonal", "damping_trend")
+
+
 def _fit_ets_form(y, period, form, start=None):
-    """Fit one form (from start, the parameters of an earlier fit of it,
-    if given); (fitted parameters, AICc on the data's scale) or None.
-    _ets_model(y, period, form).smooth(params) is the fit's results."""
+    """Fit one form; (fitted parameters, AICc on the data's scale) or None.
+    From start (the parameters of an earlier fit of it, e.g. on the whole
+    training part), one optimisation; otherwise from statsmodels' start,
+    then from the best fit's initial states with each ETS_RESTARTS
+    smoothing, then once more from the best (a polish), keeping the valid
+    fit of lowest AICc. _ets_model(y, period, form).smooth(params) is the
+    fit's results; the optimiser runs on the data scaled near 1
+    (_ets_scale), the parameters are returned on the data's own scale."""
     model = _ets_model(y, period, form)
     if model is None:
         return None
-    error, seasonal, lam = form[0], form[3], (form[4] if len(form) > 4 else None)
+    scale = _ets_scale(model.endog)
+    if scale != 1.0:
+        model = _ets_model(y, period, form, scale)
+    seasonal, lam = form[3], (form[4] if len(form) > 4 else None)
+    names = model.param_names
+    if start is not None:
+        best = _ets_optimise(model, _states_scaled(names, start, seasonal, 1.0 / scale))
+    else:
+        best = _ets_optimise(model, None)
+        for values in ETS_RESTARTS if best is not None else ():
+            trial = np.array(best[0], float)
+            for name, v in zip(_SMOOTHING, values):
+                if name in names:
+                    trial[names.index(name)] = v
+            fit = _ets_optimise(model, trial)
+            if fit is not None and fit[1] < best[1]:
+                best = fit
+        fit = _ets_optimise(model, best[0]) if best is not None else None
+        if fit is not None and fit[1] < best[1]:
+            best = fit
+    if best is None:
+        return None
+    # the log-likelihood of data / scale is that of the data + n·log(scale)
+    aicc = best[1] + 2 * model.nobs * np.log(scale)
+    if lam is not None:
+        aicc = boxcox_mod.aicc_on_data_scale(aicc, y.values, lam)
+    return _states_scaled(names, best[0], seasonal, scale), aicc
+
+
+def _ets_optimise(model, start):
+    """One L-BFGS-B run of model from start (None: statsmodels' own);
+    (parameters, AICc) or None if it fails or the fit is not valid."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -166,15 +235,14 @@ def _fit_ets_form(y, period, form, start=None):
             return None
     if not np.isfinite(res.aicc):
         return None
-    if "mul" in (error, seasonal):
+    if "mul" in (model.error, model.seasonal):
         # a multiplicative model is only defined while its level stays
         # positive; an optimiser can wander to a negative level, where the
         # likelihood is meaningless and the forecasts explode
         fitted = np.asarray(res.fittedvalues, float)
         if np.any(fitted <= 0) or np.any(np.asarray(res.level, float) <= 0):
             return None
-    aicc = float(res.aicc) if lam is None else boxcox_mod.aicc_on_data_scale(res.aicc, y.values, lam)
-    return np.asarray(params, float), aicc
+    return np.asarray(params, float), float(res.aicc)
 
 
 def fit_ets(y, h, period, form=None, start=None, boxcox=True):

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-from tsa import arima, boxcox, models  # noqa: E402
+from tsa import arima, boxcox, models, parallel  # noqa: E402
 from tsa.features import FeatureSpec, build_features  # noqa: E402
 
 RDATA = Path(__file__).resolve().parent / "rdata"
@@ -421,11 +421,61 @@ def banded_likelihood_check(T):
          "models (%d of them banded; largest difference %.2g)" % (banded, worst))
 
 
+def ets_perturbation_check(T):
+    """The per-form ETS fit does not hang on the data's last bits: on the
+    training parts of three seasonal R series, under 1e-13 relative
+    perturbations (numpy's SIMD paths differ by a few ULPs between CPUs),
+    every candidate form's AICc stays within 1e-3 relative, and the lowest
+    AICc form of each kind (Box-Cox or not) stays the same; the parameters
+    returned on the data's scale give that AICc again."""
+    cases = [("ldeaths", 12, 12, "MS"), ("USAccDeaths", 12, 12, "MS"), ("UKgas", 8, 4, "QS")]
+    worst, changed, detail, replay = 0.0, [], [], 0.0
+    for name, h, period, freq in cases:
+        v = pd.read_csv(RDATA / ("%s.csv" % name)).iloc[:-h, 1].values.astype(float)
+        rng = np.random.default_rng(1)
+        runs = []
+        for k in range(3):
+            y = pd.Series(v * (1 + (rng.normal(0, 1e-13, len(v)) if k else 0.0)),
+                          index=pd.date_range("1960-01-01", periods=len(v), freq=freq))
+            lam = boxcox.choose_lambda(y.values, period)
+            forms = models.ets_candidates(y, period) + \
+                (models.ets_boxcox_candidates(y, period, lam) if lam is not None else [])
+            fits = parallel.pmap(lambda f: models._fit_ets_form(y, period, f), forms)
+            runs.append([(models.ets_name(f[:4]) + (" Box-Cox" if len(f) > 4 else ""),
+                          None if r is None else r[1]) for f, r in zip(forms, fits)])
+            if k == 0:                       # the returned parameters replay the AICc
+                for f, r in zip(forms, fits):
+                    if r is not None:
+                        res = models._ets_model(y, period, f).smooth(r[0])
+                        a = float(res.aicc) if len(f) == 4 else \
+                            boxcox.aicc_on_data_scale(res.aicc, y.values, f[4])
+                        replay = max(replay, abs(a - r[1]) / abs(r[1]))
+        for i, (form, _) in enumerate(runs[0]):
+            got = [run[i][1] for run in runs]
+            ok = [a for a in got if a is not None]
+            spread = (max(ok) - min(ok)) / abs(min(ok)) if ok else 0.0
+            if len(ok) != len(got):
+                spread = np.inf
+            if spread > 1e-3:
+                detail.append("%s %s: %s" % (name, form, [None if a is None else round(a, 2) for a in got]))
+            worst = max(worst, spread)
+        for kind in (False, True):
+            best = {min((f for f, a in run if a is not None and f.endswith("Box-Cox") == kind),
+                        key=dict(run).get, default=None) for run in runs}
+            if len(best) > 1:
+                changed.append("%s%s: %s" % (name, " Box-Cox" if kind else "", sorted(best)))
+    T.ok(worst <= 1e-3 and not changed and replay < 1e-9,
+         "ETS per-form fits are stable: on ldeaths, USAccDeaths and UKgas under 1e-13 perturbations "
+         "every form's AICc within %.2g relative (allowed 1e-3), the best form of each kind unchanged, "
+         "returned parameters replay the AICc (%.2g)" % (worst, replay),
+         "\n".join(changed + detail))
+
+
 def run_all(T):
     for check in (drift_check, search_check, multiplicative_ets_check, coverage_check,
                   exact_likelihood_check, boxcox_check, boxcox_cv_check, fourier_k_check, direct_gbm_check,
                   auto_arima_check, theta_interval_check, tuning_skip_check, pmap_check,
-                  parallel_same_check, banded_likelihood_check):
+                  parallel_same_check, banded_likelihood_check, ets_perturbation_check):
         try:
             check(T)
         except Exception:  # a crashing check is a failed check
