@@ -410,9 +410,11 @@ static void add_out_files(cJSON *r, const cJSON *rec, const char *out_dir, struc
         }
         if (png) {
             char *b64 = ag_mcp_base64(data.data, data.len);
-            cJSON_AddItemToArray(content_of(r), ag_mcp_image_png(b64 ? b64 : ""));
+            if (b64) {   /* out of memory: the image is left out, not sent empty */
+                cJSON_AddItemToArray(content_of(r), ag_mcp_image_png(b64));
+                images++;
+            }
             free(b64);
-            images++;
         } else if (data.data && !memchr(data.data, '\0', data.len)) {
             snprintf(uri, sizeof uri, "sandboxrun://%s/%s", b->id[0] ? b->id : "session", p);
             add_resource(r, uri, "text/html", data.data);

@@ -256,15 +256,20 @@ static int files_into_session(struct job *j, struct ag_mcp_call *c, const cJSON 
                      "%u MiB", dest, dest, n, AG_MCP_SESSION_PUT_MAX >> 20);
         } else if (used + n / 3 * 4 + 4 + 512 <= AG_MCP_SESSION_LINE_BUDGET) {
             char *b64 = ag_mcp_base64(data ? data : (unsigned char *)"", n);
-            cJSON *one = cJSON_CreateObject();
-            used += n / 3 * 4 + 4 + 512;
-            if (!list)
-                list = cJSON_CreateArray();
-            cJSON_AddStringToObject(one, "path", dest);
-            cJSON_AddStringToObject(one, "content", b64 ? b64 : "");
-            cJSON_AddStringToObject(one, "encoding", "base64");
-            cJSON_AddItemToArray(list, one);
-            free(b64);
+            if (b64) {
+                cJSON *one = cJSON_CreateObject();
+                used += n / 3 * 4 + 4 + 512;
+                if (!list)
+                    list = cJSON_CreateArray();
+                cJSON_AddStringToObject(one, "path", dest);
+                cJSON_AddStringToObject(one, "content", b64);
+                cJSON_AddStringToObject(one, "encoding", "base64");
+                cJSON_AddItemToArray(list, one);
+                free(b64);
+            } else {
+                rc = -1;
+                snprintf(err, errlen, "cannot write %s in the session: out of memory", dest);
+            }
         } else {
             rc = ag_mcp_session_put_file(j->sess, c, dest, data ? data : (unsigned char *)"", n, err, errlen);
         }

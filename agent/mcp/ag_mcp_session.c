@@ -620,11 +620,12 @@ static cJSON *read_link(struct ag_mcp_call *c, const char *uri, const char *enc,
         *left -= n;
     } else if (enc && strcmp(enc, "utf-8") == 0) {
         cJSON_AddStringToObject(f, "error", "not valid UTF-8; read it with encoding base64");
+    } else if (!(text = ag_mcp_base64(data, n))) {
+        cJSON_AddStringToObject(f, "error", "out of memory");
     } else {
-        text = ag_mcp_base64(data, n);
         cJSON_AddNumberToObject(f, "size", (double)n);
         cJSON_AddStringToObject(f, "encoding", "base64");
-        cJSON_AddStringToObject(f, "content", text ? text : "");
+        cJSON_AddStringToObject(f, "content", text);
         *left -= n;
     }
     free(text);

@@ -5,30 +5,43 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "sr_log.h"
+#include "sr_status.h"
 
-#define LIBCRYPTO "libcrypto.so.3"   /* OpenSSL 3's ABI */
+#include <openssl/evp.h>        /* declarations only: the types of what is bound below */
+#include <openssl/opensslv.h>
 
-typedef struct evp_md_st EVP_MD;
-typedef struct evp_md_ctx_st EVP_MD_CTX;
-typedef struct engine_st ENGINE;
+#if OPENSSL_VERSION_MAJOR != 3
+#error "ag_crypto binds OpenSSL 3's libcrypto.so.3: build against OpenSSL 3"
+#endif
+#define LIBCRYPTO "libcrypto.so.3"
 
-/* the few entry points used, as OpenSSL 3 declares them */
+/* the few entry points used, typed as OpenSSL declares them */
 static struct {
-    const EVP_MD *(*sha256)(void);
-    EVP_MD_CTX *(*ctx_new)(void);
-    void (*ctx_free)(EVP_MD_CTX *);
-    int (*init)(EVP_MD_CTX *, const EVP_MD *, ENGINE *);
-    int (*update)(EVP_MD_CTX *, const void *, size_t);
-    int (*final)(EVP_MD_CTX *, unsigned char *, unsigned int *);
-    int (*encode)(unsigned char *, const unsigned char *, int);
-    int (*decode)(unsigned char *, const unsigned char *, int);
+    __typeof__(&EVP_sha256) sha256;
+    __typeof__(&EVP_MD_CTX_new) ctx_new;
+    __typeof__(&EVP_MD_CTX_free) ctx_free;
+    __typeof__(&EVP_DigestInit_ex) init;
+    __typeof__(&EVP_DigestUpdate) update;
+    __typeof__(&EVP_DigestFinal_ex) final;
+    __typeof__(&EVP_EncodeBlock) encode;
+    __typeof__(&EVP_DecodeBlock) decode;
 } fn;
 static int loaded;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-/* Open libcrypto and bind every entry point, or none (said once). */
+/* libcrypto is a dependency of sandboxrun as libc is, only bound later:
+ * without it no record could be hashed or encoded faithfully, so the
+ * process ends here, as the dynamic linker would have ended it at start. */
+static void missing(const char *what)
+{
+    SR_LOG("%s: sandboxrun needs OpenSSL 3's libcrypto (Debian: libssl3); stopping", what);
+    _exit(sr_status_exit_code(SR_INTERNAL_ERROR));
+}
+
+/* Open libcrypto and bind every entry point, or end the process. */
 static void load(void)
 {
     void *h = dlopen(LIBCRYPTO, RTLD_NOW | RTLD_LOCAL);
@@ -39,16 +52,11 @@ static void load(void)
         {(void **)&fn.encode, "EVP_EncodeBlock"},     {(void **)&fn.decode, "EVP_DecodeBlock"},
     };
 
-    if (!h) {
-        SR_LOG("dlopen(%s): %s (hashes and base64 need OpenSSL 3's libcrypto)", LIBCRYPTO, dlerror());
-        return;
-    }
-    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
-        if (!(*want[i].slot = dlsym(h, want[i].name))) {
-            SR_LOG("%s has no %s", LIBCRYPTO, want[i].name);
-            return;
-        }
-    }
+    if (!h)
+        missing(dlerror());
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        if (!(*want[i].slot = dlsym(h, want[i].name)))
+            missing(want[i].name);
     loaded = 1;
 }
 

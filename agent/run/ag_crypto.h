@@ -4,8 +4,9 @@
  * for loading and binding libcrypto at every start (about half of
  * `sandboxrun --version`). The network service links libcrypto anyway; the
  * same library serves it here.
- * Each call is 0 (or a length) on success, -1 when libcrypto cannot be
- * loaded (said once) or refuses. Thread-safe. */
+ * Each call is 0 (or a length) on success, -1 when libcrypto refuses (out
+ * of memory); a process that cannot load libcrypto ends at its first call
+ * (said why), as one that links it would not have started. Thread-safe. */
 #ifndef AG_CRYPTO_H
 #define AG_CRYPTO_H
 

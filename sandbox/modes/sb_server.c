@@ -68,7 +68,8 @@ struct server {
      * seconds old; 0 turns either off */
     unsigned long zygote_runs, zygote_age;
     unsigned long spawn_timeout_s;       /* a zygote silent this long on a spawn is restarted */
-    unsigned long generation;            /* the zygote's number, from 1 */
+    unsigned long generation;            /* the zygote's number, from 1 (atomic: the stats read it without
+                                          * zyg_lock, which a spawn or a restart holds for seconds) */
     /* a zygote is started only by a thread that lives as long as the
      * daemon (the parent-death signal; see rotator): a spawner that finds
      * it gone or stalled asks the rotator, and waits */
@@ -142,7 +143,7 @@ static void rotate_zygote(struct server *s)
     pthread_mutex_lock(&s->zyg_lock);
     old = s->zyg;
     s->zyg = fresh;
-    s->generation++;
+    __atomic_add_fetch(&s->generation, 1, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&s->zyg_lock);
     spawned = old.spawned;
     sb_zygote_stop(&old);
@@ -815,9 +816,7 @@ static char *stats_text(struct server *s)
     ready = s->nready;
     starting = s->creating;
     pthread_mutex_unlock(&s->pool_lock);
-    pthread_mutex_lock(&s->zyg_lock);
-    gen = s->generation;
-    pthread_mutex_unlock(&s->zyg_lock);
+    gen = __atomic_load_n(&s->generation, __ATOMIC_RELAXED);   /* the main thread: never wait for zyg_lock */
     cJSON_AddNumberToObject(o, "pool", (double)s->pool_size);
     cJSON_AddNumberToObject(o, "ready", (double)ready);
     cJSON_AddNumberToObject(o, "starting", (double)starting);
@@ -1148,7 +1147,11 @@ int sb_server_main(int argc, char **argv)
     SR_LOG("serve: listening on %s (policy %s, pool %lu, %lu at once, queue %lu, %lu sessions, zygote pid %d, warm-up %s, "
            "new zygote after %lu workers or %lu s)", s.socket_path, s.defaults.policy, s.pool_size, s.max_concurrent, s.queue_max,
            s.max_sessions, (int)s.zyg.pid, s.warmup_path[0] ? s.warmup_path : "none", s.zygote_runs, s.zygote_age);
-    pthread_create(&rot, NULL, rotator, &s);
+    if (pthread_create(&rot, NULL, rotator, &s) != 0) {
+        SR_LOG("serve: cannot start the rotator thread");
+        sb_zygote_stop(&s.zyg);
+        return 1;
+    }
     for (int i = 0; i < REFILL_THREADS; i++)
         pthread_create(&filler[i], NULL, refill, &s);
     for (unsigned long i = 0; i < s.max_concurrent; i++)

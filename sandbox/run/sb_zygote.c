@@ -363,6 +363,10 @@ int sb_zygote_main(int argc, char **argv, sb_zygote_session_fn session)
     if (!options)
         return SR_LOG("zygote: no options on fd %d", ZYGOTE_FD), 2;
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* what the preloads or the warm-up may exec never holds the spawn channel
+     * (a clone keeps it: the worker answers on it, then closes it) */
+    if (fcntl(ZYGOTE_FD, F_SETFD, FD_CLOEXEC) < 0)
+        return SR_PLOG("zygote: fcntl(%d, FD_CLOEXEC)", ZYGOTE_FD), 2;
     session_runner = session;
     if (!policy || !sb_zygote_preload_ok(preload) || zygote_filter(policy, &filter) < 0 ||
         (init_fd = sb_jail_open_init()) < 0)
@@ -397,10 +401,34 @@ int sb_zygote_main(int argc, char **argv, sb_zygote_session_fn session)
 static char *const zygote_env[] = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8", "OPENBLAS_NUM_THREADS=1",
                                    "OMP_NUM_THREADS=1", "MKL_NUM_THREADS=1", "NUMEXPR_NUM_THREADS=1", NULL};
 
+/* Whether pid is a child of this process (a worker, by CLONE_PARENT, not
+ * yet reaped: its parent cannot change, nor its pid be reused, until we
+ * wait for it). Anything else that answers is not killed or waited for. */
+static int our_child(pid_t pid)
+{
+    char path[64], stat[512], *close_paren;
+    int ppid = -1;
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return 0;
+    n = read(fd, stat, sizeof stat - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    stat[n] = '\0';
+    close_paren = strrchr(stat, ')');   /* the name may hold spaces and parentheses */
+    if (!close_paren || sscanf(close_paren + 1, " %*c %d", &ppid) != 1)
+        return 0;
+    return ppid == getpid();
+}
+
 /* Wait for one message of the zygote (ms deadline); returns its type or -1. */
 static int wait_msg(struct sb_zygote *z, int ms, int stop_fd, void *buf, size_t cap, ssize_t *len, pid_t *sender)
 {
-    struct pollfd pf[2] = {{.fd = z->sock, .events = POLLIN}, {.fd = stop_fd > 0 ? stop_fd : -1, .events = POLLIN}};
+    struct pollfd pf[2] = {{.fd = z->sock, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN}};   /* < 0: none */
     int type, rc;
 
     while ((rc = poll(pf, 2, ms)) < 0 && errno == EINTR)
@@ -555,12 +583,22 @@ pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct
     } else if (text && z->sock >= 0 &&
                sb_chan_send(z->sock, SB_MSG_SPAWN, text, strlen(text), fds, SPAWN_FDS + (cgroup_fd >= 0)) == 0) {
         type = wait_msg(z, z->spawn_ms, -1, buf, sizeof buf - 1, &n, &sender);
-        if (type < 0 && errno == ETIMEDOUT) {
-            /* a late answer must not reach the next spawner: hang up while
-             * still holding the lock, so the zygote exits and is restarted.
-             * Only half: the worker a late answer names is our child, and
-             * sb_zygote_stop reaps it */
-            SR_LOG("the zygote did not answer a spawn within %d ms; dropping it", z->spawn_ms);
+        if (type == SB_MSG_PID && n == sizeof born_in_cgroup && sender > 0 && sender != z->pid && our_child(sender)) {
+            memcpy(&born_in_cgroup, buf, sizeof born_in_cgroup);
+            pid = sender;
+            *in_cgroup = born_in_cgroup;
+            z->spawned++;
+        } else if (type != SB_MSG_ERROR) {
+            /* no answer in time, or none we can take: a later answer must
+             * not reach the next spawner. Hang up while still holding the
+             * lock, so the zygote exits and is restarted; only half: the
+             * worker a late answer names is our child, and sb_zygote_stop
+             * reaps it */
+            if (type < 0 && errno == ETIMEDOUT)
+                SR_LOG("the zygote did not answer a spawn within %d ms; dropping it", z->spawn_ms);
+            else if (type > 0)
+                SR_LOG("the answer to a spawn was not a worker's (type %d, %zd bytes, from pid %d); dropping the "
+                       "zygote", type, n, (int)sender);
             shutdown(z->sock, SHUT_WR);
             z->late = z->sock;
             z->sock = -1;
@@ -572,17 +610,7 @@ pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct
     if (z->lock)
         pthread_mutex_unlock(z->lock);
     free(text);
-    if (type == SB_MSG_PID && n == sizeof born_in_cgroup && sender > 0 && sender != z->pid) {
-        memcpy(&born_in_cgroup, buf, sizeof born_in_cgroup);
-        pid = sender;
-        *in_cgroup = born_in_cgroup;
-        if (z->lock)
-            pthread_mutex_lock(z->lock);
-        z->spawned++;
-        if (z->lock)
-            pthread_mutex_unlock(z->lock);
-    }
-    else if (type == SB_MSG_ERROR)
+    if (type == SB_MSG_ERROR)
         buf[n] = '\0', SR_LOG("the zygote could not spawn a worker: %s", buf), errno = EAGAIN;
     return pid;
 }
@@ -614,7 +642,7 @@ static void reap_late(struct sb_zygote *z)
             continue;
         if (n <= 0 && type == 0)
             break;
-        if (type == SB_MSG_PID && worker > 0 && worker != z->pid) {
+        if (type == SB_MSG_PID && worker > 0 && worker != z->pid && our_child(worker)) {
             kill(worker, SIGKILL);
             while (waitpid(worker, NULL, __WALL) < 0 && errno == EINTR)
                 ;

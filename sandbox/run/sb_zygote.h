@@ -48,7 +48,7 @@ struct sb_zygote_cfg {
     const char *policy;
     const char *scripts;      /* the host directory mounted at /sandboxrun, or NULL */
     int spawn_ms;             /* a spawn unanswered this long drops the zygote; 0: SB_ZYGOTE_SPAWN_MS */
-    int stop_fd;              /* readable: stop waiting for the start (a stop signal); 0 for none */
+    int stop_fd;              /* readable: stop waiting for the start (a stop signal); -1 for none */
 };
 
 /* What a warm worker becomes when its one request is a session's start
