@@ -241,6 +241,20 @@ static int fill_from_request(struct sb_jail *j, const cJSON *cfg, const int *fds
     return 0;
 }
 
+/* In a fresh worker: answer its spawn on the zygote's channel (the kernel
+ * adds our pid). A transient shortage is waited out: an answer lost would
+ * leave this worker unknown and the zygote dropped. 0 or -1. */
+static int answer_spawn(int in_cgroup)
+{
+    struct timespec ms = {0, 1000 * 1000};
+    int rc;
+
+    for (int i = 0; (rc = sb_chan_send(ZYGOTE_FD, SB_MSG_PID, &in_cgroup, sizeof in_cgroup, NULL, 0)) < 0 &&
+                    (errno == ENOBUFS || errno == ENOMEM || errno == EAGAIN) && i < 100; i++)
+        nanosleep(&ms, NULL);
+    return rc;
+}
+
 /* One spawn request: clone the worker as the daemon's child (into the run's
  * cgroup when its directory came as a 7th fd). The worker itself answers,
  * first thing: the kernel gives the daemon its pid with the message, so a
@@ -261,7 +275,7 @@ static void serve_spawn(const char *payload, size_t len, int *fds, int nfds, con
         sb_python_before_fork();
         pid = sb_jail_clone(CLONE_PARENT | CLONE_NS, &j.ids, cg_fd, &in_cgroup);
         if (pid == 0) {
-            if (sb_chan_send(ZYGOTE_FD, SB_MSG_PID, &in_cgroup, sizeof in_cgroup, NULL, 0) < 0)
+            if (answer_spawn(in_cgroup) < 0)
                 _exit(127);   /* the daemon hung up: it waits for no worker */
             close(ZYGOTE_FD);
             sb_python_after_fork(1);
