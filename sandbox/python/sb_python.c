@@ -531,6 +531,18 @@ int sb_python_helper(const char *json, char **answer, char **error)
 
     *answer = NULL;
     Py_XDECREF(mod);
+    if (!res && PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)) {
+        /* a helper interrupted (a shell command at its time limit, or
+         * cancelled): our own frames mean nothing to the caller, the
+         * interrupt alone is said */
+        PyObject *type, *exc, *tb;
+        PyErr_Fetch(&type, &exc, &tb);
+        PyErr_NormalizeException(&type, &exc, &tb);
+        if (exc)
+            PyException_SetTraceback(exc, Py_None);
+        Py_XDECREF(tb);
+        PyErr_Restore(type, exc, NULL);
+    }
     if (!res)
         return handle_exception(error);
     if (PyLong_Check(res))
