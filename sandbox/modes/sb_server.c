@@ -102,13 +102,20 @@ struct server {
 
 /* ---- workers ------------------------------------------------------------------- */
 
-/* Start s->zyg; a wait for its imports ends early once stop_fd is readable. */
+/* The options every zygote of s starts with; its start's wait for the
+ * imports ends early once stop_fd is readable. */
+static struct sb_zygote_cfg zygote_cfg(const struct server *s, int stop_fd)
+{
+    return (struct sb_zygote_cfg){.preload = s->preload, .policy = s->defaults.policy,
+                                  .scripts = s->defaults.scripts_dir,
+                                  .warmup = s->warmup_path[0] ? s->warmup_path : NULL,
+                                  .spawn_ms = (int)(s->spawn_timeout_s * 1000), .stop_fd = stop_fd};
+}
+
+/* Start s->zyg (zygote_cfg). */
 static int start_zygote(struct server *s, int stop_fd)
 {
-    struct sb_zygote_cfg cfg = {.preload = s->preload, .policy = s->defaults.policy,
-                                .scripts = s->defaults.scripts_dir,
-                                .warmup = s->warmup_path[0] ? s->warmup_path : NULL,
-                                .spawn_ms = (int)(s->spawn_timeout_s * 1000), .stop_fd = stop_fd};
+    struct sb_zygote_cfg cfg = zygote_cfg(s, stop_fd);
 
     return sb_zygote_start(&s->zyg, &cfg);
 }
@@ -129,10 +136,7 @@ static int zygote_due(const struct server *s)
  * only exits. */
 static void rotate_zygote(struct server *s)
 {
-    struct sb_zygote_cfg cfg = {.preload = s->preload, .policy = s->defaults.policy,
-                                .scripts = s->defaults.scripts_dir,
-                                .warmup = s->warmup_path[0] ? s->warmup_path : NULL,
-                                .spawn_ms = (int)(s->spawn_timeout_s * 1000), .stop_fd = s->stop_fd};
+    struct sb_zygote_cfg cfg = zygote_cfg(s, s->stop_fd);
     struct sb_zygote fresh = {.lock = &s->zyg_lock}, old;
     unsigned long spawned;
 
