@@ -198,9 +198,7 @@ static int script_main(void *arg)
     sb_python_before_fork();   /* what a fork does for a warm worker's interpreter */
     sb_python_after_fork(1);
     sb_phase("s.forked");
-#ifdef SB_PHASES
-    close(SB_PHASE_FD);   /* the profiling log is the host's: the script does not write it */
-#endif
+    sb_phase_buffer();   /* the profiling log is the host's: the script does not write it */
     run_script(st->j);
 }
 

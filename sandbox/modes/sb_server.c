@@ -583,6 +583,7 @@ static void execute(struct server *s, struct sb_worker *w, const struct sb_reque
         error = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(done, "error"));
         o->cpu_time = cJSON_IsNumber(cpu) ? cpu->valuedouble : 0;
         o->max_rss_kb = cJSON_IsNumber(rss) ? (long)rss->valuedouble : 0;
+        sb_phase_append(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(done, "phases")));
         /* the script is done: the rest of the worker goes, and must be gone
          * before /out is collected (a child may still be writing there).
          * When the script said it was alone (no other process, one thread)

@@ -3,6 +3,7 @@
 #include <Python.h>
 
 #include "sb_python.h"
+#include "sb_phase.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -315,6 +316,7 @@ int sb_python_exec(const char *code, const char *filename, int cell, char **erro
     Py_DECREF(file);
     remember_source(code, filename);
     disp = display_start(cell);
+    sb_phase("s.display");
     if (disp && cell && !(parts = PyObject_CallMethod(disp, "split_cell", "ss", code, filename)))
         clear_unless_interrupt();   /* cannot split: run it whole */
     if (PyErr_Occurred()) {         /* interrupted before the code began: it does not run */
@@ -325,6 +327,7 @@ int sb_python_exec(const char *code, const char *filename, int cell, char **erro
         co = Py_CompileStringExFlags(code, filename, Py_file_input, NULL, -1);
         res = co ? PyEval_EvalCode(co, globals, globals) : NULL;
     }
+    sb_phase("s.evaluated");
     display_end(disp);
     if (!res)
         status = handle_exception(error);

@@ -180,12 +180,14 @@ static int warm_runner(struct sb_jail *j)
     cJSON_AddNumberToObject(done, "status", status);
     add_usage(done, cpu_start);
     cJSON_AddBoolToObject(done, "alone", alone());
+    sb_phase("s.reported");
+    if (*sb_phase_buffered())
+        cJSON_AddStringToObject(done, "phases", sb_phase_buffered());
     if (error)
         cJSON_AddItemToObject(done, "error", cJSON_Parse(error));
     out = cJSON_PrintUnformatted(done);
     if (out)
         (void)sb_frame_write(SB_FD_REPORT, out);
-    sb_phase("s.reported");
     free(out);
     free(error);
     free_env(env);
