@@ -22,8 +22,8 @@ the record's ``results`` list::
 
 Items of one shown object share the number ``display``; ``isMainResult`` marks
 the last expression's value. The C side (sandbox/python/sb_python.c) calls
-``start``, ``split_cell``, ``show_result`` and ``end_cell``; nothing else here
-is an interface.
+``start``, ``split_cell``, ``show_result`` and ``end_cell``, and
+sandboxrun_worker ``prepare``; nothing else here is an interface.
 """
 
 import ast
@@ -285,18 +285,28 @@ def _rebase_matplotlib():
         core.USER_LIBRARY_PATHS[:] = [os.path.join(mpl.get_configdir(), "stylelib")]
 
 
+def prepare():
+    """Once per process, in the jail and with its environment: hook
+    matplotlib and plotly (now if imported, else on import), seed the font
+    cache, rebase matplotlib. A warm worker calls it before its request
+    comes (sandboxrun_worker.warm_up), so the work is not on the request's
+    clock; start() calls it otherwise."""
+    if _state["hooked"]:
+        return
+    _state["hooked"] = True
+    _seed_font_cache()
+    _rebase_matplotlib()
+    for name, hook in _HOOKS.items():
+        if name in sys.modules:
+            hook(sys.modules[name])
+    sys.meta_path.insert(0, _ImportHook())
+
+
 def start(cell):
-    """Before user code runs: hook matplotlib and plotly (now if imported,
-    else on import), and for a cell make display() a builtin."""
+    """Before user code runs: prepare() if not done, and for a cell make
+    display() a builtin."""
     _state["cell"] = bool(cell)
-    if not _state["hooked"]:
-        _state["hooked"] = True
-        _seed_font_cache()
-        _rebase_matplotlib()
-        for name, hook in _HOOKS.items():
-            if name in sys.modules:
-                hook(sys.modules[name])
-        sys.meta_path.insert(0, _ImportHook())
+    prepare()
     if cell:
         builtins.display = display
 

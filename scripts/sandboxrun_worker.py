@@ -4,8 +4,11 @@ Every warm worker is a clone of one zygote (sandbox/run/sb_zygote.c), so it
 starts with the zygote's random state: ``warm_up`` (called by
 ``sb_python_warm_up``) gives it fresh seeds of its own, then compiles and
 runs a little code, so the copy-on-write faults of doing so are taken now
-and not on the request's clock. A worker that cannot run this refuses to
-serve: runs sharing one seed would see each other's random numbers.
+and not on the request's clock, and sets up the display hooks
+(sandboxrun_display.prepare) for the same reason. A worker that cannot
+reseed refuses to serve: runs sharing one seed would see each other's
+random numbers. One whose display hooks fail serves without them, as a
+run whose sandboxrun_display.start fails does.
 """
 
 import random
@@ -26,6 +29,12 @@ def _exercise(n):
 
 
 def warm_up():
-    """Reseed, then compile and run a small piece of code."""
+    """Reseed, compile and run a small piece of code, prepare the display
+    hooks. The jail's environment is os.environ's by now."""
     reseed()
     exec(compile("_exercise(3)\n", "<warm>", "exec"), {"_exercise": _exercise})
+    try:
+        import sandboxrun_display
+        sandboxrun_display.prepare()
+    except Exception:   # noqa: BLE001 - as a failed start(): no display hooks, the run goes on
+        pass

@@ -80,6 +80,13 @@ static void request_env(const cJSON *req, char **env, size_t max)
     env[n] = NULL;
 }
 
+/* The request's own variables (NULL-ended env) on top of the jail's
+ * environment, which the warm-up set: nothing to do without any. 0 or -1. */
+static int add_env(char *const *env)
+{
+    return env[0] ? sb_python_environ(env) : 0;
+}
+
 static void free_env(char **env)
 {
     for (; *env; env++)
@@ -148,7 +155,10 @@ static int warm_runner(struct sb_jail *j)
     double cpu_start;
 
     (void)j;
-    if (sb_python_warm_up() < 0)
+    /* os.environ is the zygote's: the jail's now, as sb_python_init sets it
+     * in a cold run, so the warm-up sees it; a request's own variables are
+     * added when it comes */
+    if (sb_python_environ(NULL) < 0 || sb_python_warm_up() < 0)
         return 120;
     sb_phase("s.warmed");
     sr_buf_init(&b, SB_REQUEST_MAX);
@@ -163,13 +173,12 @@ static int warm_runner(struct sb_jail *j)
     request_env(req, env, SR_ENV_MAX_VARS + 1);
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "session"))) {
         /* argv and the environment as a cold session's sb_python_init sets them */
-        status = sb_python_set_argv(argc, argv) == 0 && sb_python_environ(env) == 0 ? session_runner() : 120;
+        status = sb_python_set_argv(argc, argv) == 0 && add_env(env) == 0 ? session_runner() : 120;
         free_env(env);
         cJSON_Delete(req);
         return status;
     }
-    /* as sb_python_init does in a cold run: this os.environ is the zygote's */
-    if (cJSON_IsString(code) && sb_python_set_argv(argc, argv) == 0 && sb_python_environ(env) == 0 &&
+    if (cJSON_IsString(code) && sb_python_set_argv(argc, argv) == 0 && add_env(env) == 0 &&
         (sb_phase("s.argv+environ"), 1))
         status = sb_python_exec(code->valuestring, argv[0],
                                 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "display")), &error);
