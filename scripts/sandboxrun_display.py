@@ -22,8 +22,9 @@ the record's ``results`` list::
 
 Items of one shown object share the number ``display``; ``isMainResult`` marks
 the last expression's value. The C side (sandbox/python/sb_python.c) calls
-``start``, ``split_cell``, ``show_result`` and ``end_cell``, and
-sandboxrun_worker ``prepare``; nothing else here is an interface.
+``start``, ``split_cell``, ``show_result`` and ``end_cell``, the zygote
+``hook`` and sandboxrun_worker ``prepare``; nothing else here is an
+interface.
 """
 
 import ast
@@ -42,7 +43,7 @@ MAX_ROWS, MIN_ROWS, MAX_COLUMNS = 60, 10, 20
 TEXT_MAX = 64 * 1024            # a repr past this is cut (the whole value is the script's to save)
 FIGURE_FORMATS = ("png",)       # set_figure_formats("png", "svg") adds SVG
 
-_state = {"cell": False, "count": 0, "hooked": False}
+_state = {"cell": False, "count": 0, "hooked": False, "prepared": False}
 
 
 def _emit(item):
@@ -255,51 +256,80 @@ def _seed_font_cache():
     a fresh /tmp in every run, so matplotlib does not rebuild it (about
     0.4 s) at its first import. A warm worker's matplotlib was imported with
     the same list (scripts/warmup.py); the copy is made there too, so that
-    warm and cold runs see the same /tmp."""
+    warm and cold runs see the same /tmp. Copied by sendfile: no 33 kB
+    buffer in the worker's heap."""
     src, dst = os.path.join(os.path.dirname(__file__), ".mplcache"), os.environ.get("MPLCONFIGDIR")
     if not dst or not os.path.isdir(src):
         return
     for name in os.listdir(src):
-        target = os.path.join(dst, name)
-        if name.startswith("fontlist-") and not os.path.exists(target):
-            try:
-                with open(os.path.join(src, name), "rb") as f, open(target, "xb") as g:
-                    g.write(f.read())
-            except OSError:
-                pass   # matplotlib then builds it, as without the copy
+        if not name.startswith("fontlist-"):
+            continue
+        fi = fo = -1
+        try:
+            fi = os.open(os.path.join(src, name), os.O_RDONLY | os.O_CLOEXEC)
+            fo = os.open(os.path.join(dst, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+            left = os.fstat(fi).st_size
+            while left > 0:
+                n = os.sendfile(fo, fi, None, left)
+                if n == 0:
+                    break
+                left -= n
+        except OSError:
+            pass   # there already, or matplotlib then builds it, as without the copy
+        finally:
+            for fd in (fi, fo):
+                if fd >= 0:
+                    os.close(fd)
 
 
-def _rebase_matplotlib():
-    """In a warm worker, matplotlib was imported by the zygote outside the
-    jail, with a config directory of its own (scripts/warmup.py): what its
-    import computed from MPLCONFIGDIR is computed again here, from the
-    jail's, as a cold run's first import computes it. A cold run has not
-    imported matplotlib yet: nothing to do."""
+def _fresh_matplotlib_dirs():
+    """matplotlib, if imported, forgets the config and cache directories its
+    import computed (the zygote's own MPLCONFIGDIR, scripts/warmup.py): they
+    are computed again at their next use, in the jail."""
     mpl = sys.modules.get("matplotlib")
     if mpl is None:
         return
     for name, fmt in (("get_configdir", "CONFIGDIR=%s"), ("get_cachedir", "CACHEDIR=%s")):
         setattr(mpl, name, mpl._logged_cached(fmt, getattr(mpl, name).__wrapped__))
-    core = sys.modules.get("matplotlib.style.core")
-    if core is not None:
+
+
+def _rebase_matplotlib():
+    """In a warm worker, matplotlib was imported by the zygote outside the
+    jail: the user style path its import computed from MPLCONFIGDIR is
+    computed again here, from the jail's, as a cold run's first import
+    computes it. A cold run has not imported matplotlib yet: nothing to do."""
+    mpl, core = sys.modules.get("matplotlib"), sys.modules.get("matplotlib.style.core")
+    if mpl is not None and core is not None:
         core.USER_LIBRARY_PATHS[:] = [os.path.join(mpl.get_configdir(), "stylelib")]
 
 
-def prepare():
-    """Once per process, in the jail and with its environment: hook
-    matplotlib and plotly (now if imported, else on import), seed the font
-    cache, rebase matplotlib. A warm worker calls it before its request
-    comes (sandboxrun_worker.warm_up), so the work is not on the request's
-    clock; start() calls it otherwise."""
+def hook():
+    """Once per process, in the jail or not: hook matplotlib and plotly (now
+    if imported, else on import), and make matplotlib forget its directories.
+    The zygote calls it after its imports (sb_python_preload), so that no
+    warm worker does it again; prepare() calls it otherwise, or again if it
+    raised."""
     if _state["hooked"]:
         return
-    _state["hooked"] = True
+    _fresh_matplotlib_dirs()
+    for name, patch in _HOOKS.items():
+        if name in sys.modules:
+            patch(sys.modules[name])
+    sys.meta_path.insert(0, _ImportHook())
+    _state["hooked"] = True   # last: a hook() that raised is tried again (each step can be repeated)
+
+
+def prepare():
+    """Once per process, in the jail and with its environment: hook(), seed
+    the font cache, rebase matplotlib. A warm worker calls it before its
+    request comes (sandboxrun_worker.warm_up), so the work is not on the
+    request's clock; start() calls it otherwise."""
+    if _state["prepared"]:
+        return
+    _state["prepared"] = True
+    hook()
     _seed_font_cache()
     _rebase_matplotlib()
-    for name, hook in _HOOKS.items():
-        if name in sys.modules:
-            hook(sys.modules[name])
-    sys.meta_path.insert(0, _ImportHook())
 
 
 def start(cell):

@@ -448,6 +448,25 @@ static void run_warmup(const char *path)
     sr_buf_reset(&src);
 }
 
+/* sandboxrun_display.hook() once in the zygote, after the warm-up's
+ * imports, so that no worker repeats it (scripts/sandboxrun_display.py). A
+ * failure is logged; each worker's prepare() then tries it again. */
+static void display_hook(void)
+{
+    PyObject *name = PyUnicode_FromString("sandboxrun_display");
+    PyObject *mod = name ? PyImport_GetModule(name) : NULL;   /* absent without a helper directory */
+    PyObject *r = mod ? PyObject_CallMethod(mod, "hook", NULL) : NULL;
+
+    if (mod && !r) {
+        sb_python_show_error();
+        SR_WARN("zygote: sandboxrun_display.hook() failed (above); each worker tries it again");
+    }
+    Py_XDECREF(r);
+    Py_XDECREF(mod);
+    Py_XDECREF(name);
+    PyErr_Clear();
+}
+
 int sb_python_preload(const char *modules, const char *scripts_dir, const char *warmup)
 {
     char name[128];
@@ -472,6 +491,7 @@ int sb_python_preload(const char *modules, const char *scripts_dir, const char *
     sb_python_import_scripts(scripts_dir);
     if (warmup)
         run_warmup(warmup);
+    display_hook();
     /* move everything imported so far out of the collector's reach: a GC pass
      * in a forked worker would otherwise write to (and so copy) every page */
     m = PyImport_ImportModule("gc");
