@@ -56,6 +56,8 @@ PAIRS = [
     ("  ready sent (out dir fd, notify fd)", "w.seccomp", "w.ready"),
     ("  init forks the script's process (parent side)", "w.ready", "w.forked"),
     ("  script process first runs", "w.ready", "s.forked"),
+    ("    init exec'd sandboxrun-init: the memory is the script's", "w.ready", "s.alone"),
+    ("    thread fields, signals, rseq, Python's after-fork", "s.alone", "s.forked"),
     ("  Python warm-up in the script process", "s.forked", "s.warmed"),
     ("request: read and parsed to request sent to the worker", "d.request", "d.sent"),
     ("  worker receives the request", "d.sent", "s.request"),

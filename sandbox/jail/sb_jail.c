@@ -187,6 +187,7 @@ static int script_main(void *arg)
     if (n != 1)
         _exit(EXIT_SETUP_FAILED);
     close(st->hs_read);
+    sb_phase("s.alone");
     fix_thread_fields();
     close(SB_FD_INIT);
     sigemptyset(&none);
