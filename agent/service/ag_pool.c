@@ -158,15 +158,17 @@ static double num(const cJSON *o, const char *key)
  * takes to be made, for the pools that answered (st[i] non-NULL). */
 static void takes_and_latency(struct sr_buf *b, cJSON *const st[], const char lv[][220])
 {
-    static const char *const src[][2] = {{"pool", "fromPool"}, {"empty", "madeEmpty"}, {"unfit", "madeUnfit"}};
+    static const char *const src[][2] = {{"pool", "fromPool"}, {"refill", "waitedForRefill"}, {"empty", "madeEmpty"},
+                                         {"unfit", "madeUnfit"}};
     const char *h = "sandboxrun_pool_spawn_seconds";
     char l[320], name[96];
 
     ag_metrics_head(b, "sandboxrun_pool_takes_total", "counter", "Runs and sessions by where their worker came "
-                    "from: pool (a ready one), empty (it fitted, none was ready: made on demand), unfit (other "
-                    "limits than the pool's: made for it).");
+                    "from: pool (a ready one), refill (none was ready: the one a refill was finishing), empty (it "
+                    "fitted, none was ready or coming: made on demand), unfit (other limits than the pool's: made "
+                    "for it).");
     for (int i = 0; i < npools; i++)
-        for (size_t k = 0; st[i] && k < 3; k++) {
+        for (size_t k = 0; st[i] && k < sizeof src / sizeof *src; k++) {
             snprintf(l, sizeof l, "pool=\"%s\",source=\"%s\"", lv[i], src[k][0]);
             ag_metrics_sample(b, "sandboxrun_pool_takes_total", l, num(st[i], src[k][1]));
         }

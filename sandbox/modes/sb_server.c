@@ -33,6 +33,7 @@
 #define MAX_QUEUE 1024
 #define MAX_SESSIONS 1024
 #define REFILL_THREADS 2   /* two workers can enter their jails at once on two cores */
+#define REFILL_WAIT_MS 1000   /* the longest a request waits for a refill's worker before making its own */
 #define SPAWN_BUCKETS 9    /* the spawn-latency histogram's bounds, in stats_text */
 
 static const double spawn_bounds[SPAWN_BUCKETS] = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
@@ -45,6 +46,7 @@ struct pool_stats {
     unsigned long spawn_le[SPAWN_BUCKETS];   /* cumulative: spawns that took at most spawn_bounds[i] */
     double spawn_seconds;                    /* their sum */
     unsigned long from_pool;                 /* a ready worker was there */
+    unsigned long waited;                    /* the pool was empty: the worker a refill was making was awaited */
     unsigned long made_empty;                /* it fitted the pool, but the pool was empty */
     unsigned long made_unfit;                /* other limits than the pool's: made for it */
 };
@@ -80,9 +82,11 @@ struct server {
     struct sb_worker *ready[MAX_POOL];
     unsigned long nready;
     unsigned long creating;              /* workers being made by the refill threads */
+    unsigned long waiting;               /* requests waiting for one of those */
     struct pool_stats st;
     pthread_mutex_t pool_lock;
     pthread_cond_t pool_cond;            /* the pool has room, or we stop */
+    pthread_cond_t ready_cond;           /* a worker joined the pool, or a refill ended */
     /* accepted connections waiting for an executor */
     int queue[MAX_QUEUE];
     unsigned long qhead, qlen, busy;
@@ -343,11 +347,11 @@ static int still_alive(struct sb_worker *w)
     return w->fd[SB_P_CHAN] >= 0 && poll(&pf, 1, 0) == 0;
 }
 
-static struct sb_worker *pool_take(struct server *s)
+/* Under pool_lock: a live worker from the pool, or NULL. */
+static struct sb_worker *pool_take_locked(struct server *s)
 {
     struct sb_worker *w = NULL;
 
-    pthread_mutex_lock(&s->pool_lock);
     while (!w && s->nready) {
         w = s->ready[--s->nready];
         if (!still_alive(w)) {
@@ -357,27 +361,67 @@ static struct sb_worker *pool_take(struct server *s)
             w = NULL;
         }
     }
-    pthread_cond_signal(&s->pool_cond);
+    pthread_cond_signal(&s->pool_cond);   /* room for a refill */
+    return w;
+}
+
+/* Under pool_lock: with the pool empty, wait for a worker the refill
+ * threads are making, if one is being made that no other request waits
+ * for: it was started before this request came, so it is ready sooner
+ * than one made now, and a third worker made at once on two cores would
+ * slow all of them. 1 if one is ready now. The wait is capped at
+ * REFILL_WAIT_MS; a refill that fails ends it (ready_cond). */
+static int wait_for_refill(struct server *s)
+{
+    struct timespec until;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += REFILL_WAIT_MS * 1000L * 1000L;
+    until.tv_sec += until.tv_nsec / 1000000000;
+    until.tv_nsec %= 1000000000;
+    while (!s->nready && s->creating > s->waiting && !s->stopping) {
+        int rc;
+        s->waiting++;
+        rc = pthread_cond_timedwait(&s->ready_cond, &s->pool_lock, &until);
+        s->waiting--;
+        if (rc == ETIMEDOUT)
+            break;
+    }
+    return s->nready > 0;
+}
+
+/* A ready worker: one in the pool (counted as from_pool), or one a refill
+ * was finishing (waited); NULL (made_empty) when there is neither. */
+static struct sb_worker *pool_take(struct server *s)
+{
+    struct sb_worker *w;
+
+    pthread_mutex_lock(&s->pool_lock);
+    if ((w = pool_take_locked(s))) {
+        s->st.from_pool++;
+    } else if (wait_for_refill(s) && (w = pool_take_locked(s))) {
+        s->st.waited++;
+    } else {
+        s->st.made_empty++;
+    }
     pthread_mutex_unlock(&s->pool_lock);
     return w;
 }
 
 /* The worker for req: a ready one when req fits the pool and one is
- * there, else one made for it now (NULL with o->message set). Never one
- * that served anything before: each is used once. */
+ * there or about to be, else one made for it now (NULL with o->message
+ * set). Never one that served anything before: each is used once. */
 static struct sb_worker *worker_for(struct server *s, const struct sb_request *req, struct sb_outcome *o)
 {
-    int fits = pool_fits(s, req);
-    struct sb_worker *w = fits ? pool_take(s) : NULL;
+    struct sb_worker *w = NULL;
 
-    pthread_mutex_lock(&s->pool_lock);
-    if (w)
-        s->st.from_pool++;
-    else if (fits)
-        s->st.made_empty++;
-    else
+    if (pool_fits(s, req)) {
+        w = pool_take(s);
+    } else {
+        pthread_mutex_lock(&s->pool_lock);
         s->st.made_unfit++;
-    pthread_mutex_unlock(&s->pool_lock);
+        pthread_mutex_unlock(&s->pool_lock);
+    }
     return w ? w : new_worker(s, req, o);
 }
 
@@ -430,6 +474,7 @@ static void *refill(void *arg)
         w = new_worker(s, &s->defaults, &o);
         pthread_mutex_lock(&s->pool_lock);
         s->creating--;
+        pthread_cond_signal(&s->ready_cond);   /* a request waiting for it takes it, or makes its own */
         if (w && s->nready < MAX_POOL && !s->stopping)
             s->ready[s->nready++] = w;
         else if (w) {
@@ -841,6 +886,7 @@ static char *stats_text(struct server *s)
     }
     cJSON_AddNumberToObject(o, "fromPool", (double)st.from_pool);
     cJSON_AddNumberToObject(o, "madeEmpty", (double)st.made_empty);
+    cJSON_AddNumberToObject(o, "waitedForRefill", (double)st.waited);
     cJSON_AddNumberToObject(o, "madeUnfit", (double)st.made_unfit);
     cJSON_AddNumberToObject(o, "zygoteGeneration", (double)gen);
     text = cJSON_PrintUnformatted(o);
@@ -1129,6 +1175,7 @@ int sb_server_main(int argc, char **argv)
     pthread_mutex_init(&s.pool_lock, NULL);
     pthread_mutex_init(&s.q_lock, NULL);
     pthread_cond_init(&s.pool_cond, NULL);
+    pthread_cond_init(&s.ready_cond, NULL);
     pthread_cond_init(&s.q_cond, NULL);
     pthread_cond_init(&s.sessions_cond, NULL);
     s.stop_fd = eventfd(0, EFD_CLOEXEC);
@@ -1163,6 +1210,9 @@ int sb_server_main(int argc, char **argv)
         pthread_create(&ex[i], NULL, executor, &s);
     accept_loop(&s, sigfd);
     s.stopping = 1;
+    pthread_mutex_lock(&s.pool_lock);
+    pthread_cond_broadcast(&s.ready_cond);   /* a request waiting for a refill stops waiting */
+    pthread_mutex_unlock(&s.pool_lock);
     (void)!write(s.stop_fd, &(uint64_t){1}, sizeof(uint64_t));   /* idle sessions end now */
     close(s.listen_fd);
     unlink(s.socket_path);
@@ -1173,6 +1223,7 @@ int sb_server_main(int argc, char **argv)
     drain(&s, ex, s.max_concurrent);
     pthread_mutex_lock(&s.pool_lock);
     pthread_cond_broadcast(&s.pool_cond);
+    pthread_cond_broadcast(&s.ready_cond);
     pthread_mutex_unlock(&s.pool_lock);
     for (int i = 0; i < REFILL_THREADS; i++)
         pthread_join(filler[i], NULL);
