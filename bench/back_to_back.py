@@ -12,33 +12,19 @@ of the bench. BIN is a tree's build/sandboxrun.
 """
 
 import argparse
-import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-REQUEST = b'{"code": "print(1)", "filename": "p.py"}\n'
+import warm_client
+
 
 
 def request(sock):
-    """One request -> record; ms."""
-    t0 = time.perf_counter()
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(sock)
-    s.sendall(REQUEST)
-    buf = b""
-    while not buf.endswith(b"\n"):
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-    s.close()
-    if json.loads(buf).get("status") != "ok":
-        raise SystemExit("not ok: %r" % buf[-300:])
-    return (time.perf_counter() - t0) * 1000
+    """One print(1) request -> record (bench/warm_client.py); ms."""
+    return warm_client.request(sock) * 1000
 
 
 def one_run(binary, n, pool):
