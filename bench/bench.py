@@ -47,8 +47,9 @@ SCRIPT_DEFS = {
     "EDA co2": (os.path.join(EXAMPLES, "co2_analysis.py"), "monthly points: 526", True),   # the make demo script
 }
 PACED = "sandboxrun warm, paced"
+RUNSC = "gVisor runsc + python3"
 SYSTEMS = ["sandboxrun warm", PACED, "sandboxrun warm (CLI)", "sandboxrun cold", "python3", "bwrap + python3",
-           "firejail + python3"]
+           "firejail + python3", RUNSC]
 
 # The environment sandboxrun gives a script (sandbox/jail/sb_fds.c), given to the
 # peers too so that every system does the same work (one BLAS/OpenMP thread).
@@ -63,6 +64,10 @@ ETC_FILES = ["ld.so.cache", "nsswitch.conf", "mime.types", "os-release", "debian
              "localtime"]
 ETC_DIRS = ["alternatives", "python3", "python3.11", "fonts"]
 
+# gVisor: `runsc do` (the host's root read-only under a memory overlay, no network), on
+# the ptrace platform: Debian 12's runsc has no systrap, and its KVM platform spins
+# without end inside this VM (nested virtualisation)
+RUNSC_OPTS = ["--network=none", "--platform=ptrace"] + (["--rootless"] if os.geteuid() != 0 else [])
 FIREJAIL_OPTS = ["--noprofile", "--net=none", "--private", "--caps.drop=all", "--nonewprivs", "--seccomp",
                  "--noroot", "--private-tmp", "--quiet"]
 
@@ -114,7 +119,8 @@ class Bench:
 
     # -- helpers
     def popen(self, cmd, env=None, pass_fds=(), cwd=None):
-        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, pass_fds=pass_fds,
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                             pass_fds=pass_fds,
                              cwd=cwd or self.tmp, start_new_session=False)
         with self.lock:
             self.children.add(p)
@@ -184,6 +190,10 @@ class Bench:
         # --private-tmp gives an empty /tmp; the output dir is created by out_path()
         return ["firejail"] + FIREJAIL_OPTS + [PY, self.script_path(key)], self.env("/tmp/out"), ()
 
+    def cmd_runsc(self, key):
+        # runsc do runs the command in the driver's working directory, over the overlay
+        return ["runsc"] + RUNSC_OPTS + ["do", PY, self.script_path(key)], self.env("/tmp/out"), ()
+
     def run_cmd(self, system, key, timeout=300):
         """Run one script through a subprocess system; return (seconds, stdout)."""
         if system == "sandboxrun cold":
@@ -196,6 +206,8 @@ class Bench:
             cmd, env, fds = self.cmd_bwrap(key)
         elif system == "firejail + python3":
             cmd, env, fds = self.cmd_firejail(key)
+        elif system == RUNSC:
+            cmd, env, fds = self.cmd_runsc(key)
         else:
             raise ValueError(system)
         t0 = time.perf_counter()
@@ -478,7 +490,7 @@ def throughput_cell(b, system, key, clients, seconds):
     return len(done) / (max(done) - t0), len(done), fails
 
 
-TPUT_SYSTEMS = ["sandboxrun warm", "sandboxrun cold", "python3", "bwrap + python3", "firejail + python3"]
+TPUT_SYSTEMS = ["sandboxrun warm", "sandboxrun cold", "python3", "bwrap + python3", "firejail + python3", RUNSC]
 TPUT_ROUNDS = 3
 
 
@@ -700,6 +712,8 @@ def machine():
         "python": q([PY, "-c", "import sys; print(sys.version.split()[0])"]),
         "bwrap": q(["bwrap", "--version"]), "firejail": q(["firejail", "--version"]).splitlines()[0]
         if shutil.which("firejail") else "absent",
+        "runsc": "%s (%s)" % (q(["runsc", "--version"]).splitlines()[0], " ".join(RUNSC_OPTS))
+        if shutil.which("runsc") else "absent",
         "commit": q(["git", "rev-parse", "--short", "HEAD"]),
         "dirty": q(["git", "status", "--porcelain", "--untracked-files=no"]),
         "bin_mtime": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(os.path.getmtime(BIN))),
@@ -788,8 +802,8 @@ def start_load_sampler(stop, loads, foreign):
 
 
 def prepare_peers(b, tmp, res):
-    """bwrap's seccomp program (built from bench/bwrap_seccomp.c) and
-    firejail's own view of --noroot as root."""
+    """bwrap's seccomp program (built from bench/bwrap_seccomp.c), whether
+    gVisor is here, and firejail's own view of --noroot as root."""
     # bwrap's seccomp program
     bpf_bin = os.path.join(ROOT, "build", "bench", "bwrap_seccomp")
     src = os.path.join(BENCH, "bwrap_seccomp.c")
@@ -803,6 +817,11 @@ def prepare_peers(b, tmp, res):
     except (OSError, subprocess.CalledProcessError) as e:
         b.bpf = None
         b.notes.append("bwrap ran without --seccomp: building the filter failed (%s)" % e)
+
+    if not shutil.which("runsc"):
+        for systems in (SYSTEMS, TPUT_SYSTEMS):
+            systems.remove(RUNSC)
+        b.notes.append("no gVisor rows: runsc is not installed (`make bench-deps` installs Debian's)")
 
     # firejail's own view of --noroot as root
     fj = subprocess.run(["firejail"] + [o for o in FIREJAIL_OPTS if o != "--quiet"] + [PY, "-c", "print(1)"],
@@ -1002,7 +1021,7 @@ def report_header(w, a, b, res, cmd_line, started, elapsed, loads, hogs_before, 
     w("| huge pages for shared memory (`shmem_enabled`, the zygote's image) | %s |" % shmem_enabled())
     w("| Debian | %s |" % m["debian"])
     w("| python3 | %s (Debian, /usr/bin/python3) |" % m["python"])
-    w("| peers | %s; %s |" % (m["bwrap"], m["firejail"]))
+    w("| peers | %s; %s; %s |" % (m["bwrap"], m["firejail"], m["runsc"]))
     dirty = m["dirty"].splitlines()
     w("| sandboxrun | git %s%s; build/sandboxrun built %s |" % (
         m["commit"], (" + uncommitted changes in %d files (measured as built)" % len(dirty)) if dirty else "",
@@ -1446,10 +1465,10 @@ def reading(a, b, res, tg):
     cold = res["lat"].get(("sandboxrun cold", "print(1)"))
     py = res["lat"].get(("python3", "print(1)"))
     if w1 and cold and py:
-        lines.append("print(1): warm %s ms p50 vs cold %s ms and plain python3 %s ms (bwrap %s, firejail %s)." % (
-            ms(pct(w1, 50)), ms(pct(cold, 50)), ms(pct(py, 50)),
-            ms(pct(res["lat"].get(("bwrap + python3", "print(1)"), [float("nan")]), 50)),
-            ms(pct(res["lat"].get(("firejail + python3", "print(1)"), [float("nan")]), 50))))
+        lines.append("print(1): warm %s ms p50 vs cold %s ms and plain python3 %s ms (bwrap %s, firejail %s, "
+                     "gVisor %s)." % (ms(pct(w1, 50)), ms(pct(cold, 50)), ms(pct(py, 50)), *[
+                         ms(pct(res["lat"].get((s, "print(1)"), [float("nan")]), 50))
+                         for s in ("bwrap + python3", "firejail + python3", RUNSC)]))
     for system in ("sandboxrun warm", PACED):
         recs = res["latx"].get((system, "print(1)"))
         t = res["lat"].get((system, "print(1)"))
