@@ -716,7 +716,8 @@ def machine():
         if shutil.which("runsc") else "absent",
         "commit": q(["git", "rev-parse", "--short", "HEAD"]),
         "dirty": q(["git", "status", "--porcelain", "--untracked-files=no"]),
-        "bin_mtime": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(os.path.getmtime(BIN))),
+        "bin_mtime": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(max(os.path.getmtime(BIN),
+                                                                              os.path.getmtime(SUPERVISOR)))),
     }
 
 
@@ -1023,7 +1024,7 @@ def report_header(w, a, b, res, cmd_line, started, elapsed, loads, hogs_before, 
     w("| python3 | %s (Debian, /usr/bin/python3) |" % m["python"])
     w("| peers | %s; %s; %s |" % (m["bwrap"], m["firejail"], m["runsc"]))
     dirty = m["dirty"].splitlines()
-    w("| sandboxrun | git %s%s; build/sandboxrun built %s |" % (
+    w("| sandboxrun | git %s%s; build/sandboxrun and build/sandboxrun-supervisor built by %s |" % (
         m["commit"], (" + uncommitted changes in %d files (measured as built)" % len(dirty)) if dirty else "",
         m["bin_mtime"]))
     qw, l0, foreign = res.get("quiet", (0, float("nan"), {}))
