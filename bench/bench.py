@@ -1134,6 +1134,19 @@ def report_phases(w):
         w("")
 
 
+def report_sessions(w):
+    """Where the session rows are: other drivers of make bench write them."""
+    w("## Sessions")
+    w("")
+    w("Not measured by this driver: `make bench` runs these after it, each writing its own file with its "
+      "machine, date and load: [results-jupyter.md](results-jupyter.md) (`bench/session_jupyter.py`: a cell's "
+      "latency and a session's start to its first result, sandboxrun's sessions beside a Jupyter kernel and "
+      "one in bwrap), [results-sessions.md](results-sessions.md) (`bench/session_start.py`: session start, "
+      "cold and warm) and [results-agentcore.md](results-agentcore.md) (`bench/agentcore.py`: executeCode "
+      "through the AWS SDK).")
+    w("")
+
+
 def report_throughput(w, a, res):
     """Executions per second at 1, 2 and 4 clients."""
     w("## Throughput (completed executions per second)")
@@ -1350,6 +1363,7 @@ def write_report(a, b, res, cmd_line, started, elapsed, loads, hogs_before, hogs
     report_latency(w, a, b, res)
     report_cli(w, res)
     report_phases(w)
+    report_sessions(w)
     report_throughput(w, a, res)
     report_memory(w, a, res)
     report_eda(w, b, res)
