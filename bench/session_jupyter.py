@@ -13,7 +13,8 @@ by one each round, so a drift of the machine's speed lands on all):
     client, one connection per call);
   * a Jupyter kernel (`python3 -m ipykernel_launcher` by jupyter_client's
     KernelManager, as start_new_kernel does; BlockingKernelClient over ZMQ on
-    loopback TCP, the default), and the same kernel over ZMQ ipc sockets;
+    loopback TCP, the default; with --ipc also the same kernel over ZMQ ipc
+    sockets, the bwrap row's transport without bwrap);
   * that kernel inside bwrap (bench.py's bwrap row: every namespace, the
     network too, so ZMQ runs over ipc sockets in a directory bound in).
 Each round starts one of each, times from asking for it to the output of
@@ -22,7 +23,7 @@ on each in turn (the first two are warm-up), checking every output counts
 up, and stops them all. p50/p95/min and the ratio to the Jupyter kernel go
 to bench/results-jupyter.md.
 
-    /usr/bin/python3 bench/session_jupyter.py [ROUNDS] [--cells N]   (default 40, 12)
+    /usr/bin/python3 bench/session_jupyter.py [ROUNDS] [--cells N] [--ipc]   (default 40, 12)
 
 Every process it starts is stopped in a finally block, also on SIGTERM.
 """
@@ -228,18 +229,22 @@ class Kernel:
 # ---- the run -----------------------------------------------------------------------
 
 
-def systems(tmp, sock, http, bpf, log_file):
-    """name -> a factory of a new session of it, in the table's order."""
+def systems(tmp, sock, http, bpf, log_file, ipc):
+    """name -> a factory of a new session of it, in the table's order; the
+    plain kernel over ipc only with ipc."""
     kdir = os.path.join(tmp, "kernels")
     os.makedirs(kdir)
     os.chmod(kdir, 0o777)   # the jailed kernel (uid 65534 in its namespace) makes its sockets here
-    return {
+    f = {
         "sandboxrun session (warm daemon, its socket)": lambda: DaemonSession(sock),
         "sandboxrun session (AgentCore HTTP API, unix socket)": lambda: HttpSession(http),
         JUPYTER: lambda: Kernel(kdir, "tcp", log_file),
         "Jupyter kernel (ZMQ ipc)": lambda: Kernel(kdir, "ipc", log_file),
         "Jupyter kernel in bwrap (ZMQ ipc)": lambda: Kernel(kdir, "ipc", log_file, bwrap=True, bpf=bpf),
     }
+    if not ipc:
+        del f["Jupyter kernel (ZMQ ipc)"]
+    return f
 
 
 def one_round(r, factories, cells, live, res):
@@ -380,8 +385,8 @@ def report(a, res, started, elapsed, loads, hogs, bpf, kernel_cmd):
       "median %.2f, max %.2f |" % (a.load0, a.waited, min(loads), statistics.median(loads), max(loads)))
     for label, h in (("before", hogs[0]), ("after", hogs[1])):
         if h:
-            w("| other CPU users %s the run | %s |" % (label, "; ".join("%s (%.0f%%)" % (md(c), s * 100)
-                                                                        for s, _, c in h)))
+            w("| other CPU users %s the run | %s |" % (label, "; ".join(
+                "%s (%.0f%%)" % (md(c) or "pid %d" % pid, s * 100) for s, pid, c in h)))
     w("")
     table(w, "A cell: `x = x + 1; print(x)` in a live session", res, "cell")
     table(w, "A session's start to its first result (`print(1)`)", res, "start")
@@ -401,8 +406,9 @@ def report(a, res, started, elapsed, loads, hogs, bpf, kernel_cmd):
       "`start_new_kernel` does (`start_kernel`, `start_channels`, `wait_for_ready`), i.e. `%s`, with the "
       "jail's environment (one BLAS thread, ...) and its IPython directory in the run's directory; a cell is "
       "`BlockingKernelClient.execute` then the iopub messages up to the idle status (the stdout stream "
-      "collected) and the shell channel's `execute_reply` (status ok). ZMQ over loopback TCP (the default), "
-      "and over ipc sockets in the run's directory (the transport the bwrap row needs)." % kernel_cmd)
+      "collected) and the shell channel's `execute_reply` (status ok). ZMQ over loopback TCP (the default)%s."
+      % (kernel_cmd, ", and over ipc sockets in the run's directory (`--ipc`: the bwrap row's transport "
+         "without bwrap)" if a.ipc else ""))
     w("* Jupyter kernel in bwrap: the same kernel under bench.py's bwrap row (`bench.bwrap_cmd`: "
       "`--unshare-all --unshare-user --uid/--gid 65534 --die-with-parent --new-session`, ro `/usr` and the "
       "`/etc` files sandboxrun binds, `--proc --dev`, tmpfs `/tmp` and `/out`, `--cap-drop ALL --clearenv` + "
@@ -421,7 +427,9 @@ def parse_args():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("rounds", nargs="?", type=int, default=40)
     ap.add_argument("--cells", type=int, default=12, help="cells per session per round (the first 2 untimed)")
-    ap.add_argument("--wait-quiet", type=float, default=30,
+    ap.add_argument("--ipc", action="store_true",
+                    help="also a plain kernel over ZMQ ipc sockets (the bwrap row's transport without bwrap)")
+    ap.add_argument("--wait-quiet", type=float, default=20,
                     help="wait up to this many seconds for the 1-min load average to drop below 1 first")
     ap.add_argument("--out", default=os.path.join(HERE, "results-jupyter.md"))
     a = ap.parse_args()
@@ -456,7 +464,7 @@ def main():
         except (OSError, subprocess.CalledProcessError) as e:
             log("bwrap runs without --seccomp: building the filter failed (%s)" % e)
         sock, http = start_services(tmp, log_file, procs)
-        factories = systems(tmp, sock, http, bpf, log_file)
+        factories = systems(tmp, sock, http, bpf, log_file, a.ipc)
         res = {name: {"start": [], "cell": []} for name in factories}
         one_round(0, factories, a.cells, live, {name: {"start": [], "cell": []} for name in factories})   # not timed
         for r in range(a.rounds):
