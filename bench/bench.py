@@ -93,6 +93,42 @@ def ms(x):
     return "%.1f" % (x * 1000) if x == x else "n/a"
 
 
+def bwrap_cmd(binds, env, seccomp_fd=None):
+    """bwrap's command line up to the program, as the bwrap row runs it (README,
+    "Systems"): every namespace, uid/gid 65534, ro /usr and the /etc files
+    sandboxrun binds, tmpfs /tmp and /out, then binds (a list of bwrap
+    options), no capabilities, only env's variables, and --seccomp
+    seccomp_fd when one is given."""
+    cmd = ["bwrap", "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
+           "--die-with-parent", "--new-session",
+           "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
+           "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64"]
+    for f in ETC_FILES + ETC_DIRS:
+        cmd += ["--ro-bind-try", "/etc/" + f, "/etc/" + f]
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/out"] + binds
+    cmd += ["--cap-drop", "ALL", "--clearenv"]
+    for k, v in sorted(env.items()):
+        cmd += ["--setenv", k, v]
+    if seccomp_fd is not None:
+        cmd += ["--seccomp", str(seccomp_fd)]
+    return cmd
+
+
+def bwrap_bpf(tmp):
+    """The bwrap row's seccomp program (bench/bwrap_seccomp.c, built into
+    build/bench/ when stale), written to a file in tmp: its path. Raises
+    OSError or CalledProcessError."""
+    bpf_bin = os.path.join(ROOT, "build", "bench", "bwrap_seccomp")
+    src = os.path.join(BENCH, "bwrap_seccomp.c")
+    if not os.path.exists(bpf_bin) or os.path.getmtime(bpf_bin) < os.path.getmtime(src):
+        os.makedirs(os.path.dirname(bpf_bin), exist_ok=True)
+        subprocess.run(["cc", "-O2", "-Wall", "-o", bpf_bin, src, "-lseccomp"], check=True)
+    path = os.path.join(tmp, "bwrap.bpf")
+    with open(path, "wb") as f:
+        subprocess.run([bpf_bin], stdout=f, check=True)
+    return path
+
+
 # ---- systems ---------------------------------------------------------------------
 
 
@@ -164,26 +200,15 @@ class Bench:
         return [PY, self.script_path(key)], self.env(out), ()
 
     def cmd_bwrap(self, key, display=False):
-        cmd = ["bwrap", "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
-               "--die-with-parent", "--new-session",
-               "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
-               "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64"]
-        for f in ETC_FILES + ETC_DIRS:
-            cmd += ["--ro-bind-try", "/etc/" + f, "/etc/" + f]
-        cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/out",
-                "--ro-bind", IO_SCRIPTS, IO_SCRIPTS, "--ro-bind", SCRIPTS, SCRIPTS, "--ro-bind", EXAMPLES, EXAMPLES,
-                "--ro-bind", CO2, "/work/co2.csv",
-                "--cap-drop", "ALL", "--clearenv"]
-        env = self.env("/out", co2=False)
-        for k, v in sorted(env.items()):
-            cmd += ["--setenv", k, v]
-        fds = ()
+        binds = ["--ro-bind", IO_SCRIPTS, IO_SCRIPTS, "--ro-bind", SCRIPTS, SCRIPTS, "--ro-bind", EXAMPLES, EXAMPLES,
+                 "--ro-bind", CO2, "/work/co2.csv"]
+        fds, seccomp = (), None
         if self.bpf and display:
-            cmd += ["--seccomp", "FD"]
+            seccomp = "FD"
         elif self.bpf:
             fd = os.open(self.bpf, os.O_RDONLY)   # bwrap reads it to EOF; a fresh fd per run
-            cmd += ["--seccomp", str(fd)]
-            fds = (fd,)
+            seccomp, fds = fd, (fd,)
+        cmd = bwrap_cmd(binds, self.env("/out", co2=False), seccomp)
         return cmd + [PY, self.script_path(key)], {"PATH": "/usr/bin:/bin"}, fds
 
     def cmd_firejail(self, key):
@@ -805,16 +830,8 @@ def start_load_sampler(stop, loads, foreign):
 def prepare_peers(b, tmp, res):
     """bwrap's seccomp program (built from bench/bwrap_seccomp.c), whether
     gVisor is here, and firejail's own view of --noroot as root."""
-    # bwrap's seccomp program
-    bpf_bin = os.path.join(ROOT, "build", "bench", "bwrap_seccomp")
-    src = os.path.join(BENCH, "bwrap_seccomp.c")
     try:
-        if not os.path.exists(bpf_bin) or os.path.getmtime(bpf_bin) < os.path.getmtime(src):
-            os.makedirs(os.path.dirname(bpf_bin), exist_ok=True)
-            subprocess.run(["cc", "-O2", "-Wall", "-o", bpf_bin, src, "-lseccomp"], check=True)
-        b.bpf = os.path.join(tmp, "bwrap.bpf")
-        with open(b.bpf, "wb") as f:
-            subprocess.run([bpf_bin], stdout=f, check=True)
+        b.bpf = bwrap_bpf(tmp)
     except (OSError, subprocess.CalledProcessError) as e:
         b.bpf = None
         b.notes.append("bwrap ran without --seccomp: building the filter failed (%s)" % e)
@@ -1137,6 +1154,19 @@ def report_phases(w):
         w("")
 
 
+def report_sessions(w):
+    """Where the session rows are: other drivers of make bench write them."""
+    w("## Sessions")
+    w("")
+    w("Not measured by this driver: `make bench` runs these after it, each writing its own file with its "
+      "machine, date and load: [results-jupyter.md](results-jupyter.md) (`bench/session_jupyter.py`: a cell's "
+      "latency and a session's start to its first result, sandboxrun's sessions beside a Jupyter kernel and "
+      "one in bwrap), [results-sessions.md](results-sessions.md) (`bench/session_start.py`: session start, "
+      "cold and warm) and [results-agentcore.md](results-agentcore.md) (`bench/agentcore.py`: executeCode "
+      "through the AWS SDK).")
+    w("")
+
+
 def report_throughput(w, a, res):
     """Executions per second at 1, 2 and 4 clients."""
     w("## Throughput (completed executions per second)")
@@ -1353,6 +1383,7 @@ def write_report(a, b, res, cmd_line, started, elapsed, loads, hogs_before, hogs
     report_latency(w, a, b, res)
     report_cli(w, res)
     report_phases(w)
+    report_sessions(w)
     report_throughput(w, a, res)
     report_memory(w, a, res)
     report_eda(w, b, res)

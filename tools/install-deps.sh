@@ -1,7 +1,8 @@
 #!/bin/sh
-# install-deps.sh build|test — make sure the Debian packages sandboxrun needs
-# are present. As root, apt-get installs what is missing; otherwise print the
-# exact apt-get line and fail. Nothing is fetched from anywhere but Debian.
+# install-deps.sh build|test|bench — make sure the Debian packages sandboxrun
+# needs to build, to test or to benchmark are present. As root, apt-get
+# installs what is missing; otherwise print the exact apt-get line and fail.
+# Nothing is fetched from anywhere but Debian (and the pinned npm test tools).
 # install-deps.sh runtime — print (only) what an installed sandboxrun needs
 # to run: the shared libraries of its binaries and the jail's Python stack
 # (containers/build-image.sh puts these into the image's Debian root).
@@ -30,14 +31,21 @@ TEST_PKGS="util-linux procps valgrind clang libclang-rt-14-dev python3-botocore
   curl bubblewrap firejail hyperfine chromium
   podman buildah runc catatonit debootstrap uidmap slirp4netns containernetworking-plugins nginx-light
   python3-yaml pyflakes3"
+# make bench: the test packages, runsc (bench.py's gVisor row), and the Jupyter
+# kernel and client bench/session_jupyter.py runs sessions beside; never make test's
+BENCH_PKGS="$TEST_PKGS runsc python3-ipykernel python3-jupyter-client"
 
 if [ "${1:-}" = runtime ]; then
     echo $RUNTIME_LIBS $PY_PKGS
     exit 0
 fi
 
+mode="${1:-build}"
 want="$BUILD_PKGS $PY_PKGS"
-[ "${1:-build}" = test ] && want="$want $TEST_PKGS"
+[ "$mode" = test ] && want="$want $TEST_PKGS"
+[ "$mode" = bench ] && want="$want $BENCH_PKGS"
+# the test tools below (npm, kubectl) are the benchmark's too
+case "$mode" in test|bench) tools=yes ;; *) tools="" ;; esac
 
 missing=""
 for p in $want; do
@@ -47,16 +55,16 @@ for p in $want; do
     fi
 done
 # node may come from Debian or from another packaging of it; only the command matters
-if [ "${1:-build}" = test ] && ! command -v npm >/dev/null 2>&1; then
+if [ -n "$tools" ] && ! command -v npm >/dev/null 2>&1; then
     missing="$missing nodejs npm"
 fi
 # kubectl likewise (Debian's kubernetes-client, or a kubectl package that owns the same path)
-if [ "${1:-build}" = test ] && ! command -v kubectl >/dev/null 2>&1; then
+if [ -n "$tools" ] && ! command -v kubectl >/dev/null 2>&1; then
     missing="$missing kubernetes-client"
 fi
 npm_tools() {
     # test-only npm tools, pinned by tests/package-lock.json
-    [ "${1:-build}" = test ] || return 0
+    [ -n "$tools" ] || return 0
     tests_dir="$(dirname "$0")/../tests"
     if [ ! -d "$tests_dir/node_modules/@modelcontextprotocol/sdk" ] ||
        [ "$tests_dir/package-lock.json" -nt "$tests_dir/node_modules/.package-lock.json" ]; then
@@ -64,7 +72,7 @@ npm_tools() {
         (cd "$tests_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
     fi
 }
-if [ -z "$missing" ]; then npm_tools "${1:-build}"; exit 0; fi
+if [ -z "$missing" ]; then npm_tools; exit 0; fi
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "sandboxrun needs these Debian packages; as root run:" >&2
@@ -76,4 +84,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
-npm_tools "${1:-build}"
+npm_tools
