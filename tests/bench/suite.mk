@@ -1,6 +1,6 @@
 # tests/bench/suite.mk — `make bench`: sandboxrun warm and cold against plain
-# python3, bubblewrap and firejail on the same scripts; writes bench/results.md
-# (overwritten each run, ~15-20 minutes on 2 cores). Not part of `make test`:
+# python3, bubblewrap, firejail and gVisor on the same scripts; writes bench/results.md
+# (overwritten each run, ~20 minutes on 2 cores). Not part of `make test`:
 # the benchmark is where timed numbers live. See bench/README.md.
 # bench/session_jupyter.py (sessions beside Jupyter kernels) adds ~3 minutes,
 # bench/containers.py (pods of containers/k8s, root only) ~3 more.
