@@ -194,8 +194,13 @@ class _Ledger:
 
 
 def _forget(names):
-    """Drop these modules, so the next import runs them again."""
-    for name in names:
+    """Drop these modules, and every submodule of a package among them, so
+    the next import runs them again. A fresh package beside submodules of
+    its old self is no state a cold run has: with IPython installed,
+    plotly.tools' import of IPython.core.display then failed unsaid."""
+    names = set(names)
+    names |= {m for m in sys.modules if any(m.startswith(n + ".") for n in names)}
+    for name in sorted(names):
         module = sys.modules.pop(name, None)
         parent, _, child = name.rpartition(".")
         if module is not None and parent in sys.modules and getattr(sys.modules[parent], child, None) is module:

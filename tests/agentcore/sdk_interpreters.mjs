@@ -2,7 +2,7 @@
 // the AWS SDK's own client: an unknown one is ResourceNotFound; "strict"
 // (--interpreter strict:policy=FILE,memory=256, FILE killing getppid) runs
 // its sessions under its policy and memory cap; "lean"
-// (preload=wave+colorsys,policy=default.policy and limits) has its modules imported ahead and not the
+// (preload=wave+tabnanny,policy=default.policy and limits) has its modules imported ahead and not the
 // default stack; sessions of two tenants never share a worker.
 // Prints one JSON line per check: {ok, what, detail}.
 // usage: node sdk_interpreters.mjs PORT  (keys AKIDTEAMC/secretC..., AKIDTEAMB/secretB...)
@@ -51,11 +51,11 @@ async function main() {
   for (const s of [strict, strict2]) await stop(C, "strict", s);
 
   const lean = await start(C, "lean");
-  const probe = "import sys\nprint('wave' in sys.modules, 'colorsys' in sys.modules, 'pandas' in sys.modules)";
+  const probe = "import sys\nprint('wave' in sys.modules, 'tabnanny' in sys.modules, 'pandas' in sys.modules)";
   r = await run(C, "lean", lean, probe);
   d = await run(C, D, dflt, probe);
   check(out(r) === "True True False\n" && out(d) === "False False True\n",
-    "lean:preload=wave+colorsys: its workers import those ahead and not the default stack", out(r) + " / " + out(d));
+    "lean:preload=wave+tabnanny: its workers import those ahead and not the default stack", out(r) + " / " + out(d));
   r = await run(C, "lean", lean, "import os\nst = os.statvfs('/tmp')\nprint(os.getppid() >= 0, st.f_blocks * st.f_frsize >> 20)");
   check(out(r) === "True 16\n", "lean runs its own policy (the default one, not strict's) and its limits (/tmp 16 MiB)", text(r));
   await stop(C, "lean", lean);
