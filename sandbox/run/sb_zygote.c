@@ -511,6 +511,7 @@ int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg)
      * concurrent spawners, and must never be seen NULL */
     z->sock = -1;
     z->late = -1;
+    z->late_worker = 0;
     z->pid = -1;
     z->started = 0;
     z->spawned = 0;
@@ -665,17 +666,18 @@ static void reap_unanswered(const struct spawn_wait *sw)
 /* No answer in time, or none we can take: a later answer must not reach
  * the next spawner. Hang up while still holding the lock, so the zygote
  * exits and is restarted; only half: the worker a late answer names is
- * our child, and sb_zygote_stop reaps it. */
-static void drop_zygote(struct sb_zygote *z, int type, ssize_t n, pid_t sender)
+ * our child, and sb_zygote_stop reaps it (or the one it named). */
+static void drop_zygote(struct sb_zygote *z, int type, ssize_t n, const struct spawn_wait *sw)
 {
     if (type < 0 && errno == ETIMEDOUT)
         SR_LOG("the zygote did not answer a spawn within %d ms; dropping it", z->spawn_ms);
     else if (type > 0)
         SR_LOG("the answer to a spawn was not a worker's (type %d, %zd bytes, from pid %d); dropping the "
-               "zygote", type, n, (int)sender);
+               "zygote", type, n, (int)sw->sender);
     shutdown(z->sock, SHUT_WR);
     z->late = z->sock;
     z->sock = -1;
+    z->late_worker = sw->cloned != sw->worker ? sw->cloned : 0;   /* named, not answered: reap it too */
 }
 
 pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct sb_request *req, int cgroup_fd,
@@ -712,7 +714,7 @@ pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct
         if (type == 0)
             reap_unanswered(&sw), errno = ESRCH;
         else if (type != SB_MSG_PID && type != SB_MSG_ERROR)
-            drop_zygote(z, type, n, sw.sender), errno = EPIPE;
+            drop_zygote(z, type, n, &sw), errno = EPIPE;
     } else {
         errno = text ? EPIPE : ENOMEM;
     }
@@ -725,20 +727,43 @@ pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct
     return pid;
 }
 
-/* After the zygote has exited: kill and reap each worker whose answer is
- * on the half-closed channel (cloned after the deadline, so nobody waits
- * for it). Each worker answers for itself, first thing, so one cloned just
- * before the zygote was killed answers too; EOF comes once the last has. */
+/* Kill and reap worker, our child, unless done already (its pid is in
+ * seen[0..*n)): a late worker may be named twice, by itself and by the
+ * zygote. */
+static void reap_once(pid_t worker, pid_t *seen, int *n, int cap)
+{
+    for (int i = 0; i < *n; i++)
+        if (seen[i] == worker)
+            return;
+    if (worker <= 0 || !our_child(worker))
+        return;
+    kill(worker, SIGKILL);
+    while (waitpid(worker, NULL, __WALL) < 0 && errno == EINTR)
+        ;
+    SR_LOG("reaped worker %d, which the dropped zygote cloned after the deadline", (int)worker);
+    if (*n < cap)
+        seen[(*n)++] = worker;
+}
+
+/* After the zygote has exited: kill and reap each worker named on the
+ * half-closed channel (cloned after the deadline, so nobody waits for it):
+ * by its own answer, or by the zygote's 'N' (one that died before it
+ * answered), and the one the zygote had named but that had not answered at
+ * the deadline. Each worker answers for itself, first thing, so one cloned
+ * just before the zygote was killed answers too; EOF comes once the last
+ * has. */
 static void reap_late(struct sb_zygote *z)
 {
     struct pollfd pf = {.fd = z->late, .events = POLLIN};
-    pid_t worker;
-    int type;
+    pid_t worker, seen[16], named;
+    int type, nseen = 0;
     char buf[64];
     ssize_t n;
 
     if (z->late < 0)
         return;
+    reap_once(z->late_worker, seen, &nseen, 16);
+    z->late_worker = 0;
     for (;;) {
         int rc = poll(&pf, 1, LATE_ANSWER_MS);
         if (rc < 0 && errno == EINTR)
@@ -752,12 +777,10 @@ static void reap_late(struct sb_zygote *z)
             continue;
         if (n <= 0 && type == 0)
             break;
-        if (type == SB_MSG_PID && worker > 0 && worker != z->pid && our_child(worker)) {
-            kill(worker, SIGKILL);
-            while (waitpid(worker, NULL, __WALL) < 0 && errno == EINTR)
-                ;
-            SR_LOG("reaped worker %d, which the dropped zygote cloned after the deadline", (int)worker);
-        }
+        if (type == SB_MSG_PID && worker > 0 && worker != z->pid)
+            reap_once(worker, seen, &nseen, 16);
+        else if (type == SB_MSG_CLONED && n == sizeof named && worker == z->pid)
+            memcpy(&named, buf, sizeof named), reap_once(named, seen, &nseen, 16);
     }
     sr_closep(&z->late);
 }

@@ -36,6 +36,7 @@ struct sb_zygote {
     int sock;                 /* our end of the spawn channel */
     int late;                 /* a channel half-closed at a spawn's deadline, whose late answer
                                * names a worker to reap (sb_zygote_stop), or -1 */
+    pid_t late_worker;        /* the worker it named for that spawn, unanswered at the deadline, or 0 */
     double started;           /* sr_now() when it was ready */
     unsigned long spawned;    /* workers it cloned */
     int spawn_ms;             /* how long a spawn may wait for its answer (cfg->spawn_ms) */
