@@ -34,7 +34,8 @@ static void usage(void)
 static char *read_script(struct ag_run_opts *o, const char *path)
 {
     struct sr_buf b;
-    int rc;
+    const char *nul;
+    int rc, line = 1;
 
     if (strcmp(path, "-") == 0) {
         sr_buf_init(&b, AG_SCRIPT_MAX);
@@ -47,8 +48,11 @@ static char *read_script(struct ag_run_opts *o, const char *path)
         sr_buf_reset(&b);
         return NULL;
     }
-    if (b.data && memchr(b.data, '\0', b.len)) {
-        ag_cli_fail(o, "%s: contains NUL bytes; not a Python source file", path);
+    if (b.data && (nul = memchr(b.data, '\0', b.len))) {   /* as CPython: source code cannot contain null bytes */
+        for (const char *p = b.data; (p = memchr(p, '\n', (size_t)(nul - p))); p++)
+            line++;
+        ag_cli_fail(o, "%s: line %d contains a NUL byte (at byte offset %zu); not a Python source file", path, line,
+                    (size_t)(nul - b.data));
         sr_buf_reset(&b);
         return NULL;
     }

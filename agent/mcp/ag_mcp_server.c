@@ -21,6 +21,7 @@
 #include "ag_mcp_session.h"
 #include "ag_mcp_tools.h"
 #include "ag_metrics.h"
+#include "sr_json_nul.h"
 #include "sr_log.h"
 #include "sr_version.h"
 
@@ -574,10 +575,17 @@ void ag_mcp_handle(struct ag_mcp_client *c, struct ag_mcp_out *out, cJSON *msg)
 void ag_mcp_handle_text(struct ag_mcp_client *c, struct ag_mcp_out *out, const char *text, size_t len)
 {
     cJSON *msg = ag_mcp_parse_message(text, len);
+    char why[160], err[200];
 
     if (!msg) {
         ag_mcp_send_error(out, NULL, AG_RPC_PARSE_ERROR, "Parse error: the message is not valid JSON", NULL);
         return;
+    }
+    if (sr_json_nul(text, len, why, sizeof why)) {   /* cJSON ends the string there: code would run cut short */
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "id");
+        snprintf(err, sizeof err, "Invalid params: %s", why);
+        ag_mcp_send_error(out, ag_mcp_id_ok(id) ? id : NULL, AG_RPC_INVALID_PARAMS, err, NULL);
+        return cJSON_Delete(msg);
     }
     ag_mcp_handle(c, out, msg);
 }

@@ -19,6 +19,7 @@
 #include "ag_mcp_session.h"
 #include "ag_mcp_tools.h"
 #include "ag_sid.h"
+#include "sr_json_nul.h"
 #include "sr_log.h"
 
 #define PREFIX "/code-interpreters/"
@@ -251,10 +252,16 @@ static const struct ag_agentcore_interp *interp_for(const char *id)
 static cJSON *parse_body(const struct ag_http_req *req, struct ag_http_resp *resp)
 {
     cJSON *j = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len) : cJSON_CreateObject();
+    char why[160];
 
     if (!cJSON_IsObject(j)) {
         cJSON_Delete(j);
         ag_agentcore_error(resp, 400, "SerializationException", "the request body is not a JSON object");
+        return NULL;
+    }
+    if (sr_json_nul(req->body, req->body_len, why, sizeof why)) {   /* cJSON ends the string there, unsaid */
+        cJSON_Delete(j);
+        ag_agentcore_error(resp, 400, "ValidationException", "%s", why);
         return NULL;
     }
     return j;

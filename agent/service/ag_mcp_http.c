@@ -20,6 +20,7 @@
 #include "ag_mcp_sse.h"
 #include "ag_sid.h"
 #include "ag_tenants.h"
+#include "sr_json_nul.h"
 #include "sr_log.h"
 
 #define LOCAL_TENANT "local"
@@ -548,7 +549,7 @@ static void post_in_session(struct ag_http_resp *resp, const char *tenant, cJSON
 static void post(const struct ag_http_req *req, struct ag_http_resp *resp, const char *tenant)
 {
     const char *sid = ag_http_header(req, "MCP-Session-Id"), *ver = ag_http_header(req, "MCP-Protocol-Version");
-    char corr[AG_AUDIT_CORR_MAX];
+    char corr[AG_AUDIT_CORR_MAX], why[160];
     cJSON *msg, *method;
     struct ag_mcp_sse *s;
     struct msess *m;
@@ -562,6 +563,13 @@ static void post(const struct ag_http_req *req, struct ag_http_resp *resp, const
         cJSON_Delete(msg);
         return rpc_refuse(resp, 400, AG_RPC_INVALID_REQUEST, "Invalid Request: one JSON-RPC message per POST "
                           "(batches are not supported)");
+    }
+    if (sr_json_nul(req->body, req->body_len, why, sizeof why)) {   /* cJSON ends the string there, unsaid */
+        char err[200];
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "id");
+        snprintf(err, sizeof err, "Invalid params: %s", why);
+        rpc_error(resp, 200, ag_mcp_id_ok(id) ? id : NULL, AG_RPC_INVALID_PARAMS, err);   /* as bad arguments */
+        return cJSON_Delete(msg);
     }
     method = cJSON_GetObjectItemCaseSensitive(msg, "method");
     is_request = cJSON_IsString(method) && cJSON_HasObjectItem(msg, "id");

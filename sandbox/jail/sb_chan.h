@@ -12,8 +12,10 @@
  *   'P' worker -> daemon     sent by the worker the zygote cloned, first, on the
  *                            zygote's channel: the daemon reads its pid from the
  *                            message's credentials (SO_PASSCRED); payload: int,
- *                            whether it was born in its cgroup. The zygote
- *                            answers only a failure ('E' with the reason).
+ *                            whether it was born in its cgroup.
+ *   'N' zygote -> daemon     after each clone: payload: the new worker's pid_t, so a
+ *                            worker that dies before its 'P' is still reaped. A
+ *                            clone that failed is answered with 'E' and the reason.
  * Setup errors thus travel to the parent, as isolate does it. */
 #ifndef SB_CHAN_H
 #define SB_CHAN_H
@@ -25,7 +27,8 @@
 #define SB_CHAN_MAX_FDS 8
 
 enum sb_msg { SB_MSG_GO = 'G', SB_MSG_ERROR = 'E', SB_MSG_WEAK = 'W', SB_MSG_READY = 'R', SB_MSG_EXIT = 'X',
-              SB_MSG_CONFIG = 'C', SB_MSG_SPAWN = 'S', SB_MSG_PID = 'P' };
+              SB_MSG_CONFIG = 'C', SB_MSG_SPAWN = 'S', SB_MSG_PID = 'P',
+              SB_MSG_CLONED = 'N' };
 
 /* Send one message. 0 or -1 (errno). */
 int sb_chan_send(int sock, enum sb_msg type, const void *data, size_t len, const int *fds, int nfds);

@@ -22,6 +22,7 @@
 #include "sb_worker.h"
 #include "sr_cancel.h"
 #include "sr_io.h"
+#include "sr_json_nul.h"
 #include "sr_log.h"
 
 enum { IN_FD = 3, OUT_FD = 4 };
@@ -428,11 +429,15 @@ static void run_one(struct sb_worker *w, struct line_reader *lr, const char *lin
     unsigned n = request_seq(req);
     struct sb_outcome o;
     struct sb_exec x;
-    char *frame = NULL;
+    char *frame = NULL, why[160];
 
     sb_outcome_init(&o);
     if (n && n == lr->cancel_seq) {
         rec = never_ran(&o);
+    } else if (sr_json_nul(line, strlen(line), why, sizeof why)) {   /* cJSON ends the string there, unsaid */
+        snprintf(o.message, sizeof o.message, "request: %s", why);
+        o.status = SR_INTERNAL_ERROR;
+        rec = sb_record_build(&o);
     } else if (!runnable || !(frame = cJSON_PrintUnformatted(req)) || sb_frame_write(w->ctl, frame) < 0) {
         snprintf(o.message, sizeof o.message, "%s", runnable ? "the session's worker is gone"
                                                               : "request: no 'code' string (or else a 'call' object)");

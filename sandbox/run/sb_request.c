@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sr_paths.h"
 #include "sr_io.h"
+#include "sr_json_nul.h"
+#include "sr_paths.h"
 
 #define FIELD(f) offsetof(struct sb_request, f)
 
@@ -231,9 +232,15 @@ static int parse_field(struct sb_request *r, const cJSON *v, char *err, size_t e
 
 int sb_request_parse(const char *text, size_t len, struct sb_request *r, char *err, size_t errlen)
 {
-    cJSON *root = cJSON_ParseWithLength(text, len), *v;
+    cJSON *root, *v;
+    char nul[160];
     int rc = 0;
 
+    if (sr_json_nul(text, len, nul, sizeof nul)) {   /* cJSON would end the string there, unsaid */
+        snprintf(err, errlen, "request: %s", nul);
+        return -1;
+    }
+    root = cJSON_ParseWithLength(text, len);
     if (!cJSON_IsObject(root)) {
         snprintf(err, errlen, "request: not a JSON object");
         cJSON_Delete(root);

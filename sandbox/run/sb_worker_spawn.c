@@ -173,7 +173,7 @@ static int block_signals(struct sb_worker *w)
 /* Why the spawn of the worker's init failed (errno), said once. */
 static void spawn_failed(const struct sb_zygote *z)
 {
-    if (z && errno == EMSGSIZE)
+    if (z && (errno == EMSGSIZE || errno == ESRCH))
         return;   /* sb_zygote_spawn said so */
     if (z)
         SR_PLOG("the zygote could not spawn a worker");

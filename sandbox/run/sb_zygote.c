@@ -269,7 +269,9 @@ static int answer_spawn(int in_cgroup)
 /* One spawn request: clone the worker as the daemon's child (into the run's
  * cgroup when its directory came as a 7th fd). The worker itself answers,
  * first thing: the kernel gives the daemon its pid with the message, so a
- * zygote killed right after the clone cannot leave a worker nobody knows. */
+ * zygote killed right after the clone cannot leave a worker nobody knows;
+ * the zygote names it too, so a worker killed before it answers (by the
+ * OOM killer, say) is reaped, not left a zombie. */
 static void serve_spawn(const char *payload, size_t len, int *fds, int nfds, const struct sb_bpf *filter,
                         const char *scripts)
 {
@@ -296,6 +298,10 @@ static void serve_spawn(const char *payload, size_t len, int *fds, int nfds, con
         }
         sb_python_after_fork(0);
         sb_phase("zy.cloned");
+        /* the daemon waits for this too: by it, a worker that dies before
+         * its own answer is reaped (a failed send: the daemon is gone) */
+        if (pid > 0)
+            (void)sb_chan_send(ZYGOTE_FD, SB_MSG_CLONED, &pid, sizeof pid, NULL, 0);
     }
     for (int i = 0; i < nfds; i++)
         close(fds[i]);
@@ -505,6 +511,7 @@ int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg)
      * concurrent spawners, and must never be seen NULL */
     z->sock = -1;
     z->late = -1;
+    z->late_worker = 0;
     z->pid = -1;
     z->started = 0;
     z->spawned = 0;
@@ -583,14 +590,105 @@ static cJSON *spawn_config(const struct sb_jail *j, const struct sb_request *req
     return c;
 }
 
+/* What a spawn's wait has collected: the worker's own answer and the
+ * zygote's word that it cloned one. */
+struct spawn_wait {
+    pid_t worker;      /* from the worker's 'P' (the kernel's credentials), or 0 */
+    int in_cgroup;     /* the 'P' payload: born in its cgroup */
+    pid_t cloned;      /* from the zygote's 'N', or 0 */
+    int pidfd;         /* the cloned worker's, while its 'P' is awaited, or -1 */
+    int dead;          /* the cloned worker ended before its 'P' came */
+    pid_t sender;      /* of the last message, for the log */
+};
+
+/* A pidfd for pid if it is our child (unreaped, so its pid cannot be
+ * reused meanwhile), or -1: then only the spawn's deadline ends the wait. */
+static int child_pidfd(pid_t pid)
+{
+    return pid > 0 && our_child(pid) ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+}
+
+/* Wait for a spawn's two answers, the worker's 'P' and the zygote's 'N'
+ * (either first), within z->spawn_ms. Returns SB_MSG_PID once both came;
+ * 0 when the cloned worker ended without answering; else the last
+ * message's type (SB_MSG_ERROR: the zygote could not clone; another: an
+ * answer we cannot take), or -1 (errno: ETIMEDOUT, EPIPE). */
+static int await_spawn(struct sb_zygote *z, struct spawn_wait *sw, char *buf, size_t cap, ssize_t *n)
+{
+    double deadline = sr_now() + z->spawn_ms / 1000.0;
+    int type, ms;
+
+    for (;;) {
+        ms = sw->dead ? 0 : (int)((deadline - sr_now()) * 1000);
+        type = wait_msg(z, ms > 0 ? ms : 0, sw->dead ? -1 : sw->pidfd, buf, cap, n, &sw->sender);
+        if (type < 0 && errno == ECANCELED) {
+            sw->dead = 1;   /* its pidfd: an answer it sent before it ended is queued by now */
+            continue;
+        }
+        if (type < 0)
+            return sw->dead && errno == ETIMEDOUT ? 0 : -1;
+        if (type == SB_MSG_PID && *n == sizeof sw->in_cgroup && !sw->worker && sw->sender > 0 &&
+            sw->sender != z->pid && our_child(sw->sender)) {
+            memcpy(&sw->in_cgroup, buf, sizeof sw->in_cgroup);
+            sw->worker = sw->sender;
+        } else if (type == SB_MSG_CLONED && *n == sizeof sw->cloned && !sw->cloned && sw->sender == z->pid) {
+            memcpy(&sw->cloned, buf, sizeof sw->cloned);
+            if (!sw->worker)
+                sw->pidfd = child_pidfd(sw->cloned);
+        } else {
+            return type;
+        }
+        if (sw->worker && sw->cloned)
+            return sw->worker == sw->cloned ? SB_MSG_PID : SB_MSG_CLONED;
+    }
+}
+
+/* The worker the zygote cloned for a spawn ended before it answered
+ * (killed by the OOM killer or a signal): reap it, our child, which nobody
+ * else knows, and say how it ended. It has ended (its pidfd said so): the
+ * wait does not block. */
+static void reap_unanswered(const struct spawn_wait *sw)
+{
+    int st = 0;
+    pid_t rc;
+
+    while ((rc = waitpid(sw->cloned, &st, __WALL | WNOHANG)) < 0 && errno == EINTR)
+        ;
+    if (rc != sw->cloned)
+        SR_LOG("the worker %d ended before it answered its spawn, and could not be reaped", (int)sw->cloned);
+    else if (WIFSIGNALED(st))
+        SR_LOG("the worker was killed by signal %d (%s) before it answered its spawn (out of memory?)",
+               WTERMSIG(st), strsignal(WTERMSIG(st)));
+    else
+        SR_LOG("the worker exited with status %d before it answered its spawn", WEXITSTATUS(st));
+}
+
+/* No answer in time, or none we can take: a later answer must not reach
+ * the next spawner. Hang up while still holding the lock, so the zygote
+ * exits and is restarted; only half: the worker a late answer names is
+ * our child, and sb_zygote_stop reaps it (or the one it named). */
+static void drop_zygote(struct sb_zygote *z, int type, ssize_t n, const struct spawn_wait *sw)
+{
+    if (type < 0 && errno == ETIMEDOUT)
+        SR_LOG("the zygote did not answer a spawn within %d ms; dropping it", z->spawn_ms);
+    else if (type > 0)
+        SR_LOG("the answer to a spawn was not a worker's (type %d, %zd bytes, from pid %d); dropping the "
+               "zygote", type, n, (int)sw->sender);
+    shutdown(z->sock, SHUT_WR);
+    z->late = z->sock;
+    z->sock = -1;
+    z->late_worker = sw->cloned != sw->worker ? sw->cloned : 0;   /* named, not answered: reap it too */
+}
+
 pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct sb_request *req, int cgroup_fd,
                       int *in_cgroup)
 {
     cJSON *cfg = spawn_config(j, req);
     char *text = cJSON_PrintUnformatted(cfg), buf[512];
-    int fds[SPAWN_FDS + 1], born_in_cgroup;
-    pid_t pid = -1, sender = 0;
-    ssize_t n;
+    int fds[SPAWN_FDS + 1];
+    struct spawn_wait sw = {.pidfd = -1};
+    pid_t pid = -1;
+    ssize_t n = 0;
     int type = -1;
 
     memcpy(fds, j->fds.fd, sizeof(int) * SPAWN_FDS);
@@ -607,53 +705,65 @@ pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct
         errno = EMSGSIZE;
     } else if (text && z->sock >= 0 &&
                sb_chan_send(z->sock, SB_MSG_SPAWN, text, strlen(text), fds, SPAWN_FDS + (cgroup_fd >= 0)) == 0) {
-        type = wait_msg(z, z->spawn_ms, -1, buf, sizeof buf - 1, &n, &sender);
-        if (type == SB_MSG_PID && n == sizeof born_in_cgroup && sender > 0 && sender != z->pid && our_child(sender)) {
-            memcpy(&born_in_cgroup, buf, sizeof born_in_cgroup);
-            pid = sender;
-            *in_cgroup = born_in_cgroup;
+        type = await_spawn(z, &sw, buf, sizeof buf - 1, &n);
+        if (sw.worker) {
+            pid = sw.worker;   /* it answered: ours, whatever the zygote did after the clone */
+            *in_cgroup = sw.in_cgroup;
             z->spawned++;
-        } else if (type != SB_MSG_ERROR) {
-            /* no answer in time, or none we can take: a later answer must
-             * not reach the next spawner. Hang up while still holding the
-             * lock, so the zygote exits and is restarted; only half: the
-             * worker a late answer names is our child, and sb_zygote_stop
-             * reaps it */
-            if (type < 0 && errno == ETIMEDOUT)
-                SR_LOG("the zygote did not answer a spawn within %d ms; dropping it", z->spawn_ms);
-            else if (type > 0)
-                SR_LOG("the answer to a spawn was not a worker's (type %d, %zd bytes, from pid %d); dropping the "
-                       "zygote", type, n, (int)sender);
-            shutdown(z->sock, SHUT_WR);
-            z->late = z->sock;
-            z->sock = -1;
-            errno = EPIPE;
         }
+        if (type == 0)
+            reap_unanswered(&sw), errno = ESRCH;
+        else if (type != SB_MSG_PID && type != SB_MSG_ERROR)
+            drop_zygote(z, type, n, &sw), errno = EPIPE;
     } else {
         errno = text ? EPIPE : ENOMEM;
     }
     if (z->lock)
         pthread_mutex_unlock(z->lock);
     free(text);
-    if (type == SB_MSG_ERROR)
+    sr_closep(&sw.pidfd);
+    if (type == SB_MSG_ERROR && pid < 0)
         buf[n] = '\0', SR_LOG("the zygote could not spawn a worker: %s", buf), errno = EAGAIN;
     return pid;
 }
 
-/* After the zygote has exited: kill and reap each worker whose answer is
- * on the half-closed channel (cloned after the deadline, so nobody waits
- * for it). Each worker answers for itself, first thing, so one cloned just
- * before the zygote was killed answers too; EOF comes once the last has. */
+/* Kill and reap worker, our child, unless done already (its pid is in
+ * seen[0..*n)): a late worker may be named twice, by itself and by the
+ * zygote. */
+static void reap_once(pid_t worker, pid_t *seen, int *n, int cap)
+{
+    for (int i = 0; i < *n; i++)
+        if (seen[i] == worker)
+            return;
+    if (worker <= 0 || !our_child(worker))
+        return;
+    kill(worker, SIGKILL);
+    while (waitpid(worker, NULL, __WALL) < 0 && errno == EINTR)
+        ;
+    SR_LOG("reaped worker %d, which the dropped zygote cloned after the deadline", (int)worker);
+    if (*n < cap)
+        seen[(*n)++] = worker;
+}
+
+/* After the zygote has exited: kill and reap each worker named on the
+ * half-closed channel (cloned after the deadline, so nobody waits for it):
+ * by its own answer, or by the zygote's 'N' (one that died before it
+ * answered), and the one the zygote had named but that had not answered at
+ * the deadline. Each worker answers for itself, first thing, so one cloned
+ * just before the zygote was killed answers too; EOF comes once the last
+ * has. */
 static void reap_late(struct sb_zygote *z)
 {
     struct pollfd pf = {.fd = z->late, .events = POLLIN};
-    pid_t worker;
-    int type;
+    pid_t worker, seen[16], named;
+    int type, nseen = 0;
     char buf[64];
     ssize_t n;
 
     if (z->late < 0)
         return;
+    reap_once(z->late_worker, seen, &nseen, 16);
+    z->late_worker = 0;
     for (;;) {
         int rc = poll(&pf, 1, LATE_ANSWER_MS);
         if (rc < 0 && errno == EINTR)
@@ -667,12 +777,10 @@ static void reap_late(struct sb_zygote *z)
             continue;
         if (n <= 0 && type == 0)
             break;
-        if (type == SB_MSG_PID && worker > 0 && worker != z->pid && our_child(worker)) {
-            kill(worker, SIGKILL);
-            while (waitpid(worker, NULL, __WALL) < 0 && errno == EINTR)
-                ;
-            SR_LOG("reaped worker %d, which the dropped zygote cloned after the deadline", (int)worker);
-        }
+        if (type == SB_MSG_PID && worker > 0 && worker != z->pid)
+            reap_once(worker, seen, &nseen, 16);
+        else if (type == SB_MSG_CLONED && n == sizeof named && worker == z->pid)
+            memcpy(&named, buf, sizeof named), reap_once(named, seen, &nseen, 16);
     }
     sr_closep(&z->late);
 }

@@ -36,6 +36,7 @@ struct sb_zygote {
     int sock;                 /* our end of the spawn channel */
     int late;                 /* a channel half-closed at a spawn's deadline, whose late answer
                                * names a worker to reap (sb_zygote_stop), or -1 */
+    pid_t late_worker;        /* the worker it named for that spawn, unanswered at the deadline, or 0 */
     double started;           /* sr_now() when it was ready */
     unsigned long spawned;    /* workers it cloned */
     int spawn_ms;             /* how long a spawn may wait for its answer (cfg->spawn_ms) */
@@ -70,7 +71,8 @@ int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg);
 /* Ask the zygote for a worker with j's limits and pipe ends, cloned into the
  * cgroup behind cgroup_fd if >= 0 (*in_cgroup says whether it was); returns
  * its pid (our child), or -1 (the zygote is gone or refused; errno EPIPE
- * when gone). */
+ * when gone, ESRCH when the worker it cloned ended before it answered: it
+ * is reaped, and the zygote kept). */
 pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct sb_request *req, int cgroup_fd,
                       int *in_cgroup);
 /* Stop and reap the zygote, and any worker it cloned after a spawn's

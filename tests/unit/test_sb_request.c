@@ -1,4 +1,5 @@
-/* Unit tests: a request's "env" (sb_request_parse under common/sr_env's rule). */
+/* Unit tests: a request's "env" (sb_request_parse under common/sr_env's rule),
+ * and a NUL in any of its strings (common/sr_json_nul). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,18 @@ int main(void)
         {"{\"env\": {\"A.B\": \"x\"}}", "[A-Za-z_]", "a name with a dot is refused"},
         {"{\"env\": {\"\": \"x\"}}", "[A-Za-z_]", "an empty name is refused"},
         {"{\"env\": {\"A\": \"\xff\"}}", "not UTF-8", "a value that is not UTF-8 is refused"},
+        /* cJSON ends a string at its NUL: the code would run cut short, unsaid */
+        {"{\"code\": \"print(1)\\u0000print(2)\"}", "request: 'code' contains a NUL byte at offset 8",
+         "code with \\u0000 is refused, saying where"},
+        {"{\"code\": \"\\u00e9\\ud83d\\ude00\\u0000\"}", "'code' contains a NUL byte at offset 2",
+         "the offset counts characters, as Python indexes a str (a surrogate pair is one)"},
+        {"{\"code\": \"1\", \"args\": [\"a\", \"b\\u0000\"]}", "'args' contains a NUL byte at offset 1",
+         "an argument with a NUL is refused, named by its array"},
+        {"{\"code\": \"1\", \"env\": {\"A\": \"x\\u0000y\"}}", "'A' contains a NUL byte at offset 1",
+         "an environment value with a NUL is refused"},
+        {"{\"code\": \"1\", \"inputs\": [{\"path\": \"/etc/passwd\\u0000.csv\", \"name\": \"a\"}]}",
+         "'path' contains a NUL byte at offset 11", "an input path with a NUL is refused (not cut to /etc/passwd)"},
+        {"{\"co\\u0000de\": \"1\"}", "a member name contains a NUL byte", "a member name with a NUL is refused"},
     };
 
     rc = parse("{\"code\": \"1\", \"env\": {\"FOO\": \"bar\", \"SP\": \"a b=c\", \"E\": \"\"}}", &r, err, sizeof err);
@@ -60,6 +73,15 @@ int main(void)
 
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         ok(refused(bad[i].text, bad[i].why), "%s", bad[i].what);
+    rc = parse("{\"code\": \"print('\\\\u0000')\"}", &r, err, sizeof err);
+    ok(rc == 0 && strcmp(r.code, "print('\\u0000')") == 0, "an escaped backslash before u0000 is no NUL: the code "
+       "keeps its Python escape");
+    sb_request_free(&r);
+    sb_request_defaults(&r);
+    rc = sb_request_parse("{\"code\": \"ab\0cd\"}", 18, &r, err, sizeof err);
+    ok(rc < 0 && strstr(err, "'code' contains a NUL byte at offset 2"), "a raw NUL byte in a string is refused: %s",
+       err);
+    sb_request_free(&r);
 
     memcpy(big, "{\"env\": {\"A\": \"", 15);
     memset(big + 15, 'x', 32769);
