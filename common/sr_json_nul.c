@@ -24,17 +24,35 @@ static int hex4(const char *p, const char *end, unsigned *v)
     return 0;
 }
 
+/* Cut a copied name of n bytes, capped, back to a whole UTF-8 character:
+ * the message that quotes it goes into JSON records and HTTP bodies. */
+static size_t whole_chars(const char *name, size_t n)
+{
+    size_t lead = n;
+
+    while (lead > 0 && n - lead < 4 && ((unsigned char)name[lead - 1] & 0xC0) == 0x80)
+        lead--;
+    if (lead > 0) {
+        unsigned char c = (unsigned char)name[lead - 1];
+        size_t want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        if (lead - 1 + want > n)
+            return lead - 1;   /* its lead byte came, not all of it */
+    }
+    return n;
+}
+
 /* The string whose opening quote is at *p: moves *p past its closing quote
  * (or to end), copies its first bytes (escapes but \uXXXX as the escaped
  * character) into name, and returns the code point offset of its first NUL,
- * or -1. */
-static long scan_string(const char **p, const char *end, char *name)
+ * or -1. A \u not followed by four hex digits counts as a NUL (*bad set):
+ * cJSON reads it as U+0000, and the string would end there unsaid. */
+static long scan_string(const char **p, const char *end, char *name, int *bad)
 {
     const char *s = *p + 1;
     long chars = 0, nul = -1;
     size_t n = 0;
     unsigned u;
-    int after_high = 0;
+    int after_high = 0, cut = 0;
 
     for (; s < end && *s != '"'; s++) {
         int low = 0;
@@ -50,6 +68,8 @@ static long scan_string(const char **p, const char *end, char *name)
                 chars += !low;
                 continue;
             }
+            if (c == 'u' && nul < 0)
+                nul = chars, *bad = 1;
         } else if (c == '\0' && nul < 0) {
             nul = chars;
         }
@@ -57,33 +77,37 @@ static long scan_string(const char **p, const char *end, char *name)
         chars += ((unsigned char)c & 0xC0) != 0x80;
         if (n < NAME_MAX_ - 1)
             name[n++] = c;
+        else
+            cut = 1;
     }
-    name[n] = '\0';
+    name[cut ? whole_chars(name, n) : n] = '\0';
     *p = s < end ? s + 1 : end;
     return nul;
 }
 
 /* Say who holds the NUL found at code point offset nul: the member the
  * innermost object gives the string (an array's strings: the array's). */
-static void name_it(char (*name)[NAME_MAX_], const char *obj, int top, int is_name, long nul, char *msg, size_t cap)
+static void name_it(char (*name)[NAME_MAX_], const char *obj, int top, int is_name, long nul, int bad, char *msg,
+                    size_t cap)
 {
+    const char *what = bad ? "an invalid \\u escape (not four hex digits; read as a NUL byte)" : "a NUL byte";
     int d = top;
 
     while (d > 0 && !obj[d])
         d--;
     if (is_name)
-        snprintf(msg, cap, "a member name contains a NUL byte at offset %ld", nul);
+        snprintf(msg, cap, "a member name contains %s at offset %ld", what, nul);
     else if (d > 0)
-        snprintf(msg, cap, "'%s' contains a NUL byte at offset %ld", name[d], nul);
+        snprintf(msg, cap, "'%s' contains %s at offset %ld", name[d], what, nul);
     else
-        snprintf(msg, cap, "the text contains a NUL byte at offset %ld", nul);
+        snprintf(msg, cap, "the text contains %s at offset %ld", what, nul);
 }
 
 int sr_json_nul(const char *text, size_t len, char *msg, size_t cap)
 {
     char name[DEPTH][NAME_MAX_], obj[DEPTH], value[NAME_MAX_];   /* per depth: member name, an object? */
     const char *p = text, *end = text + len;
-    int depth = 0, want_name = 0;
+    int depth = 0, want_name = 0, bad = 0;
     long nul;
 
     name[0][0] = '\0';
@@ -110,8 +134,8 @@ int sr_json_nul(const char *text, size_t len, char *msg, size_t cap)
             p++;
             break;
         case '"':
-            if ((nul = scan_string(&p, end, want_name ? name[top] : value)) >= 0) {
-                name_it(name, obj, top, want_name, nul, msg, cap);
+            if ((nul = scan_string(&p, end, want_name ? name[top] : value, &bad)) >= 0) {
+                name_it(name, obj, top, want_name, nul, bad, msg, cap);
                 return 1;
             }
             want_name = 0;

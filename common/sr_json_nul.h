@@ -13,8 +13,10 @@
  * 1, with "'NAME' contains a NUL byte at offset N" in msg (cap bytes): NAME
  * is the member the string is the value of (an array's: the array's member,
  * "args"), or "a member name"; N counts characters (code points) from the
- * string's start, as Python indexes a str. 0 when none does. The text need
- * not be valid JSON: only its strings are looked at. */
+ * string's start, as Python indexes a str. A \u escape without four hex
+ * digits, which cJSON decodes as U+0000, is refused as one ("contains an
+ * invalid \u escape ..."). 0 when none does. The text need not be valid
+ * JSON: only its strings are looked at. */
 int sr_json_nul(const char *text, size_t len, char *msg, size_t cap);
 
 #endif

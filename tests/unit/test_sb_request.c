@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sb_request.h"
+#include "sr_json_nul.h"
 #include "tap.h"
 
 /* Parse text; 0 or -1, with r's env left in *r (freed by the caller) and the
@@ -60,6 +61,14 @@ int main(void)
         {"{\"code\": \"1\", \"inputs\": [{\"path\": \"/etc/passwd\\u0000.csv\", \"name\": \"a\"}]}",
          "'path' contains a NUL byte at offset 11", "an input path with a NUL is refused (not cut to /etc/passwd)"},
         {"{\"co\\u0000de\": \"1\"}", "a member name contains a NUL byte", "a member name with a NUL is refused"},
+        /* cJSON reads a \u without four hex digits as U+0000, and cuts there */
+        {"{\"code\": \"1\", \"inputs\": [{\"path\": \"/etc/passwd\\u.csv\", \"name\": \"a\"}]}",
+         "'path' contains an invalid \\u escape (not four hex digits; read as a NUL byte) at offset 11",
+         "an input path with a bare \\u is refused (not cut to /etc/passwd)"},
+        {"{\"code\": \"print(1)\\uzzzzprint(2)\"}", "'code' contains an invalid \\u escape",
+         "code with \\uzzzz is refused (not cut to print(1))"},
+        {"{\"code\": \"ab\\u00\\\"x\"}", "'code' contains an invalid \\u escape",
+         "a \\u with two hex digits and a quote is refused"},
     };
 
     rc = parse("{\"code\": \"1\", \"env\": {\"FOO\": \"bar\", \"SP\": \"a b=c\", \"E\": \"\"}}", &r, err, sizeof err);
@@ -78,10 +87,27 @@ int main(void)
        "keeps its Python escape");
     sb_request_free(&r);
     sb_request_defaults(&r);
-    rc = sb_request_parse("{\"code\": \"ab\0cd\"}", 18, &r, err, sizeof err);
+    rc = sb_request_parse("{\"code\": \"ab\0cd\"}", sizeof "{\"code\": \"ab\0cd\"}" - 1, &r, err, sizeof err);
     ok(rc < 0 && strstr(err, "'code' contains a NUL byte at offset 2"), "a raw NUL byte in a string is refused: %s",
        err);
     sb_request_free(&r);
+
+    {
+        /* a long member name is quoted cut to whole UTF-8 characters: the
+         * message goes into JSON records */
+        char text[256], want[256], msg[256];
+        size_t n = 0;
+        n += (size_t)snprintf(text + n, sizeof text - n, "{\"");
+        for (int i = 0; i < 40; i++)
+            n += (size_t)snprintf(text + n, sizeof text - n, "\xc3\xa9");
+        snprintf(text + n, sizeof text - n, "\": \"x\\u0000\"}");
+        n = (size_t)snprintf(want, sizeof want, "'");
+        for (int i = 0; i < 31; i++)
+            n += (size_t)snprintf(want + n, sizeof want - n, "\xc3\xa9");
+        snprintf(want + n, sizeof want - n, "' contains a NUL byte at offset 1");
+        ok(sr_json_nul(text, strlen(text), msg, sizeof msg) == 1 && strcmp(msg, want) == 0,
+           "a long member name is quoted cut at a character's boundary (31 of its 40 two-byte characters)");
+    }
 
     memcpy(big, "{\"env\": {\"A\": \"", 15);
     memset(big + 15, 'x', 32769);
