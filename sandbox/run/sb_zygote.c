@@ -512,6 +512,7 @@ int sb_zygote_start(struct sb_zygote *z, const struct sb_zygote_cfg *cfg)
     z->sock = -1;
     z->late = -1;
     z->late_worker = 0;
+    z->late_taken = 0;
     z->pid = -1;
     z->started = 0;
     z->spawned = 0;
@@ -678,6 +679,7 @@ static void drop_zygote(struct sb_zygote *z, int type, ssize_t n, const struct s
     z->late = z->sock;
     z->sock = -1;
     z->late_worker = sw->cloned != sw->worker ? sw->cloned : 0;   /* named, not answered: reap it too */
+    z->late_taken = sw->worker;   /* answered, so handed out: its own 'N' may still come */
 }
 
 pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct sb_request *req, int cgroup_fd,
@@ -713,7 +715,7 @@ pid_t sb_zygote_spawn(struct sb_zygote *z, const struct sb_jail *j, const struct
         }
         if (type == 0)
             reap_unanswered(&sw), errno = ESRCH;
-        else if (type != SB_MSG_PID && type != SB_MSG_ERROR)
+        else if (type != SB_MSG_ERROR && !(type == SB_MSG_PID && sw.worker))   /* a 'P' we could not take, too */
             drop_zygote(z, type, n, &sw), errno = EPIPE;
     } else {
         errno = text ? EPIPE : ENOMEM;
@@ -749,9 +751,10 @@ static void reap_once(pid_t worker, pid_t *seen, int *n, int cap)
  * half-closed channel (cloned after the deadline, so nobody waits for it):
  * by its own answer, or by the zygote's 'N' (one that died before it
  * answered), and the one the zygote had named but that had not answered at
- * the deadline. Each worker answers for itself, first thing, so one cloned
- * just before the zygote was killed answers too; EOF comes once the last
- * has. */
+ * the deadline; never the one that answered that spawn and was handed out,
+ * whose 'N' may come after the deadline too. Each worker answers for
+ * itself, first thing, so one cloned just before the zygote was killed
+ * answers too; EOF comes once the last has. */
 static void reap_late(struct sb_zygote *z)
 {
     struct pollfd pf = {.fd = z->late, .events = POLLIN};
@@ -762,8 +765,11 @@ static void reap_late(struct sb_zygote *z)
 
     if (z->late < 0)
         return;
+    if (z->late_taken > 0)
+        seen[nseen++] = z->late_taken;   /* handed out: running a request, not late */
     reap_once(z->late_worker, seen, &nseen, 16);
     z->late_worker = 0;
+    z->late_taken = 0;
     for (;;) {
         int rc = poll(&pf, 1, LATE_ANSWER_MS);
         if (rc < 0 && errno == EINTR)

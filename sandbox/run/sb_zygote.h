@@ -37,6 +37,8 @@ struct sb_zygote {
     int late;                 /* a channel half-closed at a spawn's deadline, whose late answer
                                * names a worker to reap (sb_zygote_stop), or -1 */
     pid_t late_worker;        /* the worker it named for that spawn, unanswered at the deadline, or 0 */
+    pid_t late_taken;         /* the worker that answered that spawn and was handed out (the zygote's
+                               * 'N' for it may come late): never reaped with the late ones, or 0 */
     double started;           /* sr_now() when it was ready */
     unsigned long spawned;    /* workers it cloned */
     int spawn_ms;             /* how long a spawn may wait for its answer (cfg->spawn_ms) */
