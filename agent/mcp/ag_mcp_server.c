@@ -583,6 +583,10 @@ void ag_mcp_handle_text(struct ag_mcp_client *c, struct ag_mcp_out *out, const c
     }
     if (sr_json_nul(text, len, why, sizeof why)) {   /* cJSON ends the string there: code would run cut short */
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "id");
+        if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(msg, "method")) || !id) {
+            SR_LOG("mcp: a notification or response dropped unanswered (JSON-RPC answers neither): %s", why);
+            return cJSON_Delete(msg);
+        }
         snprintf(err, sizeof err, "Invalid params: %s", why);
         ag_mcp_send_error(out, ag_mcp_id_ok(id) ? id : NULL, AG_RPC_INVALID_PARAMS, err, NULL);
         return cJSON_Delete(msg);

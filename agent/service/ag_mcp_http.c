@@ -568,7 +568,10 @@ static void post(const struct ag_http_req *req, struct ag_http_resp *resp, const
         char err[200];
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "id");
         snprintf(err, sizeof err, "Invalid params: %s", why);
-        rpc_error(resp, 200, ag_mcp_id_ok(id) ? id : NULL, AG_RPC_INVALID_PARAMS, err);   /* as bad arguments */
+        if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(msg, "method")) && id)
+            rpc_error(resp, 200, ag_mcp_id_ok(id) ? id : NULL, AG_RPC_INVALID_PARAMS, err);   /* as bad arguments */
+        else   /* a notification or response not accepted: an HTTP error, no JSON-RPC answer to it */
+            rpc_refuse(resp, 400, AG_RPC_INVALID_PARAMS, "%s", err);
         return cJSON_Delete(msg);
     }
     method = cJSON_GetObjectItemCaseSensitive(msg, "method");
