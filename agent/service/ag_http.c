@@ -31,6 +31,7 @@ struct conn {
     double since;        /* when the request being received began */
     int receiving, cut;
     int in_request;      /* its request's headers came and it is not answered yet */
+    int refused;         /* that request was refused before its body: the body is only drained */
 };
 
 struct ag_http {
@@ -45,6 +46,12 @@ struct ag_http {
     int stopping, watchdog_started;
     pthread_cond_t wake;
 };
+
+/* A refused request's body is drained (so the client reads the answer, not
+ * a broken pipe) for this long at most; a route with no admission check
+ * (GET /ping, the metadata) takes a body this large at most. */
+#define REFUSED_DRAIN_S 5.0
+#define UNCHECKED_BODY_MAX (64 * 1024)
 
 /* One request being received. */
 struct pending {
@@ -168,7 +175,9 @@ static void *watchdog(void *arg)
     while (!h->stopping) {
         double t = now();
         for (struct conn *c = h->conns; c; c = c->next)
-            if (c->receiving && !c->cut && t - c->since > h->o.request_deadline) {
+            if (c->receiving && !c->cut &&
+                t - c->since > (c->refused && h->o.request_deadline > REFUSED_DRAIN_S ? REFUSED_DRAIN_S
+                                                                                      : (double)h->o.request_deadline)) {
                 c->cut = 1;   /* its thread sees EOF and closes it; the fd is still MHD's until then */
                 shutdown(c->fd, SHUT_RDWR);
             }
@@ -186,17 +195,25 @@ static void *watchdog(void *arg)
  * that has waited longest without a request in flight gives way, so that
  * idle keep-alive connections (or a flood of sockets that never send a
  * byte) cannot lock working clients out; libmicrohttpd's own cap is one
- * above ours, so the newcomer got in. With every other connection busy
- * with a request, the newcomer goes. Its thread sees EOF and closes it. */
+ * above ours, so the newcomer got in. Next, the oldest whose request was
+ * refused (unauthenticated: only its body is being drained), so that
+ * sockets that announce a body and never send it cannot either. With every
+ * other connection busy with an admitted request, the newcomer goes. Its
+ * thread sees EOF and closes it. */
 static void make_room(struct ag_http *h, struct conn *newcomer)
 {
-    struct conn *victim = NULL;
+    struct conn *victim = NULL, *refused = NULL;
 
-    for (struct conn *c = h->conns; c; c = c->next)
-        if (c != newcomer && !c->in_request && !c->cut && (!victim || c->since < victim->since))
+    for (struct conn *c = h->conns; c; c = c->next) {
+        if (c == newcomer || c->cut)
+            continue;
+        if (!c->in_request && (!victim || c->since < victim->since))
             victim = c;
+        else if (c->in_request && c->refused && (!refused || c->since < refused->since))
+            refused = c;
+    }
     if (!victim)
-        victim = newcomer;
+        victim = refused ? refused : newcomer;
     victim->cut = 1;
     shutdown(victim->fd, SHUT_RDWR);
     SR_DEBUG("http: %u connections: closed %s", h->o.max_connections,
@@ -261,14 +278,16 @@ static void set_receiving(struct ag_http *h, struct MHD_Connection *connection, 
     pthread_mutex_unlock(&h->lock);
 }
 
-/* Mark connection as holding a request (its headers came) or idle again. */
-static void set_in_request(struct ag_http *h, struct MHD_Connection *connection, int on)
+/* Mark connection as holding a request (its headers came) or idle again;
+ * refused: that request was refused before its body. */
+static void set_in_request(struct ag_http *h, struct MHD_Connection *connection, int on, int refused)
 {
     struct conn *c = conn_of(connection);
 
     if (c) {
         pthread_mutex_lock(&h->lock);
         c->in_request = on;
+        c->refused = on && refused;
         pthread_mutex_unlock(&h->lock);
     }
 }
@@ -466,26 +485,51 @@ static enum MHD_Result answer(struct MHD_Connection *connection, struct ag_http_
     return rc;
 }
 
-/* The headers are in: the route's admission check. Its answer, if it gave
- * one, goes to p->refused, to be sent once the body is in (read, not kept:
- * answering before it, the client could see a broken pipe, not the error). */
+/* The front's own error as a response to send later (front_error's form). */
+static struct ag_http_resp *front_refusal(int status, const char *type, const char *message)
+{
+    struct ag_http_resp *r = calloc(1, sizeof *r);
+    char body[512];
+    int n = snprintf(body, sizeof body, "{\"message\":\"%s\"}", message);
+
+    if (!r)
+        return NULL;
+    ag_http_respond(r, status, "application/json", strdup(body), (size_t)n);
+    ag_http_add_header(r, "X-Amzn-ErrorType", type);
+    ag_http_add_header(r, "Connection", "close");
+    return r;
+}
+
+/* The headers are in: no route, too many headers, or the route's admission
+ * check refuses. That answer goes to p->refused, to be sent once the body
+ * is in (drained, never kept, for REFUSED_DRAIN_S at most: answering before
+ * it, the client could see a broken pipe, not the error), so a request that
+ * cannot be served costs no memory. A route with no admission check takes a
+ * small body only. */
 static void admit(struct ag_http *h, struct MHD_Connection *connection, const char *url, const char *method,
                   struct pending *p)
 {
     const struct ag_http_route *rt = route_for(h, url);
-    struct ag_http_req *req;
-    struct ag_http_resp *resp;
+    struct ag_http_req *req = calloc(1, sizeof *req);
+    struct ag_http_resp *resp = NULL;
 
-    if (!rt || !rt->admit || !(req = calloc(1, sizeof *req)))
+    sr_buf_init(&p->body, rt && rt->admit ? h->o.max_body
+                                          : (h->o.max_body < UNCHECKED_BODY_MAX ? h->o.max_body : UNCHECKED_BODY_MAX));
+    if (!req)
         return;
-    if ((resp = calloc(1, sizeof *resp)) && collect_req(connection, url, method, p, req) == 0)
+    if (!rt)
+        resp = front_refusal(404, "UnknownOperationException", "no such operation");
+    else if (collect_req(connection, url, method, p, req) < 0)
+        resp = front_refusal(400, "ValidationException", "too many headers or query parameters");
+    else if (rt->admit && (resp = calloc(1, sizeof *resp)))
         rt->admit(req, resp, rt->ctx);
     free(req);
-    if (resp && !resp->status) {   /* admitted (too many headers too: dispatch says so) */
+    if (resp && !resp->status) {   /* admitted */
         free(resp->body);
         free(resp), resp = NULL;
     }
     p->refused = resp;
+    set_in_request(h, connection, 1, resp != NULL);
 }
 
 /* The whole request has arrived: run its route. */
@@ -542,7 +586,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
             return MHD_NO;
         sr_buf_init(&p->body, h->o.max_body);
         *req_cls = p;
-        set_in_request(h, connection, 1);
+        set_in_request(h, connection, 1, 0);
         if (announced_too_large(h, connection)) {
             set_receiving(h, connection, 0);
             snprintf(msg, sizeof msg, "request body over the %zu-byte cap", h->o.max_body);
@@ -581,7 +625,7 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
     struct pending *p = *req_cls;
 
     set_receiving(cls, connection, 1);
-    set_in_request(cls, connection, 0);
+    set_in_request(cls, connection, 0, 0);
     if (!p)
         return;
     sr_buf_reset(&p->body);
