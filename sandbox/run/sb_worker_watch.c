@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -179,6 +180,19 @@ static void check_done(struct sb_exec *x)
 
 /* Read what is there now: -1 at EOF or error (fd closed), 0 if nothing is
  * waiting, 1 after taking data. */
+/* n bytes read from pipe which: stdout, stderr or the report. */
+static void on_bytes(struct sb_worker *w, struct sb_exec *x, int which, const char *buf, size_t n)
+{
+    if (which == SB_P_OUT)
+        on_stdout(w, x, buf, n);
+    else if (which == SB_P_ERR)
+        on_stderr(w, x, buf, n);
+    else {
+        (void)sr_buf_append(&x->rep, buf, n);
+        check_done(x);
+    }
+}
+
 static int on_pipe(struct sb_worker *w, struct sb_exec *x, int which)
 {
     char buf[65536];
@@ -190,15 +204,29 @@ static int on_pipe(struct sb_worker *w, struct sb_exec *x, int which)
         sr_closep(&w->fd[which]);
         return -1;
     }
-    if (which == SB_P_OUT)
-        on_stdout(w, x, buf, (size_t)n);
-    else if (which == SB_P_ERR)
-        on_stderr(w, x, buf, (size_t)n);
-    else {
-        (void)sr_buf_append(&x->rep, buf, (size_t)n);
-        check_done(x);
-    }
+    on_bytes(w, x, which, buf, (size_t)n);
     return 1;
+}
+
+/* Read up to max bytes that are in pipe which (non-blocking) now, or to
+ * its end. */
+static void drain(struct sb_worker *w, struct sb_exec *x, int which, size_t max)
+{
+    char buf[65536];
+
+    while (max > 0 && w->fd[which] >= 0) {
+        ssize_t n = read(w->fd[which], buf, max < sizeof buf ? max : sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n <= 0) {
+            sr_closep(&w->fd[which]);
+            return;
+        }
+        on_bytes(w, x, which, buf, (size_t)n);
+        max -= (size_t)n;
+    }
 }
 
 /* A "kill" rule fired: name the syscall, then end the whole worker. */
@@ -328,11 +356,14 @@ void sb_worker_watch(struct sb_worker *w, struct sb_exec *x)
             break;
         }
         sb_live_tick(&x->live);
-        if (rc == 0) {
-            if (poll_timeout(w, x) == 0)   /* not just a live message due */
-                on_deadline(w, x);
+        /* every pass, not only on a quiet poll: a pipe that never runs dry
+         * (children writing without end) must not outlive the deadline */
+        if (poll_timeout(w, x) == 0) {
+            on_deadline(w, x);
             continue;
         }
+        if (rc == 0)
+            continue;   /* a live message was due */
         if (x->on_client && (pf[SB_P_COUNT].revents & (POLLIN | POLLHUP | POLLERR))) {
             x->on_client(w, x);
         } else if (pf[SB_P_COUNT].revents & (POLLHUP | POLLERR)) {
@@ -354,15 +385,18 @@ void sb_worker_watch(struct sb_worker *w, struct sb_exec *x)
     }
     if (!x->t_end)
         x->t_end = sr_now();
-    /* what the script wrote before it finished is in the pipes now: take it */
+    /* what the script wrote before it finished is in the pipes now: take
+     * that much and no more (a session's worker lives on, and what its
+     * children write meanwhile must not keep this thread reading) */
     for (int i = SB_P_OUT; i <= SB_P_REP; i++) {
-        int fl;
+        int fl, avail = 0;
         if (w->fd[i] < 0)
             continue;
         fl = fcntl(w->fd[i], F_GETFL);
         fcntl(w->fd[i], F_SETFL, fl | O_NONBLOCK);
-        while (w->fd[i] >= 0 && on_pipe(w, x, i) > 0)
-            ;
+        if (ioctl(w->fd[i], FIONREAD, &avail) < 0)
+            avail = 0;
+        drain(w, x, i, (size_t)avail);
         if (w->fd[i] >= 0)
             fcntl(w->fd[i], F_SETFL, fl);
     }
