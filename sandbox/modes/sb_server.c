@@ -347,13 +347,17 @@ static int still_alive(struct sb_worker *w)
     return w->fd[SB_P_CHAN] >= 0 && poll(&pf, 1, 0) == 0;
 }
 
-/* Under pool_lock: a live worker from the pool, or NULL. */
+/* Under pool_lock: a live worker from the pool, the longest waiting, or
+ * NULL. The oldest, not the newest: a worker joins the pool once its jail
+ * is up, and its script's process then warms up (~1.5 ms); under load the
+ * newest is often still at it, and a request given it waits. */
 static struct sb_worker *pool_take_locked(struct server *s)
 {
     struct sb_worker *w = NULL;
 
     while (!w && s->nready) {
-        w = s->ready[--s->nready];
+        w = s->ready[0];
+        memmove(&s->ready[0], &s->ready[1], --s->nready * sizeof s->ready[0]);
         if (!still_alive(w)) {
             SR_LOG("serve: a pooled worker died while waiting; discarding it");
             sb_worker_finish(w);
