@@ -45,6 +45,29 @@ void sr_log_to_record(char *buf, size_t len, int also_log)
     log_record_too = also_log;
 }
 
+/* Escape line[from..*n) in place, capped at cap bytes: a control byte (a
+ * newline or CR from a client's or a script's text, say) becomes \n, \r or
+ * \xNN, so one message is always one line and none can forge another. */
+static void one_line(char *line, int from, int *n, size_t cap)
+{
+    char out[1024];
+    size_t o = 0;
+
+    for (int i = from; i < *n && o + 4 < sizeof out; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if (c >= 0x20 && c != 0x7f)
+            out[o++] = (char)c;
+        else if (c == '\t')
+            out[o++] = ' ';
+        else
+            o += (size_t)snprintf(out + o, sizeof out - o, c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\x%02x", c);
+    }
+    if ((size_t)from + o > cap)
+        o = cap - (size_t)from;
+    memcpy(line + from, out, o);
+    *n = from + (int)o;
+}
+
 /* Format one message into a fixed buffer and write it with a single write(2)
  * so lines from concurrent processes do not interleave. */
 void sr_log_msg(enum sr_log_level lvl, int errnum, const char *fmt, ...)
@@ -67,6 +90,7 @@ void sr_log_msg(enum sr_log_level lvl, int errnum, const char *fmt, ...)
         return;
     if ((size_t)n >= sizeof line - 1)
         n = (int)sizeof line - 2;
+    one_line(line, (int)strlen(log_prog) + 2, &n, sizeof line - 2);
     if (!log_hook && log_record && !log_record[0] && lvl == SR_LOG_ERROR) {
         size_t skip = strlen(log_prog) + 2;   /* "prog: " */
 
