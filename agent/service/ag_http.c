@@ -42,6 +42,7 @@ struct ag_http {
     pthread_mutex_t lock;
     struct conn *conns;
     unsigned nconns;
+    size_t body_held;   /* bytes of request bodies being received or served, under lock */
     pthread_t watchdog;
     int stopping, watchdog_started;
     pthread_cond_t wake;
@@ -56,7 +57,8 @@ struct ag_http {
 /* One request being received. */
 struct pending {
     struct sr_buf body;
-    int too_large;
+    size_t held;        /* of it, counted in the service's body_held */
+    int too_large, busy;
     struct ag_http_resp *refused;   /* the admit check's answer: the body is read and dropped, then this goes */
     char *query_mem[AG_HTTP_QUERY_MAX * 2];
     size_t nquery_mem;
@@ -485,6 +487,32 @@ static enum MHD_Result answer(struct MHD_Connection *connection, struct ag_http_
     return rc;
 }
 
+/* Count n more bytes of p's body in the service's total, or say no (the
+ * total would pass max_body_total): 0 or -1. */
+static int hold_body(struct ag_http *h, struct pending *p, size_t n)
+{
+    int rc = -1;
+
+    pthread_mutex_lock(&h->lock);
+    if (h->body_held + n <= h->o.max_body_total) {
+        h->body_held += n;
+        p->held += n;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&h->lock);
+    return rc;
+}
+
+/* Give back what p's body held of the total, and the body itself. */
+static void drop_body(struct ag_http *h, struct pending *p)
+{
+    pthread_mutex_lock(&h->lock);
+    h->body_held -= p->held;
+    pthread_mutex_unlock(&h->lock);
+    p->held = 0;
+    sr_buf_reset(&p->body);
+}
+
 /* The front's own error as a response to send later (front_error's form). */
 static struct ag_http_resp *front_refusal(int status, const char *type, const char *message)
 {
@@ -596,14 +624,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (!p->too_large && !p->refused && sr_buf_append(&p->body, upload_data, *upload_data_size) != SR_BUF_OK) {
+        if (p->too_large || p->refused || p->busy) {
+            /* read and dropped */
+        } else if (hold_body(h, p, *upload_data_size) < 0) {
+            p->busy = 1;
+            drop_body(h, p);
+        } else if (sr_buf_append(&p->body, upload_data, *upload_data_size) != SR_BUF_OK) {
             p->too_large = 1;
-            sr_buf_reset(&p->body);
+            drop_body(h, p);
         }
         *upload_data_size = 0;
         return MHD_YES;
     }
     set_receiving(h, connection, 0);
+    if (p->busy) {
+        SR_LOG("http: a request body refused: the service holds %zu bytes of bodies at once at most "
+               "(--max-body-total)", h->o.max_body_total);
+        snprintf(msg, sizeof msg, "the service is holding as many request bodies as it may (--max-body-total "
+                 "%zu bytes); retry", h->o.max_body_total);
+        return front_error(connection, 503, "ServiceUnavailableException", msg);
+    }
     if (p->too_large) {
         snprintf(msg, sizeof msg, "request body over the %zu-byte cap", h->o.max_body);
         return front_error(connection, 413, "ValidationException", msg);
@@ -628,7 +668,7 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
     set_in_request(cls, connection, 0, 0);
     if (!p)
         return;
-    sr_buf_reset(&p->body);
+    drop_body(cls, p);
     if (p->refused)
         free(p->refused->body), free(p->refused);
     for (size_t i = 0; i < p->nquery_mem; i++)
@@ -689,6 +729,9 @@ int ag_http_start(int fd, const struct ag_http_opts *o, const struct ag_http_rou
         return close(fd), snprintf(err, errlen, "out of memory"), -1;
     h->o = *o;
     h->o.max_body = o->max_body ? o->max_body : 32u << 20;
+    h->o.max_body_total = o->max_body_total ? o->max_body_total : 8 * h->o.max_body;
+    if (h->o.max_body_total < h->o.max_body)
+        h->o.max_body_total = h->o.max_body;   /* one whole body fits, at least */
     h->o.max_header = o->max_header ? o->max_header : 32u << 10;
     h->o.max_connections = o->max_connections ? o->max_connections : 64;
     h->o.idle_timeout = o->idle_timeout ? o->idle_timeout : 30;

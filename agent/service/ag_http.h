@@ -27,6 +27,8 @@
 struct ag_http_opts {
     const char *listen;          /* as above */
     size_t max_body;             /* bytes (default 32 MiB) */
+    size_t max_body_total;       /* bytes of all requests' bodies held at once (default 8 x max_body);
+                                  * a body that would pass it gets 503 */
     size_t max_header;           /* bytes of the request line and headers (default 32 KiB) */
     unsigned max_connections;    /* at once (default 64); past it the longest idle one is closed */
     unsigned idle_timeout;       /* seconds a connection may be silent (default 30) */

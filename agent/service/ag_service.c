@@ -35,7 +35,7 @@
 struct opts {
     const char *listen, *auth, *region, *tls_cert, *tls_key, *audit, *metrics, *pod_id;
     unsigned long drain, sessions, tenant_sessions, tenant_execs, execs, exec_timeout, memory;
-    unsigned long max_body, max_conns, idle, deadline;
+    unsigned long max_body, max_body_total, max_conns, idle, deadline;
     unsigned long mcp_sessions, tenant_mcp_sessions, mcp_idle;
     unsigned long pool;          /* --pool N: ready workers of the warm daemon behind us (ag_pool.h) */
     int verbose, audit_code;
@@ -57,6 +57,7 @@ static const struct num_opt {
     {"--exec-timeout", offsetof(struct opts, exec_timeout), 1, 3600},
     {"--memory", offsetof(struct opts, memory), 64, 65536},
     {"--max-body", offsetof(struct opts, max_body), 1024, 256ul << 20},
+    {"--max-body-total", offsetof(struct opts, max_body_total), 1024, 64ul << 30},
     {"--max-connections", offsetof(struct opts, max_conns), 1, 10000},
     {"--client-timeout", offsetof(struct opts, idle), 1, 3600},
     {"--request-deadline", offsetof(struct opts, deadline), 1, 3600},
@@ -104,6 +105,7 @@ static void usage(void)
            "  --max-executions N      tool calls at once in all (default 16; more: 429)\n"
            "  --exec-timeout S        seconds one executeCode/executeCommand may run (default 300)\n"
            "  --max-body BYTES        request body cap (default 33554432; more: 413)\n"
+           "  --max-body-total BYTES  bytes of all bodies held at once (default 8 x --max-body; more: 503)\n"
            "  --max-connections N     connections at once (default 64)\n"
            "  --client-timeout S      seconds a connection may stay silent (default 30)\n"
            "  --request-deadline S    seconds to send one whole request (default 60)\n"
@@ -399,7 +401,8 @@ static int serve(struct opts *o, const struct ag_auth *auth, int fd, const struc
                                      {"/.well-known/oauth-protected-resource", ag_mcp_http_metadata, NULL, NULL}};
     struct ag_mcp_opts mo = {.workers = o->execs < AG_MCP_MAX_WORKERS ? (int)o->execs : AG_MCP_MAX_WORKERS,
                              .max_queue = 64};
-    struct ag_http_opts ho = {.listen = o->listen, .max_body = o->max_body, .max_connections = (unsigned)o->max_conns,
+    struct ag_http_opts ho = {.listen = o->listen, .max_body = o->max_body, .max_body_total = o->max_body_total,
+                              .max_connections = (unsigned)o->max_conns,
                               .idle_timeout = (unsigned)o->idle, .request_deadline = (unsigned)o->deadline,
                               .tls_cert = cert->data, .tls_key = key->data};
     sigset_t block;
