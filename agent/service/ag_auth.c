@@ -293,6 +293,15 @@ static const char *header(const struct ag_auth_request *r, const char *name, cha
     return found ? out : NULL;
 }
 
+/* Whether the request has header name at all (case-insensitive). */
+static int has_header(const struct ag_auth_request *r, const char *name)
+{
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (strcasecmp(r->headers[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
 struct authz {
     char key[129], date[9], region[65], service[33], terminal[16];
     char names[SIGNED_MAX][64];
@@ -420,6 +429,11 @@ static enum ag_auth_res check_scope(const struct authz *z, const struct ag_auth_
                AG_AUTH_MALFORMED;
     if (!is_signed(z, "host") || !is_signed(z, "x-amz-date"))
         return snprintf(err, errlen, "SignedHeaders must include host and x-amz-date"), AG_AUTH_MALFORMED;
+    /* which session a call acts on is the caller's to say, not a proxy's or
+     * a replayer's: sent, it must be signed (the AWS SDKs sign it) */
+    if (has_header(r, AG_AUTH_SESSION_HEADER) && !is_signed(z, AG_AUTH_SESSION_HEADER))
+        return snprintf(err, errlen, "SignedHeaders must include " AG_AUTH_SESSION_HEADER " when it is sent"),
+               AG_AUTH_MALFORMED;
     if (t < r->now - AG_AUTH_SKEW || t > r->now + AG_AUTH_SKEW)
         return snprintf(err, errlen, "Signature expired: %s is more than %d s from the server's time", amz_date,
                         AG_AUTH_SKEW), AG_AUTH_SKEWED;

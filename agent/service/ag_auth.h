@@ -23,6 +23,8 @@
 
 #define AG_AUTH_SKEW 300            /* seconds a request's X-Amz-Date may be off */
 #define AG_AUTH_SERVICE "bedrock-agentcore"
+/* a header that must be signed whenever it is sent: which session a call acts on */
+#define AG_AUTH_SESSION_HEADER "x-amzn-code-interpreter-session-id"
 #define AG_AUTH_TENANT_MAX 63
 #define AG_AUTH_TENANTS_MAX 1024       /* entries of "tenants" */
 #define AG_AUTH_S3_PREFIXES 16         /* S3 prefixes per tenant */
