@@ -428,18 +428,35 @@ static enum MHD_Result send_resp(struct MHD_Connection *connection, struct ag_ht
     return rc;
 }
 
-/* A plain JSON error from the front itself (before any route). */
-static enum MHD_Result front_error(struct MHD_Connection *connection, int status, const char *type,
-                                   const char *message)
+/* A plain JSON error from the front itself (before any route): {"message"}
+ * with its AWS error type, as a response to send (now, by front_error, or
+ * once a refused body is in). */
+static struct ag_http_resp *front_refusal(int status, const char *type, const char *message)
 {
-    struct ag_http_resp r = {0};
+    struct ag_http_resp *r = calloc(1, sizeof *r);
     char body[512];
     int n = snprintf(body, sizeof body, "{\"message\":\"%s\"}", message);
 
-    ag_http_respond(&r, status, "application/json", strdup(body), (size_t)n);
-    ag_http_add_header(&r, "X-Amzn-ErrorType", type);
-    ag_http_add_header(&r, "Connection", "close");
-    return send_resp(connection, &r);
+    if (!r)
+        return NULL;
+    ag_http_respond(r, status, "application/json", strdup(body), (size_t)n);
+    ag_http_add_header(r, "X-Amzn-ErrorType", type);
+    ag_http_add_header(r, "Connection", "close");
+    return r;
+}
+
+/* front_refusal's error, sent now. */
+static enum MHD_Result front_error(struct MHD_Connection *connection, int status, const char *type,
+                                   const char *message)
+{
+    struct ag_http_resp *r = front_refusal(status, type, message);
+    enum MHD_Result rc;
+
+    if (!r)
+        return MHD_NO;
+    rc = send_resp(connection, r);
+    free(r);
+    return rc;
 }
 
 static const struct ag_http_route *route_for(const struct ag_http *h, const char *path)
@@ -513,21 +530,6 @@ static void drop_body(struct ag_http *h, struct pending *p)
     sr_buf_reset(&p->body);
 }
 
-/* The front's own error as a response to send later (front_error's form). */
-static struct ag_http_resp *front_refusal(int status, const char *type, const char *message)
-{
-    struct ag_http_resp *r = calloc(1, sizeof *r);
-    char body[512];
-    int n = snprintf(body, sizeof body, "{\"message\":\"%s\"}", message);
-
-    if (!r)
-        return NULL;
-    ag_http_respond(r, status, "application/json", strdup(body), (size_t)n);
-    ag_http_add_header(r, "X-Amzn-ErrorType", type);
-    ag_http_add_header(r, "Connection", "close");
-    return r;
-}
-
 /* The headers are in: no route, too many headers, or the route's admission
  * check refuses. That answer goes to p->refused, to be sent once the body
  * is in (drained, never kept, for REFUSED_DRAIN_S at most: answering before
@@ -557,7 +559,6 @@ static void admit(struct ag_http *h, struct MHD_Connection *connection, const ch
         free(resp), resp = NULL;
     }
     p->refused = resp;
-    set_in_request(h, connection, 1, resp != NULL);
 }
 
 /* The whole request has arrived: run its route. */
@@ -612,7 +613,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     if (!p) {
         if (!(p = calloc(1, sizeof *p)))
             return MHD_NO;
-        sr_buf_init(&p->body, h->o.max_body);
         *req_cls = p;
         set_in_request(h, connection, 1, 0);
         if (announced_too_large(h, connection)) {
@@ -621,6 +621,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
             return front_error(connection, 413, "ValidationException", msg);
         }
         admit(h, connection, url, method, p);
+        if (p->refused)
+            set_in_request(h, connection, 1, 1);
         return MHD_YES;
     }
     if (*upload_data_size) {

@@ -178,25 +178,13 @@ static void check_done(struct sb_exec *x)
     }
 }
 
-/* Read what is there now: -1 at EOF or error (fd closed), 0 if nothing is
- * waiting, 1 after taking data. */
-/* n bytes read from pipe which: stdout, stderr or the report. */
-static void on_bytes(struct sb_worker *w, struct sb_exec *x, int which, const char *buf, size_t n)
-{
-    if (which == SB_P_OUT)
-        on_stdout(w, x, buf, n);
-    else if (which == SB_P_ERR)
-        on_stderr(w, x, buf, n);
-    else {
-        (void)sr_buf_append(&x->rep, buf, n);
-        check_done(x);
-    }
-}
-
-static int on_pipe(struct sb_worker *w, struct sb_exec *x, int which)
+/* Read what is there now, max bytes at most: -1 at EOF or error (fd
+ * closed), 0 if nothing is waiting, else the bytes taken (stdout, stderr or
+ * the report). */
+static ssize_t on_pipe(struct sb_worker *w, struct sb_exec *x, int which, size_t max)
 {
     char buf[65536];
-    ssize_t n = read(w->fd[which], buf, sizeof buf);
+    ssize_t n = read(w->fd[which], buf, max < sizeof buf ? max : sizeof buf);
 
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return 0;
@@ -204,29 +192,15 @@ static int on_pipe(struct sb_worker *w, struct sb_exec *x, int which)
         sr_closep(&w->fd[which]);
         return -1;
     }
-    on_bytes(w, x, which, buf, (size_t)n);
-    return 1;
-}
-
-/* Read up to max bytes that are in pipe which (non-blocking) now, or to
- * its end. */
-static void drain(struct sb_worker *w, struct sb_exec *x, int which, size_t max)
-{
-    char buf[65536];
-
-    while (max > 0 && w->fd[which] >= 0) {
-        ssize_t n = read(w->fd[which], buf, max < sizeof buf ? max : sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN)
-            return;
-        if (n <= 0) {
-            sr_closep(&w->fd[which]);
-            return;
-        }
-        on_bytes(w, x, which, buf, (size_t)n);
-        max -= (size_t)n;
+    if (which == SB_P_OUT)
+        on_stdout(w, x, buf, (size_t)n);
+    else if (which == SB_P_ERR)
+        on_stderr(w, x, buf, (size_t)n);
+    else {
+        (void)sr_buf_append(&x->rep, buf, (size_t)n);
+        check_done(x);
     }
+    return n;
 }
 
 /* A "kill" rule fired: name the syscall, then end the whole worker. */
@@ -380,7 +354,7 @@ void sb_worker_watch(struct sb_worker *w, struct sb_exec *x)
             else if (i == SB_P_SIG)
                 on_signal(w, x);
             else
-                on_pipe(w, x, i);
+                on_pipe(w, x, i, SIZE_MAX);
         }
     }
     if (!x->t_end)
@@ -390,13 +364,17 @@ void sb_worker_watch(struct sb_worker *w, struct sb_exec *x)
      * children write meanwhile must not keep this thread reading) */
     for (int i = SB_P_OUT; i <= SB_P_REP; i++) {
         int fl, avail = 0;
+        size_t left;
+        ssize_t n;
         if (w->fd[i] < 0)
             continue;
         fl = fcntl(w->fd[i], F_GETFL);
         fcntl(w->fd[i], F_SETFL, fl | O_NONBLOCK);
         if (ioctl(w->fd[i], FIONREAD, &avail) < 0)
             avail = 0;
-        drain(w, x, i, (size_t)avail);
+        left = (size_t)avail;
+        while (left > 0 && (n = on_pipe(w, x, i, left)) > 0)
+            left -= (size_t)n;
         if (w->fd[i] >= 0)
             fcntl(w->fd[i], F_SETFL, fl);
     }
